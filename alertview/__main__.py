@@ -1,0 +1,5 @@
+"""Allow ``python -m alertview``."""
+
+from alertview.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,251 @@
+"""Cutout stamps -> float32 images with their header and sky orientation.
+
+ZTF sends gzip-compressed FITS (with a non-standard ``SIMPLE  =  T`` card),
+Rubin plain multi-extension FITS (image, UNCERT, PSFIMAGE), and the 2016-17
+ZTF prototype JPEG. The primary image is read directly from the FITS bytes
+(header cards parsed by hand, data by ``numpy.frombuffer``), which is several
+times faster than astropy's general route and gives identical pixels (checked
+against astropy in the tests); anything unusual falls back to astropy.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from alertview.core.alert import CUTOUT_NAMES, Alert
+from alertview.core.errors import CutoutError
+
+if TYPE_CHECKING:
+    from astropy.io.fits import Header
+    from astropy.wcs import WCS
+
+_BLOCK = 2880
+_CARD = 80
+_DTYPES = {8: ">u1", 16: ">i2", 32: ">i4", 64: ">i8", -32: ">f4", -64: ">f8"}
+_IDENTITY = np.eye(2)
+
+
+@dataclass(frozen=True, eq=False)
+class Cutout:
+    """A decoded stamp.
+
+    ``data`` is in FITS order: row 0 is the bottom of the image (y = 1), so a
+    y-up display (pyqtgraph's default) shows it the FITS way round.
+    ``sky_transform`` maps pixel offsets (dx, dy) to screen offsets with
+    North up and East left; the viewer applies it as the image's transform.
+    """
+
+    name: str
+    data: np.ndarray
+    kind: str
+    header_text: str = field(default="", repr=False)
+    raw: bytes = field(default=b"", repr=False)
+    sky_transform: np.ndarray = field(default_factory=lambda: _IDENTITY.copy(), repr=False)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.data.shape  # type: ignore[return-value]
+
+    @cached_property
+    def header(self) -> Header:
+        from astropy.io.fits import Header
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ZTF's 'SIMPLE  =  T' is non-standard
+            return Header.fromstring(self.header_text)
+
+    @cached_property
+    def wcs(self) -> WCS | None:
+        """The celestial WCS of the stamp, when its header carries one."""
+        return celestial_wcs(self.header) if self.header_text else None
+
+    @property
+    def north_angle(self) -> float:
+        """Degrees to turn the FITS-order image counter-clockwise to put North up."""
+        m = self.sky_transform
+        return float(np.degrees(np.arctan2(m[1, 0], m[0, 0])))
+
+    def extension(self, name: str) -> np.ndarray | None:
+        """Another image of a multi-extension stamp (Rubin's UNCERT, PSFIMAGE)."""
+        if self.kind != "fits":
+            return None
+        from astropy.io import fits
+
+        with fits.open(io.BytesIO(self.raw), ignore_missing_simple=True) as hdus:
+            if name not in hdus:
+                return None
+            return np.asarray(hdus[name].data, dtype=np.float32)
+
+    def north_up(self) -> np.ndarray:
+        """The image resampled (nearest pixel) with North up, East left, row 0 at the top.
+
+        For exports and thumbnails; the viewer transforms the image instead.
+        """
+        data = self.data
+        if np.allclose(self.sky_transform, _IDENTITY):
+            return np.ascontiguousarray(data[::-1])
+        rows, cols = data.shape
+        centre = np.array([(cols - 1) / 2.0, (rows - 1) / 2.0])
+        v, u = np.mgrid[rows - 1 : -1 : -1, 0:cols]  # screen row 0 is the top
+        screen = np.stack([u - centre[0], v - centre[1]])
+        src = np.linalg.inv(self.sky_transform) @ screen.reshape(2, -1)
+        x = np.rint(src[0] + centre[0]).astype(int)
+        y = np.rint(src[1] + centre[1]).astype(int)
+        inside = (x >= 0) & (x < cols) & (y >= 0) & (y < rows)
+        out = np.full(rows * cols, np.nan, dtype=np.float32)
+        out[inside] = data[y[inside], x[inside]]
+        return out.reshape(rows, cols)
+
+
+def celestial_wcs(header: Header) -> WCS | None:
+    """A celestial WCS for a stamp header, or None.
+
+    Rubin's stamps carry CRVAL/CRPIX/PC in degrees but no CTYPE; they are
+    tangent-plane projections, so TAN is assumed when CTYPE is missing.
+    """
+    from astropy.wcs import WCS, FITSFixedWarning
+
+    if "CRVAL1" not in header or "CRVAL2" not in header:
+        return None
+    header = header.copy()
+    if "CTYPE1" not in header:
+        header["CTYPE1"], header["CTYPE2"] = "RA---TAN", "DEC--TAN"
+        header["CUNIT1"], header["CUNIT2"] = "deg", "deg"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FITSFixedWarning)
+        wcs = WCS(header, naxis=2)
+    return wcs if wcs.has_celestial else None
+
+
+def _sky_transform(cards: Mapping[bytes, bytes]) -> np.ndarray:
+    """Pixel -> (West, North) screen axes from the PC/CD matrix, normalised."""
+
+    def num(key: str, default: float) -> float:
+        value = cards.get(key.encode())
+        return float(value.replace(b"D", b"E")) if value else default
+
+    if b"CD1_1" in cards:
+        cd = np.array([[num("CD1_1", 1), num("CD1_2", 0)], [num("CD2_1", 0), num("CD2_2", 1)]])
+    elif b"PC1_1" in cards or b"CDELT1" in cards:
+        pc = np.array([[num("PC1_1", 1), num("PC1_2", 0)], [num("PC2_1", 0), num("PC2_2", 1)]])
+        cd = np.diag([num("CDELT1", 1), num("CDELT2", 1)]) @ pc
+    else:
+        return _IDENTITY.copy()
+    scale = np.sqrt(abs(np.linalg.det(cd)))
+    if not np.isfinite(scale) or scale == 0:
+        return _IDENTITY.copy()
+    # The intermediate world x axis points East; the screen's x axis points West.
+    return np.diag([-1.0, 1.0]) @ cd / scale
+
+
+# -- decoding ------------------------------------------------------------------------
+def decode_cutout(name: str, stamp: bytes) -> Cutout:
+    """Decode one stamp; raises CutoutError naming the stamp and the reason."""
+    if not stamp:
+        raise CutoutError(f"{name} cutout is missing")
+    try:
+        if stamp[:2] == b"\x1f\x8b":
+            stamp = zlib.decompress(stamp, wbits=31)
+        if stamp[:3] == b"\xff\xd8\xff":
+            return _decode_jpeg(name, stamp)
+        if stamp[:6] == b"SIMPLE":
+            return _decode_fits(name, stamp)
+    except CutoutError:
+        raise
+    except Exception as exc:  # zlib, PIL, astropy all have their own error types
+        raise CutoutError(f"{name} cutout cannot be decoded ({exc})") from None
+    raise CutoutError(f"{name} cutout is neither FITS nor JPEG (first bytes {stamp[:8]!r})")
+
+
+def decode_cutouts(alert: Alert) -> dict[str, Cutout | CutoutError]:
+    """All three stamps of an alert; a missing or broken one is an error value."""
+    out: dict[str, Cutout | CutoutError] = {}
+    for name in CUTOUT_NAMES:
+        try:
+            out[name] = decode_cutout(name, alert.cutouts.get(name, b""))
+        except CutoutError as exc:
+            out[name] = exc
+    return out
+
+
+def _decode_jpeg(name: str, data: bytes) -> Cutout:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        pixels = np.asarray(image.convert("F"), dtype=np.float32)
+    # JPEG rows run top to bottom; store FITS order like every other stamp.
+    return Cutout(name, np.ascontiguousarray(pixels[::-1]), "jpeg", raw=data)
+
+
+def _decode_fits(name: str, data: bytes) -> Cutout:
+    cards, data_start = _read_cards(data)
+    try:
+        bitpix = int(cards[b"BITPIX"])
+        naxis = int(cards[b"NAXIS"])
+        shape = (int(cards[b"NAXIS2"]), int(cards[b"NAXIS1"])) if naxis == 2 else None
+    except (KeyError, ValueError):
+        shape = None
+    if shape is None or bitpix not in _DTYPES or b"GROUPS" in cards:
+        return _decode_fits_astropy(name, data)
+    dtype = np.dtype(_DTYPES[bitpix])
+    count = shape[0] * shape[1]
+    if data_start + count * dtype.itemsize > len(data):
+        raise CutoutError(f"{name} cutout is truncated: FITS data shorter than {shape}")
+    pixels = np.frombuffer(data, dtype=dtype, count=count, offset=data_start).reshape(shape)
+    image = pixels.astype(np.float32)
+    if bitpix > 0 and b"BLANK" in cards:
+        image[pixels == int(cards[b"BLANK"])] = np.nan
+    bscale = float(cards.get(b"BSCALE", b"1").replace(b"D", b"E"))
+    bzero = float(cards.get(b"BZERO", b"0").replace(b"D", b"E"))
+    if bscale != 1.0 or bzero != 0.0:
+        image = (image * bscale + bzero).astype(np.float32)
+    header_text = data[:data_start].decode("ascii", "replace")
+    return Cutout(name, image, "fits", header_text, data, _sky_transform(cards))
+
+
+def _read_cards(data: bytes) -> tuple[dict[bytes, bytes], int]:
+    """Value cards of the primary header and the offset where its data starts."""
+    cards: dict[bytes, bytes] = {}
+    pos = 0
+    while True:
+        if pos + _BLOCK > len(data):
+            raise CutoutError("FITS header is truncated (no END card)")
+        for start in range(pos, pos + _BLOCK, _CARD):
+            key = data[start : start + 8].rstrip()
+            if key == b"END":
+                return cards, pos + _BLOCK
+            if data[start + 8 : start + 9] == b"=":
+                value = data[start + 10 : start + _CARD]
+                if not value.lstrip().startswith(b"'"):  # numbers and logicals only
+                    cards[key] = value.split(b"/", 1)[0].strip()
+        pos += _BLOCK
+
+
+def _decode_fits_astropy(name: str, data: bytes) -> Cutout:
+    from astropy.io import fits
+
+    with fits.open(io.BytesIO(data), ignore_missing_simple=True) as hdus:
+        hdu = next((h for h in hdus if h.data is not None and h.data.ndim == 2), None)
+        if hdu is None:
+            raise CutoutError(f"{name} cutout has no 2-D image")
+        image = np.asarray(hdu.data, dtype=np.float32)
+        header_text = hdu.header.tostring()
+        cards = {
+            k.encode(): str(v).encode()
+            for k, v in hdu.header.items()
+            if isinstance(v, int | float) and not isinstance(v, bool)
+        }
+    return Cutout(name, image, "fits", header_text, data, _sky_transform(cards))
+
+
+def describe(cutouts: Mapping[str, Cutout | CutoutError]) -> dict[str, Any]:
+    """name -> [rows, cols] for the stamps that decoded."""
+    return {n: list(c.shape) for n, c in cutouts.items() if isinstance(c, Cutout)}

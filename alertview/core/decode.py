@@ -1,0 +1,55 @@
+"""Bytes -> Alerts: framing (``packets``) then the survey mapping (``surveys``).
+
+The single entry point for files and Kafka messages alike, so both routes
+give the same Alert for the same packet.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+
+from alertview.core.alert import Alert, Origin
+from alertview.core.errors import DecodeError
+from alertview.core.packets import decode_bytes
+from alertview.core.schemas import SchemaCache, WriterSchema
+from alertview.core.sources import iter_blobs
+from alertview.core.surveys import to_alert
+
+
+def decode_packet(
+    data: bytes,
+    cache: SchemaCache,
+    *,
+    origin: Origin,
+    key: bytes | None = None,
+    schema: WriterSchema | None = None,
+) -> Iterator[Alert]:
+    """Alerts in one packet (a message value, or a file holding one or many records)."""
+    for decoded in decode_bytes(data, cache, key=key, schema=schema, source=origin.source):
+        yield to_alert(
+            decoded,
+            Origin(
+                origin.source,
+                decoded.index,
+                origin.topic,
+                origin.partition,
+                origin.offset,
+            ),
+        )
+
+
+def read_alerts(
+    paths: Iterable[str | os.PathLike],
+    cache: SchemaCache,
+    schema: WriterSchema | None = None,
+) -> Iterator[Alert | DecodeError]:
+    """Every alert under ``paths``; unreadable parts come out as DecodeError, in order."""
+    for blob in iter_blobs(paths):
+        if isinstance(blob, DecodeError):
+            yield blob
+            continue
+        try:
+            yield from decode_packet(blob.data, cache, origin=Origin(blob.source), schema=schema)
+        except DecodeError as exc:
+            yield exc.located(blob.source)

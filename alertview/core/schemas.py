@@ -1,0 +1,216 @@
+"""Writer schemas, each parsed exactly once.
+
+Parsing an alert schema costs far more than decoding one alert (ZTF's is
+~20 KB of JSON with nested records), so every route to a schema goes
+through one cache: container headers and Fink keys by their text, Confluent
+frames by schema id, user files by path.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import fastavro
+import fastavro.schema
+
+from alertview.core.errors import DecodeError, SchemaNotFound
+
+_LSST_NAME = re.compile(r"lsst\.v(\d+)_(\d+)")
+
+
+@dataclass(frozen=True, eq=False)
+class WriterSchema:
+    """A writer schema ready for decoding, shared by all alerts written with it."""
+
+    raw: Mapping[str, Any] = field(repr=False)
+    parsed: Any = field(repr=False)
+    name: str
+    schema_id: int | None = None
+    origin: str = ""
+
+    @property
+    def json(self) -> str:
+        """The schema as JSON text, e.g. to write an Avro container file or a Fink key."""
+        return json.dumps(self.raw)
+
+    @property
+    def lsst_version(self) -> tuple[int, int] | None:
+        """(major, minor) when this is a Rubin ``lsst.vM_m`` schema."""
+        match = _LSST_NAME.search(self.name)
+        return (int(match[1]), int(match[2])) if match else None
+
+
+def lsst_schema_id(major: int, minor: int) -> int:
+    """Rubin's registry id of ``lsst.vMAJOR_MINOR.alert``: MAJOR*100+MINOR."""
+    return major * 100 + minor
+
+
+def lsst_package_root() -> Path | None:
+    """Where lsst-alert-packet keeps its schemas, found without importing it."""
+    try:
+        spec = importlib.util.find_spec("lsst.alert.packet")
+    except ModuleNotFoundError:
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "schema"
+
+
+def lsst_published_versions() -> list[tuple[int, int]]:
+    """Every (major, minor) schema version the installed lsst-alert-packet ships."""
+    root = lsst_package_root()
+    if root is None:
+        return []
+    versions = []
+    for alert in root.glob("*/*/lsst.v*_*.alert.avsc"):
+        match = _LSST_NAME.search(alert.name)
+        if match:
+            versions.append((int(match[1]), int(match[2])))
+    return sorted(versions)
+
+
+class SchemaCache:
+    """Parse each distinct writer schema once; thread-safe.
+
+    Parameters
+    ----------
+    registry_url
+        A Confluent-compatible schema registry, asked for ids first.
+    registry_config
+        Extra settings for confluent-kafka's registry client (auth, TLS).
+    use_lsst_package
+        Fall back to the schemas shipped by ``lsst-alert-packet`` for Rubin ids,
+        so Rubin alerts decode offline.
+    """
+
+    def __init__(
+        self,
+        registry_url: str | None = None,
+        registry_config: Mapping[str, Any] | None = None,
+        use_lsst_package: bool = True,
+    ) -> None:
+        self.registry_url = registry_url
+        self._registry_config = dict(registry_config or {})
+        self._registry_client: Any = None
+        self.use_lsst_package = use_lsst_package
+        self._by_text: dict[bytes, WriterSchema] = {}
+        self._by_id: dict[int, WriterSchema | SchemaNotFound] = {}
+        self._by_path: dict[Path, WriterSchema] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._by_text) + len(self._by_id) + len(self._by_path)
+
+    # -- by text (container headers, Fink keys) ---------------------------------
+    def from_text(self, text: bytes, origin: str = "") -> WriterSchema:
+        """The schema whose JSON text is ``text`` (cached by the exact bytes)."""
+        cached = self._by_text.get(text)
+        if cached is not None:
+            return cached
+        try:
+            raw = json.loads(text)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise DecodeError(f"schema is not valid JSON ({exc})") from None
+        schema = self._make(raw, origin=origin)
+        with self._lock:
+            self._by_text[bytes(text)] = schema
+        return schema
+
+    # -- by id (Confluent wire format) ------------------------------------------
+    def by_id(self, schema_id: int) -> WriterSchema:
+        """The schema registered under ``schema_id``; negative answers are cached too."""
+        cached = self._by_id.get(schema_id)
+        if cached is None:
+            try:
+                cached = self._resolve_id(schema_id)
+            except SchemaNotFound as exc:
+                cached = exc
+            with self._lock:
+                self._by_id[schema_id] = cached
+        if isinstance(cached, SchemaNotFound):
+            raise cached
+        return cached
+
+    def _resolve_id(self, schema_id: int) -> WriterSchema:
+        tried = []
+        if self.registry_url:
+            text = self._fetch_from_registry(schema_id)
+            if text is not None:
+                raw = json.loads(text)
+                return self._make(raw, schema_id=schema_id, origin=self.registry_url)
+            tried.append(f"registry {self.registry_url}")
+        if self.use_lsst_package:
+            raw = self._load_lsst_package(schema_id)
+            if raw is not None:
+                return self._make(raw, schema_id=schema_id, origin="lsst-alert-packet")
+            tried.append("lsst-alert-packet")
+        where = ", ".join(tried) or "no schema source configured"
+        raise SchemaNotFound(f"unknown schema id {schema_id} (looked in: {where})")
+
+    def _fetch_from_registry(self, schema_id: int) -> str | None:
+        # confluent-kafka's registry client brings auth, TLS and retries that a
+        # real registry needs; imported here so the offline path stays light.
+        from confluent_kafka.schema_registry import SchemaRegistryClient
+        from confluent_kafka.schema_registry.error import SchemaRegistryError
+
+        if self._registry_client is None:
+            self._registry_client = SchemaRegistryClient(
+                {"url": self.registry_url, **self._registry_config}
+            )
+        try:
+            return self._registry_client.get_schema(schema_id).schema_str
+        except SchemaRegistryError as exc:
+            if exc.http_status_code == 404:
+                return None
+            raise SchemaNotFound(
+                f"schema registry {self.registry_url} failed for id {schema_id}: {exc}"
+            ) from None
+        except Exception as exc:  # network errors come in many library types
+            raise SchemaNotFound(
+                f"schema registry {self.registry_url} unreachable for id {schema_id}: {exc}"
+            ) from None
+
+    @staticmethod
+    def _load_lsst_package(schema_id: int) -> dict | None:
+        root = lsst_package_root()
+        if root is None:
+            return None
+        major, minor = divmod(schema_id, 100)
+        path = root / str(major) / str(minor) / f"lsst.v{major}_{minor}.alert.avsc"
+        if not path.is_file():
+            return None
+        return fastavro.schema.load_schema(str(path), _write_hint=False)
+
+    # -- from a user's file -------------------------------------------------------
+    def from_file(self, path: str | Path) -> WriterSchema:
+        """A schema file given by the user; named types in sibling files are resolved."""
+        path = Path(path).resolve()
+        cached = self._by_path.get(path)
+        if cached is not None:
+            return cached
+        try:
+            raw = fastavro.schema.load_schema(str(path), _write_hint=False)
+        except (OSError, ValueError, fastavro.schema.SchemaParseException) as exc:
+            raise DecodeError(f"cannot load schema: {exc}", source=str(path)) from None
+        schema = self._make(raw, origin=str(path))
+        with self._lock:
+            self._by_path[path] = schema
+        return schema
+
+    @staticmethod
+    def _make(raw: Any, schema_id: int | None = None, origin: str = "") -> WriterSchema:
+        try:
+            parsed = fastavro.parse_schema(raw)
+        except Exception as exc:  # fastavro raises several unrelated types here
+            raise DecodeError(f"not a valid Avro schema ({exc})") from None
+        name = raw.get("name", "") if isinstance(raw, dict) else ""
+        if isinstance(raw, dict) and raw.get("namespace") and "." not in name:
+            name = f"{raw['namespace']}.{name}"
+        return WriterSchema(raw=raw, parsed=parsed, name=name, schema_id=schema_id, origin=origin)

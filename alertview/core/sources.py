@@ -1,0 +1,103 @@
+"""Where alert bytes come from on disk: files, .gz files, folders, tar archives.
+
+Archives such as ZTF's nightly ``ztf_public_YYYYMMDD.tar.gz`` (tens of GB)
+are streamed member by member and never unpacked to disk. What a file is,
+is decided from its bytes, not its name.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tarfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from alertview.core.errors import DecodeError
+from alertview.core.packets import GZIP_MAGIC
+
+_TAR_MAGIC_OFFSET = 257
+#: Separates an archive's path from a member's name in a source name.
+MEMBER_SEPARATOR = "!"
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """The bytes of one file or archive member, with a name for messages."""
+
+    source: str
+    data: bytes
+
+
+def _is_tar_block(head: bytes) -> bool:
+    return head[_TAR_MAGIC_OFFSET : _TAR_MAGIC_OFFSET + 5] == b"ustar"
+
+
+def _looks_like_json(head: bytes) -> bool:
+    return head.lstrip()[:1] in (b"{", b"[")
+
+
+def iter_blobs(paths: Iterable[str | os.PathLike]) -> Iterator[Blob | DecodeError]:
+    """Blobs of every path given; a path that cannot be read yields a DecodeError."""
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            yield from _iter_folder(path)
+        else:
+            yield from _iter_file(path, explicit=True)
+
+
+def _iter_folder(folder: Path) -> Iterator[Blob | DecodeError]:
+    for root, dirs, files in os.walk(folder, onerror=None):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield from _iter_file(Path(root) / name, explicit=False)
+
+
+def _iter_file(path: Path, explicit: bool) -> Iterator[Blob | DecodeError]:
+    source = str(path)
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(512)
+            if head[:2] == GZIP_MAGIC:
+                with gzip.open(path, "rb") as inner:
+                    is_tar = _is_tar_block(inner.read(512))
+            else:
+                is_tar = _is_tar_block(head)
+        if is_tar:
+            yield from _iter_tar(path)
+            return
+        if not explicit and _looks_like_json(head):
+            return  # schema files sit next to data files in Fink and archive dumps
+        if explicit and _looks_like_json(head):
+            yield DecodeError(
+                "this is JSON (an Avro schema?), not an alert packet; give schemas with --schema",
+                source,
+            )
+            return
+        yield Blob(source, path.read_bytes())
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        yield DecodeError(f"cannot read ({exc.strerror or exc})", source)
+
+
+def _iter_tar(path: Path) -> Iterator[Blob | DecodeError]:
+    """Members of a (compressed) tar archive, read as one stream."""
+    member_name = None
+    try:
+        with tarfile.open(path, mode="r|*") as archive:
+            for member in archive:
+                if not member.isfile() or Path(member.name).name.startswith("."):
+                    continue
+                member_name = member.name
+                extracted = archive.extractfile(member)
+                if extracted is None:
+                    continue
+                data = extracted.read()
+                if _looks_like_json(data[:64]):
+                    continue
+                yield Blob(f"{path}{MEMBER_SEPARATOR}{member.name}", data)
+    except (OSError, EOFError, tarfile.TarError, gzip.BadGzipFile) as exc:
+        after = f" after member {member_name}" if member_name else ""
+        yield DecodeError(f"archive unreadable{after} ({exc})", str(path))

@@ -1,0 +1,88 @@
+"""An alert as a flat dict of plain values: the `inspect --json` line format."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from alertview.core.alert import CUTOUT_NAMES, Alert
+from alertview.core.cutouts import Cutout, CutoutError, decode_cutouts
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def alert_summary(
+    alert: Alert, cutouts: Mapping[str, Cutout | CutoutError] | None = None
+) -> dict[str, Any]:
+    """Key fields of an alert; decodes the cutouts unless they are given."""
+    if cutouts is None:
+        cutouts = decode_cutouts(alert)
+    summary: dict[str, Any] = {
+        "source": alert.origin.source,
+        "index": alert.origin.index,
+        "survey": alert.survey,
+        "schema": alert.schema_label,
+        "alert_id": alert.alert_id,
+        "object_id": alert.object_id,
+        "ra": _finite(alert.ra),
+        "dec": _finite(alert.dec),
+        "mjd": _finite(alert.mjd),
+        "time_scale": alert.time_scale,
+        "band": alert.band,
+        "mag": _finite(alert.mag),
+        "mag_err": _finite(alert.mag_err),
+        "flux": _finite(alert.flux),
+        "flux_err": _finite(alert.flux_err),
+        "flux_unit": alert.flux_unit,
+        "n_history_detections": alert.n_history_detections,
+        "n_upper_limits": alert.n_upper_limits,
+        "n_forced": alert.n_forced,
+        "cutouts": [n for n in CUTOUT_NAMES if alert.cutouts.get(n)],
+        "cutout_shapes": {
+            n: list(c.shape) for n, c in cutouts.items() if isinstance(c, Cutout)
+        },
+        "cutout_errors": {n: str(c) for n, c in cutouts.items() if isinstance(c, CutoutError)},
+        "publisher": alert.publisher,
+        "framing": str(alert.framing),
+    }
+    summary.update({k: _finite(v) for k, v in alert.quality.items()})
+    if alert.origin.topic is not None:
+        summary.update(
+            topic=alert.origin.topic,
+            partition=alert.origin.partition,
+            offset=alert.origin.offset,
+        )
+    return summary
+
+
+def summary_line(s: Mapping[str, Any]) -> str:
+    """One human-readable line for a summary."""
+
+    def num(key: str, fmt: str) -> str:
+        return "-" if s.get(key) is None else format(s[key], fmt)
+
+    photometry = f"mag {num('mag', '.3f')}±{num('mag_err', '.3f')}"
+    if s.get("flux") is not None:
+        photometry += f"  flux {num('flux', '.1f')}±{num('flux_err', '.1f')} {s['flux_unit']}"
+    where = (
+        f"{s['topic']}[{s['partition']}]@{s['offset']}"
+        if "topic" in s
+        else f"{s['source']}#{s['index']}"
+    )
+    short = {"science": "sci", "template": "tmpl", "difference": "diff"}
+    stamps = ",".join(
+        f"{short[n]}{'x'.join(map(str, s['cutout_shapes'][n]))}"
+        if n in s["cutout_shapes"]
+        else f"{short[n]}!"
+        for n in s["cutouts"]
+    )
+    return (
+        f"{where}  {s['schema']}  id={s['alert_id']}  obj={s['object_id'] or '-'}  "
+        f"ra={num('ra', '.6f')} dec={num('dec', '+.6f')}  "
+        f"mjd={num('mjd', '.5f')} {str(s['time_scale']).upper()}  band={s['band'] or '-'}  "
+        f"{photometry}  det={s['n_history_detections']}+1 lim={s['n_upper_limits']} "
+        f"fp={s['n_forced']}  cutouts={stamps or '-'}"
+    )

@@ -1,0 +1,26 @@
+"""Per-survey mappings from a decoded Avro record to the one Alert model."""
+
+from __future__ import annotations
+
+from alertview.core.alert import Alert, Origin
+from alertview.core.errors import DecodeError
+from alertview.core.packets import DecodedRecord
+from alertview.core.surveys import generic, lsst, ztf
+
+
+def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
+    """Map a record with the mapping of its survey, recognised from its fields."""
+    record = decoded.record
+    try:
+        if ztf.is_ztf(record):
+            return ztf.to_alert(decoded, origin)
+        if lsst.is_lsst(record):
+            return lsst.to_alert(decoded, origin)
+    except (KeyError, TypeError, ValueError) as exc:
+        # A survey-looking record that breaks its survey's rules: still show it.
+        try:
+            alert = generic.to_alert(decoded, origin)
+        except Exception:
+            raise DecodeError(f"record does not fit its survey's schema ({exc!r})") from None
+        return alert
+    return generic.to_alert(decoded, origin)

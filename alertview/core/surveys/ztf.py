@@ -1,0 +1,176 @@
+"""ZTF packets (schema 0.x prototype to 4.x, and Fink's re-sent ZTF) -> Alert.
+
+ZTF times are JD in UTC at the start of the exposure; magnitudes are PSF
+magnitudes of the difference image, with ``isdiffpos`` saying whether the
+difference is positive. Fluxes are derived in nJy so ZTF and Rubin share one
+flux axis; forced photometry comes in DN and is scaled with ``magzpsci``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from alertview.core.alert import (
+    MAG_ERR_FACTOR,
+    NJY_ZERO_POINT,
+    Alert,
+    Origin,
+    Photometry,
+    flux_to_mag,
+    mag_to_flux,
+)
+from alertview.core.packets import DecodedRecord
+from alertview.core.surveys.common import cutout_stamps
+
+BANDS = {1: "g", 2: "r", 3: "i"}
+JD_TO_MJD = 2400000.5
+#: ZTF's "no value" for forced-photometry fluxes.
+FORCED_NULL = -99999.0
+
+
+def is_ztf(record: Mapping[str, Any]) -> bool:
+    candidate = record.get("candidate")
+    return isinstance(candidate, dict) and "jd" in candidate and "fid" in candidate
+
+
+def is_positive(isdiffpos: Any) -> bool | None:
+    """ZTF writes 't'/'f' (and '1'/'0' in the 2017 prototype)."""
+    if isdiffpos in ("t", "1", 1, True):
+        return True
+    if isdiffpos in ("f", "0", 0, False):
+        return False
+    return None
+
+
+def signed_flux(mag: float | None, err: float | None, positive: bool | None):
+    """Difference flux in nJy from magpsf, negative when the difference is."""
+    flux = mag_to_flux(mag)
+    if flux is None:
+        return None, None
+    flux_err = None if err is None else flux * err / MAG_ERR_FACTOR
+    return (-flux if positive is False else flux), flux_err
+
+
+def schema_label(decoded: DecodedRecord) -> str:
+    record = decoded.record
+    version = record.get("schemavsn") or decoded.schema.raw.get("version")
+    if version:
+        return f"ztf {version}"
+    return "ztf prototype" if "alertId" in record else "ztf"
+
+
+def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
+    record = decoded.record
+    cand = record["candidate"]
+    # The 2017 prototype's candid is negative; its alertId is the packet's id.
+    alert_id = record.get("alertId")
+    if alert_id is None:
+        alert_id = record.get("candid", cand.get("candid"))
+    positive = is_positive(cand.get("isdiffpos"))
+    flux, flux_err = signed_flux(cand.get("magpsf"), cand.get("sigmapsf"), positive)
+    detections, n_previous, limits, forced = _history(record, cand)
+    return Alert(
+        survey="ztf",
+        schema_label=schema_label(decoded),
+        alert_id=int(alert_id),
+        object_id=record.get("objectId"),
+        ra=float(cand["ra"]),
+        dec=float(cand["dec"]),
+        mjd=float(cand["jd"]) - JD_TO_MJD,
+        time_scale="utc",
+        band=BANDS.get(cand.get("fid")),
+        mag=cand.get("magpsf"),
+        mag_err=cand.get("sigmapsf"),
+        flux=flux,
+        flux_err=flux_err,
+        flux_unit="nJy",
+        is_positive=positive,
+        quality={"rb": cand.get("rb"), "drb": cand.get("drb")},
+        detections=detections,
+        n_history_detections=n_previous,
+        upper_limits=limits,
+        forced=forced,
+        cutouts=cutout_stamps(record),
+        publisher=record.get("publisher"),
+        record=record,
+        packet=decoded.packet,
+        framing=decoded.framing,
+        writer_schema=decoded.schema,
+        origin=origin,
+    )
+
+
+def _history(record: Mapping[str, Any], cand: Mapping[str, Any]):
+    """Split prv_candidates into detections, upper limits and forced points.
+
+    An entry with a candid is a detection; one whose candid is null is a
+    non-detection with only ``diffmaglim``. The 3.5 forced-photometry test
+    packets put forced-photometry records (``forcediffimflux``, no candid) in
+    prv_candidates; 4.x sends them in ``fp_hists``.
+    """
+    detected, limits, forced = [], [], list(record.get("fp_hists") or [])
+    for prv in record.get("prv_candidates") or []:
+        if prv.get("candid") is not None:
+            detected.append(prv)
+        elif "forcediffimflux" in prv:
+            forced.append(prv)
+        elif prv.get("diffmaglim") is not None:
+            limits.append(prv)
+    n_previous = len(detected)
+    detected.append(cand)
+    detected.sort(key=lambda p: p["jd"])
+    return _detections(detected), n_previous, _limits(limits), _forced(forced)
+
+
+def _detections(points: list[Mapping[str, Any]]) -> Photometry:
+    fluxes = [
+        signed_flux(p.get("magpsf"), p.get("sigmapsf"), is_positive(p.get("isdiffpos")))
+        for p in points
+    ]
+    return Photometry.from_columns(
+        mjd=[p["jd"] - JD_TO_MJD for p in points],
+        band=[BANDS.get(p.get("fid"), "?") for p in points],
+        mag=[p.get("magpsf") for p in points],
+        mag_err=[p.get("sigmapsf") for p in points],
+        flux=[f for f, _ in fluxes],
+        flux_err=[e for _, e in fluxes],
+        source_id=[p.get("candid") for p in points],
+    )
+
+
+def _limits(points: list[Mapping[str, Any]]) -> Photometry:
+    points = sorted(points, key=lambda p: p["jd"])
+    return Photometry.from_columns(
+        mjd=[p["jd"] - JD_TO_MJD for p in points],
+        band=[BANDS.get(p.get("fid"), "?") for p in points],
+        mag=[p["diffmaglim"] for p in points],
+        mag_err=[None] * len(points),
+        flux=[mag_to_flux(p["diffmaglim"]) for p in points],
+        flux_err=[None] * len(points),
+        source_id=[None] * len(points),
+    )
+
+
+def _forced(points: list[Mapping[str, Any]]) -> Photometry:
+    rows = []
+    for p in points:
+        flux, err, zp = p.get("forcediffimflux"), p.get("forcediffimfluxunc"), p.get("magzpsci")
+        if flux is None or zp is None or flux == FORCED_NULL:
+            continue
+        scale = 10.0 ** (-0.4 * (zp - NJY_ZERO_POINT))  # DN -> nJy
+        flux_njy = flux * scale
+        err_njy = None if err is None or err == FORCED_NULL else err * scale
+        rows.append((p["jd"] - JD_TO_MJD, BANDS.get(p.get("fid"), "?"), flux_njy, err_njy))
+    rows.sort()
+    mags = [flux_to_mag(f, e) for _, _, f, e in rows]
+    return Photometry.from_columns(
+        mjd=[r[0] for r in rows],
+        band=[r[1] for r in rows],
+        mag=[m for m, _ in mags],
+        mag_err=[e for _, e in mags],
+        flux=[r[2] for r in rows],
+        flux_err=[r[3] for r in rows],
+        source_id=[None] * len(rows),
+    )
+

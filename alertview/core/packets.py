@@ -88,11 +88,11 @@ def decode_bytes(
             data = inflate(data)
         if data[:4] == CONTAINER_MAGIC:
             yield from decode_container(data, cache)
-        elif data[0] == 0 and len(data) >= 5 and (confluent := _confluent(data, cache, schema)):
-            yield confluent
         elif key is not None and key.lstrip()[:1] == b"{":
             writer = cache.from_text(key, origin="message key")
             yield _single(data, writer, Framing.FINK)
+        elif data[0] == 0 and len(data) >= 5 and (confluent := _confluent(data, cache, schema)):
+            yield confluent
         elif schema is not None:
             yield _single(data, schema, Framing.SCHEMALESS)
         else:

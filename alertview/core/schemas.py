@@ -196,8 +196,12 @@ class SchemaCache:
         if cached is not None:
             return cached
         try:
-            raw = fastavro.schema.load_schema(str(path), _write_hint=False)
+            raw = json.loads(path.read_bytes())
+            if path.suffix == ".avsc":  # may name types defined in sibling .avsc files
+                raw = fastavro.schema.load_schema(str(path), _write_hint=False)
         except (OSError, ValueError, fastavro.schema.SchemaParseException) as exc:
+            raise DecodeError(f"cannot load schema: {exc}", source=str(path)) from None
+        except Exception as exc:  # fastavro's repository errors
             raise DecodeError(f"cannot load schema: {exc}", source=str(path)) from None
         schema = self._make(raw, origin=str(path))
         with self._lock:

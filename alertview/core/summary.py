@@ -41,9 +41,7 @@ def alert_summary(
         "n_upper_limits": alert.n_upper_limits,
         "n_forced": alert.n_forced,
         "cutouts": [n for n in CUTOUT_NAMES if alert.cutouts.get(n)],
-        "cutout_shapes": {
-            n: list(c.shape) for n, c in cutouts.items() if isinstance(c, Cutout)
-        },
+        "cutout_shapes": {n: list(c.shape) for n, c in cutouts.items() if isinstance(c, Cutout)},
         "cutout_errors": {n: str(c) for n, c in cutouts.items() if isinstance(c, CutoutError)},
         "publisher": alert.publisher,
         "framing": str(alert.framing),

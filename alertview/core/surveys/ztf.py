@@ -173,4 +173,3 @@ def _forced(points: list[Mapping[str, Any]]) -> Photometry:
         flux_err=[r[3] for r in rows],
         source_id=[None] * len(rows),
     )
-

@@ -1,0 +1,1 @@
+"""Qt widgets (PySide6, pyqtgraph). Only this package may import Qt."""

@@ -1,0 +1,184 @@
+"""Every real packet decodes, with values checked against the raw Avro records."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from alertview.core.decode import read_alerts
+from alertview.core.errors import DecodeError
+from tests.conftest import (
+    FINK_LSST_TRANSFER,
+    FINK_ZTF_MULTI,
+    FINK_ZTF_SINGLE,
+    FINK_ZTF_TRANSFER,
+    FORCED_TEST,
+    PROTOTYPE,
+    SHARED,
+    ZTF_FILES,
+    raw_records,
+)
+
+AVRO_FILES = sorted(SHARED.rglob("*.avro"))
+ZTF_BAND = {1: "g", 2: "r", 3: "i"}
+
+
+def decode_file(path, cache):
+    items = list(read_alerts([path], cache))
+    errors = [i for i in items if isinstance(i, DecodeError)]
+    assert not errors, errors
+    return items
+
+
+def test_shared_data_is_all_there():
+    assert len(AVRO_FILES) == 11
+
+
+@pytest.mark.parametrize("path", AVRO_FILES, ids=lambda p: p.name)
+def test_every_shared_file_decodes_every_record(path, cache):
+    alerts = decode_file(path, cache)
+    assert len(alerts) == len(raw_records(path))
+    assert [a.origin.index for a in alerts] == list(range(len(alerts)))
+    for alert in alerts:
+        assert alert.survey in ("ztf", "lsst")
+        assert -90 <= alert.dec <= 90 and 0 <= alert.ra < 360
+        assert set(alert.cutouts) == {"science", "template", "difference"}
+
+
+def test_whole_shared_folder_reads_recursively_skipping_schema_json(cache):
+    items = list(read_alerts([SHARED], cache))
+    assert not [i for i in items if isinstance(i, DecodeError)]
+    assert len(items) == sum(len(raw_records(p)) for p in AVRO_FILES) == 57
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*ZTF_FILES, FINK_ZTF_SINGLE, FINK_ZTF_MULTI, FINK_ZTF_TRANSFER],
+    ids=lambda p: p.name,
+)
+def test_ztf_fields_match_raw_record(path, cache):
+    for alert, raw in zip(decode_file(path, cache), raw_records(path), strict=True):
+        cand = raw["candidate"]
+        expected_id = raw["alertId"] if "alertId" in raw else raw["candid"]
+        assert alert.alert_id == expected_id and isinstance(alert.alert_id, int)
+        assert alert.object_id == raw.get("objectId")
+        assert alert.ra == cand["ra"] and alert.dec == cand["dec"]
+        assert alert.mjd == pytest.approx(cand["jd"] - 2400000.5, abs=1e-9)
+        assert alert.time_scale == "utc"
+        assert alert.band == ZTF_BAND[cand["fid"]]
+        assert alert.mag == cand["magpsf"] and alert.mag_err == cand["sigmapsf"]
+        assert alert.quality["rb"] == cand["rb"]
+        prv = raw["prv_candidates"] or []
+        detections = [p for p in prv if p.get("candid") is not None]
+        limits = [p for p in prv if "candid" in p and p["candid"] is None]
+        forced = [p for p in prv if "candid" not in p] + (raw.get("fp_hists") or [])
+        assert alert.n_history_detections == len(detections)
+        assert len(alert.detections) == len(detections) + 1
+        assert alert.n_upper_limits == len(limits)
+        assert alert.n_forced == len(forced)
+        assert sorted(alert.upper_limits.mag) == sorted(p["diffmaglim"] for p in limits)
+        # the current detection is in the light curve, with its own id
+        assert cand["magpsf"] in alert.detections.mag
+
+
+def test_ztf_known_values_schema_3_3(cache):
+    (alert,) = decode_file(SHARED / "ztf" / "472263571115115000.avro", cache)
+    assert alert.schema_label == "ztf 3.3"
+    assert alert.alert_id == 472263571115115000
+    assert alert.object_id == "ZTF17aaajnnn"
+    assert alert.ra == 179.6402013 and alert.dec == 52.0297203
+    assert alert.mjd == pytest.approx(58226.2635764, abs=1e-7)
+    assert alert.band == "r" and alert.is_positive is True
+    assert alert.mag == pytest.approx(18.36185646)
+    # the derived flux is the AB flux in nJy of magpsf
+    assert alert.flux == pytest.approx(10 ** (-0.4 * (18.36185646 - 31.4)), rel=1e-6)
+    assert (alert.n_history_detections, alert.n_upper_limits, alert.n_forced) == (0, 11, 0)
+
+
+def test_ztf_negative_difference_has_negative_flux(cache):
+    (alert,) = decode_file(SHARED / "ztf" / "2019_01_10_739260766315010006.avro", cache)
+    assert alert.schema_label == "ztf 3.2"
+    assert alert.is_positive is False and alert.flux < 0 < alert.mag
+
+
+def test_ztf_schema_labels(cache):
+    labels = {p.name: decode_file(p, cache)[0].schema_label for p in ZTF_FILES}
+    assert labels == {
+        "1661382530015060001.avro": "ztf 3.5",
+        "2019_01_10_739260766315010006.avro": "ztf 3.2",
+        "396522680015020000.avro": "ztf 1.7",
+        "472263571115090000.avro": "ztf 2.0",
+        "472263571115115000.avro": "ztf 3.3",
+        "87704463155000.avro": "ztf prototype",
+        "forcedphot_test_1660293514215020000.avro": "ztf 3.5",
+    }
+
+
+def test_ztf_2017_prototype(cache):
+    (alert,) = decode_file(PROTOTYPE, cache)
+    raw = raw_records(PROTOTYPE)[0]
+    assert alert.alert_id == raw["alertId"] == 87704463155000
+    assert alert.object_id is None
+    assert alert.band == "g" and alert.is_positive is True  # isdiffpos '1'
+
+
+def test_ztf_forced_photometry_scaled_to_njy(cache):
+    (alert,) = decode_file(FORCED_TEST, cache)
+    points = raw_records(FORCED_TEST)[0]["prv_candidates"]
+    assert alert.n_forced == 18 == len(points)
+    first = min(points, key=lambda p: p["jd"])
+    expected = first["forcediffimflux"] * 10 ** (-0.4 * (first["magzpsci"] - 31.4))
+    assert alert.forced.flux[0] == pytest.approx(expected)
+    assert alert.forced.mjd[0] == pytest.approx(first["jd"] - 2400000.5)
+    assert np.all(np.diff(alert.forced.mjd) >= 0)
+
+
+def test_fink_extra_fields_are_kept(cache):
+    alerts = decode_file(FINK_ZTF_MULTI, cache)
+    assert len(alerts) == 11
+    assert all("cdsxmatch" in a.record and "rfscore" in a.record for a in alerts)
+    transfer = decode_file(FINK_ZTF_TRANSFER, cache)
+    assert {a.schema_label for a in transfer} == {"ztf 4.02"}
+    assert {a.publisher for a in transfer} == {"Fink"}
+    assert "finkclass" in transfer[0].record
+
+
+def test_rubin_fields_match_raw_record(cache):
+    alerts = decode_file(FINK_LSST_TRANSFER, cache)
+    for alert, raw in zip(alerts, raw_records(FINK_LSST_TRANSFER), strict=True):
+        src = raw["diaSource"]
+        assert alert.survey == "lsst" and alert.schema_label == "lsst 10.0"
+        assert alert.alert_id == src["diaSourceId"] == raw["diaSourceId"]
+        object_id = src["diaObjectId"]
+        assert alert.object_id == (str(object_id) if object_id else None)
+        assert (alert.ra, alert.dec) == (src["ra"], src["dec"])
+        assert alert.mjd == src["midpointMjdTai"] and alert.time_scale == "tai"
+        assert alert.band == src["band"]
+        assert alert.flux == src["psfFlux"] and alert.flux_unit == "nJy"
+        assert alert.quality == {"reliability": src["reliability"], "snr": src["snr"]}
+        if src["psfFlux"] > 0:
+            assert alert.mag == pytest.approx(-2.5 * math.log10(src["psfFlux"]) + 31.4)
+            expected_err = 1.0857 * src["psfFluxErr"] / src["psfFlux"]
+            assert alert.mag_err == pytest.approx(expected_err, rel=1e-4)
+        else:
+            assert alert.mag is None and alert.mag_err is None
+        assert alert.n_history_detections == len(raw["prvDiaSources"] or [])
+        assert alert.n_forced == len(raw["prvDiaForcedSources"] or [])
+        assert alert.n_upper_limits == 0
+
+
+def test_rubin_known_values(cache):
+    alerts = decode_file(FINK_LSST_TRANSFER, cache)
+    first = alerts[0]
+    assert first.alert_id == 170094456272322680
+    assert first.object_id == "170028485706776685"
+    assert first.flux == pytest.approx(-19549.39453125) and first.mag is None
+    assert (first.n_history_detections, first.n_forced) == (345, 395)
+    # negative difference fluxes have no magnitude but stay in the light curve
+    assert np.isnan(first.detections.mag[first.detections.flux <= 0]).all()
+    second = alerts[1]
+    assert second.mag == pytest.approx(23.10748, abs=1e-5)
+    # solar-system-only sources have no diaObject
+    assert alerts[4].object_id is None and alerts[4].n_history_detections == 0

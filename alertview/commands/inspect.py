@@ -7,9 +7,10 @@ import json
 import sys
 
 from alertview.core.decode import read_alerts
-from alertview.core.errors import DecodeError
+from alertview.core.errors import DecodeError, UsageError
 from alertview.core.schemas import SchemaCache
 from alertview.core.summary import alert_summary, summary_line
+from alertview.resources import samples_dir
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -22,7 +23,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "and print one line per alert."
         ),
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH")
+    parser.add_argument("paths", nargs="*", metavar="PATH")
+    parser.add_argument(
+        "--samples", action="store_true", help="also read the real alerts AlertView ships"
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--schema", metavar="FILE", help="writer schema for schemaless bodies")
     parser.add_argument(
@@ -32,10 +36,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    paths = [*args.paths, *([samples_dir()] if args.samples else [])]
+    if not paths:
+        raise UsageError("inspect: give at least one PATH, or --samples")
     cache = SchemaCache(registry_url=args.registry)
     schema = cache.from_file(args.schema) if args.schema else None
     failed = False
-    for item in read_alerts(args.paths, cache, schema=schema):
+    for item in read_alerts(paths, cache, schema=schema):
         if isinstance(item, DecodeError):
             failed = True
             print(f"alertview: {item}", file=sys.stderr, flush=True)

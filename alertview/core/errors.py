@@ -7,6 +7,10 @@ class AlertViewError(Exception):
     """Base of every error the core reports to a user."""
 
 
+class UsageError(AlertViewError):
+    """A command called the wrong way."""
+
+
 class DecodeError(AlertViewError):
     """Bytes that could not be turned into an alert.
 

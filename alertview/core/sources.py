@@ -38,6 +38,12 @@ def _looks_like_json(head: bytes) -> bool:
     return head.lstrip()[:1] in (b"{", b"[")
 
 
+def _looks_like_text(head: bytes) -> bool:
+    """Readable text (README, schema JSON, CSV): never an Avro packet, which has control bytes."""
+    text = head.decode("utf-8", "ignore")
+    return bool(head) and all(c.isprintable() or c in "\t\r\n" for c in text)
+
+
 def iter_blobs(paths: Iterable[str | os.PathLike]) -> Iterator[Blob | DecodeError]:
     """Blobs of every path given; a path that cannot be read yields a DecodeError."""
     for path in paths:
@@ -69,8 +75,8 @@ def _iter_file(path: Path, explicit: bool) -> Iterator[Blob | DecodeError]:
         if is_tar:
             yield from _iter_tar(path)
             return
-        if not explicit and _looks_like_json(head):
-            return  # schema files sit next to data files in Fink and archive dumps
+        if not explicit and _looks_like_text(head):
+            return  # schemas and READMEs sit next to data files in Fink and archive dumps
         if explicit and _looks_like_json(head):
             yield DecodeError(
                 "this is JSON (an Avro schema?), not an alert packet; give schemas with --schema",
@@ -95,7 +101,7 @@ def _iter_tar(path: Path) -> Iterator[Blob | DecodeError]:
                 if extracted is None:
                     continue
                 data = extracted.read()
-                if _looks_like_json(data[:64]):
+                if _looks_like_text(data[:512]):
                     continue
                 yield Blob(f"{path}{MEMBER_SEPARATOR}{member.name}", data)
     except (OSError, EOFError, tarfile.TarError, gzip.BadGzipFile) as exc:

@@ -72,6 +72,7 @@ def test_folder_recursion_is_sorted_and_skips_hidden(cache, tmp_path):
     shutil.copy(ZTF_FILES[1], tmp_path / "a.avro")
     shutil.copy(ZTF_FILES[2], tmp_path / ".hidden.avro")
     (tmp_path / "schema.json").write_text('{"type": "record"}')
+    (tmp_path / "README.md").write_text("# Alerts of the night\n\nÉté 2018, ZTF.\n")
     blobs = list(iter_blobs([tmp_path]))
     assert [b.source for b in blobs] == [str(tmp_path / "a.avro"), str(tmp_path / "b/c/one.avro")]
 

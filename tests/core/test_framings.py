@@ -28,7 +28,7 @@ from tests.conftest import (
     ZTF_TRANSFER_SCHEMA,
     raw_records,
 )
-from tests.core.helpers import assert_same_alert
+from tests.core.helpers import assert_same_alert, conform
 
 RUBIN_V10 = 1000
 
@@ -196,3 +196,27 @@ def test_schema_from_registry_over_http(registry):
     unknown = confluent_frame(b"\x02", 77)
     with pytest.raises(Exception, match="unknown schema id 77"):
         one(unknown, cache)
+
+
+@pytest.mark.parametrize("version", [(3, 0), (4, 0), (5, 0), (6, 0), (7, 0), (7, 4), (8, 0)])
+def test_older_rubin_schema_versions(cache, version):
+    """Real v10 alerts rewritten in each older schema decode with the same values."""
+    schema_id = version[0] * 100 + version[1]
+    schema = cache.by_id(schema_id)
+    raw = raw_records(FINK_LSST_TRANSFER)[1]
+    record = conform(rubin_native_record(raw), schema.raw)
+    alert = one(confluent_frame(schemaless_body(record, schema), schema_id), cache)
+    source = raw["diaSource"]
+    assert alert.schema_label == f"lsst {version[0]}.{version[1]}"
+    assert alert.alert_id == source["diaSourceId"]
+    assert (alert.ra, alert.dec, alert.mjd) == (
+        source["ra"],
+        source["dec"],
+        source["midpointMjdTai"],
+    )
+    assert alert.band == source["band"]
+    assert alert.flux == pytest.approx(source["psfFlux"])
+    assert alert.n_history_detections == len(raw["prvDiaSources"])
+    assert alert.cutouts["difference"] == raw["cutoutDifference"]
+    # science cutouts arrived with v7
+    assert ("science" in alert.cutouts) == (version >= (7, 0))

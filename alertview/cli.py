@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from alertview import __version__
-from alertview.commands import inspect
+from alertview.commands import broker, consume, download, inspect, replay
 from alertview.core.errors import AlertViewError
 
-COMMANDS = (inspect,)
+COMMANDS = (inspect, broker, replay, consume, download)
 
 
 def build_parser() -> argparse.ArgumentParser:

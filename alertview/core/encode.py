@@ -10,11 +10,15 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastavro
 
+from alertview.core.packets import Framing
 from alertview.core.schemas import WriterSchema
+
+if TYPE_CHECKING:
+    from alertview.core.alert import Alert
 
 
 def schemaless_body(record: Mapping[str, Any], schema: WriterSchema) -> bytes:
@@ -48,3 +52,10 @@ def rubin_native_record(record: Mapping[str, Any]) -> dict[str, Any]:
         key: None if isinstance(value, dict) and all(v is None for v in value.values()) else value
         for key, value in record.items()
     }
+
+
+def as_container_file(alert: Alert) -> bytes:
+    """An alert as its own Avro container file (ZTF's message format; readable anywhere)."""
+    if alert.framing is Framing.CONTAINER:
+        return alert.packet
+    return container_file([alert.record], alert.writer_schema)

@@ -90,15 +90,15 @@ def decode_bytes(
             yield from decode_container(data, cache)
         elif key is not None and key.lstrip()[:1] == b"{":
             writer = cache.from_text(key, origin="message key")
-            yield _single(data, writer, Framing.FINK)
+            yield read_single(data, writer, Framing.FINK)
         elif data[0] == 0 and len(data) >= 5 and (confluent := _confluent(data, cache, schema)):
             yield confluent
         elif schema is not None:
-            yield _single(data, schema, Framing.SCHEMALESS)
+            yield read_single(data, schema, Framing.SCHEMALESS)
         else:
             raise DecodeError(
                 "not an Avro container, a Confluent frame or a Fink message, and no "
-                f"--schema given for a schemaless body (first bytes {data[:8].hex(' ')})",
+                f"schema given for a schemaless body (first bytes {data[:8].hex(' ')})",
                 offset=0,
             )
     except DecodeError as exc:
@@ -136,7 +136,10 @@ def _confluent(
     return DecodedRecord(record, writer, data, Framing.CONFLUENT, 0, 0)
 
 
-def _single(data: bytes, writer: WriterSchema, framing: Framing) -> DecodedRecord:
+def read_single(
+    data: bytes, writer: WriterSchema, framing: Framing = Framing.SCHEMALESS
+) -> DecodedRecord:
+    """One schemaless body written with ``writer`` (the whole of ``data``)."""
     record, end = _read_record(data, 0, writer)
     _check_consumed(data, end, writer)
     return DecodedRecord(record, writer, data, framing, 0, 0)

@@ -14,13 +14,17 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastavro
 import fastavro.schema
 
 from alertview.core.errors import DecodeError, SchemaNotFound
+
+if TYPE_CHECKING:
+    from alertview.core.stream.registry import RegistryClient
 
 _LSST_NAME = re.compile(r"lsst\.v(\d+)_(\d+)")
 
@@ -35,7 +39,7 @@ class WriterSchema:
     schema_id: int | None = None
     origin: str = ""
 
-    @property
+    @cached_property
     def json(self) -> str:
         """The schema as JSON text, e.g. to write an Avro container file or a Fink key."""
         return json.dumps(self.raw)
@@ -98,7 +102,7 @@ class SchemaCache:
     ) -> None:
         self.registry_url = registry_url
         self._registry_config = dict(registry_config or {})
-        self._registry_client: Any = None
+        self._registry_client: RegistryClient | None = None
         self.use_lsst_package = use_lsst_package
         self._by_text: dict[bytes, WriterSchema] = {}
         self._by_id: dict[int, WriterSchema | SchemaNotFound] = {}
@@ -138,6 +142,11 @@ class SchemaCache:
             raise cached
         return cached
 
+    def remember_id(self, schema_id: int, schema: WriterSchema) -> None:
+        """Teach the cache an id it will be asked for (e.g. read back from a store)."""
+        with self._lock:
+            self._by_id[schema_id] = schema
+
     def _resolve_id(self, schema_id: int) -> WriterSchema:
         tried = []
         if self.registry_url:
@@ -155,27 +164,11 @@ class SchemaCache:
         raise SchemaNotFound(f"unknown schema id {schema_id} (looked in: {where})")
 
     def _fetch_from_registry(self, schema_id: int) -> str | None:
-        # confluent-kafka's registry client brings auth, TLS and retries that a
-        # real registry needs; imported here so the offline path stays light.
-        from confluent_kafka.schema_registry import SchemaRegistryClient
-        from confluent_kafka.schema_registry.error import SchemaRegistryError
+        from alertview.core.stream.registry import RegistryClient
 
         if self._registry_client is None:
-            self._registry_client = SchemaRegistryClient(
-                {"url": self.registry_url, **self._registry_config}
-            )
-        try:
-            return self._registry_client.get_schema(schema_id).schema_str
-        except SchemaRegistryError as exc:
-            if exc.http_status_code == 404:
-                return None
-            raise SchemaNotFound(
-                f"schema registry {self.registry_url} failed for id {schema_id}: {exc}"
-            ) from None
-        except Exception as exc:  # network errors come in many library types
-            raise SchemaNotFound(
-                f"schema registry {self.registry_url} unreachable for id {schema_id}: {exc}"
-            ) from None
+            self._registry_client = RegistryClient(self.registry_url, self._registry_config)
+        return self._registry_client.schema_text(schema_id)
 
     @staticmethod
     def _load_lsst_package(schema_id: int) -> dict | None:

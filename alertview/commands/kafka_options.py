@@ -1,0 +1,64 @@
+"""Command-line options shared by the commands that talk to Kafka."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+
+from alertview.core.stream.config import SASL_MECHANISMS, SECURITY_PROTOCOLS, KafkaSettings
+
+PASSWORD_ENV = "ALERTVIEW_KAFKA_PASSWORD"
+
+
+def add_kafka_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Kafka connection")
+    group.add_argument("--bootstrap", required=True, metavar="HOST:PORT[,...]")
+    group.add_argument(
+        "--security-protocol", default="PLAINTEXT", type=str.upper, choices=SECURITY_PROTOCOLS
+    )
+    group.add_argument("--sasl-mechanism", type=str.upper, choices=SASL_MECHANISMS)
+    group.add_argument("--username", help="SASL user name")
+    group.add_argument(
+        "--password-env",
+        default=PASSWORD_ENV,
+        metavar="VAR",
+        help=f"environment variable holding the SASL password (default {PASSWORD_ENV}); "
+        "asked for on the terminal when SASL is used and it is unset",
+    )
+    group.add_argument("--ca-file", help="CA certificate (PEM) for SSL")
+    group.add_argument("--cert-file", help="client certificate (PEM) for SSL")
+    group.add_argument("--key-file", help="client key (PEM) for SSL")
+    group.add_argument(
+        "-X",
+        dest="extra",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any librdkafka setting, passed through (repeatable)",
+    )
+
+
+def kafka_settings(args: argparse.Namespace) -> KafkaSettings:
+    extra = {}
+    for item in args.extra:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise argparse.ArgumentTypeError(f"-X {item}: expected KEY=VALUE")
+        extra[key.strip()] = value.strip()
+    password = None
+    if args.security_protocol.startswith("SASL"):
+        password = os.environ.get(args.password_env)
+        if password is None and os.isatty(0):
+            password = getpass.getpass(f"SASL password for {args.username or 'user'}: ")
+    return KafkaSettings(
+        bootstrap=args.bootstrap,
+        security_protocol=args.security_protocol,
+        sasl_mechanism=args.sasl_mechanism,
+        username=args.username,
+        password=password,
+        ca_file=args.ca_file,
+        cert_file=args.cert_file,
+        key_file=args.key_file,
+        extra=extra,
+    )

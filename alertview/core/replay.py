@@ -1,0 +1,209 @@
+"""Make a stream: publish alert files into a topic at survey cadence.
+
+Alerts are grouped into visits, as the Rubin and lsst-dm/alert_stream
+simulators do: ZTF by exposure (the candidate's ``jd``, shared by all 64
+CCD quadrants of one exposure), Rubin by ``diaSource.visit``, or in fixed
+groups of ``visit_size``. Consecutive alerts of one visit form a group, so a
+night's archive streams through in constant memory. One visit goes out every
+``interval`` seconds (0: as fast as the broker takes them), or with the real
+time gaps divided by ``speed``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from alertview.core.alert import Alert
+from alertview.core.decode import read_alerts
+from alertview.core.encode import (
+    as_container_file,
+    confluent_frame,
+    rubin_native_record,
+    schemaless_body,
+)
+from alertview.core.errors import AlertViewError, DecodeError
+from alertview.core.packets import Framing
+from alertview.core.schemas import SchemaCache, lsst_schema_id
+
+FramingChoice = Literal["native", "confluent", "fink"]
+FRAMINGS = ("native", "confluent", "fink")
+
+
+class ReplayError(AlertViewError):
+    """The replay cannot go on (a framing that does not fit, a failed send)."""
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How alerts are grouped and paced."""
+
+    interval: float = 37.0
+    speed: float | None = None
+    visit_size: int | None = None
+    loop: bool = False
+    limit: int | None = None
+
+
+@dataclass
+class ReplayProgress:
+    visits: int = 0
+    alerts: int = 0
+    bytes: int = 0
+    skipped: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def rate(self) -> float:
+        elapsed = time.monotonic() - self.started
+        return self.alerts / elapsed if elapsed > 0 else 0.0
+
+
+def visit_key(alert: Alert) -> Hashable:
+    """What one visit (exposure) shares; None when the packet does not say."""
+    record = alert.record
+    if alert.survey == "ztf":
+        return (record.get("candidate") or {}).get("jd")
+    if alert.survey in ("lsst", "elasticc"):
+        source = record.get("diaSource") or {}
+        return source.get("visit", source.get("ccdVisitId"))
+    return None
+
+
+#: A visit is cut here whatever its key says, so memory stays bounded.
+MAX_VISIT = 50_000
+
+
+def group_visits(
+    alerts: Iterable[Alert | None], visit_size: int | None = None
+) -> Iterator[list[Alert]]:
+    """Consecutive alerts of one visit (or fixed-size groups); None ends a visit."""
+    visit: list[Alert] = []
+    current: Hashable = object()
+    for alert in alerts:
+        if alert is None or len(visit) >= MAX_VISIT:
+            if visit:
+                yield visit
+            visit, current = [], object()
+            if alert is None:
+                continue
+        key = None if visit_size else visit_key(alert)
+        full = visit_size is not None and len(visit) >= visit_size
+        if visit and (full or key != current or (key is None and not visit_size)):
+            yield visit
+            visit = []
+        visit.append(alert)
+        current = key
+    if visit:
+        yield visit
+
+
+class MessageFramer:
+    """Alert -> (key, value) as a survey or broker would send it."""
+
+    def __init__(self, framing: FramingChoice, cache: SchemaCache, schema_id: int | None = None):
+        if framing not in FRAMINGS:
+            raise ReplayError(f"unknown framing {framing!r}; choose one of {', '.join(FRAMINGS)}")
+        self.framing = framing
+        self.cache = cache
+        self.schema_id = schema_id
+
+    def __call__(self, alert: Alert) -> tuple[bytes | None, bytes]:
+        if self.framing == "fink":
+            return self._fink(alert)
+        if alert.survey == "lsst":
+            return str(alert.alert_id).encode(), self._rubin_confluent(alert)
+        if self.framing == "confluent":
+            return str(alert.alert_id).encode(), self._confluent(alert)
+        return str(alert.alert_id).encode(), as_container_file(alert)
+
+    def _rubin_confluent(self, alert: Alert) -> bytes:
+        if alert.framing is Framing.CONFLUENT:
+            return alert.packet
+        version = alert.schema_label.removeprefix("lsst ").split(".")
+        if len(version) != 2 or not all(v.isdigit() for v in version):
+            raise ReplayError(f"alert {alert.alert_id}: no Rubin schema version to frame it with")
+        schema_id = lsst_schema_id(int(version[0]), int(version[1]))
+        schema = self.cache.by_id(schema_id)
+        record = rubin_native_record(alert.record)
+        return confluent_frame(schemaless_body(record, schema), schema_id)
+
+    def _confluent(self, alert: Alert) -> bytes:
+        if self.schema_id is None:
+            raise ReplayError(
+                f"{alert.survey} alerts have no registry schema id: give --schema-id "
+                "(registered in your schema registry) or use --framing native or fink"
+            )
+        return confluent_frame(schemaless_body(alert.record, alert.writer_schema), self.schema_id)
+
+    def _fink(self, alert: Alert) -> tuple[bytes, bytes]:
+        schema = alert.writer_schema
+        key = schema.json.encode()
+        if alert.framing in (Framing.SCHEMALESS, Framing.FINK):
+            return key, alert.packet
+        return key, schemaless_body(alert.record, schema)
+
+
+Sender = Callable[[bytes | None, bytes], None]
+
+
+def replay(
+    paths: Iterable[str | os.PathLike],
+    send: Sender,
+    framer: MessageFramer,
+    cadence: Cadence,
+    *,
+    on_visit: Callable[[ReplayProgress, list[Alert]], None] | None = None,
+    stop: threading.Event | None = None,
+    cache: SchemaCache | None = None,
+) -> ReplayProgress:
+    """Send every alert under ``paths``, visit by visit; returns what was sent."""
+    paths = list(paths)
+    cache = cache or framer.cache
+    progress = ReplayProgress()
+    stop = stop or threading.Event()
+    next_time = time.monotonic()
+    last_mjd: float | None = None
+
+    def alerts() -> Iterator[Alert | None]:
+        while True:
+            found = False
+            for item in read_alerts(paths, cache):
+                if isinstance(item, DecodeError):
+                    progress.skipped.append(str(item))
+                    continue
+                found = True
+                yield item
+            yield None  # a pass ends the visit it was in
+            if not cadence.loop or not found or stop.is_set():
+                return
+
+    for visit in group_visits(alerts(), cadence.visit_size):
+        if cadence.limit is not None:
+            visit = visit[: max(0, cadence.limit - progress.alerts)]
+            if not visit:
+                break
+        if cadence.speed:
+            mjd = visit[0].mjd
+            if last_mjd is not None:
+                next_time += max(0.0, (mjd - last_mjd) * 86400.0 / cadence.speed)
+            last_mjd = mjd
+        if stop.wait(max(0.0, next_time - time.monotonic())):
+            break
+        for alert in visit:
+            key, value = framer(alert)
+            send(key, value)
+            progress.alerts += 1
+            progress.bytes += len(value)
+        progress.visits += 1
+        if on_visit is not None:
+            on_visit(progress, visit)
+        if not cadence.speed:
+            next_time += cadence.interval
+        if cadence.limit is not None and progress.alerts >= cadence.limit:
+            break
+    return progress

@@ -1,0 +1,303 @@
+"""Where received alerts live: packets on disk, table fields in SQLite.
+
+A session folder holds append-only segment files with the raw packet bytes
+and an SQLite index of the fields the table shows, so a night of ZTF
+(10^5-10^6 alerts, ~60 KB each) never sits in RAM. Packets are flushed and
+fsynced before their index rows commit, and the stream commits Kafka offsets
+only after that (at-least-once). (survey, alert id) is unique: a re-delivered
+alert is recognised and kept once.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from alertview.core.alert import Alert, Origin
+from alertview.core.errors import AlertViewError
+from alertview.core.packets import Framing, decode_bytes, read_single
+from alertview.core.schemas import SchemaCache
+from alertview.core.surveys import to_alert
+
+SEGMENT_BYTES = 512 * 1024 * 1024
+_INT64_MAX = 2**63 - 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS alerts (
+    row INTEGER PRIMARY KEY,
+    survey TEXT NOT NULL,
+    alert_id INTEGER NOT NULL,
+    object_id TEXT,
+    schema TEXT,
+    ra REAL, dec REAL, mjd REAL, time_scale TEXT, band TEXT,
+    mag REAL, mag_err REAL, flux REAL, flux_err REAL,
+    rb REAL, drb REAL, reliability REAL, snr REAL,
+    n_detections INTEGER, n_upper_limits INTEGER, n_forced INTEGER,
+    topic TEXT, partition INTEGER, kafka_offset INTEGER, source TEXT, record_index INTEGER,
+    framing TEXT NOT NULL, schema_ref INTEGER,
+    segment INTEGER NOT NULL, position INTEGER NOT NULL, length INTEGER NOT NULL,
+    received REAL NOT NULL,
+    UNIQUE (survey, alert_id)
+);
+CREATE INDEX IF NOT EXISTS alerts_object ON alerts (object_id);
+CREATE TABLE IF NOT EXISTS schemas (
+    ref INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE, schema_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS errors (
+    topic TEXT, partition INTEGER, kafka_offset INTEGER, source TEXT,
+    reason TEXT NOT NULL, received REAL NOT NULL
+);
+"""
+
+#: The columns of a stored row, in order (what the table and filters see).
+ROW_FIELDS = (
+    "row", "survey", "alert_id", "object_id", "schema", "ra", "dec", "mjd", "time_scale",
+    "band", "mag", "mag_err", "flux", "flux_err", "rb", "drb", "reliability", "snr",
+    "n_detections", "n_upper_limits", "n_forced", "topic", "partition", "kafka_offset",
+    "source", "record_index",
+)  # fmt: skip
+
+
+class StoreError(AlertViewError):
+    """The store cannot be opened or written."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredError:
+    topic: str | None
+    partition: int | None
+    offset: int | None
+    source: str | None
+    reason: str
+
+
+def default_sessions_dir() -> Path:
+    """Per-user data folder for sessions (``ALERTVIEW_DATA_DIR`` overrides it)."""
+    override = os.environ.get("ALERTVIEW_DATA_DIR")
+    if override:
+        return Path(override) / "sessions"
+    from platformdirs import user_data_path
+
+    return user_data_path("AlertView", appauthor=False) / "sessions"
+
+
+def _db_id(alert_id: int) -> int | str:
+    # SQLite integers are signed 64-bit; a larger unsigned id is kept exactly as text.
+    return alert_id if -_INT64_MAX - 1 <= alert_id <= _INT64_MAX else str(alert_id)
+
+
+class AlertStore:
+    """A session's alerts on disk. Thread-safe; one writer at a time."""
+
+    def __init__(self, folder: str | os.PathLike) -> None:
+        self.folder = Path(folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.folder / "index.sqlite", check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open store {self.folder}: {exc}") from None
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.RLock()
+        self._schema_refs: dict[str, int] = dict(self._db.execute("SELECT json, ref FROM schemas"))
+        last = self._db.execute("SELECT MAX(segment) FROM alerts").fetchone()[0]
+        self._segment = last or 1
+        self._writer = None
+
+    @classmethod
+    def session(cls, name: str) -> AlertStore:
+        """The named session under the user data folder, created if new."""
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "session"
+        return cls(default_sessions_dir() / safe)
+
+    # -- writing ------------------------------------------------------------------------
+    def _segment_path(self, number: int) -> Path:
+        return self.folder / f"packets-{number:06d}.seg"
+
+    def _open_writer(self):
+        if self._writer is None:
+            self._writer = self._segment_path(self._segment).open("ab")
+        if self._writer.tell() >= SEGMENT_BYTES:
+            self._writer.close()
+            self._segment += 1
+            self._writer = self._segment_path(self._segment).open("ab")
+        return self._writer
+
+    def _schema_ref(self, alert: Alert) -> int | None:
+        schema = alert.writer_schema
+        if schema is None or alert.framing is Framing.CONTAINER:
+            return None
+        text = schema.json
+        ref = self._schema_refs.get(text)
+        if ref is None:
+            cursor = self._db.execute(
+                "INSERT INTO schemas (json, schema_id) VALUES (?, ?)", (text, schema.schema_id)
+            )
+            ref = self._schema_refs[text] = cursor.lastrowid
+        return ref
+
+    def _present(self, alerts: Sequence[Alert]) -> set[tuple[str, int | str]]:
+        keys = {(a.survey, _db_id(a.alert_id)) for a in alerts}
+        found: set[tuple[str, int | str]] = set()
+        by_survey: dict[str, list] = {}
+        for survey, alert_id in keys:
+            by_survey.setdefault(survey, []).append(alert_id)
+        for survey, ids in by_survey.items():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT alert_id FROM alerts WHERE survey = ? AND alert_id IN ({marks})"
+                found.update((survey, r[0]) for r in self._db.execute(query, [survey, *chunk]))
+        return found
+
+    def add(self, alerts: Iterable[Alert]) -> int:
+        """Store the alerts not seen before; returns how many were new."""
+        alerts = list(alerts)
+        if not alerts:
+            return 0
+        now = time.time()
+        with self._lock:
+            seen = self._present(alerts)
+            rows = []
+            writer = self._open_writer()
+            for alert in alerts:
+                key = (alert.survey, _db_id(alert.alert_id))
+                if key in seen:
+                    continue
+                seen.add(key)
+                position = writer.tell()
+                writer.write(alert.packet)
+                rows.append(self._row(alert, position, now))
+            writer.flush()
+            os.fsync(writer.fileno())
+            with self._db:
+                self._db.executemany(
+                    f"INSERT INTO alerts VALUES ({','.join('?' * 32)})",
+                    [(None, *r) for r in rows],
+                )
+        return len(rows)
+
+    def _row(self, alert: Alert, position: int, now: float) -> tuple:
+        origin, quality = alert.origin, alert.quality
+        return (
+            alert.survey, _db_id(alert.alert_id), alert.object_id, alert.schema_label,
+            alert.ra, alert.dec, alert.mjd, alert.time_scale, alert.band,
+            alert.mag, alert.mag_err, alert.flux, alert.flux_err,
+            quality.get("rb"), quality.get("drb"), quality.get("reliability"), quality.get("snr"),
+            len(alert.detections), alert.n_upper_limits, alert.n_forced,
+            origin.topic, origin.partition, origin.offset, origin.source, origin.index,
+            str(alert.framing), self._schema_ref(alert),
+            self._segment, position, len(alert.packet), now,
+        )  # fmt: skip
+
+    def add_errors(self, errors: Iterable[object]) -> None:
+        """Keep decode failures (ErrorRecord or DecodeError) with where they came from."""
+        now = time.time()
+        rows = [
+            (
+                getattr(e, "topic", None),
+                getattr(e, "partition", None),
+                getattr(e, "offset", None) if hasattr(e, "topic") else None,
+                getattr(e, "source", None),
+                getattr(e, "reason", str(e)),
+                now,
+            )
+            for e in errors
+        ]
+        if rows:
+            with self._lock, self._db:
+                self._db.executemany("INSERT INTO errors VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    # -- reading ------------------------------------------------------------------------
+    def __len__(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
+
+    def rows(self, after: int = 0, limit: int | None = None) -> list[tuple]:
+        """Table fields (``ROW_FIELDS``) of the alerts stored after row ``after``."""
+        query = f"SELECT {', '.join(ROW_FIELDS)} FROM alerts WHERE row > ? ORDER BY row"
+        args: list = [after]
+        if limit is not None:
+            query += " LIMIT ?"
+            args.append(limit)
+        with self._lock:
+            return [(*r[:2], int(r[2]), *r[3:]) for r in self._db.execute(query, args)]
+
+    def errors(self) -> list[StoredError]:
+        with self._lock:
+            return [
+                StoredError(*r)
+                for r in self._db.execute(
+                    "SELECT topic, partition, kafka_offset, source, reason FROM errors"
+                )
+            ]
+
+    def packet(self, row: int) -> bytes:
+        """The raw packet bytes of a stored alert, read from its segment."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT segment, position, length FROM alerts WHERE row = ?", (row,)
+            ).fetchone()
+            if found is None:
+                raise StoreError(f"no alert at row {row}")
+            segment, position, length = found
+            if self._writer is not None:
+                self._writer.flush()
+            with self._segment_path(segment).open("rb") as stream:
+                stream.seek(position)
+                data = stream.read(length)
+        if len(data) != length:
+            raise StoreError(f"segment {segment} is truncated at row {row}")
+        return data
+
+    def alert(self, row: int, cache: SchemaCache) -> Alert:
+        """A stored alert decoded again from its packet."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT a.framing, s.json, s.schema_id, a.topic, a.partition, a.kafka_offset, "
+                "a.source, a.record_index FROM alerts a LEFT JOIN schemas s "
+                "ON a.schema_ref = s.ref WHERE a.row = ?",
+                (row,),
+            ).fetchone()
+        if found is None:
+            raise StoreError(f"no alert at row {row}")
+        framing, schema_json, schema_id, topic, partition, offset, source, index = found
+        data = self.packet(row)
+        key = schema = None
+        if schema_json is not None:
+            writer = cache.from_text(schema_json.encode(), origin="store")
+            if framing == Framing.CONFLUENT and schema_id is not None:
+                cache.remember_id(schema_id, writer)
+            elif framing == Framing.FINK:
+                key = schema_json.encode()
+            else:
+                schema = writer
+        origin = Origin(source or "", index or 0, topic, partition, offset)
+        if framing == Framing.SCHEMALESS and schema is not None:
+            decoded = read_single(data, schema)
+        else:
+            decoded = next(iter(decode_bytes(data, cache, key=key, schema=schema, source=source)))
+        return to_alert(decoded, origin)
+
+    def iter_alerts(self, cache: SchemaCache, rows: Iterable[int]) -> Iterator[Alert]:
+        for row in rows:
+            yield self.alert(row, cache)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+            self._db.close()
+
+    def __enter__(self) -> AlertStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,89 @@
+"""Topics with their partitions, watermarks and a group's lag."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+
+from alertview.core.stream.config import KafkaSettings, StreamError
+
+
+@dataclass(frozen=True)
+class PartitionInfo:
+    partition: int
+    low: int
+    high: int
+    committed: int | None = None
+
+    @property
+    def available(self) -> int:
+        return max(0, self.high - self.low)
+
+    @property
+    def lag(self) -> int | None:
+        if self.committed is None:
+            return None
+        return max(0, self.high - max(self.committed, self.low))
+
+
+@dataclass(frozen=True)
+class TopicInfo:
+    name: str
+    partitions: list[PartitionInfo] = field(default_factory=list)
+
+    @property
+    def available(self) -> int:
+        return sum(p.available for p in self.partitions)
+
+    @property
+    def lag(self) -> int | None:
+        """Messages the group has still to read; None if it never committed here.
+
+        A partition the group has not committed in counts in full.
+        """
+        if all(p.committed is None for p in self.partitions):
+            return None
+        return sum(p.available if p.lag is None else p.lag for p in self.partitions)
+
+
+def list_topics(
+    settings: KafkaSettings,
+    group: str | None = None,
+    topics: list[str] | None = None,
+    timeout: float = 10,
+) -> list[TopicInfo]:
+    """Every topic (or those named) with watermarks, and ``group``'s lag when given."""
+    config = {
+        **settings.client_config(),
+        "group.id": group or "alertview-topic-listing",
+        "enable.auto.commit": False,
+    }
+    consumer = Consumer(config)
+    try:
+        try:
+            metadata = consumer.list_topics(timeout=timeout)
+        except KafkaException as exc:
+            raise StreamError(
+                f"cannot reach Kafka at {settings.bootstrap} ({exc.args[0].str()})"
+            ) from None
+        names = sorted(
+            n for n in metadata.topics if not n.startswith("__") and (not topics or n in topics)
+        )
+        result = []
+        for name in names:
+            parts = sorted(metadata.topics[name].partitions)
+            committed: dict[int, int | None] = {}
+            if group:
+                found = consumer.committed([TopicPartition(name, p) for p in parts], timeout)
+                committed = {tp.partition: (tp.offset if tp.offset >= 0 else None) for tp in found}
+            infos = []
+            for p in parts:
+                low, high = consumer.get_watermark_offsets(
+                    TopicPartition(name, p), timeout=timeout, cached=False
+                )
+                infos.append(PartitionInfo(p, low, high, committed.get(p)))
+            result.append(TopicInfo(name, infos))
+        return result
+    finally:
+        consumer.close()

@@ -29,9 +29,9 @@ def run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
     with EmbeddedBroker(args.engine, port=args.port) as broker:
-        print(f"bootstrap={broker.bootstrap}", flush=True)
         if args.port_file:
             args.port_file.write_text(f"{broker.bootstrap}\n")
+        print(f"bootstrap={broker.bootstrap}", flush=True)
         print(f"engine={broker.engine}: {broker.limits}", flush=True)
         print("Stop with Ctrl-C.", file=sys.stderr, flush=True)
         while not done.wait(0.5):

@@ -47,3 +47,19 @@ def test_core_imports_and_decodes_with_qt_blocked():
     modules, alert_id = result.stdout.split()
     assert int(modules) >= 10 and int(alert_id) == 1661382530015060001
     assert alertview.core.__doc__
+
+
+def test_only_core_stream_imports_confluent_kafka():
+    """Kafka stays in one package: the rest of the app talks to it through core.stream."""
+    import re
+    from pathlib import Path
+
+    root = Path(alertview.core.__file__).resolve().parents[1]
+    pattern = re.compile(r"^\s*(from|import)\s+confluent_kafka", re.MULTILINE)
+    importers = {
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if pattern.search(path.read_text(encoding="utf-8"))
+    }
+    assert importers, "the stream package imports confluent_kafka"
+    assert all(name.startswith("core/stream/") for name in importers), importers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -174,7 +175,7 @@ def test_replay_sends_visits_as_groups_at_the_interval(kafka, topic):
     )
     assert producer.flush(20).delivered == 11 == progress.alerts
     assert [n for _, n in times] == [3, 3, 3, 2]
-    gaps = [b - a for (a, _), (b, _) in zip(times, times[1:], strict=False)]
+    gaps = [b - a for (a, _), (b, _) in itertools.pairwise(times)]
     assert all(0.3 <= gap <= 0.9 for gap in gaps), gaps
 
 

@@ -182,17 +182,9 @@ class AlertConsumer:
         fresh = [p for p in partitions if (p.topic, p.partition) not in self._started]
         start = self.settings.start
         if fresh and isinstance(start, datetime):
-            millis = int(start.timestamp() * 1000)
-            query = [TopicPartition(p.topic, p.partition, millis) for p in fresh]
-            try:
-                found = consumer.offsets_for_times(query, timeout=10)
-            except KafkaException as exc:
-                raise StreamError(
-                    f"this broker cannot find offsets by time ({exc.args[0].str()})"
-                ) from None
-            by_key = {(p.topic, p.partition): p.offset for p in found}
+            by_key = self._offsets_at(consumer, fresh, int(start.timestamp() * 1000))
             for p in fresh:
-                offset = by_key.get((p.topic, p.partition), OFFSET_END)
+                offset = by_key.get((p.topic, p.partition), -1)
                 p.offset = OFFSET_END if offset < 0 else offset
         elif start == "earliest":
             for p in fresh:
@@ -204,6 +196,37 @@ class AlertConsumer:
         consumer.assign(partitions)
         if self._paused:
             consumer.pause(partitions)
+
+    @staticmethod
+    def _offsets_at(
+        consumer: Consumer, partitions: list[TopicPartition], millis: int
+    ) -> dict[tuple[str, int], int]:
+        """First offset at or after ``millis`` per partition (-1: none yet)."""
+
+        def ask(ms: int) -> dict[tuple[str, int], int]:
+            query = [TopicPartition(p.topic, p.partition, ms) for p in partitions]
+            try:
+                found = consumer.offsets_for_times(query, timeout=10)
+            except KafkaException as exc:
+                raise StreamError(
+                    f"this broker cannot find offsets by time ({exc.args[0].str()})"
+                ) from None
+            return {(p.topic, p.partition): p.offset for p in found}
+
+        offsets = ask(millis)
+        if all(o < 0 for o in offsets.values()):
+            # "nothing after that time", or a broker that cannot answer (librdkafka's
+            # mock says -1 even for time 0): a non-empty partition tells them apart
+            for p in partitions:
+                low, high = consumer.get_watermark_offsets(p, timeout=10)
+                if high > low:
+                    if ask(0).get((p.topic, p.partition), -1) < 0:
+                        raise StreamError(
+                            "this broker cannot find offsets by time; start from earliest, "
+                            "latest or committed instead"
+                        )
+                    break
+        return offsets
 
     # -- reading ---------------------------------------------------------------------------
     def poll(self) -> Batch:

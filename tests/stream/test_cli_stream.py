@@ -1,0 +1,194 @@
+"""The stream commands as a user runs them, against real brokers, plus kcat."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from alertview.core.errors import AlertViewError
+from alertview.core.stream.config import KafkaSettings, StreamError
+from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings
+from alertview.core.stream.producer import AlertProducer, ensure_topic
+from tests.conftest import SHARED, ZTF_FILES
+from tests.stream.conftest import consume_until, n_alerts
+
+ALERTVIEW = [sys.executable, "-m", "alertview"]
+
+
+def run(*args, env=None, timeout=120):
+    return subprocess.run(
+        [*ALERTVIEW, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("engine", ["mock", "tansu"])
+def test_broker_command_prints_bootstrap_and_stops_cleanly(engine, tmp_path):
+    port_file = tmp_path / "port"
+    with subprocess.Popen(
+        [*ALERTVIEW, "broker", "--engine", engine, "--port-file", str(port_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        _check_broker_process(process, engine, port_file)
+
+
+def _check_broker_process(process, engine, port_file):
+    try:
+        first = process.stdout.readline().strip()
+        assert first.startswith("bootstrap=127.0.0.1:")
+        assert port_file.read_text().strip() == first.removeprefix("bootstrap=")
+        assert f"engine={engine}" in process.stdout.readline()
+        # it is a real broker: a client can produce to it
+        producer = AlertProducer(KafkaSettings(first.removeprefix("bootstrap=")))
+        producer.send("ping", b"x")
+        assert producer.flush(20).delivered == 1
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(20) == 0
+
+
+def test_replay_and_consume_commands(broker, tmp_path):
+    topic = f"cli-{uuid.uuid4().hex[:8]}"
+    replayed = run(
+        "replay", SHARED, "--bootstrap", broker.bootstrap, "--topic", topic, "--interval", "0"
+    )
+    assert replayed.returncode == 0, replayed.stderr
+    assert "replayed 57 alerts" in replayed.stderr and "57 delivered, 0 failed" in replayed.stderr
+    out = tmp_path / "out"
+    env = {"ALERTVIEW_DATA_DIR": str(tmp_path / "data")}
+    consumed = run(
+        "consume", "--bootstrap", broker.bootstrap, "--topic", topic, "--from", "earliest",
+        "--max", "57", "--json", "--filter", 'band == "r" and mag < 19', "--out", out,
+        "--group", f"g-{topic}", env=env,
+    )  # fmt: skip
+    assert consumed.returncode == 0, consumed.stderr
+    lines = [json.loads(line) for line in consumed.stdout.splitlines()]
+    assert lines and all(line["band"] == "r" and line["mag"] < 19 for line in lines)
+    assert all(line["topic"] == topic and line["offset"] >= 0 for line in lines)
+    assert "received 57 alerts" in consumed.stderr
+    assert len(list(out.glob("*.avro"))) == len(lines)
+    # the saved packets are container files that inspect reads back
+    inspected = run("inspect", "--json", out)
+    assert inspected.returncode == 0
+    assert sorted(json.loads(x)["alert_id"] for x in inspected.stdout.splitlines()) == sorted(
+        line["alert_id"] for line in lines
+    )
+    # every received alert was stored, so a second run stores nothing new
+    again = run(
+        "consume", "--bootstrap", broker.bootstrap, "--topic", topic, "--from", "earliest",
+        "--max", "57", "--group", f"g2-{topic}", "--session", f"consume-{topic}", env=env,
+    )  # fmt: skip
+    assert "received 57 alerts (57 already stored)" in again.stderr
+
+
+def test_bad_filter_is_one_clear_line():
+    result = run("consume", "--bootstrap", "127.0.0.1:1", "--topic", "t", "--filter", "rb >== 1")
+    assert result.returncode == 1
+    assert result.stderr.startswith("alertview: bad filter: invalid syntax at column")
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_broker_is_one_clear_line():
+    result = run("consume", "--bootstrap", "127.0.0.1:1", "--topic", "t", timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.startswith("alertview: cannot reach Kafka at 127.0.0.1:1")
+    assert "Traceback" not in result.stderr
+
+
+def test_start_from_a_time(broker, topic, kafka):
+    ensure_topic(kafka, topic, 1)
+    producer = AlertProducer(kafka)
+    for path in ZTF_FILES[:3]:
+        producer.send(topic, path.read_bytes())
+    producer.flush(20)
+    time.sleep(1.5)
+    cut = datetime.now(UTC)
+    time.sleep(1.5)
+    for path in ZTF_FILES[3:]:
+        producer.send(topic, path.read_bytes())
+    producer.flush(20)
+    settings = ConsumerSettings(kafka, (topic,), f"time-{topic}", start=cut)
+    with AlertConsumer(settings) as consumer:
+        if broker.engine == "mock":  # librdkafka's mock does not serve offsets-for-times
+            with pytest.raises(AlertViewError, match="cannot find offsets by time"):
+                consume_until(consumer, lambda b: False, timeout=15)
+            return
+        batches = consume_until(consumer, lambda b: n_alerts(b) >= len(ZTF_FILES) - 3, 30)
+    assert sorted(a.packet for b in batches for a in b.alerts) == sorted(
+        p.read_bytes() for p in ZTF_FILES[3:]
+    )
+
+
+def test_open_fails_fast_on_a_wrong_host():
+    settings = ConsumerSettings(KafkaSettings("127.0.0.1:1"), ("t",), "g")
+    start = time.monotonic()
+    with pytest.raises(StreamError, match=r"cannot reach Kafka at 127\.0\.0\.1:1"):
+        AlertConsumer(settings).open(timeout=3)
+    assert time.monotonic() - start < 10
+
+
+KCAT = shutil.which("kcat")
+
+
+@pytest.fixture
+def mock_broker():
+    from alertview.core.broker import EmbeddedBroker
+
+    with EmbeddedBroker("mock") as running:
+        yield running
+
+
+def test_kcat_reads_lists_and_produces(mock_broker, tmp_path):
+    assert KCAT, "kcat is installed by .ci/run (Debian package kcat)"
+    topic = f"kcat-{uuid.uuid4().hex[:6]}"
+    bootstrap = mock_broker.bootstrap
+    replayed = run(
+        "replay", *ZTF_FILES, "--bootstrap", bootstrap, "--topic", topic, "--interval", "0"
+    )
+    assert replayed.returncode == 0, replayed.stderr
+    listing = subprocess.run(
+        [KCAT, "-b", bootstrap, "-L", "-t", topic], capture_output=True, text=True, timeout=30
+    )
+    assert f'topic "{topic}" with 4 partitions' in listing.stdout
+    counted = subprocess.run(
+        [KCAT, "-b", bootstrap, "-C", "-t", topic, "-e", "-o", "beginning", "-f", "%p %o %S\n"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    rows = [line.split() for line in counted.stdout.splitlines() if line.strip()]
+    assert len(rows) == len(ZTF_FILES)
+    assert sorted(int(r[2]) for r in rows) == sorted(p.stat().st_size for p in ZTF_FILES)
+    # each message's bytes, read by kcat, are the source file's bytes
+    sources = {p.read_bytes() for p in ZTF_FILES}
+    for partition, offset, _size in rows:
+        raw = subprocess.run(
+            [KCAT, "-b", bootstrap, "-C", "-t", topic, "-p", partition, "-o", offset,
+             "-c", "1", "-e", "-f", "%s"],
+            capture_output=True, timeout=30,
+        )  # fmt: skip
+        assert raw.stdout in sources
+    # a ZTF file produced by kcat is consumed and decoded by AlertView
+    produced_topic = f"{topic}-from-kcat"
+    subprocess.run(
+        [KCAT, "-b", bootstrap, "-P", "-t", produced_topic, str(ZTF_FILES[4])],
+        check=True, timeout=30,
+    )  # fmt: skip
+    settings = ConsumerSettings(KafkaSettings(bootstrap), (produced_topic,), "kcat-g", "earliest")
+    with AlertConsumer(settings) as consumer:
+        batches = consume_until(consumer, lambda b: n_alerts(b) >= 1, 30)
+    (alert,) = [a for b in batches for a in b.alerts]
+    assert alert.packet == ZTF_FILES[4].read_bytes() and alert.survey == "ztf"

@@ -8,6 +8,7 @@ through float64).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,7 @@ from alertview.core.schemas import WriterSchema
 #: Offset between a Rubin/AB flux in nJy and its magnitude: m = -2.5 log10(f) + 31.4.
 NJY_ZERO_POINT = 31.4
 #: 2.5 / ln(10): converts a relative flux error into a magnitude error.
-MAG_ERR_FACTOR = 2.5 / np.log(10.0)
+MAG_ERR_FACTOR = 2.5 / math.log(10.0)
 CUTOUT_NAMES = ("science", "template", "difference")
 
 
@@ -76,16 +77,16 @@ def _floats(values: Iterable[float | None]) -> np.ndarray:
 
 def flux_to_mag(flux: float | None, flux_err: float | None) -> tuple[float | None, float | None]:
     """AB magnitude and error of a flux in nJy; only where the flux is positive."""
-    if flux is None or not np.isfinite(flux) or flux <= 0:
+    if flux is None or not flux > 0 or flux == math.inf:  # also rejects NaN
         return None, None
-    mag = -2.5 * float(np.log10(flux)) + NJY_ZERO_POINT
+    mag = -2.5 * math.log10(flux) + NJY_ZERO_POINT
     err = None if flux_err is None else MAG_ERR_FACTOR * flux_err / flux
     return mag, err
 
 
 def mag_to_flux(mag: float | None) -> float | None:
     """Flux in nJy of an AB magnitude."""
-    if mag is None or not np.isfinite(mag):
+    if mag is None or not math.isfinite(mag):
         return None
     return float(10.0 ** (-0.4 * (mag - NJY_ZERO_POINT)))
 

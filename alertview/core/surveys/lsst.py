@@ -94,14 +94,25 @@ def _object_id(record: Mapping[str, Any], source: Mapping[str, Any]) -> str | No
     return str(object_id) if object_id else None
 
 
+def _spelling(points: list[Mapping[str, Any]], names: tuple[str, ...]) -> str:
+    """Which of a field's spellings this schema version uses (all points share it)."""
+    first = points[0]
+    return next((n for n in names if n in first), names[0])
+
+
 def _sources(points: list[Mapping[str, Any]], id_field: str = "diaSourceId") -> Photometry:
-    points = sorted(points, key=lambda p: first_present(p, *TIME))
-    fluxes = [first_present(p, *FLUX) for p in points]
-    errors = [first_present(p, *FLUX_ERR) for p in points]
+    if not points:
+        return Photometry.empty()
+    time, band, flux, error = (
+        _spelling(points, names) for names in (TIME, BAND, FLUX, FLUX_ERR)
+    )
+    points = sorted(points, key=lambda p: p[time])
+    fluxes = [p.get(flux) for p in points]
+    errors = [p.get(error) for p in points]
     mags = [flux_to_mag(f, e) for f, e in zip(fluxes, errors, strict=True)]
     return Photometry.from_columns(
-        mjd=[first_present(p, *TIME) for p in points],
-        band=[first_present(p, *BAND) or "?" for p in points],
+        mjd=[p[time] for p in points],
+        band=[p.get(band) or "?" for p in points],
         mag=[m for m, _ in mags],
         mag_err=[e for _, e in mags],
         flux=fluxes,

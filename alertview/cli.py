@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from alertview import __version__
-from alertview.commands import broker, consume, download, inspect, replay
+from alertview.commands import broker, consume, download, inspect, replay, topics
 from alertview.core.errors import AlertViewError
 
-COMMANDS = (inspect, broker, replay, consume, download)
+COMMANDS = (inspect, broker, replay, consume, topics, download)
 
 
 def build_parser() -> argparse.ArgumentParser:

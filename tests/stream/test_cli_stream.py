@@ -192,3 +192,53 @@ def test_kcat_reads_lists_and_produces(mock_broker, tmp_path):
         batches = consume_until(consumer, lambda b: n_alerts(b) >= 1, 30)
     (alert,) = [a for b in batches for a in b.alerts]
     assert alert.packet == ZTF_FILES[4].read_bytes() and alert.survey == "ztf"
+
+
+def test_ctrl_c_commits_what_was_stored_and_exits_0(mock_broker, tmp_path):
+    bootstrap = mock_broker.bootstrap
+    topic = f"sigint-{uuid.uuid4().hex[:6]}"
+    replayed = run("replay", SHARED, "--bootstrap", bootstrap, "--topic", topic, "--interval", "0")
+    assert replayed.returncode == 0, replayed.stderr
+    group = f"g-{topic}"
+    env = {**os.environ, "ALERTVIEW_DATA_DIR": str(tmp_path)}
+    with subprocess.Popen(
+        [*ALERTVIEW, "consume", "--bootstrap", bootstrap, "--topic", topic, "--group", group,
+         "--from", "committed", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    ) as process:  # fmt: skip
+        first = json.loads(process.stdout.readline())
+        process.send_signal(signal.SIGINT)
+        rest, errors = process.communicate(timeout=30)
+        assert process.returncode == 0, errors
+    seen = [first["alert_id"], *(json.loads(x)["alert_id"] for x in rest.splitlines())]
+    assert "received" in errors and "Traceback" not in errors
+    # the same group goes on where the interrupted one stopped: nothing lost, nothing twice
+    again = run(
+        "consume", "--bootstrap", bootstrap, "--topic", topic, "--group", group, "--json",
+        "--timeout", "4", "--no-store", env={"ALERTVIEW_DATA_DIR": str(tmp_path)},
+    )  # fmt: skip
+    later = [json.loads(x)["alert_id"] for x in again.stdout.splitlines()]
+    assert not set(seen) & set(later)
+    assert len(set(seen) | set(later)) == 57
+
+
+def test_topics_command_lists_watermarks_and_lag(mock_broker):
+    bootstrap = mock_broker.bootstrap
+    topic = f"topics-{uuid.uuid4().hex[:6]}"
+    replayed = run(
+        "replay", *ZTF_FILES, "--bootstrap", bootstrap, "--topic", topic, "--interval", "0"
+    )
+    assert replayed.returncode == 0, replayed.stderr
+    listed = run("topics", "--bootstrap", bootstrap, "--json")
+    (info,) = [json.loads(x) for x in listed.stdout.splitlines() if topic in x]
+    assert info["available"] == len(ZTF_FILES) and len(info["partitions"]) == 4
+    assert info["lag"] is None  # no group asked
+
+
+def test_refused_group_names_rubins_rule():
+    from confluent_kafka import KafkaError
+
+    settings = ConsumerSettings(KafkaSettings("127.0.0.1:1"), ("t",), "alerts-reader")
+    consumer = AlertConsumer(settings)
+    with pytest.raises(StreamError, match="group id to start with your user name"):
+        consumer._raise_if_fatal(KafkaError(KafkaError.GROUP_AUTHORIZATION_FAILED))

@@ -103,9 +103,7 @@ def _spelling(points: list[Mapping[str, Any]], names: tuple[str, ...]) -> str:
 def _sources(points: list[Mapping[str, Any]], id_field: str = "diaSourceId") -> Photometry:
     if not points:
         return Photometry.empty()
-    time, band, flux, error = (
-        _spelling(points, names) for names in (TIME, BAND, FLUX, FLUX_ERR)
-    )
+    time, band, flux, error = (_spelling(points, names) for names in (TIME, BAND, FLUX, FLUX_ERR))
     points = sorted(points, key=lambda p: p[time])
     fluxes = [p.get(flux) for p in points]
     errors = [p.get(error) for p in points]

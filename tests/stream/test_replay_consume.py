@@ -193,3 +193,23 @@ def test_visits_group_by_exposure_and_limit_loop():
         Cadence(interval=0, loop=True, limit=5),
     )
     assert progress.alerts == 5 and len(sent) == 5 and len(set(sent)) == 1
+
+
+def test_ten_megabyte_alert_travels(kafka, topic):
+    """A real ZTF record with a 10 MB science stamp: producer, broker and consumer take it."""
+    import os as _os
+
+    from alertview.core.encode import container_file
+
+    alert = file_alerts([ZTF_FILES[4]])[0]
+    record = dict(alert.record)
+    record["cutoutScience"] = {"fileName": "big.fits.gz", "stampData": _os.urandom(10_000_000)}
+    big = container_file([record], alert.writer_schema)
+    assert len(big) > 10_000_000
+    ensure_topic(kafka, topic, 1)
+    producer = AlertProducer(kafka)
+    producer.send(topic, big)
+    assert producer.flush(60).delivered == 1
+    batches = read_all(kafka, topic, 1)
+    (received,) = [a for b in batches for a in b.alerts]
+    assert received.packet == big and len(received.cutouts["science"]) == 10_000_000

@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from alertview import __version__
-from alertview.commands import broker, consume, download, inspect, replay, topics
+from alertview.commands import broker, consume, download, inspect, replay, topics, view
 from alertview.core.errors import AlertViewError
 
-COMMANDS = (inspect, broker, replay, consume, topics, download)
+COMMANDS = (inspect, view, broker, replay, consume, topics, download)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,9 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = _hoist_debug(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
+    if args.command is None:  # plain `alertview` opens the viewer
+        args = parser.parse_args(["view"])
     try:
         return args.handler(args)
     except KeyboardInterrupt:

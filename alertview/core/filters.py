@@ -55,7 +55,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "isnull": lambda v: v is None or (isinstance(v, float) and math.isnan(v)),
 }
 
-Getter = Callable[["FieldLookup"], Any]
+Getter = Callable[[Any], Any]
 
 
 class FilterError(AlertViewError):
@@ -117,31 +117,56 @@ def _alert_fields(alert: Alert) -> dict[str, Any]:
     return fields
 
 
-@dataclass
 class FieldLookup:
-    """Resolves names for one alert, remembering which names were ever found."""
+    """Resolves names for one alert."""
 
-    alert: Alert
-    _fields: dict[str, Any] | None = None
+    def __init__(self, alert: Alert) -> None:
+        self.alert = alert
+        self._fields: dict[str, Any] | None = None
 
     def get(self, name: str) -> Any:
         if self._fields is None:
             self._fields = _alert_fields(self.alert)
         if name in self._fields:
             return self._fields[name]
-        record = self.alert.record
-        if name in record:
-            return record[name]
-        for nested in NESTED:
-            sub = record.get(nested)
-            if isinstance(sub, Mapping) and name in sub:
-                return sub[name]
-        raise KeyError(name)
+        return _from_record(self.alert.record, name)
+
+
+class MappingLookup:
+    """Resolves names from ready fields (a table row), then from a record loaded on demand.
+
+    The record is only loaded (e.g. decoded from the store) when a name is
+    not among the fields, so filters on table columns stay fast.
+    """
+
+    def __init__(self, fields: Mapping[str, Any], record: Callable[[], Mapping] | None = None):
+        self.fields = fields
+        self._load = record
+        self._record: Mapping | None = None
+
+    def get(self, name: str) -> Any:
+        if name in self.fields:
+            return self.fields[name]
+        if self._load is None:
+            raise KeyError(name)
+        if self._record is None:
+            self._record = self._load()
+        return _from_record(self._record, name)
+
+
+def _from_record(record: Mapping[str, Any], name: str) -> Any:
+    if name in record:
+        return record[name]
+    for nested in NESTED:
+        sub = record.get(nested)
+        if isinstance(sub, Mapping) and name in sub:
+            return sub[name]
+    raise KeyError(name)
 
 
 @dataclass
 class AlertFilter:
-    """A compiled filter; call it with an Alert."""
+    """A compiled filter; call it with an Alert, or ``matches`` with any lookup."""
 
     expression: str
     _test: Getter = field(repr=False)
@@ -149,8 +174,11 @@ class AlertFilter:
     found: set[str] = field(default_factory=set)
 
     def __call__(self, alert: Alert) -> bool:
+        return self.matches(FieldLookup(alert))
+
+    def matches(self, lookup: FieldLookup | MappingLookup) -> bool:
         try:
-            return bool(_truth(self._test(_Tracking(alert, self.found))))
+            return bool(_truth(self._test(_Tracking(lookup, self.found))))
         except (TypeError, ValueError, ZeroDivisionError, OverflowError):
             return False
 
@@ -159,13 +187,15 @@ class AlertFilter:
         return set(self.names) - self.found
 
 
-class _Tracking(FieldLookup):
-    def __init__(self, alert: Alert, found: set[str]) -> None:
-        super().__init__(alert)
+class _Tracking:
+    """Remembers which names were ever found, to report typos."""
+
+    def __init__(self, inner: FieldLookup | MappingLookup, found: set[str]) -> None:
+        self._inner = inner
         self._found = found
 
     def get(self, name: str) -> Any:
-        value = super().get(name)
+        value = self._inner.get(name)
         self._found.add(name)
         return value
 
@@ -232,7 +262,7 @@ class _Compiler:
             return lambda _: constant
         self.names.add(name)
 
-        def get(fields: FieldLookup) -> Any:
+        def get(fields: Any) -> Any:
             try:
                 return _value(fields.get(name))
             except KeyError:
@@ -268,7 +298,7 @@ class _Compiler:
             raise self.fail(node, "this operator is not allowed")
         left, right = self.compile(node.left), self.compile(node.right)
 
-        def arith(f: FieldLookup) -> Any:
+        def arith(f: Any) -> Any:
             a, b = left(f), right(f)
             return MISSING if a is MISSING or b is MISSING else op(a, b)
 
@@ -286,7 +316,7 @@ class _Compiler:
             else:
                 raise self.fail(node, "use ==, !=, <, <=, >, >=, in or not in")
 
-        def compare(f: FieldLookup) -> bool:
+        def compare(f: Any) -> bool:
             values = [o(f) for o in operands]
             for op, a, b in zip(ops, values, values[1:], strict=False):
                 if a is MISSING or b is MISSING or not op(a, b):
@@ -305,7 +335,7 @@ class _Compiler:
         args = [self.compile(a) for a in node.args]
         is_null_test = node.func.id == "isnull"
 
-        def call(f: FieldLookup) -> Any:
+        def call(f: Any) -> Any:
             values = [a(f) for a in args]
             if is_null_test:
                 return any(v is MISSING for v in values)

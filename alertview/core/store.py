@@ -301,3 +301,13 @@ class AlertStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def row_as_fields(row: Sequence) -> dict:
+    """A stored row under the names the filter language uses (as ``inspect --json``)."""
+    fields = dict(zip(ROW_FIELDS, row, strict=True))
+    fields["schema"] = fields.get("schema")
+    fields["offset"] = fields.pop("kafka_offset")
+    detections = fields.pop("n_detections")
+    fields["n_history_detections"] = None if detections is None else detections - 1
+    return fields

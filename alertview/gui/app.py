@@ -1,0 +1,74 @@
+"""Start the desktop viewer, or render one alert offscreen."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def make_application():
+    """The QApplication, named so QSettings and the desktop know AlertView."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("AlertView")
+    app.setOrganizationName("AlertView")
+    app.setApplicationDisplayName("AlertView")
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+    return app
+
+
+def run_viewer(paths: Sequence[str | os.PathLike] = ()) -> int:
+    """Open the main window on a temporary session holding ``paths``."""
+    app = make_application()
+    from alertview.core.store import AlertStore
+    from alertview.gui.main_window import MainWindow
+
+    with tempfile.TemporaryDirectory(prefix="alertview-") as folder:
+        store = AlertStore(Path(folder) / "files")
+        window = MainWindow(store)
+        window.show()
+        if paths:
+            window.open_paths(paths)
+            if window.proxy.rowCount():
+                window.select_row(0)
+        code = app.exec()
+        store.close()
+    return code
+
+
+def render_alert(path: str | os.PathLike, index: int, out: Path, size=(1200, 850)) -> Path:
+    """Draw the inspection view of one alert to a PNG, with no screen needed."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = make_application()
+    from alertview.core.decode import read_alerts
+    from alertview.core.errors import DecodeError, UsageError
+    from alertview.core.schemas import SchemaCache
+    from alertview.gui.inspection import InspectionView
+
+    alerts = []
+    for item in read_alerts([path], SchemaCache()):
+        if isinstance(item, DecodeError):
+            raise item
+        alerts.append(item)
+        if len(alerts) > index:
+            break
+    if len(alerts) <= index:
+        raise UsageError(f"{path} holds {len(alerts)} alerts; --index {index} is past the end")
+    view = InspectionView()
+    view.resize(*size)
+    view.show_alert(alerts[index])
+    view.show()
+    app.processEvents()
+    image = view.grab()
+    view.close()
+    view.deleteLater()
+    app.processEvents()
+    if not image.save(str(out)):
+        raise UsageError(f"cannot write {out}")
+    return out

@@ -1,0 +1,62 @@
+"""The inspection view of one alert: key fields, three cutouts, the light curve."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+
+from alertview.core.alert import Alert
+from alertview.core.cutouts import decode_cutouts
+from alertview.gui.cutouts import CutoutPanel
+from alertview.gui.lightcurve import LightcurvePanel
+
+
+def describe(alert: Alert) -> str:
+    """One rich-text paragraph with what an astronomer checks first."""
+    mag = "-" if alert.mag is None else f"{alert.mag:.2f} ± {alert.mag_err or 0:.2f}"
+    flux = "-" if alert.flux is None else f"{alert.flux:.0f} ± {alert.flux_err or 0:.0f} nJy"
+    quality = ", ".join(f"{k} {v:.3f}" for k, v in alert.quality.items() if v is not None)
+    where = alert.origin
+    origin = (
+        f"{where.topic}[{where.partition}]@{where.offset}"
+        if where.topic
+        else f"{where.source}#{where.index}"
+    )
+    return (
+        f"<b>{alert.object_id or '(no object)'}</b> &nbsp; {alert.schema_label} "
+        f"&nbsp; alert {alert.alert_id}<br>"
+        f"RA {alert.ra:.6f} &nbsp; Dec {alert.dec:+.6f} &nbsp; "
+        f"MJD {alert.mjd:.5f} {alert.time_scale.upper()} &nbsp; band {alert.band or '-'}<br>"
+        f"mag {mag} &nbsp; flux {flux} &nbsp; {quality}<br>"
+        f"{alert.n_history_detections} previous detections, {alert.n_upper_limits} upper "
+        f"limits, {alert.n_forced} forced points &nbsp; <small>{origin}</small>"
+    )
+
+
+class InspectionView(QWidget):
+    """Everything about the selected alert; the same widget `alertview render` draws."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.summary = QLabel("Select an alert.")
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setWordWrap(True)
+        self.cutouts = CutoutPanel()
+        self.lightcurve = LightcurvePanel()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.cutouts)
+        splitter.addWidget(self.lightcurve)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.summary)
+        layout.addWidget(splitter, 1)
+        self.alert: Alert | None = None
+
+    def show_alert(self, alert: Alert) -> None:
+        self.alert = alert
+        self.summary.setText(describe(alert))
+        self.cutouts.show_cutouts(decode_cutouts(alert))
+        self.lightcurve.show_alert(alert)

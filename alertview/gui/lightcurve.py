@@ -1,0 +1,187 @@
+"""The light-curve pane: detections, upper limits and forced photometry per band."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QVBoxLayout, QWidget
+
+from alertview.core.alert import Alert, Photometry
+from alertview.gui.style import BAND_ORDER, band_colour, band_symbol
+
+
+def _bands(points: Photometry) -> list[str]:
+    present = set(points.band.tolist())
+    return [b for b in BAND_ORDER if b in present] + sorted(present - set(BAND_ORDER))
+
+
+class LightcurvePanel(QWidget):
+    """Magnitude (inverted axis) or flux against MJD; clicking a detection emits its id."""
+
+    #: The source id (ZTF candid, Rubin diaSourceId) of a clicked detection.
+    point_clicked = Signal(object)  # object: 64-bit ids overflow a C++ int
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.alert: Alert | None = None
+        self.plot = pg.PlotWidget()
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.units = QComboBox()
+        self.units.addItems(["Magnitude", "Flux"])
+        self.forced_box = QCheckBox("Forced photometry")
+        self.forced_box.setChecked(True)
+        self.units.currentIndexChanged.connect(self._redraw)
+        self.forced_box.toggled.connect(self._redraw)
+        controls = QHBoxLayout()
+        controls.addWidget(self.units)
+        controls.addWidget(self.forced_box)
+        controls.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(controls)
+        layout.addWidget(self.plot)
+        #: series name -> number of points drawn, for the legend and the tests.
+        self.counts: dict[str, int] = {}
+        self._user_chose_units = False
+        self.units.activated.connect(lambda _: setattr(self, "_user_chose_units", True))
+
+    @property
+    def flux_mode(self) -> bool:
+        return self.units.currentIndex() == 1
+
+    def show_alert(self, alert: Alert | None) -> None:
+        self.alert = alert
+        if alert is not None and not self._user_chose_units:
+            # Rubin difference fluxes are often negative: flux is the honest default there
+            self.units.blockSignals(True)
+            self.units.setCurrentIndex(1 if alert.survey == "lsst" else 0)
+            self.units.blockSignals(False)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        self.plot.clear()
+        self.legend.clear()
+        self.counts = {}
+        alert = self.alert
+        if alert is None:
+            return
+        flux = self.flux_mode
+        self.plot.getViewBox().invertY(not flux)
+        unit = alert.flux_unit or "nJy"
+        self.plot.setLabel("left", f"flux [{unit}]" if flux else "magnitude (AB)")
+        self.plot.setLabel("bottom", f"MJD ({alert.time_scale.upper()})")
+        self._draw_detections(alert.detections, flux)
+        if not flux:
+            self._draw_limits(alert.upper_limits)
+        if self.forced_box.isChecked():
+            self._draw_forced(alert.forced, flux)
+        self._highlight_current(alert, flux)
+
+    def _values(self, points: Photometry, flux: bool) -> tuple[np.ndarray, np.ndarray]:
+        return (points.flux, points.flux_err) if flux else (points.mag, points.mag_err)
+
+    def _draw_detections(self, points: Photometry, flux: bool) -> None:
+        for band in _bands(points):
+            chosen = points.band == band
+            y, err = self._values(points, flux)
+            x, y, err = points.mjd[chosen], y[chosen], err[chosen]
+            ids = points.source_id[chosen]
+            good = np.isfinite(x) & np.isfinite(y)
+            if not good.any():
+                continue
+            colour = band_colour(band)
+            error = np.where(np.isfinite(err[good]), err[good], 0.0)
+            self.plot.addItem(
+                pg.ErrorBarItem(x=x[good], y=y[good], height=2 * error, pen=pg.mkPen(colour))
+            )
+            name = f"{band} ({good.sum()})"
+            scatter = pg.ScatterPlotItem(
+                x=x[good], y=y[good], data=ids[good], symbol=band_symbol(band), size=8,
+                brush=pg.mkBrush(colour), pen=pg.mkPen("k", width=0.5), name=name,
+                hoverable=True, tip=self._tip(band),
+            )  # fmt: skip
+            scatter.sigClicked.connect(self._clicked)
+            self.plot.addItem(scatter)
+            self.counts[f"detections {band}"] = int(good.sum())
+
+    def _draw_limits(self, points: Photometry) -> None:
+        for band in _bands(points):
+            chosen = (points.band == band) & np.isfinite(points.mag)
+            if not chosen.any():
+                continue
+            colour = band_colour(band)
+            self.plot.addItem(
+                pg.ScatterPlotItem(
+                    x=points.mjd[chosen],
+                    y=points.mag[chosen],
+                    symbol="t",
+                    size=8,
+                    brush=pg.mkBrush(colour + "55"),
+                    pen=pg.mkPen(colour),
+                    name=f"{band} limit ({chosen.sum()})",
+                    hoverable=True,
+                    tip=self._tip(band, "upper limit"),
+                )
+            )
+            self.counts[f"upper limits {band}"] = int(chosen.sum())
+
+    def _draw_forced(self, points: Photometry, flux: bool) -> None:
+        y_all, _ = self._values(points, flux)
+        for band in _bands(points):
+            chosen = (points.band == band) & np.isfinite(y_all)
+            if not chosen.any():
+                continue
+            colour = band_colour(band)
+            self.plot.addItem(
+                pg.ScatterPlotItem(
+                    x=points.mjd[chosen],
+                    y=y_all[chosen],
+                    symbol="o",
+                    size=5,
+                    brush=None,
+                    pen=pg.mkPen(colour),
+                    name=f"{band} forced ({chosen.sum()})",
+                    hoverable=True,
+                    tip=self._tip(band, "forced"),
+                )
+            )
+            self.counts[f"forced {band}"] = int(chosen.sum())
+
+    def _highlight_current(self, alert: Alert, flux: bool) -> None:
+        y = alert.flux if flux else alert.mag
+        if y is None or not np.isfinite(y):
+            return
+        ring = pg.ScatterPlotItem(
+            x=[alert.mjd],
+            y=[y],
+            symbol="o",
+            size=20,
+            brush=None,
+            pen=pg.mkPen("#ffcc00", width=2.5),
+        )
+        self.plot.addItem(ring)
+
+    def _tip(self, band: str, kind: str = "detection"):
+        from astropy.time import Time
+
+        scale = (
+            self.alert.time_scale
+            if self.alert and self.alert.time_scale in ("utc", "tai")
+            else "utc"
+        )
+
+        def tip(x: float, y: float, data: object) -> str:
+            iso = Time(x, format="mjd", scale=scale).utc.iso[:19]
+            return f"{band} {kind}\nMJD {x:.5f} {scale.upper()} ({iso} UTC)\n{y:.3f}"
+
+        return tip
+
+    def _clicked(self, _item: pg.ScatterPlotItem, points, _event=None) -> None:
+        if len(points):
+            source_id = points[0].data()
+            if source_id is not None and int(source_id) >= 0:
+                # emit after pyqtgraph's click handling returns: selecting another alert
+                # redraws the plot and deletes the item that is handling this click
+                QTimer.singleShot(0, lambda: self.point_clicked.emit(int(source_id)))

@@ -1,0 +1,196 @@
+"""The main window: composition of the filter bar, alert table and inspection view."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from alertview.core.decode import read_alerts
+from alertview.core.errors import DecodeError
+from alertview.core.filters import FilterError, parse_filter
+from alertview.core.schemas import SchemaCache
+from alertview.core.store import AlertStore
+from alertview.gui.filter_proxy import AlertFilterProxy
+from alertview.gui.inspection import InspectionView
+from alertview.gui.table_model import ROLE_ROW_ID, AlertTableModel
+
+#: Alerts read from files are stored (and read back) in batches of this size.
+OPEN_BATCH = 500
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, store: AlertStore, cache: SchemaCache | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("AlertView")
+        self.store = store
+        self.cache = cache or SchemaCache()
+        self.errors: list[str] = []
+        self.model = AlertTableModel(self)
+        self.proxy = AlertFilterProxy(lambda row: self.store.alert(row, self.cache).record, self)
+        self.proxy.setSourceModel(self.model)
+        self._build()
+        self._last_row = 0
+
+    # -- layout ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText(
+            'Filter, e.g.  band == "r" and mag < 19 and n_history_detections >= 2'
+        )
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.returnPressed.connect(self.apply_filter)
+        self.filter_edit.textChanged.connect(lambda text: text or self.apply_filter())
+        self.match_label = QLabel()
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Filter:"))
+        bar.addWidget(self.filter_edit, 1)
+        bar.addWidget(self.match_label)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(4, 4, 4, 4)
+        left_layout.addLayout(bar)
+        left_layout.addWidget(self.table, 1)
+
+        self.inspection = InspectionView()
+        self.inspection.lightcurve.point_clicked.connect(self.select_alert_id)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.inspection)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(splitter)
+
+        self.status = QLabel()
+        self.statusBar().addPermanentWidget(self.status)
+        open_action = QAction("&Open files or folder…", self)
+        open_action.setShortcut(QKeySequence.StandardKey.Open)
+        open_action.triggered.connect(self._ask_open)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        menu = self.menuBar().addMenu("&File")
+        menu.addAction(open_action)
+        menu.addSeparator()
+        menu.addAction(quit_action)
+        self.resize(1500, 900)
+
+    # -- data in -----------------------------------------------------------------------------
+    def open_paths(self, paths: Iterable[str | os.PathLike]) -> int:
+        """Read files, folders or archives into the session; returns alerts added."""
+        added, batch = 0, []
+        for item in read_alerts(paths, self.cache):
+            if isinstance(item, DecodeError):
+                self.errors.append(str(item))
+                continue
+            batch.append(item)
+            if len(batch) >= OPEN_BATCH:
+                added += self.store.add(batch)
+                batch = []
+        added += self.store.add(batch)
+        self.refresh_rows()
+        return added
+
+    def refresh_rows(self) -> None:
+        """Append the rows the store gained since the last call (one insert per batch)."""
+        rows = self.store.rows(after=self._last_row)
+        if rows:
+            first = self.model.rowCount() == 0
+            self._last_row = rows[-1][0]
+            self.model.append_rows(rows)
+            if first:
+                self.table.resizeColumnsToContents()
+        self._update_status()
+
+    def _ask_open(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Open alert files or archives")
+        if files:
+            self.open_paths([Path(f) for f in files])
+
+    # -- filter ------------------------------------------------------------------------------
+    def apply_filter(self) -> None:
+        text = self.filter_edit.text().strip()
+        if not text:
+            self.proxy.set_filter(None)
+            self.filter_edit.setStyleSheet("")
+            self.filter_edit.setToolTip("")
+        else:
+            try:
+                alert_filter = parse_filter(text)
+            except FilterError as exc:
+                self.filter_edit.setStyleSheet("QLineEdit { border: 1px solid #c0392b; }")
+                self.filter_edit.setToolTip(str(exc))
+                self.match_label.setText(str(exc))
+                return
+            self.filter_edit.setStyleSheet("")
+            self.filter_edit.setToolTip("")
+            self.proxy.set_filter(alert_filter)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        if self.proxy.alert_filter is not None:
+            self.match_label.setText(f"{shown} of {total} match")
+        elif not self.match_label.text().startswith("bad filter"):
+            self.match_label.setText("")
+        errors = f", {len(self.errors)} errors" if self.errors else ""
+        self.status.setText(f"{total} alerts{errors}")
+
+    # -- selection ---------------------------------------------------------------------------
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        row_id = current.data(ROLE_ROW_ID)
+        alert = self.store.alert(row_id, self.cache)
+        self.inspection.show_alert(alert)
+
+    def select_alert_id(self, alert_id: int) -> bool:
+        """Select the table row of ``alert_id`` (e.g. a clicked light-curve point)."""
+        for source_row in self.model.rows_of_alert(alert_id):
+            index = self.proxy.mapFromSource(self.model.index(source_row, 0))
+            if index.isValid():
+                self.table.selectionModel().setCurrentIndex(
+                    index,
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                self.table.scrollTo(index)
+                return True
+        return False
+
+    def select_row(self, proxy_row: int) -> None:
+        index = self.proxy.index(proxy_row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )

@@ -1,0 +1,39 @@
+"""Qt fixtures: offscreen, and no widget or thread may outlive its test."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def no_leftovers(qapp):
+    threads_before = set(threading.enumerate())
+    yield
+    from PySide6.QtWidgets import QApplication
+
+    qapp.processEvents()
+    left = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+    assert not left, f"top-level widgets left open: {left}"
+    extra = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()]
+    assert not extra, f"threads left running: {extra}"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    from alertview.core.store import AlertStore
+    from alertview.gui.app import make_application
+    from alertview.gui.main_window import MainWindow
+
+    make_application()
+    store = AlertStore(tmp_path / "session")
+    main = MainWindow(store)
+    qtbot.addWidget(main)
+    main.show()
+    yield main
+    main.close()
+    store.close()

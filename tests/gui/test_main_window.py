@@ -1,0 +1,141 @@
+"""The viewer with real widgets: open files, select, light curve, cutouts, filter."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, Qt
+
+from alertview.core.decode import read_alerts
+from alertview.core.encode import container_file
+from alertview.core.schemas import SchemaCache
+from alertview.gui.table_model import COLUMNS
+from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE, SHARED, raw_records
+from tests.core.helpers import conform
+
+
+def column(name):
+    return [c.header for c in COLUMNS].index(name)
+
+
+def row_of(window, alert_id):
+    for row in range(window.proxy.rowCount()):
+        if window.proxy.index(row, column("Alert id")).data() == str(alert_id):
+            return row
+    raise AssertionError(f"alert {alert_id} not in the table")
+
+
+def test_open_shared_files_shows_rows_with_their_values(window):
+    assert window.open_paths([SHARED]) == 57
+    assert window.proxy.rowCount() == 57
+    raw = raw_records(FINK_ZTF_SINGLE)[0]
+    row = row_of(window, raw["candid"])
+    cell = lambda name: window.proxy.index(row, column(name)).data()  # noqa: E731
+    assert cell("Object") == "ZTF19acihgng"
+    assert cell("Mag") == f"{raw['candidate']['magpsf']:.2f}"
+    assert cell("Band") == "r" and cell("Survey") == "ztf"
+    assert cell("MJD") == f"{raw['candidate']['jd'] - 2400000.5:.5f}"
+    assert cell("Det.") == str(sum(1 for p in raw["prv_candidates"] if p["candid"]) + 1)
+    assert "57 alerts" in window.status.text()
+
+
+def test_selecting_a_ztf_row_draws_its_light_curve_and_cutouts(window, qtbot):
+    window.open_paths([SHARED])
+    raw = raw_records(FINK_ZTF_SINGLE)[0]
+    window.select_row(row_of(window, raw["candid"]))
+    lightcurve = window.inspection.lightcurve
+    detections = [p for p in raw["prv_candidates"] if p["candid"]] + [raw["candidate"]]
+    limits = [p for p in raw["prv_candidates"] if p["candid"] is None]
+    expected = {}
+    for points, kind in ((detections, "detections"), (limits, "upper limits")):
+        for p in points:
+            key = f"{kind} {'gri'[p['fid'] - 1]}"
+            expected[key] = expected.get(key, 0) + 1
+    assert lightcurve.counts == expected
+    assert not lightcurve.flux_mode
+    assert window.inspection.cutouts.shapes() == {
+        "science": (63, 63), "template": (63, 63), "difference": (63, 63)
+    }  # fmt: skip
+    # the keyboard moves through the alerts and the panes follow
+    before = window.inspection.alert.alert_id
+    qtbot.keyClick(window.table, Qt.Key.Key_Down)
+    assert window.inspection.alert.alert_id != before
+
+
+def test_selecting_a_rubin_row_shows_flux_and_forced_points(window):
+    window.open_paths([FINK_LSST_TRANSFER])
+    raw = raw_records(FINK_LSST_TRANSFER)[1]
+    window.select_row(row_of(window, raw["diaSourceId"]))
+    lightcurve = window.inspection.lightcurve
+    assert lightcurve.flux_mode  # difference fluxes can be negative: flux by default
+    bands = [s["band"] for s in [*raw["prvDiaSources"], raw["diaSource"]]]
+    for band in set(bands):
+        assert lightcurve.counts[f"detections {band}"] == bands.count(band)
+    forced = [s["band"] for s in raw["prvDiaForcedSources"]]
+    assert sum(v for k, v in lightcurve.counts.items() if k.startswith("forced")) == len(forced)
+    assert window.inspection.cutouts.shapes() == {
+        n: (30, 30) for n in ("science", "template", "difference")
+    }
+    lightcurve.forced_box.setChecked(False)
+    assert not [k for k in lightcurve.counts if k.startswith("forced")]
+
+
+def test_filter_bar_narrows_rows_and_explains_errors(window, qtbot):
+    window.open_paths([SHARED])
+    alerts = list(read_alerts([SHARED], SchemaCache()))
+    expected = sum(1 for a in alerts if a.band == "r" and a.mag is not None and a.mag < 19)
+    window.filter_edit.setText('band == "r" and mag < 19')
+    qtbot.keyClick(window.filter_edit, Qt.Key.Key_Return)
+    assert window.proxy.rowCount() == expected
+    assert window.match_label.text() == f"{expected} of 57 match"
+    # raw record fields work too (decoded from the stored packets on demand)
+    window.filter_edit.setText("nbad == 0 and fwhm <= 5")
+    qtbot.keyClick(window.filter_edit, Qt.Key.Key_Return)
+    assert window.proxy.rowCount() == sum(
+        1
+        for a in alerts
+        if a.survey == "ztf" and a.record["candidate"]["nbad"] == 0
+        and a.record["candidate"]["fwhm"] <= 5
+    )  # fmt: skip
+    window.filter_edit.setText("mag <")
+    qtbot.keyClick(window.filter_edit, Qt.Key.Key_Return)
+    assert window.match_label.text().startswith("bad filter: the expression ends too early")
+    window.filter_edit.clear()
+    assert window.proxy.rowCount() == 57
+
+
+def _previous_alert_file(tmp_path):
+    """The alert ZTF sent for an earlier detection of ZTF19acihgng, rebuilt from its history."""
+    (alert,) = read_alerts([FINK_ZTF_SINGLE], SchemaCache())
+    raw = raw_records(FINK_ZTF_SINGLE)[0]
+    schema = alert.writer_schema.raw
+    candidate_schema = next(f["type"] for f in schema["fields"] if f["name"] == "candidate")
+    detections = sorted((p for p in raw["prv_candidates"] if p["candid"]), key=lambda p: p["jd"])
+    previous = detections[-1]
+    record = {
+        **raw,
+        "candid": previous["candid"],
+        "candidate": conform(previous, candidate_schema),
+        "prv_candidates": [p for p in raw["prv_candidates"] if p["jd"] < previous["jd"]],
+    }
+    path = tmp_path / "previous.avro"
+    path.write_bytes(container_file([record], alert.writer_schema))
+    return path, previous
+
+
+def test_clicking_a_light_curve_point_selects_that_alert(window, qtbot, tmp_path):
+    path, previous = _previous_alert_file(tmp_path)
+    window.open_paths([FINK_ZTF_SINGLE, path])
+    raw = raw_records(FINK_ZTF_SINGLE)[0]
+    window.select_row(row_of(window, raw["candid"]))
+    plot = window.inspection.lightcurve.plot
+    window.inspection.lightcurve.resize(900, 500)
+    qtbot.wait(50)
+    view = plot.getViewBox()
+    scene_point = view.mapViewToScene(QPointF(previous["jd"] - 2400000.5, previous["magpsf"]))
+    widget_point = plot.mapFromScene(scene_point)
+    with qtbot.waitSignal(window.inspection.lightcurve.point_clicked, timeout=2000) as clicked:
+        qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=widget_point)
+    assert clicked.args == [previous["candid"]]
+    assert window.inspection.alert.alert_id == previous["candid"]
+    assert math.isclose(window.inspection.alert.mag, previous["magpsf"])

@@ -69,9 +69,10 @@ class CutoutPanel(QWidget):
         rows, cols = data.shape
         # rotate/flip about the stamp centre so North is up and East left
         m = cutout.sky_transform
-        transform = QTransform(m[0, 0], m[1, 0], m[0, 1], m[1, 1], 0, 0)
-        centre = transform.map(cols / 2.0, rows / 2.0)
-        transform = QTransform(m[0, 0], m[1, 0], m[0, 1], m[1, 1], -centre[0], -centre[1])
+        cx, cy = (float(v) for v in m @ np.array([cols / 2.0, rows / 2.0]))
+        transform = QTransform(
+            float(m[0, 0]), float(m[1, 0]), float(m[0, 1]), float(m[1, 1]), -cx, -cy
+        )
         image.setTransform(transform)
         cross.setData([0.0], [0.0])
         self.labels[name].setText(f"{TITLES[name]} {rows}×{cols}", color=None)  # noqa: RUF001

@@ -107,28 +107,18 @@ class LightcurvePanel(QWidget):
             self.counts[f"detections {band}"] = int(good.sum())
 
     def _draw_limits(self, points: Photometry) -> None:
-        for band in _bands(points):
-            chosen = (points.band == band) & np.isfinite(points.mag)
-            if not chosen.any():
-                continue
-            colour = band_colour(band)
-            self.plot.addItem(
-                pg.ScatterPlotItem(
-                    x=points.mjd[chosen],
-                    y=points.mag[chosen],
-                    symbol="t",
-                    size=8,
-                    brush=pg.mkBrush(colour + "55"),
-                    pen=pg.mkPen(colour),
-                    name=f"{band} limit ({chosen.sum()})",
-                    hoverable=True,
-                    tip=self._tip(band, "upper limit"),
-                )
-            )
-            self.counts[f"upper limits {band}"] = int(chosen.sum())
+        self._draw_markers(points, points.mag, "upper limits", "limit", symbol="t", size=8,
+                           filled=True)  # fmt: skip
 
     def _draw_forced(self, points: Photometry, flux: bool) -> None:
         y_all, _ = self._values(points, flux)
+        self._draw_markers(points, y_all, "forced", "forced", symbol="o", size=5, filled=False)
+
+    def _draw_markers(
+        self, points: Photometry, y_all: np.ndarray, series: str, label: str, *,
+        symbol: str, size: int, filled: bool,
+    ) -> None:  # fmt: skip
+        """One marker series per band, without error bars (limits, forced points)."""
         for band in _bands(points):
             chosen = (points.band == band) & np.isfinite(y_all)
             if not chosen.any():
@@ -138,16 +128,16 @@ class LightcurvePanel(QWidget):
                 pg.ScatterPlotItem(
                     x=points.mjd[chosen],
                     y=y_all[chosen],
-                    symbol="o",
-                    size=5,
-                    brush=None,
+                    symbol=symbol,
+                    size=size,
+                    brush=pg.mkBrush(colour + "55") if filled else None,
                     pen=pg.mkPen(colour),
-                    name=f"{band} forced ({chosen.sum()})",
+                    name=f"{band} {label} ({chosen.sum()})",
                     hoverable=True,
-                    tip=self._tip(band, "forced"),
+                    tip=self._tip(band, label),
                 )
             )
-            self.counts[f"forced {band}"] = int(chosen.sum())
+            self.counts[f"{series} {band}"] = int(chosen.sum())
 
     def _highlight_current(self, alert: Alert, flux: bool) -> None:
         y = alert.flux if flux else alert.mag

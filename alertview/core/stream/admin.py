@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
-from alertview.core.stream.config import KafkaSettings, StreamError
+from alertview.core.stream.config import KafkaSettings, unreachable
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,7 @@ def list_topics(
         try:
             metadata = consumer.list_topics(timeout=timeout)
         except KafkaException as exc:
-            raise StreamError(
-                f"cannot reach Kafka at {settings.bootstrap} ({exc.args[0].str()})"
-            ) from None
+            raise unreachable(settings.bootstrap, exc.args[0].str()) from None
         names = sorted(
             n for n in metadata.topics if not n.startswith("__") and (not topics or n in topics)
         )

@@ -83,3 +83,8 @@ class KafkaSettings:
                     config[key] = value
         config.update(self.extra)
         return config
+
+
+def unreachable(bootstrap: str, error: object) -> StreamError:
+    """The one message for a cluster that does not answer."""
+    return StreamError(f"cannot reach Kafka at {bootstrap} ({error})")

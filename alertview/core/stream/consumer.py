@@ -21,7 +21,12 @@ from alertview.core.alert import Alert, Origin
 from alertview.core.decode import decode_packet
 from alertview.core.errors import DecodeError
 from alertview.core.schemas import SchemaCache
-from alertview.core.stream.config import MAX_MESSAGE_BYTES, KafkaSettings, StreamError
+from alertview.core.stream.config import (
+    MAX_MESSAGE_BYTES,
+    KafkaSettings,
+    StreamError,
+    unreachable,
+)
 
 START_POSITIONS = ("earliest", "latest", "committed")
 
@@ -138,9 +143,7 @@ class AlertConsumer:
             self._consumer.close()
             self._consumer = None
             errors = "; ".join(self._broker_errors[-2:]) or exc.args[0].str()
-            raise StreamError(
-                f"cannot reach Kafka at {self.settings.kafka.bootstrap} ({errors})"
-            ) from None
+            raise unreachable(self.settings.kafka.bootstrap, errors) from None
         self._consumer.subscribe(list(self.settings.topics), on_assign=self._on_assign)
         return self
 

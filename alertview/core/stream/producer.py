@@ -9,7 +9,7 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from alertview.core.stream.config import KafkaSettings, StreamError
+from alertview.core.stream.config import KafkaSettings, StreamError, unreachable
 
 #: How many failure reasons to keep for the summary.
 _KEEP_ERRORS = 20
@@ -97,9 +97,7 @@ def ensure_topic(
     try:
         metadata = admin.list_topics(timeout=timeout)
     except KafkaException as exc:
-        raise StreamError(
-            f"cannot reach Kafka at {settings.bootstrap} ({exc.args[0].str()})"
-        ) from None
+        raise unreachable(settings.bootstrap, exc.args[0].str()) from None
     if topic in metadata.topics:
         return False
     if metadata.controller_id not in metadata.brokers:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from alertview.core.alert import Origin
+from alertview.core.packets import DecodedRecord
+
 CUTOUT_FIELDS = {
     "science": "cutoutScience",
     "template": "cutoutTemplate",
@@ -31,3 +34,15 @@ def first_present(record: Mapping[str, Any], *names: str) -> Any:
         if value is not None:
             return value
     return None
+
+
+def packet_fields(decoded: DecodedRecord, origin: Origin) -> dict[str, Any]:
+    """The Alert fields every survey fills the same way: where it came from, as what."""
+    return {
+        "cutouts": cutout_stamps(decoded.record),
+        "record": decoded.record,
+        "packet": decoded.packet,
+        "framing": decoded.framing,
+        "writer_schema": decoded.schema,
+        "origin": origin,
+    }

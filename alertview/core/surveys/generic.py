@@ -13,7 +13,7 @@ from typing import Any
 
 from alertview.core.alert import Alert, Origin
 from alertview.core.packets import DecodedRecord
-from alertview.core.surveys.common import cutout_stamps
+from alertview.core.surveys.common import packet_fields
 
 ID_NAMES = ("alertId", "alert_id", "candid", "diaSourceId", "sourceId", "id")
 OBJECT_NAMES = ("objectId", "object_id", "diaObjectId", "name")
@@ -76,11 +76,6 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
         flux=None,
         flux_err=None,
         flux_unit=None,
-        cutouts=cutout_stamps(record),
         publisher=record.get("publisher") if isinstance(record.get("publisher"), str) else None,
-        record=record,
-        packet=decoded.packet,
-        framing=decoded.framing,
-        writer_schema=decoded.schema,
-        origin=origin,
+        **packet_fields(decoded, origin),
     )

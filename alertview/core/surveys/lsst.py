@@ -14,7 +14,7 @@ from typing import Any
 
 from alertview.core.alert import Alert, Origin, Photometry, flux_to_mag
 from alertview.core.packets import DecodedRecord
-from alertview.core.surveys.common import cutout_stamps, first_present
+from alertview.core.surveys.common import first_present, packet_fields
 
 _VERSION = re.compile(r"v(\d+)_(\d+)")
 #: Rubin's non-detection limits (v3-v7) give the noise; the limit is 5 sigma.
@@ -76,13 +76,8 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
         n_history_detections=len(previous),
         upper_limits=_limits(record.get("prvDiaNondetectionLimits") or []),
         forced=_sources(record.get("prvDiaForcedSources") or [], id_field="diaForcedSourceId"),
-        cutouts=cutout_stamps(record),
         publisher=record.get("publisher"),
-        record=record,
-        packet=decoded.packet,
-        framing=decoded.framing,
-        writer_schema=decoded.schema,
-        origin=origin,
+        **packet_fields(decoded, origin),
     )
 
 

@@ -21,7 +21,7 @@ from alertview.core.alert import (
     mag_to_flux,
 )
 from alertview.core.packets import DecodedRecord
-from alertview.core.surveys.common import cutout_stamps
+from alertview.core.surveys.common import packet_fields
 
 BANDS = {1: "g", 2: "r", 3: "i"}
 JD_TO_MJD = 2400000.5
@@ -91,13 +91,8 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
         n_history_detections=n_previous,
         upper_limits=limits,
         forced=forced,
-        cutouts=cutout_stamps(record),
         publisher=record.get("publisher"),
-        record=record,
-        packet=decoded.packet,
-        framing=decoded.framing,
-        writer_schema=decoded.schema,
-        origin=origin,
+        **packet_fields(decoded, origin),
     )
 
 

@@ -121,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
         consumer.open()
         while not stop.is_set():
             batch: Batch = consumer.poll()
+            for warning in consumer.take_warnings():
+                print(f"alertview: {warning}", file=sys.stderr, flush=True)
             if batch.messages or not consumer.assignment():
                 last_message = time.monotonic()  # idle time counts once partitions are ours
             elif args.timeout is not None and time.monotonic() - last_message > args.timeout:

@@ -13,6 +13,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     view.add_argument("paths", nargs="*", metavar="PATH")
     view.set_defaults(handler=run_view)
+    demo = subparsers.add_parser(
+        "demo",
+        help="the whole thing on one laptop: embedded broker, replay and viewer",
+        description="Start an embedded Kafka-protocol broker, replay the real ZTF and Rubin "
+        "alerts AlertView ships into it (a visit every --interval seconds, looping with new "
+        "alert ids), and open the viewer receiving them.",
+    )
+    demo.add_argument("--interval", type=float, default=3.0, help="seconds between visits")
+    demo.add_argument("--engine", choices=("mock", "tansu"), default="mock")
+    demo.set_defaults(handler=run_demo)
     render = subparsers.add_parser(
         "render",
         help="draw one alert (cutouts, light curve, key fields) to a PNG, offscreen",
@@ -28,6 +38,12 @@ def run_view(args: argparse.Namespace) -> int:
     from alertview.gui.app import run_viewer
 
     return run_viewer(args.paths)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from alertview.gui.demo import run_demo as start
+
+    return start(args.interval, args.engine)
 
 
 def run_render(args: argparse.Namespace) -> int:

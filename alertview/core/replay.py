@@ -28,6 +28,7 @@ from alertview.core.encode import (
 )
 from alertview.core.errors import AlertViewError, DecodeError
 from alertview.core.packets import Framing
+from alertview.core.renumber import renumbered
 from alertview.core.schemas import SchemaCache, lsst_schema_id
 
 FramingChoice = Literal["native", "confluent", "fink"]
@@ -47,6 +48,8 @@ class Cadence:
     visit_size: int | None = None
     loop: bool = False
     limit: int | None = None
+    #: On a loop's later passes, shift alert ids by the pass number (see ``renumber``).
+    renumber: bool = False
 
 
 @dataclass
@@ -170,6 +173,7 @@ def replay(
     last_mjd: float | None = None
 
     def alerts() -> Iterator[Alert | None]:
+        loop_pass = 0
         while True:
             found = False
             for item in read_alerts(paths, cache):
@@ -177,8 +181,9 @@ def replay(
                     progress.skipped.append(str(item))
                     continue
                 found = True
-                yield item
+                yield renumbered(item, loop_pass) if cadence.renumber else item
             yield None  # a pass ends the visit it was in
+            loop_pass += 1
             if not cadence.loop or not found or stop.is_set():
                 return
 

@@ -59,7 +59,8 @@ class CutoutPanel(QWidget):
             cross.clear()
             self.labels[name].setText(f"{TITLES[name]}: {cutout}", color="#c0392b")
             return
-        difference = name == "difference"
+        # limits symmetric about zero only where zero means "no change" (FITS, not JPEG)
+        difference = name == "difference" and cutout.kind == "fits"
         data = cutout.data
         lo, hi = display_limits(data, self.limits, symmetric=difference)
         shown = stretch_image(data, (lo, hi), "linear" if difference else self.stretch)

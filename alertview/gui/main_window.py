@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -10,14 +11,18 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
+    QPushButton,
     QSplitter,
     QTableView,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -27,9 +32,11 @@ from alertview.core.errors import DecodeError
 from alertview.core.filters import FilterError, parse_filter
 from alertview.core.schemas import SchemaCache
 from alertview.core.store import AlertStore
+from alertview.core.stream.consumer import ConsumerSettings
 from alertview.gui.filter_proxy import AlertFilterProxy
 from alertview.gui.inspection import InspectionView
 from alertview.gui.table_model import ROLE_ROW_ID, AlertTableModel
+from alertview.gui.worker import StreamWorker
 
 #: Alerts read from files are stored (and read back) in batches of this size.
 OPEN_BATCH = 500
@@ -45,6 +52,9 @@ class MainWindow(QMainWindow):
         self.model = AlertTableModel(self)
         self.proxy = AlertFilterProxy(lambda row: self.store.alert(row, self.cache).record, self)
         self.proxy.setSourceModel(self.model)
+        self.worker: StreamWorker | None = None
+        self.received = 0
+        self._rate_window: list[tuple[float, int]] = []
         self._build()
         self._last_row = 0
 
@@ -66,6 +76,8 @@ class MainWindow(QMainWindow):
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
+        # arrival order until the user clicks a column header
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
@@ -91,7 +103,23 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
         self.status = QLabel()
+        self.stream_state = QLabel("offline")
+        self.error_button = QPushButton("0 errors")
+        self.error_button.setFlat(True)
+        self.error_button.clicked.connect(self.show_errors)
+        self.statusBar().addWidget(self.stream_state, 1)
+        self.statusBar().addPermanentWidget(self.error_button)
         self.statusBar().addPermanentWidget(self.status)
+        self.pause_action = QAction("&Pause", self)
+        self.pause_action.setCheckable(True)
+        self.pause_action.setShortcut("Ctrl+P")
+        self.pause_action.toggled.connect(self._pause_toggled)
+        self.pause_action.setEnabled(False)
+        self.stop_action = QAction("S&top", self)
+        self.stop_action.triggered.connect(self.stop_stream)
+        self.stop_action.setEnabled(False)
+        self.follow_action = QAction("&Follow newest", self)
+        self.follow_action.setCheckable(True)
         open_action = QAction("&Open files or folder…", self)
         open_action.setShortcut(QKeySequence.StandardKey.Open)
         open_action.triggered.connect(self._ask_open)
@@ -102,6 +130,9 @@ class MainWindow(QMainWindow):
         menu.addAction(open_action)
         menu.addSeparator()
         menu.addAction(quit_action)
+        stream_menu = self.menuBar().addMenu("&Stream")
+        for action in (self.pause_action, self.stop_action, self.follow_action):
+            stream_menu.addAction(action)
         self.resize(1500, 900)
 
     # -- data in -----------------------------------------------------------------------------
@@ -130,6 +161,82 @@ class MainWindow(QMainWindow):
             if first:
                 self.table.resizeColumnsToContents()
         self._update_status()
+
+    # -- live stream --------------------------------------------------------------------------
+    def connect_stream(self, settings: ConsumerSettings) -> StreamWorker:
+        """Start reading ``settings``' topics in a worker thread."""
+        self.stop_stream()
+        worker = StreamWorker(settings, self.store, self.cache)
+        worker.batches_stored.connect(self._batches_stored)
+        worker.state_changed.connect(self.stream_state.setText)
+        worker.failed.connect(self._stream_failed)
+        self.worker = worker
+        self.pause_action.setEnabled(True)
+        self.stop_action.setEnabled(True)
+        topics = ", ".join(settings.topics)
+        self.setWindowTitle(f"AlertView — {topics} @ {settings.kafka.bootstrap}")
+        worker.start()
+        return worker
+
+    def stop_stream(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker.wait()
+            self.worker = None
+        self.pause_action.setEnabled(False)
+        self.stop_action.setEnabled(False)
+
+    def _pause_toggled(self, paused: bool) -> None:
+        if self.worker is not None:
+            (self.worker.pause if paused else self.worker.resume)()
+
+    def _batches_stored(self, stored: int, messages: int, errors: int) -> None:
+        now = time.monotonic()
+        self.received += messages
+        self._rate_window = [(t, n) for t, n in self._rate_window if now - t < 5.0]
+        self._rate_window.append((now, messages))
+        self.refresh_rows()
+        if self.follow_action.isChecked() and self.proxy.rowCount():
+            self.table.scrollToBottom()
+
+    @property
+    def rate(self) -> float:
+        if len(self._rate_window) < 2:
+            return 0.0
+        span = self._rate_window[-1][0] - self._rate_window[0][0]
+        return sum(n for _, n in self._rate_window[1:]) / span if span > 0 else 0.0
+
+    def _stream_failed(self, message: str) -> None:
+        self.errors.append(message)
+        self.stream_state.setText(message)
+        self._update_status()
+
+    def show_errors(self) -> None:
+        """The errors panel: every message that could not be decoded, and where."""
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Errors")
+        table = QTableWidget(0, 4, dialog)
+        table.setHorizontalHeaderLabels(["Topic / file", "Partition", "Offset", "Reason"])
+        rows = [
+            (e.topic or e.source or "", e.partition, e.offset, e.reason)
+            for e in self.store.errors()
+        ]
+        rows += [("", None, None, message) for message in self.errors]
+        table.setRowCount(len(rows))
+        for r, values in enumerate(rows):
+            for c, value in enumerate(values):
+                table.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
+        table.horizontalHeader().setStretchLastSection(True)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(table)
+        dialog.resize(900, 400)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.errors_dialog = dialog
+
+    def closeEvent(self, event) -> None:
+        self.stop_stream()
+        super().closeEvent(event)
 
     def _ask_open(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Open alert files or archives")
@@ -162,8 +269,10 @@ class MainWindow(QMainWindow):
             self.match_label.setText(f"{shown} of {total} match")
         elif not self.match_label.text().startswith("bad filter"):
             self.match_label.setText("")
-        errors = f", {len(self.errors)} errors" if self.errors else ""
-        self.status.setText(f"{total} alerts{errors}")
+        n_errors = len(self.errors) + len(self.store.errors())
+        self.error_button.setText(f"{n_errors} errors")
+        live = f", {self.received} received, {self.rate:.0f}/s" if self.worker else ""
+        self.status.setText(f"{total} alerts{live}")
 
     # -- selection ---------------------------------------------------------------------------
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:

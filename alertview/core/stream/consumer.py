@@ -128,6 +128,7 @@ class AlertConsumer:
         self._stop_wanted = threading.Event()
         self._paused = False
         self._committed: dict[tuple[str, int], int] = {}
+        self._warnings: list[str] = []
 
     # -- life cycle ---------------------------------------------------------------------
     def open(self, timeout: float = 10) -> AlertConsumer:
@@ -276,7 +277,9 @@ class AlertConsumer:
         if code == KafkaError.TOPIC_AUTHORIZATION_FAILED:
             raise StreamError(f"not allowed to read {', '.join(self.settings.topics)}")
         if code in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC):
-            raise StreamError(f"unknown topic: {error.str()}")
+            # perhaps a typo, perhaps a topic about to be created: say so, keep waiting
+            self._warnings.append(f"{error.str()} (waiting for it)")
+            return
         if code == KafkaError.SASL_AUTHENTICATION_FAILED or error.fatal():
             raise StreamError(f"Kafka: {error.str()}")
         self._on_error(error)
@@ -313,6 +316,11 @@ class AlertConsumer:
                 raise StreamError(_rubin_group_hint(self.settings.group_id)) from None
             if code != KafkaError._NO_OFFSET:
                 raise StreamError(f"commit failed: {exc.args[0].str()}") from None
+
+    def take_warnings(self) -> list[str]:
+        """Conditions worth telling the user that do not stop the stream (once each)."""
+        warnings, self._warnings = self._warnings, []
+        return warnings
 
     @property
     def broker_errors(self) -> list[str]:

@@ -1,0 +1,105 @@
+"""`alertview demo`: embedded broker + survey-cadence replay + the viewer, one process.
+
+Everything runs on this machine: a real Kafka-protocol broker on 127.0.0.1,
+a thread replaying the real ZTF and Rubin alerts AlertView ships (a visit
+every few seconds, looping with new alert ids), and the viewer subscribed to
+the topic in its worker thread.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from alertview.core.broker import EmbeddedBroker, Engine
+from alertview.core.replay import Cadence, MessageFramer, replay
+from alertview.core.schemas import SchemaCache
+from alertview.core.store import AlertStore
+from alertview.core.stream.config import KafkaSettings
+from alertview.core.stream.consumer import ConsumerSettings
+from alertview.core.stream.producer import AlertProducer, ensure_topic
+from alertview.resources import samples_dir
+
+DEMO_TOPIC = "alertview-demo"
+
+
+class DemoStream:
+    """The broker and the replay thread behind the demo; a context manager."""
+
+    def __init__(self, interval: float = 3.0, engine: Engine = "mock", visit_size: int = 3):
+        self.broker = EmbeddedBroker(engine)
+        self.cadence = Cadence(interval=interval, visit_size=visit_size, loop=True, renumber=True)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.sent = 0
+
+    @property
+    def settings(self) -> KafkaSettings:
+        return KafkaSettings(self.broker.bootstrap)
+
+    def consumer_settings(self) -> ConsumerSettings:
+        return ConsumerSettings(
+            self.settings, (DEMO_TOPIC,), f"alertview-demo-{uuid.uuid4().hex[:6]}", "earliest"
+        )
+
+    def start(self) -> DemoStream:
+        self.broker.start()
+        ensure_topic(self.settings, DEMO_TOPIC, 4)
+        self._thread = threading.Thread(target=self._replay, name="demo-replay", daemon=True)
+        self._thread.start()
+        # the first visit creates the topic (librdkafka's mock creates topics on first use)
+        deadline = time.monotonic() + 15
+        while self.sent == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self
+
+    def _replay(self) -> None:
+        producer = AlertProducer(self.settings)
+
+        def send(key: bytes | None, value: bytes) -> None:
+            producer.send(DEMO_TOPIC, value, key)
+            self.sent += 1
+
+        replay(
+            [samples_dir()],
+            send,
+            MessageFramer("native", SchemaCache()),
+            self.cadence,
+            on_visit=lambda *_: producer.poll(0),
+            stop=self._stop,
+        )
+        producer.flush(5)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+            self._thread = None
+        self.broker.stop()
+
+    def __enter__(self) -> DemoStream:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def run_demo(interval: float = 3.0, engine: Engine = "mock") -> int:
+    from alertview.gui.app import make_application
+    from alertview.gui.main_window import MainWindow
+
+    app = make_application()
+    with DemoStream(interval, engine) as demo, tempfile.TemporaryDirectory() as folder:
+        store = AlertStore(Path(folder) / "demo")
+        window = MainWindow(store)
+        window.follow_action.setChecked(True)
+        window.show()
+        window.connect_stream(demo.consumer_settings())
+        window.stream_state.setToolTip(f"embedded {engine} broker: {demo.broker.limits}")
+        code = app.exec()
+        window.stop_stream()
+        store.close()
+    return code

@@ -11,10 +11,19 @@ import sys
 from collections.abc import Sequence
 
 from alertview import __version__
-from alertview.commands import broker, consume, download, inspect, replay, topics, view
+from alertview.commands import (
+    broker,
+    consume,
+    download,
+    export,
+    inspect,
+    replay,
+    topics,
+    view,
+)
 from alertview.core.errors import AlertViewError
 
-COMMANDS = (inspect, view, broker, replay, consume, topics, download)
+COMMANDS = (inspect, view, broker, replay, consume, topics, download, export)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,6 +33,7 @@ from alertview.core.filters import FilterError, parse_filter
 from alertview.core.schemas import SchemaCache
 from alertview.core.store import AlertStore
 from alertview.core.stream.consumer import ConsumerSettings
+from alertview.gui.export_action import ask_and_export
 from alertview.gui.filter_proxy import AlertFilterProxy
 from alertview.gui.inspection import InspectionView
 from alertview.gui.table_model import ROLE_ROW_ID, AlertTableModel
@@ -123,11 +124,17 @@ class MainWindow(QMainWindow):
         open_action = QAction("&Open files or folder…", self)
         open_action.setShortcut(QKeySequence.StandardKey.Open)
         open_action.triggered.connect(self._ask_open)
+        export_action = QAction("&Export selection…", self)
+        export_action.setShortcut("Ctrl+E")
+        export_action.triggered.connect(
+            lambda: ask_and_export(self, self.selected_rows(), self._load_alert)
+        )
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         menu = self.menuBar().addMenu("&File")
         menu.addAction(open_action)
+        menu.addAction(export_action)
         menu.addSeparator()
         menu.addAction(quit_action)
         stream_menu = self.menuBar().addMenu("&Stream")
@@ -295,6 +302,14 @@ class MainWindow(QMainWindow):
                 self.table.scrollTo(index)
                 return True
         return False
+
+    def selected_rows(self) -> list[int]:
+        """Store rows of the selected alerts, in table order."""
+        indexes = self.table.selectionModel().selectedRows()
+        return [i.data(ROLE_ROW_ID) for i in sorted(indexes, key=lambda i: i.row())]
+
+    def _load_alert(self, row: int):
+        return self.store.alert(row, self.cache)
 
     def select_row(self, proxy_row: int) -> None:
         index = self.proxy.index(proxy_row, 0)

@@ -139,3 +139,28 @@ def test_clicking_a_light_curve_point_selects_that_alert(window, qtbot, tmp_path
     assert clicked.args == [previous["candid"]]
     assert window.inspection.alert.alert_id == previous["candid"]
     assert math.isclose(window.inspection.alert.mag, previous["magpsf"])
+
+
+def test_export_of_a_selection_round_trips(window, tmp_path):
+    import fastavro
+    from astropy.table import Table
+    from PySide6.QtCore import QItemSelectionModel
+
+    from alertview.gui.export_action import run_export
+
+    window.open_paths([FINK_ZTF_SINGLE, SHARED / "fink" / "avro_multi_alerts.avro"])
+    model = window.table.selectionModel()
+    for row in (1, 3, 4):
+        model.select(
+            window.proxy.index(row, 0),
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
+    rows = window.selected_rows()
+    ids = [int(window.proxy.index(r, column("Alert id")).data()) for r in (1, 3, 4)]
+    assert len(rows) == 3
+    (avro,) = run_export(window, rows, window._load_alert, "avro", tmp_path / "sel.avro")
+    with avro.open("rb") as stream:
+        assert [r["candid"] for r in fastavro.reader(stream)] == ids
+    (table_path,) = run_export(window, rows, window._load_alert, "votable", tmp_path / "s.xml")
+    table = Table.read(table_path, format="votable")
+    assert [int(v) for v in table["alert_id"]] == ids

@@ -1,0 +1,48 @@
+"""`alertview export`: alerts from files to Avro, tables, light curves or cutouts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from alertview.core.decode import read_alerts
+from alertview.core.errors import DecodeError
+from alertview.core.export import FORMATS, export_alerts
+from alertview.core.filters import parse_filter
+from alertview.core.schemas import SchemaCache
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "export",
+        help="export alerts to Avro, ECSV, CSV, VOTable, FITS, light-curve CSV or cutouts",
+        description="Export the alerts in files, folders or archives. avro: the packets as "
+        "one container file per writer schema; ecsv/csv/votable/fits: the table of key "
+        "fields; lightcurve-csv: every detection, upper limit and forced point; cutouts: "
+        "each stamp as FITS and PNG into the folder DEST.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH")
+    parser.add_argument("--format", required=True, choices=FORMATS)
+    parser.add_argument("--out", required=True, type=Path, metavar="DEST")
+    parser.add_argument("--filter", metavar="EXPR", help="export only the alerts that match")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    alert_filter = parse_filter(args.filter) if args.filter else None
+    failed = False
+
+    def alerts():
+        nonlocal failed
+        for item in read_alerts(args.paths, SchemaCache()):
+            if isinstance(item, DecodeError):
+                failed = True
+                print(f"alertview: {item}", file=sys.stderr)
+            elif alert_filter is None or alert_filter(item):
+                yield item
+
+    written = export_alerts(alerts(), args.format, args.out)
+    for path in written:
+        print(path)
+    return 1 if failed else 0

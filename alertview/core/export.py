@@ -1,0 +1,182 @@
+"""Export a selection of alerts: raw packets, tables, light curves, cutouts.
+
+- ``avro``: the packets as one Avro container file per writer schema
+  (readable by fastavro and AlertView);
+- ``ecsv``, ``csv``, ``votable``, ``fits``: the table of key fields through
+  astropy (64-bit ids kept exact as int64 columns);
+- ``lightcurve-csv``: every detection, upper limit and forced point;
+- ``cutouts``: each stamp as FITS (with its header) and as a PNG (North up,
+  zscale, asinh; the difference symmetric about zero).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+
+from alertview.core.alert import Alert
+from alertview.core.encode import container_file
+from alertview.core.errors import AlertViewError
+from alertview.core.summary import alert_summary
+
+FORMATS = ("avro", "ecsv", "csv", "votable", "fits", "lightcurve-csv", "cutouts")
+TABLE_FORMATS = {"ecsv": "ascii.ecsv", "csv": "ascii.csv", "votable": "votable", "fits": "fits"}
+#: Summary keys that are not scalar columns.
+_NOT_COLUMNS = ("cutouts", "cutout_shapes", "cutout_errors")
+
+Progress = Callable[[int], None]
+
+
+class ExportError(AlertViewError):
+    """An export that could not be written."""
+
+
+def export_alerts(
+    alerts: Iterable[Alert],
+    fmt: str,
+    dest: Path,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> list[Path]:
+    """Write ``alerts`` in format ``fmt`` to ``dest``; returns the files written."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    report = progress or (lambda _n: None)
+    stop = cancel or threading.Event()
+    taken: list[Alert] = []
+    for n, alert in enumerate(alerts, 1):
+        if stop.is_set():
+            return []
+        taken.append(alert)
+        if fmt == "cutouts":
+            _write_cutouts(alert, dest)
+        report(n)
+    if fmt == "cutouts":
+        return sorted(dest.glob("*"))
+    if not taken:
+        raise ExportError("nothing to export: no alerts selected")
+    if fmt == "avro":
+        return _write_avro(taken, dest)
+    if fmt == "lightcurve-csv":
+        return [_write(_lightcurve_table(taken), dest, "ascii.csv")]
+    return [_write(summary_table(taken), dest, TABLE_FORMATS[fmt])]
+
+
+def summary_table(alerts: list[Alert]):
+    """The key fields of ``alerts`` as an astropy Table (ids as int64)."""
+    from astropy.table import Table
+
+    rows = [alert_summary(a, cutouts={}) for a in alerts]
+    names = [k for k in rows[0] if k not in _NOT_COLUMNS]
+    for row in rows[1:]:  # ZTF and Rubin have different quality keys
+        names += [k for k in row if k not in names and k not in _NOT_COLUMNS]
+    columns = {}
+    for name in names:
+        values = [row.get(name) for row in rows]
+        columns[name] = _column(name, values)
+    table = Table(columns)
+    table["cutouts"] = [",".join(a.cutouts) for a in alerts]
+    return table
+
+
+def _column(name: str, values: list) -> np.ndarray:
+    if name in ("alert_id", "index", "partition", "offset") or name.startswith("n_"):
+        if all(isinstance(v, int) and -(2**63) <= v < 2**63 for v in values):
+            return np.array(values, dtype=np.int64)
+        if all(v is None or isinstance(v, int) for v in values):
+            return np.array([-1 if v is None else v for v in values], dtype=np.int64)
+    if all(v is None or isinstance(v, float | int) for v in values) and any(
+        v is not None for v in values
+    ):
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    return np.array(["" if v is None else str(v) for v in values], dtype=str)
+
+
+def _lightcurve_table(alerts: list[Alert]):
+    from astropy.table import Table, vstack
+
+    parts = []
+    for alert in alerts:
+        for kind, points in (
+            ("detection", alert.detections),
+            ("upper_limit", alert.upper_limits),
+            ("forced", alert.forced),
+        ):
+            if not len(points):
+                continue
+            part = Table(
+                {
+                    "alert_id": np.full(len(points), alert.alert_id, dtype=np.int64),
+                    "object_id": np.full(len(points), alert.object_id or "", dtype=object).astype(
+                        str
+                    ),
+                    "survey": np.full(len(points), alert.survey),
+                    "kind": np.full(len(points), kind),
+                    "mjd": points.mjd,
+                    "time_scale": np.full(len(points), alert.time_scale),
+                    "band": points.band,
+                    "mag": points.mag,
+                    "mag_err": points.mag_err,
+                    "flux_njy": points.flux,
+                    "flux_err_njy": points.flux_err,
+                    "source_id": points.source_id,
+                }
+            )
+            parts.append(part)
+    if not parts:
+        raise ExportError("the selected alerts have no light-curve points")
+    return vstack(parts)
+
+
+def _write(table, dest: Path, astropy_format: str) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        table.write(dest, format=astropy_format, overwrite=True)
+    except (OSError, ValueError, TypeError) as exc:
+        raise ExportError(f"cannot write {dest}: {exc}") from None
+    return dest
+
+
+def _write_avro(alerts: list[Alert], dest: Path) -> list[Path]:
+    """One container file per writer schema (an Avro file holds one schema)."""
+    groups: dict[int, list[Alert]] = {}
+    for alert in alerts:
+        groups.setdefault(id(alert.writer_schema), []).append(alert)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for number, group in enumerate(groups.values()):
+        path = (
+            dest if len(groups) == 1 else dest.with_name(f"{dest.stem}-{number + 1}{dest.suffix}")
+        )
+        path.write_bytes(container_file([a.record for a in group], group[0].writer_schema))
+        written.append(path)
+    return written
+
+
+def _write_cutouts(alert: Alert, folder: Path) -> None:
+    from astropy.io import fits
+    from PIL import Image
+
+    from alertview.core.cutouts import Cutout, decode_cutouts
+    from alertview.core.scaling import display_limits, stretch_image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{alert.survey}_{(alert.object_id or 'noobject').replace('/', '_')}_{alert.alert_id}"
+    for name, cutout in decode_cutouts(alert).items():
+        if not isinstance(cutout, Cutout):
+            continue
+        header = cutout.header if cutout.header_text else None
+        fits.PrimaryHDU(cutout.data, header=header).writeto(
+            folder / f"{stem}_{name}.fits", overwrite=True, output_verify="silentfix"
+        )
+        image = cutout.north_up()
+        symmetric = name == "difference" and cutout.kind == "fits"
+        limits = display_limits(image, "zscale", symmetric=symmetric)
+        shown = stretch_image(image, limits, "linear" if symmetric else "asinh")
+        pixels = (np.nan_to_num(shown, nan=0.0) * 255).astype(np.uint8)
+        Image.fromarray(pixels, mode="L").resize(
+            (pixels.shape[1] * 4, pixels.shape[0] * 4), Image.Resampling.NEAREST
+        ).save(folder / f"{stem}_{name}.png")

@@ -98,17 +98,34 @@ class AlertStore:
         self.folder = Path(folder)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.folder / "index.sqlite", check_same_thread=False)
-        except (OSError, sqlite3.Error) as exc:
+        except OSError as exc:
             raise StoreError(f"cannot open store {self.folder}: {exc}") from None
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        self._lock = threading.RLock()
-        self._schema_refs: dict[str, int] = dict(self._db.execute("SELECT json, ref FROM schemas"))
-        last = self._db.execute("SELECT MAX(segment) FROM alerts").fetchone()[0]
+        # one SQLite connection per thread: in WAL mode the viewer reads rows while the
+        # stream's thread writes, without either waiting for the other's fsync
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.RLock()  # writers, and the list of connections
+        db = self._db
+        db.executescript(_SCHEMA)
+        self._schema_refs: dict[str, int] = dict(db.execute("SELECT json, ref FROM schemas"))
+        last = db.execute("SELECT MAX(segment) FROM alerts").fetchone()[0]
         self._segment = last or 1
         self._writer = None
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            try:
+                db = sqlite3.connect(self.folder / "index.sqlite", check_same_thread=False)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open store {self.folder}: {exc}") from None
+            self._local.db = db
+            with self._lock:
+                self._connections.append(db)
+        return db
 
     @classmethod
     def session(cls, name: str) -> AlertStore:
@@ -216,8 +233,7 @@ class AlertStore:
 
     # -- reading ------------------------------------------------------------------------
     def __len__(self) -> int:
-        with self._lock:
-            return self._db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
+        return self._db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
 
     def rows(self, after: int = 0, limit: int | None = None) -> list[tuple]:
         """Table fields (``ROW_FIELDS``) of the alerts stored after row ``after``."""
@@ -230,41 +246,36 @@ class AlertStore:
             return [(*r[:2], int(r[2]), *r[3:]) for r in self._db.execute(query, args)]
 
     def errors(self) -> list[StoredError]:
-        with self._lock:
-            return [
-                StoredError(*r)
-                for r in self._db.execute(
-                    "SELECT topic, partition, kafka_offset, source, reason FROM errors"
-                )
-            ]
+        query = "SELECT topic, partition, kafka_offset, source, reason FROM errors"
+        return [StoredError(*r) for r in self._db.execute(query)]
+
+    def error_count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM errors").fetchone()[0]
 
     def packet(self, row: int) -> bytes:
         """The raw packet bytes of a stored alert, read from its segment."""
-        with self._lock:
-            found = self._db.execute(
-                "SELECT segment, position, length FROM alerts WHERE row = ?", (row,)
-            ).fetchone()
-            if found is None:
-                raise StoreError(f"no alert at row {row}")
-            segment, position, length = found
-            if self._writer is not None:
-                self._writer.flush()
-            with self._segment_path(segment).open("rb") as stream:
-                stream.seek(position)
-                data = stream.read(length)
+        found = self._db.execute(
+            "SELECT segment, position, length FROM alerts WHERE row = ?", (row,)
+        ).fetchone()
+        if found is None:
+            raise StoreError(f"no alert at row {row}")
+        segment, position, length = found
+        # a row is committed only after its bytes were flushed: no lock needed here
+        with self._segment_path(segment).open("rb") as stream:
+            stream.seek(position)
+            data = stream.read(length)
         if len(data) != length:
             raise StoreError(f"segment {segment} is truncated at row {row}")
         return data
 
     def alert(self, row: int, cache: SchemaCache) -> Alert:
         """A stored alert decoded again from its packet."""
-        with self._lock:
-            found = self._db.execute(
-                "SELECT a.framing, s.json, s.schema_id, a.topic, a.partition, a.kafka_offset, "
-                "a.source, a.record_index FROM alerts a LEFT JOIN schemas s "
-                "ON a.schema_ref = s.ref WHERE a.row = ?",
-                (row,),
-            ).fetchone()
+        found = self._db.execute(
+            "SELECT a.framing, s.json, s.schema_id, a.topic, a.partition, a.kafka_offset, "
+            "a.source, a.record_index FROM alerts a LEFT JOIN schemas s "
+            "ON a.schema_ref = s.ref WHERE a.row = ?",
+            (row,),
+        ).fetchone()
         if found is None:
             raise StoreError(f"no alert at row {row}")
         framing, schema_json, schema_id, topic, partition, offset, source, index = found
@@ -294,7 +305,10 @@ class AlertStore:
             if self._writer is not None:
                 self._writer.close()
                 self._writer = None
-            self._db.close()
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+        self._local = threading.local()
 
     def __enter__(self) -> AlertStore:
         return self

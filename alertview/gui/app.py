@@ -32,6 +32,7 @@ def run_viewer(paths: Sequence[str | os.PathLike] = ()) -> int:
     with tempfile.TemporaryDirectory(prefix="alertview-") as folder:
         store = AlertStore(Path(folder) / "files")
         window = MainWindow(store)
+        window.restore_settings()
         window.show()
         if paths:
             window.open_paths(paths)

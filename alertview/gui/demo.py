@@ -95,6 +95,7 @@ def run_demo(interval: float = 3.0, engine: Engine = "mock") -> int:
     with DemoStream(interval, engine) as demo, tempfile.TemporaryDirectory() as folder:
         store = AlertStore(Path(folder) / "demo")
         window = MainWindow(store)
+        window.restore_settings()
         window.follow_action.setChecked(True)
         window.show()
         window.connect_stream(demo.consumer_settings())

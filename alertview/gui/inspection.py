@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from alertview.core.alert import Alert
 from alertview.core.cutouts import decode_cutouts
 from alertview.gui.cutouts import CutoutPanel
+from alertview.gui.details import DetailsPanel
 from alertview.gui.lightcurve import LightcurvePanel
 
 
@@ -49,10 +50,14 @@ class InspectionView(QWidget):
         splitter.addWidget(self.lightcurve)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
+        self.details = DetailsPanel()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(splitter, "Cutouts && light curve")
+        self.tabs.addTab(self.details, "Packet && links")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.summary)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.tabs, 1)
         self.alert: Alert | None = None
 
     def show_alert(self, alert: Alert) -> None:
@@ -60,3 +65,4 @@ class InspectionView(QWidget):
         self.summary.setText(describe(alert))
         self.cutouts.show_cutouts(decode_cutouts(alert))
         self.lightcurve.show_alert(alert)
+        self.details.show_alert(alert)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,7 +36,7 @@ from alertview.core.stream.consumer import ConsumerSettings
 from alertview.gui.export_action import ask_and_export
 from alertview.gui.filter_proxy import AlertFilterProxy
 from alertview.gui.inspection import InspectionView
-from alertview.gui.table_model import ROLE_ROW_ID, AlertTableModel
+from alertview.gui.table_model import COLUMNS, ROLE_ROW_ID, AlertTableModel
 from alertview.gui.worker import StreamWorker
 
 #: Alerts read from files are stored (and read back) in batches of this size.
@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.worker: StreamWorker | None = None
         self.received = 0
         self._rate_window: list[tuple[float, int]] = []
+        self._columns_sized = False
         self._build()
         self._last_row = 0
 
@@ -87,6 +88,8 @@ class MainWindow(QMainWindow):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.doubleClicked.connect(self._double_clicked)
+        self.table.installEventFilter(self)  # Enter opens the details
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -101,6 +104,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.inspection)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        self.splitter = splitter
         self.setCentralWidget(splitter)
 
         self.status = QLabel()
@@ -165,7 +169,7 @@ class MainWindow(QMainWindow):
             first = self.model.rowCount() == 0
             self._last_row = rows[-1][0]
             self.model.append_rows(rows)
-            if first:
+            if first and not self._columns_sized:
                 self.table.resizeColumnsToContents()
         self._update_status()
 
@@ -243,7 +247,24 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.stop_stream()
+        settings = QSettings()
+        settings.setValue("main/geometry", self.saveGeometry())
+        settings.setValue("main/splitter", self.splitter.saveState())
+        settings.setValue("main/header", self.table.horizontalHeader().saveState())
+        settings.setValue("main/follow", self.follow_action.isChecked())
         super().closeEvent(event)
+
+    def restore_settings(self) -> None:
+        """Window geometry, layout, columns and display choices from the last session."""
+        settings = QSettings()
+        if (geometry := settings.value("main/geometry")) is not None:
+            self.restoreGeometry(geometry)
+        if (state := settings.value("main/splitter")) is not None:
+            self.splitter.restoreState(state)
+        if (header := settings.value("main/header")) is not None:
+            self.table.horizontalHeader().restoreState(header)
+            self._columns_sized = True
+        self.follow_action.setChecked(settings.value("main/follow", False, type=bool))
 
     def _ask_open(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Open alert files or archives")
@@ -276,7 +297,7 @@ class MainWindow(QMainWindow):
             self.match_label.setText(f"{shown} of {total} match")
         elif not self.match_label.text().startswith("bad filter"):
             self.match_label.setText("")
-        n_errors = len(self.errors) + len(self.store.errors())
+        n_errors = len(self.errors) + self.store.error_count()
         self.error_button.setText(f"{n_errors} errors")
         live = f", {self.received} received, {self.rate:.0f}/s" if self.worker else ""
         self.status.setText(f"{total} alerts{live}")
@@ -302,6 +323,31 @@ class MainWindow(QMainWindow):
                 self.table.scrollTo(index)
                 return True
         return False
+
+    def eventFilter(self, watched, event) -> bool:
+        if (
+            watched is self.table
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self.open_details()
+            return True
+        return super().eventFilter(watched, event)
+
+    def open_details(self) -> None:
+        """Enter on a row: the whole packet and its links."""
+        self.inspection.tabs.setCurrentWidget(self.inspection.details)
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        if COLUMNS[index.column()].field == "object_id" and index.data():
+            self.show_object(index.data())
+        else:
+            self.open_details()
+
+    def show_object(self, object_id: str) -> None:
+        """All alerts of one object: a filter the user sees and can clear."""
+        self.filter_edit.setText(f'object_id == "{object_id}"')
+        self.apply_filter()
 
     def selected_rows(self) -> list[int]:
         """Store rows of the selected alerts, in table order."""

@@ -29,6 +29,16 @@ def no_leftovers(qapp):
     assert not extra, f"threads left running: {extra}"
 
 
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path):
+    """QSettings go to a temporary folder, never the user's own configuration."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+    yield tmp_path
+
+
 @pytest.fixture
 def window(qtbot, tmp_path):
     from alertview.core.store import AlertStore

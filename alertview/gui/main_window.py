@@ -128,6 +128,9 @@ class MainWindow(QMainWindow):
         open_action = QAction("&Open files or folder…", self)
         open_action.setShortcut(QKeySequence.StandardKey.Open)
         open_action.triggered.connect(self._ask_open)
+        connect_action = QAction("&Connect to Kafka…", self)
+        connect_action.setShortcut("Ctrl+K")
+        connect_action.triggered.connect(self.ask_connect)
         export_action = QAction("&Export selection…", self)
         export_action.setShortcut("Ctrl+E")
         export_action.triggered.connect(
@@ -137,6 +140,7 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         menu = self.menuBar().addMenu("&File")
+        menu.addAction(connect_action)
         menu.addAction(open_action)
         menu.addAction(export_action)
         menu.addSeparator()
@@ -188,6 +192,17 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"AlertView — {topics} @ {settings.kafka.bootstrap}")
         worker.start()
         return worker
+
+    def ask_connect(self) -> None:
+        """The connection dialog; on Connect, the stream starts in the worker thread."""
+        from alertview.gui.connection_dialog import ConnectionDialog
+
+        dialog = ConnectionDialog(self)
+        if dialog.exec() == ConnectionDialog.DialogCode.Accepted:
+            if dialog.registry.text().strip():
+                self.cache.registry_url = dialog.registry.text().strip()
+            self.connect_stream(dialog.consumer_settings())
+        dialog.deleteLater()
 
     def stop_stream(self) -> None:
         if self.worker is not None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QTransform
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from alertview.core.alert import CUTOUT_NAMES
 from alertview.core.cutouts import Cutout, CutoutError
 from alertview.core.scaling import display_limits, stretch_image
 
 TITLES = {"science": "Science", "template": "Template", "difference": "Difference"}
+#: Menu name -> pyqtgraph colour map (the difference keeps its diverging map).
+COLOUR_MAPS = {"grey": "CET-L1", "viridis": "viridis", "inferno": "inferno", "cividis": "cividis"}
 
 
 class CutoutPanel(QWidget):
@@ -26,6 +29,11 @@ class CutoutPanel(QWidget):
         layout.addWidget(self.view)
         self.stretch = "asinh"
         self.limits = "zscale"
+        self.colour_map = "CET-L1"
+        self.pixel_label = QLabel(" ")
+        layout.addWidget(self.pixel_label)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
         self.boxes: dict[str, pg.ViewBox] = {}
         self.images: dict[str, pg.ImageItem] = {}
         self.labels: dict[str, pg.LabelItem] = {}
@@ -37,20 +45,41 @@ class CutoutPanel(QWidget):
             image = pg.ImageItem()
             box.addItem(image)
             cross = pg.ScatterPlotItem(symbol="+", size=14, pen=pg.mkPen("#00e5ff", width=1.5))
-            box.addItem(cross)
+            box.addItem(cross, ignoreBounds=True)
             self.boxes[name], self.images[name] = box, image
             self.labels[name], self.crosshairs[name] = label, cross
+            box.scene().sigMouseMoved.connect(lambda pos, n=name: self._hover(n, pos))
         self.boxes["template"].setXLink(self.boxes["science"])
         self.boxes["template"].setYLink(self.boxes["science"])
         self.boxes["difference"].setXLink(self.boxes["science"])
         self.boxes["difference"].setYLink(self.boxes["science"])
         self.cutouts: dict[str, Cutout | CutoutError] = {}
+        self._extent: tuple[float, float] | None = None
+        self.boxes["science"].sigResized.connect(lambda *_: self.fit())
 
     def show_cutouts(self, cutouts: dict[str, Cutout | CutoutError]) -> None:
         self.cutouts = cutouts
         for name in CUTOUT_NAMES:
             self._show_one(name, cutouts.get(name, CutoutError(f"{name} cutout is missing")))
-        self.boxes["science"].autoRange(padding=0.02)
+        self._extent = self._stamp_extent(cutouts)
+        self.fit()
+
+    @staticmethod
+    def _stamp_extent(cutouts: dict[str, Cutout | CutoutError]) -> tuple[float, float] | None:
+        """Half-width and half-height on screen of the (possibly rotated) stamps."""
+        for cutout in cutouts.values():
+            if isinstance(cutout, Cutout):
+                rows, cols = cutout.data.shape
+                corners = np.array([[-cols, -cols, cols, cols], [-rows, rows, -rows, rows]]) / 2
+                screen = cutout.sky_transform @ corners
+                return float(np.abs(screen[0]).max()), float(np.abs(screen[1]).max())
+        return None
+
+    def fit(self) -> None:
+        """Show the whole stamp (again after a resize: a hidden tab has no size yet)."""
+        if self._extent is not None:
+            hx, hy = self._extent
+            self.boxes["science"].setRange(xRange=(-hx, hx), yRange=(-hy, hy), padding=0.02)
 
     def _show_one(self, name: str, cutout: Cutout | CutoutError) -> None:
         image, cross = self.images[name], self.crosshairs[name]
@@ -64,7 +93,7 @@ class CutoutPanel(QWidget):
         data = cutout.data
         lo, hi = display_limits(data, self.limits, symmetric=difference)
         shown = stretch_image(data, (lo, hi), "linear" if difference else self.stretch)
-        colours = pg.colormap.get("CET-D1A" if difference else "CET-L1")
+        colours = pg.colormap.get("CET-D1A" if difference else self.colour_map)
         image.setImage(np.nan_to_num(shown, nan=0.0), autoLevels=False, levels=(0.0, 1.0))
         image.setColorMap(colours)
         rows, cols = data.shape
@@ -77,6 +106,67 @@ class CutoutPanel(QWidget):
         image.setTransform(transform)
         cross.setData([0.0], [0.0])
         self.labels[name].setText(f"{TITLES[name]} {rows}×{cols}", color=None)  # noqa: RUF001
+
+    # -- display choices -------------------------------------------------------------------
+    def set_display(
+        self, limits: str | None = None, stretch: str | None = None, colours: str | None = None
+    ) -> None:
+        """Change limits (zscale, minmax, percentile), stretch or colour map; redraw."""
+        self.limits = limits or self.limits
+        self.stretch = stretch or self.stretch
+        self.colour_map = colours or self.colour_map
+        if self.cutouts:
+            for name in CUTOUT_NAMES:
+                self._show_one(name, self.cutouts.get(name, CutoutError(f"{name} is missing")))
+
+    def _menu(self, position) -> None:
+        menu = QMenu(self)
+        for title, key, options in (
+            ("Limits", "limits", ("zscale", "minmax", "percentile")),
+            ("Stretch", "stretch", ("linear", "asinh", "log")),
+            ("Colours", "colours", tuple(COLOUR_MAPS)),
+        ):
+            sub = menu.addMenu(title)
+            current = {"limits": self.limits, "stretch": self.stretch,
+                       "colours": self.colour_map}[key]  # fmt: skip
+            for option in options:
+                value = COLOUR_MAPS.get(option, option) if key == "colours" else option
+                action = sub.addAction(option)
+                action.setCheckable(True)
+                action.setChecked(value == current)
+                action.triggered.connect(
+                    lambda _=False, k=key, v=value: self.set_display(**{k: v})
+                )
+        menu.exec(self.mapToGlobal(position))
+
+    # -- the pixel under the cursor -----------------------------------------------------------
+    def _hover(self, name: str, scene_pos) -> None:
+        cutout = self.cutouts.get(name)
+        image = self.images[name]
+        if not isinstance(cutout, Cutout) or image.image is None:
+            return
+        if not self.boxes[name].sceneBoundingRect().contains(scene_pos):
+            return
+        point = image.mapFromScene(scene_pos)
+        self.pixel_label.setText(self.describe_pixel(name, point.x(), point.y()))
+
+    def describe_pixel(self, name: str, x: float, y: float) -> str:
+        """Value (and RA/Dec where the stamp has a WCS) at image coordinates x, y."""
+        cutout = self.cutouts.get(name)
+        if not isinstance(cutout, Cutout):
+            return " "
+        col, row = int(np.floor(x)), int(np.floor(y))
+        rows, cols = cutout.data.shape
+        if not (0 <= col < cols and 0 <= row < rows):
+            return " "
+        text = f"{TITLES[name]} pixel ({col}, {row}) = {cutout.data[row, col]:.4g}"
+        unit = cutout.header.get("BUNIT") if cutout.header_text else None
+        if unit:
+            text += f" {unit}"
+        if cutout.wcs is not None:
+            ra, dec = cutout.wcs.pixel_to_world_values(col, row)
+            text += f"   RA {float(ra):.6f}  Dec {float(dec):+.6f}"
+        return text
 
     def shapes(self) -> dict[str, tuple[int, int]]:
         """Shapes of the stamps on show (what a test checks)."""

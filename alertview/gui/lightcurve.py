@@ -30,12 +30,17 @@ class LightcurvePanel(QWidget):
         self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self.units = QComboBox()
         self.units.addItems(["Magnitude", "Flux"])
+        self.time_axis = QComboBox()
+        self.time_axis.addItems(["MJD", "Days before this alert"])
+        self.time_axis.currentIndexChanged.connect(self._redraw)
+        self._x0 = 0.0
         self.forced_box = QCheckBox("Forced photometry")
         self.forced_box.setChecked(True)
         self.units.currentIndexChanged.connect(self._redraw)
         self.forced_box.toggled.connect(self._redraw)
         controls = QHBoxLayout()
         controls.addWidget(self.units)
+        controls.addWidget(self.time_axis)
         controls.addWidget(self.forced_box)
         controls.addStretch(1)
         layout = QVBoxLayout(self)
@@ -71,7 +76,12 @@ class LightcurvePanel(QWidget):
         self.plot.getViewBox().invertY(not flux)
         unit = alert.flux_unit or "nJy"
         self.plot.setLabel("left", f"flux [{unit}]" if flux else "magnitude (AB)")
-        self.plot.setLabel("bottom", f"MJD ({alert.time_scale.upper()})")
+        relative = self.time_axis.currentIndex() == 1
+        self._x0 = alert.mjd if relative else 0.0
+        self.plot.setLabel(
+            "bottom",
+            "days relative to this alert" if relative else f"MJD ({alert.time_scale.upper()})",
+        )
         self._draw_detections(alert.detections, flux)
         if not flux:
             self._draw_limits(alert.upper_limits)
@@ -86,7 +96,7 @@ class LightcurvePanel(QWidget):
         for band in _bands(points):
             chosen = points.band == band
             y, err = self._values(points, flux)
-            x, y, err = points.mjd[chosen], y[chosen], err[chosen]
+            x, y, err = points.mjd[chosen] - self._x0, y[chosen], err[chosen]
             ids = points.source_id[chosen]
             good = np.isfinite(x) & np.isfinite(y)
             if not good.any():
@@ -126,7 +136,7 @@ class LightcurvePanel(QWidget):
             colour = band_colour(band)
             self.plot.addItem(
                 pg.ScatterPlotItem(
-                    x=points.mjd[chosen],
+                    x=points.mjd[chosen] - self._x0,
                     y=y_all[chosen],
                     symbol=symbol,
                     size=size,
@@ -144,7 +154,7 @@ class LightcurvePanel(QWidget):
         if y is None or not np.isfinite(y):
             return
         ring = pg.ScatterPlotItem(
-            x=[alert.mjd],
+            x=[alert.mjd - self._x0],
             y=[y],
             symbol="o",
             size=20,
@@ -162,9 +172,12 @@ class LightcurvePanel(QWidget):
             else "utc"
         )
 
+        x0 = self._x0
+
         def tip(x: float, y: float, data: object) -> str:
-            iso = Time(x, format="mjd", scale=scale).utc.iso[:19]
-            return f"{band} {kind}\nMJD {x:.5f} {scale.upper()} ({iso} UTC)\n{y:.3f}"
+            mjd = x + x0
+            iso = Time(mjd, format="mjd", scale=scale).utc.iso[:19]
+            return f"{band} {kind}\nMJD {mjd:.5f} {scale.upper()} ({iso} UTC)\n{y:.3f}"
 
         return tip
 

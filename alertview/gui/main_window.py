@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
@@ -87,6 +88,9 @@ class MainWindow(QMainWindow):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.doubleClicked.connect(self._double_clicked)
         self.table.installEventFilter(self)  # Enter opens the details
@@ -338,6 +342,22 @@ class MainWindow(QMainWindow):
                 self.table.scrollTo(index)
                 return True
         return False
+
+    def _column_menu(self, position) -> None:
+        """The column chooser: right-click a column header."""
+        menu = self.column_menu()
+        menu.exec(self.table.horizontalHeader().mapToGlobal(position))
+
+    def column_menu(self) -> QMenu:
+        menu = QMenu(self)
+        for number, column in enumerate(COLUMNS):
+            action = menu.addAction(column.header)
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(number))
+            action.toggled.connect(
+                lambda shown, n=number: self.table.setColumnHidden(n, not shown)
+            )
+        return menu
 
     def eventFilter(self, watched, event) -> bool:
         if (

@@ -66,3 +66,47 @@ def test_layout_and_choices_persist(window, qtbot):
     assert again.follow_action.isChecked()
     assert again.table.horizontalHeader().sectionSize(1) == 321
     store.close()
+
+
+def test_cutout_display_menu_and_pixel_under_the_cursor(window):
+    window.open_paths([FINK_LSST_TRANSFER])
+    window.select_row(0)
+    cutouts = window.inspection.cutouts
+    science = cutouts.images["science"]
+    before = science.image.copy()
+    cutouts.set_display(limits="minmax", stretch="linear", colours="viridis")
+    assert (cutouts.limits, cutouts.stretch, cutouts.colour_map) == ("minmax", "linear", "viridis")
+    assert not (science.image == before).all()  # redrawn with the new limits and stretch
+    alert = window.inspection.alert
+    text = cutouts.describe_pixel("science", 14.5, 14.5)
+    assert text.startswith("Science pixel (14, 14) = ") and "nJy" in text
+    ra = float(text.split("RA ")[1].split()[0])
+    assert abs(ra - alert.ra) < 3 / 3600  # the stamp's centre is the source
+
+
+def test_light_curve_days_before_the_alert(window):
+    window.open_paths([FINK_ZTF_MULTI])
+    window.select_row(3)
+    lightcurve = window.inspection.lightcurve
+    counts = dict(lightcurve.counts)
+    lightcurve.time_axis.setCurrentIndex(1)
+    assert lightcurve.counts == counts
+    import pyqtgraph as pg
+
+    xs = [
+        x
+        for item in lightcurve.plot.getPlotItem().items
+        if isinstance(item, pg.ScatterPlotItem)
+        for x in item.data["x"]
+    ]
+    assert min(xs) < -1 and max(xs) == 0  # the alert itself at 0, its history before it
+
+
+def test_column_chooser_hides_and_shows_columns(window):
+    menu = window.column_menu()
+    topic = next(a for a in menu.actions() if a.text() == "Topic")
+    topic.setChecked(False)
+    assert window.table.isColumnHidden(column("Topic"))
+    topic.setChecked(True)
+    assert not window.table.isColumnHidden(column("Topic"))
+    menu.deleteLater()

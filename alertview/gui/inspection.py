@@ -60,9 +60,10 @@ class InspectionView(QWidget):
         layout.addWidget(self.tabs, 1)
         self.alert: Alert | None = None
 
-    def show_alert(self, alert: Alert) -> None:
+    def show_alert(self, alert: Alert, cutouts: dict | None = None) -> None:
+        """Draw ``alert``; ``cutouts`` already decoded elsewhere are used as they are."""
         self.alert = alert
         self.summary.setText(describe(alert))
-        self.cutouts.show_cutouts(decode_cutouts(alert))
+        self.cutouts.show_cutouts(decode_cutouts(alert) if cutouts is None else cutouts)
         self.lightcurve.show_alert(alert)
         self.details.show_alert(alert)

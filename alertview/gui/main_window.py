@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QSettings, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from alertview.core.cutouts import decode_cutouts
 from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError
 from alertview.core.filters import FilterError, parse_filter
@@ -45,8 +47,16 @@ OPEN_BATCH = 500
 
 
 class MainWindow(QMainWindow):
+    #: (generation, Alert or None, cutouts or an error message), from the decode thread.
+    alert_decoded = Signal(int, object, object)
+    #: The inspection view now shows this alert id.
+    alert_shown = Signal(object)
+
     def __init__(self, store: AlertStore, cache: SchemaCache | None = None) -> None:
         super().__init__()
+        self._generation = 0
+        self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode")
+        self.alert_decoded.connect(self._show_decoded)
         self.setWindowTitle("AlertView")
         self.store = store
         self.cache = cache or SchemaCache()
@@ -266,6 +276,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.stop_stream()
+        self._decoder.shutdown(wait=True)
         settings = QSettings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/splitter", self.splitter.saveState())
@@ -325,9 +336,32 @@ class MainWindow(QMainWindow):
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
             return
-        row_id = current.data(ROLE_ROW_ID)
-        alert = self.store.alert(row_id, self.cache)
-        self.inspection.show_alert(alert)
+        self._decode_in_background(current.data(ROLE_ROW_ID))
+
+    def _decode_in_background(self, row_id: int) -> None:
+        """Decode off the GUI thread; a result for a row no longer selected is dropped."""
+        self._generation += 1
+        generation = self._generation
+
+        def work() -> None:
+            try:
+                alert = self.store.alert(row_id, self.cache)
+                cutouts = decode_cutouts(alert)
+            except Exception as exc:  # shown in the status bar, never a crash
+                self.alert_decoded.emit(generation, None, f"cannot decode row {row_id}: {exc}")
+                return
+            self.alert_decoded.emit(generation, alert, cutouts)
+
+        self._decoder.submit(work)
+
+    def _show_decoded(self, generation: int, alert, cutouts) -> None:
+        if generation != self._generation:
+            return  # the user has moved on
+        if alert is None:
+            self.statusBar().showMessage(str(cutouts), 8000)
+            return
+        self.inspection.show_alert(alert, cutouts)
+        self.alert_shown.emit(alert.alert_id)
 
     def select_alert_id(self, alert_id: int) -> bool:
         """Select the table row of ``alert_id`` (e.g. a clicked light-curve point)."""

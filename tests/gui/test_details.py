@@ -8,12 +8,12 @@ from alertview.core.decode import read_alerts
 from alertview.core.links import alert_links
 from alertview.core.schemas import SchemaCache
 from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_MULTI
-from tests.gui.test_main_window import column
+from tests.gui.test_main_window import column, show_row
 
 
 def test_packet_tree_has_every_field_and_finks_additions(window, qtbot):
     window.open_paths([FINK_ZTF_MULTI])
-    window.select_row(0)
+    show_row(window, qtbot, 0)
     qtbot.keyClick(window.table, Qt.Key.Key_Return)
     details = window.inspection.details
     assert window.inspection.tabs.currentWidget() is details
@@ -68,9 +68,9 @@ def test_layout_and_choices_persist(window, qtbot):
     store.close()
 
 
-def test_cutout_display_menu_and_pixel_under_the_cursor(window):
+def test_cutout_display_menu_and_pixel_under_the_cursor(window, qtbot):
     window.open_paths([FINK_LSST_TRANSFER])
-    window.select_row(0)
+    show_row(window, qtbot, 0)
     cutouts = window.inspection.cutouts
     science = cutouts.images["science"]
     before = science.image.copy()
@@ -84,9 +84,9 @@ def test_cutout_display_menu_and_pixel_under_the_cursor(window):
     assert abs(ra - alert.ra) < 3 / 3600  # the stamp's centre is the source
 
 
-def test_light_curve_days_before_the_alert(window):
+def test_light_curve_days_before_the_alert(window, qtbot):
     window.open_paths([FINK_ZTF_MULTI])
-    window.select_row(3)
+    show_row(window, qtbot, 3)
     lightcurve = window.inspection.lightcurve
     counts = dict(lightcurve.counts)
     lightcurve.time_axis.setCurrentIndex(1)

@@ -18,6 +18,12 @@ def column(name):
     return [c.header for c in COLUMNS].index(name)
 
 
+def show_row(window, qtbot, row):
+    """Select a table row and wait until its alert is decoded (off the GUI thread) and drawn."""
+    with qtbot.waitSignal(window.alert_shown, timeout=10000):
+        window.select_row(row)
+
+
 def row_of(window, alert_id):
     for row in range(window.proxy.rowCount()):
         if window.proxy.index(row, column("Alert id")).data() == str(alert_id):
@@ -42,7 +48,7 @@ def test_open_shared_files_shows_rows_with_their_values(window):
 def test_selecting_a_ztf_row_draws_its_light_curve_and_cutouts(window, qtbot):
     window.open_paths([SHARED])
     raw = raw_records(FINK_ZTF_SINGLE)[0]
-    window.select_row(row_of(window, raw["candid"]))
+    show_row(window, qtbot, row_of(window, raw["candid"]))
     lightcurve = window.inspection.lightcurve
     detections = [p for p in raw["prv_candidates"] if p["candid"]] + [raw["candidate"]]
     limits = [p for p in raw["prv_candidates"] if p["candid"] is None]
@@ -58,14 +64,15 @@ def test_selecting_a_ztf_row_draws_its_light_curve_and_cutouts(window, qtbot):
     }  # fmt: skip
     # the keyboard moves through the alerts and the panes follow
     before = window.inspection.alert.alert_id
-    qtbot.keyClick(window.table, Qt.Key.Key_Down)
+    with qtbot.waitSignal(window.alert_shown, timeout=10000):
+        qtbot.keyClick(window.table, Qt.Key.Key_Down)
     assert window.inspection.alert.alert_id != before
 
 
-def test_selecting_a_rubin_row_shows_flux_and_forced_points(window):
+def test_selecting_a_rubin_row_shows_flux_and_forced_points(window, qtbot):
     window.open_paths([FINK_LSST_TRANSFER])
     raw = raw_records(FINK_LSST_TRANSFER)[1]
-    window.select_row(row_of(window, raw["diaSourceId"]))
+    show_row(window, qtbot, row_of(window, raw["diaSourceId"]))
     lightcurve = window.inspection.lightcurve
     assert lightcurve.flux_mode  # difference fluxes can be negative: flux by default
     bands = [s["band"] for s in [*raw["prvDiaSources"], raw["diaSource"]]]
@@ -127,7 +134,7 @@ def test_clicking_a_light_curve_point_selects_that_alert(window, qtbot, tmp_path
     path, previous = _previous_alert_file(tmp_path)
     window.open_paths([FINK_ZTF_SINGLE, path])
     raw = raw_records(FINK_ZTF_SINGLE)[0]
-    window.select_row(row_of(window, raw["candid"]))
+    show_row(window, qtbot, row_of(window, raw["candid"]))
     plot = window.inspection.lightcurve.plot
     window.inspection.lightcurve.resize(900, 500)
     qtbot.wait(50)
@@ -137,7 +144,7 @@ def test_clicking_a_light_curve_point_selects_that_alert(window, qtbot, tmp_path
     with qtbot.waitSignal(window.inspection.lightcurve.point_clicked, timeout=2000) as clicked:
         qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=widget_point)
     assert clicked.args == [previous["candid"]]
-    assert window.inspection.alert.alert_id == previous["candid"]
+    qtbot.waitUntil(lambda: window.inspection.alert.alert_id == previous["candid"], timeout=10000)
     assert math.isclose(window.inspection.alert.mag, previous["magpsf"])
 
 
@@ -164,3 +171,17 @@ def test_export_of_a_selection_round_trips(window, tmp_path):
     (table_path,) = run_export(window, rows, window._load_alert, "votable", tmp_path / "s.xml")
     table = Table.read(table_path, format="votable")
     assert [int(v) for v in table["alert_id"]] == ids
+
+
+def test_moving_fast_drops_stale_results(window, qtbot):
+    """Rows passed over quickly are decoded in the background; only the last one is drawn."""
+    window.open_paths([FINK_LSST_TRANSFER])
+    shown = []
+    window.alert_shown.connect(shown.append)
+    for row in range(window.proxy.rowCount()):
+        window.select_row(row)  # no waiting: as fast as a held-down arrow key
+    last = int(window.proxy.index(window.proxy.rowCount() - 1, column("Alert id")).data())
+    qtbot.waitUntil(lambda: bool(shown) and shown[-1] == last, timeout=15000)
+    qtbot.wait(300)
+    assert shown[-1] == last and window.inspection.alert.alert_id == last
+    assert len(shown) < window.proxy.rowCount()  # the others were dropped, not drawn

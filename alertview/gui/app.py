@@ -19,7 +19,12 @@ def make_application():
     app.setApplicationDisplayName("AlertView")
     import pyqtgraph as pg
 
+    from alertview.gui.theme import follow_system_scheme
+
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+    if not getattr(app, "_alertview_theme", False):
+        follow_system_scheme(app)
+        app._alertview_theme = True
     return app
 
 

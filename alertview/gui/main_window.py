@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.proxy = AlertFilterProxy(lambda row: self.store.alert(row, self.cache).record, self)
         self.proxy.setSourceModel(self.model)
         self.worker: StreamWorker | None = None
+        self.lag: int | None = None
         self.received = 0
         self._rate_window: list[tuple[float, int]] = []
         self._columns_sized = False
@@ -142,6 +143,8 @@ class MainWindow(QMainWindow):
         open_action = QAction("&Open files or folder…", self)
         open_action.setShortcut(QKeySequence.StandardKey.Open)
         open_action.triggered.connect(self._ask_open)
+        folder_action = QAction("Open &folder…", self)
+        folder_action.triggered.connect(self._ask_open_folder)
         connect_action = QAction("&Connect to Kafka…", self)
         connect_action.setShortcut("Ctrl+K")
         connect_action.triggered.connect(self.ask_connect)
@@ -156,6 +159,7 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&File")
         menu.addAction(connect_action)
         menu.addAction(open_action)
+        menu.addAction(folder_action)
         menu.addAction(export_action)
         menu.addSeparator()
         menu.addAction(quit_action)
@@ -199,6 +203,7 @@ class MainWindow(QMainWindow):
         worker.batches_stored.connect(self._batches_stored)
         worker.state_changed.connect(self.stream_state.setText)
         worker.failed.connect(self._stream_failed)
+        worker.lag_changed.connect(lambda lag: setattr(self, "lag", lag))
         self.worker = worker
         self.pause_action.setEnabled(True)
         self.stop_action.setEnabled(True)
@@ -282,6 +287,12 @@ class MainWindow(QMainWindow):
         settings.setValue("main/splitter", self.splitter.saveState())
         settings.setValue("main/header", self.table.horizontalHeader().saveState())
         settings.setValue("main/follow", self.follow_action.isChecked())
+        cutouts, lightcurve = self.inspection.cutouts, self.inspection.lightcurve
+        settings.setValue("cutouts/limits", cutouts.limits)
+        settings.setValue("cutouts/stretch", cutouts.stretch)
+        settings.setValue("cutouts/colours", cutouts.colour_map)
+        settings.setValue("lightcurve/axis", lightcurve.time_axis.currentIndex())
+        settings.setValue("lightcurve/forced", lightcurve.forced_box.isChecked())
         super().closeEvent(event)
 
     def restore_settings(self) -> None:
@@ -295,6 +306,19 @@ class MainWindow(QMainWindow):
             self.table.horizontalHeader().restoreState(header)
             self._columns_sized = True
         self.follow_action.setChecked(settings.value("main/follow", False, type=bool))
+        cutouts, lightcurve = self.inspection.cutouts, self.inspection.lightcurve
+        cutouts.set_display(
+            settings.value("cutouts/limits", cutouts.limits),
+            settings.value("cutouts/stretch", cutouts.stretch),
+            settings.value("cutouts/colours", cutouts.colour_map),
+        )
+        lightcurve.time_axis.setCurrentIndex(settings.value("lightcurve/axis", 0, type=int))
+        lightcurve.forced_box.setChecked(settings.value("lightcurve/forced", True, type=bool))
+
+    def _ask_open_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of alerts")
+        if folder:
+            self.open_paths([Path(folder)])
 
     def _ask_open(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Open alert files or archives")
@@ -329,7 +353,8 @@ class MainWindow(QMainWindow):
             self.match_label.setText("")
         n_errors = len(self.errors) + self.store.error_count()
         self.error_button.setText(f"{n_errors} errors")
-        live = f", {self.received} received, {self.rate:.0f}/s" if self.worker else ""
+        lag = "" if self.lag is None else f", lag {self.lag}"
+        live = f", {self.received} received, {self.rate:.0f}/s{lag}" if self.worker else ""
         self.status.setText(f"{total} alerts{live}")
 
     # -- selection ---------------------------------------------------------------------------

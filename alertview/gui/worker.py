@@ -32,6 +32,8 @@ class StreamWorker(QThread):
     state_changed = Signal(str)
     #: The stream cannot go on (wrong host, refused group, unknown topic).
     failed = Signal(str)
+    #: Consumer lag (messages still to read), from librdkafka's statistics.
+    lag_changed = Signal(object)
 
     def __init__(self, settings: ConsumerSettings, store: AlertStore, cache: SchemaCache) -> None:
         super().__init__()
@@ -89,6 +91,7 @@ class StreamWorker(QThread):
                     errors += len(batch.errors)
                 now = time.monotonic()
                 if (stored or messages or errors) and now - last_emit >= EMIT_EVERY:
+                    self.lag_changed.emit(consumer.lag)
                     self.batches_stored.emit(stored, messages, errors)
                     stored = messages = errors = 0
                     last_emit = now

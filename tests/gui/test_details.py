@@ -53,6 +53,8 @@ def test_double_clicking_an_object_shows_all_its_alerts(window, qtbot):
 def test_layout_and_choices_persist(window, qtbot):
     window.follow_action.setChecked(True)
     window.table.horizontalHeader().resizeSection(1, 321)
+    window.inspection.cutouts.set_display("percentile", "log", "viridis")
+    window.inspection.lightcurve.time_axis.setCurrentIndex(1)
     window.close()
     settings = QSettings()
     assert settings.value("main/follow", type=bool) is True
@@ -65,6 +67,13 @@ def test_layout_and_choices_persist(window, qtbot):
     again.restore_settings()
     assert again.follow_action.isChecked()
     assert again.table.horizontalHeader().sectionSize(1) == 321
+    cutouts = again.inspection.cutouts
+    assert (cutouts.limits, cutouts.stretch, cutouts.colour_map) == (
+        "percentile",
+        "log",
+        "viridis",
+    )
+    assert again.inspection.lightcurve.time_axis.currentIndex() == 1
     store.close()
 
 
@@ -110,3 +119,23 @@ def test_column_chooser_hides_and_shows_columns(window):
     topic.setChecked(True)
     assert not window.table.isColumnHidden(column("Topic"))
     menu.deleteLater()
+
+
+def test_missing_and_broken_stamps_show_labelled_blanks(qtbot):
+    from alertview.core.cutouts import CutoutError, decode_cutout
+    from alertview.gui.cutouts import CutoutPanel
+
+    panel = CutoutPanel()
+    qtbot.addWidget(panel)
+    (alert,) = list(read_alerts([FINK_LSST_TRANSFER], SchemaCache()))[:1]
+    good = decode_cutout("science", alert.cutouts["science"])
+    panel.show_cutouts(
+        {
+            "science": good,
+            "template": CutoutError("template cutout is missing"),
+            "difference": CutoutError("difference cutout cannot be decoded (bad gzip)"),
+        }
+    )
+    assert panel.shapes() == {"science": (30, 30)}
+    assert "template cutout is missing" in panel.labels["template"].text
+    assert "cannot be decoded" in panel.labels["difference"].text

@@ -129,11 +129,16 @@ class AlertConsumer:
         self._paused = False
         self._committed: dict[tuple[str, int], int] = {}
         self._warnings: list[str] = []
+        #: Messages the group has still to read (from librdkafka's statistics), if known.
+        self.lag: int | None = None
 
     # -- life cycle ---------------------------------------------------------------------
     def open(self, timeout: float = 10) -> AlertConsumer:
         config = self.settings.consumer_config()
         config["error_cb"] = self._on_error
+        # librdkafka reports each partition's consumer lag in its statistics
+        config.setdefault("statistics.interval.ms", 2000)
+        config["stats_cb"] = self._on_stats
         try:
             self._consumer = Consumer(config)
         except KafkaException as exc:
@@ -181,6 +186,22 @@ class AlertConsumer:
     def _on_error(self, error: KafkaError) -> None:
         self._broker_errors.append(error.str())
         del self._broker_errors[:-20]
+
+    def _on_stats(self, text: str) -> None:
+        import json
+
+        try:
+            stats = json.loads(text)
+        except ValueError:
+            return
+        lags = [
+            part.get("consumer_lag", -1)
+            for topic in stats.get("topics", {}).values()
+            for name, part in topic.get("partitions", {}).items()
+            if name != "-1"
+        ]
+        known = [lag for lag in lags if lag >= 0]
+        self.lag = sum(known) if known else None
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         fresh = [p for p in partitions if (p.topic, p.partition) not in self._started]

@@ -8,11 +8,10 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -23,8 +22,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -36,10 +33,12 @@ from alertview.core.filters import FilterError, parse_filter
 from alertview.core.schemas import SchemaCache
 from alertview.core.store import AlertStore
 from alertview.core.stream.consumer import ConsumerSettings
+from alertview.gui.errors_dialog import show_errors_dialog
 from alertview.gui.export_action import ask_and_export
 from alertview.gui.filter_proxy import AlertFilterProxy
 from alertview.gui.inspection import InspectionView
 from alertview.gui.table_model import COLUMNS, ROLE_ROW_ID, AlertTableModel
+from alertview.gui.window_settings import restore_window_settings, save_window_settings
 from alertview.gui.worker import StreamWorker
 
 #: Alerts read from files are stored (and read back) in batches of this size.
@@ -258,62 +257,18 @@ class MainWindow(QMainWindow):
 
     def show_errors(self) -> None:
         """The errors panel: every message that could not be decoded, and where."""
-        dialog = QDialog(self)
-        dialog.setWindowTitle("Errors")
-        table = QTableWidget(0, 4, dialog)
-        table.setHorizontalHeaderLabels(["Topic / file", "Partition", "Offset", "Reason"])
-        rows = [
-            (e.topic or e.source or "", e.partition, e.offset, e.reason)
-            for e in self.store.errors()
-        ]
-        rows += [("", None, None, message) for message in self.errors]
-        table.setRowCount(len(rows))
-        for r, values in enumerate(rows):
-            for c, value in enumerate(values):
-                table.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
-        table.horizontalHeader().setStretchLastSection(True)
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(table)
-        dialog.resize(900, 400)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        self.errors_dialog = dialog
+        self.errors_dialog = show_errors_dialog(self, self.store.errors(), self.errors)
 
     def closeEvent(self, event) -> None:
         self.stop_stream()
         self._decoder.shutdown(wait=True)
-        settings = QSettings()
-        settings.setValue("main/geometry", self.saveGeometry())
-        settings.setValue("main/splitter", self.splitter.saveState())
-        settings.setValue("main/header", self.table.horizontalHeader().saveState())
-        settings.setValue("main/follow", self.follow_action.isChecked())
-        cutouts, lightcurve = self.inspection.cutouts, self.inspection.lightcurve
-        settings.setValue("cutouts/limits", cutouts.limits)
-        settings.setValue("cutouts/stretch", cutouts.stretch)
-        settings.setValue("cutouts/colours", cutouts.colour_map)
-        settings.setValue("lightcurve/axis", lightcurve.time_axis.currentIndex())
-        settings.setValue("lightcurve/forced", lightcurve.forced_box.isChecked())
+        save_window_settings(self)
         super().closeEvent(event)
 
     def restore_settings(self) -> None:
         """Window geometry, layout, columns and display choices from the last session."""
-        settings = QSettings()
-        if (geometry := settings.value("main/geometry")) is not None:
-            self.restoreGeometry(geometry)
-        if (state := settings.value("main/splitter")) is not None:
-            self.splitter.restoreState(state)
-        if (header := settings.value("main/header")) is not None:
-            self.table.horizontalHeader().restoreState(header)
+        if restore_window_settings(self):
             self._columns_sized = True
-        self.follow_action.setChecked(settings.value("main/follow", False, type=bool))
-        cutouts, lightcurve = self.inspection.cutouts, self.inspection.lightcurve
-        cutouts.set_display(
-            settings.value("cutouts/limits", cutouts.limits),
-            settings.value("cutouts/stretch", cutouts.stretch),
-            settings.value("cutouts/colours", cutouts.colour_map),
-        )
-        lightcurve.time_axis.setCurrentIndex(settings.value("lightcurve/axis", 0, type=int))
-        lightcurve.forced_box.setChecked(settings.value("lightcurve/forced", True, type=bool))
 
     def _ask_open_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open a folder of alerts")

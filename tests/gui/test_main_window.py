@@ -185,3 +185,16 @@ def test_moving_fast_drops_stale_results(window, qtbot):
     qtbot.wait(300)
     assert shown[-1] == last and window.inspection.alert.alert_id == last
     assert len(shown) < window.proxy.rowCount()  # the others were dropped, not drawn
+
+
+def test_errors_panel_lists_what_could_not_be_read(window, tmp_path):
+    from PySide6.QtWidgets import QTableWidget
+
+    bad = tmp_path / "broken.avro"
+    bad.write_bytes(b"Obj\x01 not really")
+    window.open_paths([bad, FINK_ZTF_SINGLE])
+    assert window.model.rowCount() == 1 and window.error_button.text() == "1 errors"
+    window.show_errors()
+    table = window.errors_dialog.findChild(QTableWidget)
+    assert table.rowCount() == 1 and str(bad) in table.item(0, 3).text()
+    window.errors_dialog.close()

@@ -1,0 +1,47 @@
+"""What the main window remembers between sessions (QSettings)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSettings
+
+if TYPE_CHECKING:
+    from alertview.gui.main_window import MainWindow
+
+
+def save_window_settings(window: MainWindow) -> None:
+    """Geometry, layout, columns and display choices."""
+    settings = QSettings()
+    settings.setValue("main/geometry", window.saveGeometry())
+    settings.setValue("main/splitter", window.splitter.saveState())
+    settings.setValue("main/header", window.table.horizontalHeader().saveState())
+    settings.setValue("main/follow", window.follow_action.isChecked())
+    cutouts, lightcurve = window.inspection.cutouts, window.inspection.lightcurve
+    settings.setValue("cutouts/limits", cutouts.limits)
+    settings.setValue("cutouts/stretch", cutouts.stretch)
+    settings.setValue("cutouts/colours", cutouts.colour_map)
+    settings.setValue("lightcurve/axis", lightcurve.time_axis.currentIndex())
+    settings.setValue("lightcurve/forced", lightcurve.forced_box.isChecked())
+
+
+def restore_window_settings(window: MainWindow) -> bool:
+    """Apply what ``save_window_settings`` kept; True if a column layout was restored."""
+    settings = QSettings()
+    if (geometry := settings.value("main/geometry")) is not None:
+        window.restoreGeometry(geometry)
+    if (state := settings.value("main/splitter")) is not None:
+        window.splitter.restoreState(state)
+    header = settings.value("main/header")
+    if header is not None:
+        window.table.horizontalHeader().restoreState(header)
+    window.follow_action.setChecked(settings.value("main/follow", False, type=bool))
+    cutouts, lightcurve = window.inspection.cutouts, window.inspection.lightcurve
+    cutouts.set_display(
+        settings.value("cutouts/limits", cutouts.limits),
+        settings.value("cutouts/stretch", cutouts.stretch),
+        settings.value("cutouts/colours", cutouts.colour_map),
+    )
+    lightcurve.time_axis.setCurrentIndex(settings.value("lightcurve/axis", 0, type=int))
+    lightcurve.forced_box.setChecked(settings.value("lightcurve/forced", True, type=bool))
+    return header is not None

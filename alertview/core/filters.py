@@ -172,6 +172,8 @@ class AlertFilter:
     _test: Getter = field(repr=False)
     names: frozenset[str] = frozenset()
     found: set[str] = field(default_factory=set)
+    #: The parsed expression, for evaluators over whole columns.
+    tree: ast.expr | None = field(default=None, repr=False)
 
     def __call__(self, alert: Alert) -> bool:
         return self.matches(FieldLookup(alert))
@@ -224,7 +226,7 @@ def parse_filter(expression: str) -> AlertFilter:
         raise FilterError(exc.msg, text, min(column, len(text))) from None
     names: set[str] = set()
     test = _Compiler(text, names).compile(tree.body)
-    return AlertFilter(text, test, frozenset(names))
+    return AlertFilter(text, test, frozenset(names), tree=tree.body)
 
 
 def _parses(text: str) -> bool:

@@ -41,7 +41,7 @@ def run_viewer(paths: Sequence[str | os.PathLike] = ()) -> int:
         window.show()
         if paths:
             window.open_paths(paths)
-            if window.proxy.rowCount():
+            if window.model.rowCount():
                 window.select_row(0)
         code = app.exec()
         store.close()

@@ -35,7 +35,6 @@ from alertview.core.store import AlertStore
 from alertview.core.stream.consumer import ConsumerSettings
 from alertview.gui.errors_dialog import show_errors_dialog
 from alertview.gui.export_action import ask_and_export
-from alertview.gui.filter_proxy import AlertFilterProxy
 from alertview.gui.inspection import InspectionView
 from alertview.gui.table_model import COLUMNS, ROLE_ROW_ID, AlertTableModel
 from alertview.gui.window_settings import restore_window_settings, save_window_settings
@@ -43,6 +42,8 @@ from alertview.gui.worker import StreamWorker
 
 #: Alerts read from files are stored (and read back) in batches of this size.
 OPEN_BATCH = 500
+#: Rows read from the store at a time (a reopened session can hold millions).
+REFRESH_CHUNK = 50_000
 
 
 class MainWindow(QMainWindow):
@@ -60,9 +61,7 @@ class MainWindow(QMainWindow):
         self.store = store
         self.cache = cache or SchemaCache()
         self.errors: list[str] = []
-        self.model = AlertTableModel(self)
-        self.proxy = AlertFilterProxy(lambda row: self.store.alert(row, self.cache).record, self)
-        self.proxy.setSourceModel(self.model)
+        self.model = AlertTableModel(lambda row: self.store.alert(row, self.cache).record, self)
         self.worker: StreamWorker | None = None
         self.lag: int | None = None
         self.received = 0
@@ -87,7 +86,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.match_label)
 
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         # arrival order until the user clicks a column header
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
@@ -185,13 +184,14 @@ class MainWindow(QMainWindow):
 
     def refresh_rows(self) -> None:
         """Append the rows the store gained since the last call (one insert per batch)."""
-        rows = self.store.rows(after=self._last_row)
-        if rows:
-            first = self.model.rowCount() == 0
+        while rows := self.store.rows(after=self._last_row, limit=REFRESH_CHUNK):
+            first = self.model.total == 0
             self._last_row = rows[-1][0]
             self.model.append_rows(rows)
             if first and not self._columns_sized:
                 self.table.resizeColumnsToContents()
+            if len(rows) < REFRESH_CHUNK:
+                break
         self._update_status()
 
     # -- live stream --------------------------------------------------------------------------
@@ -240,7 +240,7 @@ class MainWindow(QMainWindow):
         self._rate_window = [(t, n) for t, n in self._rate_window if now - t < 5.0]
         self._rate_window.append((now, messages))
         self.refresh_rows()
-        if self.follow_action.isChecked() and self.proxy.rowCount():
+        if self.follow_action.isChecked() and self.model.rowCount():
             self.table.scrollToBottom()
 
     @property
@@ -284,7 +284,7 @@ class MainWindow(QMainWindow):
     def apply_filter(self) -> None:
         text = self.filter_edit.text().strip()
         if not text:
-            self.proxy.set_filter(None)
+            self.model.set_filter(None)
             self.filter_edit.setStyleSheet("")
             self.filter_edit.setToolTip("")
         else:
@@ -297,12 +297,12 @@ class MainWindow(QMainWindow):
                 return
             self.filter_edit.setStyleSheet("")
             self.filter_edit.setToolTip("")
-            self.proxy.set_filter(alert_filter)
+            self.model.set_filter(alert_filter)
         self._update_status()
 
     def _update_status(self) -> None:
-        shown, total = self.proxy.rowCount(), self.model.rowCount()
-        if self.proxy.alert_filter is not None:
+        shown, total = self.model.rowCount(), self.model.total
+        if self.model.alert_filter is not None:
             self.match_label.setText(f"{shown} of {total} match")
         elif not self.match_label.text().startswith("bad filter"):
             self.match_label.setText("")
@@ -345,8 +345,8 @@ class MainWindow(QMainWindow):
 
     def select_alert_id(self, alert_id: int) -> bool:
         """Select the table row of ``alert_id`` (e.g. a clicked light-curve point)."""
-        for source_row in self.model.rows_of_alert(alert_id):
-            index = self.proxy.mapFromSource(self.model.index(source_row, 0))
+        for row in self.model.rows_of_alert(alert_id):
+            index = self.model.index(row, 0)
             if index.isValid():
                 self.table.selectionModel().setCurrentIndex(
                     index,
@@ -406,8 +406,8 @@ class MainWindow(QMainWindow):
     def _load_alert(self, row: int):
         return self.store.alert(row, self.cache)
 
-    def select_row(self, proxy_row: int) -> None:
-        index = self.proxy.index(proxy_row, 0)
+    def select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
         self.table.selectionModel().setCurrentIndex(
             index,
             QItemSelectionModel.SelectionFlag.ClearAndSelect

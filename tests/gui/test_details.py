@@ -40,14 +40,14 @@ def test_links_by_object_and_position():
 
 def test_double_clicking_an_object_shows_all_its_alerts(window, qtbot):
     window.open_paths([FINK_ZTF_MULTI])
-    index = window.proxy.index(2, column("Object"))
+    index = window.model.index(2, column("Object"))
     object_id = index.data()
     rect = window.table.visualRect(index)
     qtbot.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.filter_edit.text() == f'object_id == "{object_id}"'
-    assert window.proxy.rowCount() == 1
-    assert window.proxy.index(0, column("Object")).data() == object_id
+    assert window.model.rowCount() == 1
+    assert window.model.index(0, column("Object")).data() == object_id
 
 
 def test_layout_and_choices_persist(window, qtbot):

@@ -25,18 +25,18 @@ def show_row(window, qtbot, row):
 
 
 def row_of(window, alert_id):
-    for row in range(window.proxy.rowCount()):
-        if window.proxy.index(row, column("Alert id")).data() == str(alert_id):
+    for row in range(window.model.rowCount()):
+        if window.model.index(row, column("Alert id")).data() == str(alert_id):
             return row
     raise AssertionError(f"alert {alert_id} not in the table")
 
 
 def test_open_shared_files_shows_rows_with_their_values(window):
     assert window.open_paths([SHARED]) == 57
-    assert window.proxy.rowCount() == 57
+    assert window.model.rowCount() == 57
     raw = raw_records(FINK_ZTF_SINGLE)[0]
     row = row_of(window, raw["candid"])
-    cell = lambda name: window.proxy.index(row, column(name)).data()  # noqa: E731
+    cell = lambda name: window.model.index(row, column(name)).data()  # noqa: E731
     assert cell("Object") == "ZTF19acihgng"
     assert cell("Mag") == f"{raw['candidate']['magpsf']:.2f}"
     assert cell("Band") == "r" and cell("Survey") == "ztf"
@@ -93,12 +93,12 @@ def test_filter_bar_narrows_rows_and_explains_errors(window, qtbot):
     expected = sum(1 for a in alerts if a.band == "r" and a.mag is not None and a.mag < 19)
     window.filter_edit.setText('band == "r" and mag < 19')
     qtbot.keyClick(window.filter_edit, Qt.Key.Key_Return)
-    assert window.proxy.rowCount() == expected
+    assert window.model.rowCount() == expected
     assert window.match_label.text() == f"{expected} of 57 match"
     # raw record fields work too (decoded from the stored packets on demand)
     window.filter_edit.setText("nbad == 0 and fwhm <= 5")
     qtbot.keyClick(window.filter_edit, Qt.Key.Key_Return)
-    assert window.proxy.rowCount() == sum(
+    assert window.model.rowCount() == sum(
         1
         for a in alerts
         if a.survey == "ztf" and a.record["candidate"]["nbad"] == 0
@@ -108,7 +108,7 @@ def test_filter_bar_narrows_rows_and_explains_errors(window, qtbot):
     qtbot.keyClick(window.filter_edit, Qt.Key.Key_Return)
     assert window.match_label.text().startswith("bad filter: the expression ends too early")
     window.filter_edit.clear()
-    assert window.proxy.rowCount() == 57
+    assert window.model.rowCount() == 57
 
 
 def _previous_alert_file(tmp_path):
@@ -159,11 +159,11 @@ def test_export_of_a_selection_round_trips(window, tmp_path):
     model = window.table.selectionModel()
     for row in (1, 3, 4):
         model.select(
-            window.proxy.index(row, 0),
+            window.model.index(row, 0),
             QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
         )
     rows = window.selected_rows()
-    ids = [int(window.proxy.index(r, column("Alert id")).data()) for r in (1, 3, 4)]
+    ids = [int(window.model.index(r, column("Alert id")).data()) for r in (1, 3, 4)]
     assert len(rows) == 3
     (avro,) = run_export(window, rows, window._load_alert, "avro", tmp_path / "sel.avro")
     with avro.open("rb") as stream:
@@ -178,13 +178,13 @@ def test_moving_fast_drops_stale_results(window, qtbot):
     window.open_paths([FINK_LSST_TRANSFER])
     shown = []
     window.alert_shown.connect(shown.append)
-    for row in range(window.proxy.rowCount()):
+    for row in range(window.model.rowCount()):
         window.select_row(row)  # no waiting: as fast as a held-down arrow key
-    last = int(window.proxy.index(window.proxy.rowCount() - 1, column("Alert id")).data())
+    last = int(window.model.index(window.model.rowCount() - 1, column("Alert id")).data())
     qtbot.waitUntil(lambda: bool(shown) and shown[-1] == last, timeout=15000)
     qtbot.wait(300)
     assert shown[-1] == last and window.inspection.alert.alert_id == last
-    assert len(shown) < window.proxy.rowCount()  # the others were dropped, not drawn
+    assert len(shown) < window.model.rowCount()  # the others were dropped, not drawn
 
 
 def test_errors_panel_lists_what_could_not_be_read(window, tmp_path):
@@ -198,3 +198,41 @@ def test_errors_panel_lists_what_could_not_be_read(window, tmp_path):
     table = window.errors_dialog.findChild(QTableWidget)
     assert table.rowCount() == 1 and str(bad) in table.item(0, 3).text()
     window.errors_dialog.close()
+
+
+def test_header_click_sorts_and_new_rows_take_their_sorted_places(window, qtbot, tmp_path):
+    alerts = [a for a in read_alerts([SHARED], SchemaCache()) if not isinstance(a, Exception)]
+    window.store.add(alerts[:30])
+    window.refresh_rows()
+    header = window.table.horizontalHeader()
+    mag = column("Mag")
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=_header_point(header, mag))
+    window.select_row(5)
+    selected_id = window.model.field(5, "alert_id")
+
+    def mags():
+        values = [window.model.field(r, "mag") for r in range(window.model.rowCount())]
+        return [-math.inf if v is None else v for v in values]
+
+    assert mags() == sorted(mags())
+    window.store.add(alerts[30:])  # a live batch arrives while sorted
+    window.refresh_rows()
+    assert window.model.rowCount() == 57 and mags() == sorted(mags())
+    current = window.table.selectionModel().currentIndex()
+    assert window.model.field(current.row(), "alert_id") == selected_id  # selection followed
+
+    window.filter_edit.setText('band == "r"')
+    window.apply_filter()
+    assert all(window.model.field(r, "band") == "r" for r in range(window.model.rowCount()))
+    assert mags() == sorted(mags())
+    assert window.match_label.text() == f"{window.model.rowCount()} of 57 match"
+
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=_header_point(header, mag))
+    assert mags() == sorted(mags(), reverse=True)
+
+
+def _header_point(header, section):
+    from PySide6.QtCore import QPoint
+
+    x = header.sectionViewportPosition(section) + header.sectionSize(section) // 2
+    return QPoint(x, header.height() // 2)

@@ -131,8 +131,8 @@ class Alert:
     quality: Mapping[str, float | None] = field(default_factory=dict)
     #: All detections, previous ones and this one, in time order.
     detections: Photometry = field(default_factory=Photometry.empty)
-    #: Previous detections only (not this one).
-    n_history_detections: int = 0
+    #: Previous detections only (not this one); None while the history is not decoded.
+    n_history_detections: int | None = 0
     upper_limits: Photometry = field(default_factory=Photometry.empty)
     forced: Photometry = field(default_factory=Photometry.empty)
     #: Raw stamp bytes by name (science, template, difference), decoded on demand.
@@ -144,6 +144,9 @@ class Alert:
     framing: Framing = Framing.CONTAINER
     writer_schema: WriterSchema | None = field(default=None, repr=False)
     origin: Origin = field(default_factory=lambda: Origin(""))
+    #: False when only the table's fields were decoded (a live stream's first pass):
+    #: photometry then holds this detection only, and the store decodes the rest later.
+    history_decoded: bool = True
 
     @property
     def n_upper_limits(self) -> int:

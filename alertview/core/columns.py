@@ -68,6 +68,9 @@ class TextColumn:
         self._ranks: np.ndarray | None = None
 
     def extend(self, texts: Sequence[str | None]) -> None:
+        self.codes.extend(self._codes(texts))
+
+    def _codes(self, texts: Sequence[str | None]) -> np.ndarray:
         code_of, values = self._code_of, self.values
         codes = np.empty(len(texts), dtype=np.int32)
         for i, text in enumerate(texts):
@@ -77,7 +80,11 @@ class TextColumn:
                 values.append(text)
                 self._ranks = None
             codes[i] = code
-        self.codes.extend(codes)
+        return codes
+
+    def assign(self, positions: np.ndarray, texts: Sequence[str | None]) -> None:
+        """New values for rows already held."""
+        self.codes.values[positions] = self._codes(texts)
 
     def __getitem__(self, position: int) -> str | None:
         return self.values[self.codes.values[position]]

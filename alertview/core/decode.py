@@ -24,9 +24,17 @@ def decode_packet(
     origin: Origin,
     key: bytes | None = None,
     schema: WriterSchema | None = None,
+    table_only: bool = False,
 ) -> Iterator[Alert]:
-    """Alerts in one packet (a message value, or a file holding one or many records)."""
-    for decoded in decode_bytes(data, cache, key=key, schema=schema, source=origin.source):
+    """Alerts in one packet (a message value, or a file holding one or many records).
+
+    ``table_only`` decodes a single-alert packet only as far as the table's
+    fields (see ``Alert.history_decoded``): 5x faster for ZTF, ~300x for Rubin.
+    """
+    decoded_records = decode_bytes(
+        data, cache, key=key, schema=schema, source=origin.source, table_only=table_only
+    )
+    for decoded in decoded_records:
         yield to_alert(
             decoded,
             Origin(

@@ -61,6 +61,11 @@ class DecodedRecord:
     index: int
     #: Byte offset of the record within the (decompressed) source.
     offset: int
+    #: Only the table's fields were decoded (``table_only``); the history was skipped.
+    partial: bool = False
+    #: With ``partial``: entries in the first history array (prv_candidates,
+    #: prvDiaSources), read from its block header; None if not known.
+    history_length: int | None = None
 
 
 # -- framing detection --------------------------------------------------------------
@@ -71,6 +76,7 @@ def decode_bytes(
     key: bytes | None = None,
     schema: WriterSchema | None = None,
     source: str | None = None,
+    table_only: bool = False,
 ) -> Iterator[DecodedRecord]:
     """Every record in ``data``, a Kafka message value or a whole file.
 
@@ -80,6 +86,9 @@ def decode_bytes(
         The Kafka message key; Fink puts the writer schema JSON there.
     schema
         A schema for schemaless bodies (given by the user).
+    table_only
+        For a packet holding one alert: decode only up to the fields the
+        table shows (``WriterSchema.table_prefix``), not the history.
     """
     try:
         if not data:
@@ -87,14 +96,18 @@ def decode_bytes(
         if data[:2] == GZIP_MAGIC:
             data = inflate(data)
         if data[:4] == CONTAINER_MAGIC:
-            yield from decode_container(data, cache)
+            yield from decode_container(data, cache, table_only)
         elif key is not None and key.lstrip()[:1] == b"{":
             writer = cache.from_text(key, origin="message key")
-            yield read_single(data, writer, Framing.FINK)
-        elif data[0] == 0 and len(data) >= 5 and (confluent := _confluent(data, cache, schema)):
+            yield read_single(data, writer, Framing.FINK, table_only)
+        elif (
+            data[0] == 0
+            and len(data) >= 5
+            and (confluent := _confluent(data, cache, schema, table_only))
+        ):
             yield confluent
         elif schema is not None:
-            yield read_single(data, schema, Framing.SCHEMALESS)
+            yield read_single(data, schema, Framing.SCHEMALESS, table_only)
         else:
             raise DecodeError(
                 "not an Avro container, a Confluent frame or a Fink message, and no "
@@ -122,7 +135,7 @@ def inflate(data: bytes) -> bytes:
 
 
 def _confluent(
-    data: bytes, cache: SchemaCache, fallback: WriterSchema | None
+    data: bytes, cache: SchemaCache, fallback: WriterSchema | None, table_only: bool = False
 ) -> DecodedRecord | None:
     (schema_id,) = struct.unpack_from(">I", data, 1)
     try:
@@ -131,18 +144,61 @@ def _confluent(
         if fallback is not None:  # a schemaless body that merely starts with 0
             return None
         raise
+    if table_only and writer.table_prefix is not None:
+        return _read_table_fields(data, 5, writer, data, Framing.CONFLUENT, 0)
     record, end = _read_record(data, 5, writer)
     _check_consumed(data, end, writer)
     return DecodedRecord(record, writer, data, Framing.CONFLUENT, 0, 0)
 
 
 def read_single(
-    data: bytes, writer: WriterSchema, framing: Framing = Framing.SCHEMALESS
+    data: bytes,
+    writer: WriterSchema,
+    framing: Framing = Framing.SCHEMALESS,
+    table_only: bool = False,
 ) -> DecodedRecord:
     """One schemaless body written with ``writer`` (the whole of ``data``)."""
+    if table_only and writer.table_prefix is not None:
+        return _read_table_fields(data, 0, writer, data, framing, 0)
     record, end = _read_record(data, 0, writer)
     _check_consumed(data, end, writer)
     return DecodedRecord(record, writer, data, framing, 0, 0)
+
+
+def _read_table_fields(
+    data: bytes | memoryview,
+    start: int,
+    writer: WriterSchema,
+    packet: bytes,
+    framing: Framing,
+    offset: int,
+) -> DecodedRecord:
+    """The record up to the table's fields, and the history's length from its header.
+
+    Writers (Java's and fastavro's) put a whole array in one block, so the
+    first block count is its length; a negative count means a size follows.
+    """
+    parsed, array_branch = writer.table_prefix
+    stream = io.BytesIO(data)
+    stream.seek(start)
+    try:
+        record = fastavro.schemaless_reader(stream, parsed, None)
+    except Exception as exc:  # fastavro raises EOFError, IndexError, UnicodeDecodeError, ...
+        raise DecodeError(
+            f"body does not match schema {writer.name or '?'} ({type(exc).__name__}: {exc})",
+            offset=start,
+        ) from None
+    if not isinstance(record, dict):
+        raise DecodeError(f"schema {writer.name or '?'} is not a record schema", offset=start)
+    length = None
+    if array_branch is not None:
+        cursor = _Cursor(bytes(data[stream.tell() : stream.tell() + 20]))
+        try:
+            branch = -1 if array_branch == -1 else cursor.long()
+            length = abs(cursor.long()) if branch == array_branch else 0
+        except DecodeError:
+            length = None
+    return DecodedRecord(record, writer, packet, framing, 0, offset, True, length)
 
 
 def _read_record(data: bytes | memoryview, start: int, writer: WriterSchema) -> tuple[dict, int]:
@@ -217,8 +273,14 @@ def _read_header(cursor: _Cursor) -> tuple[dict[str, bytes], bytes]:
     return meta, cursor.take(_SYNC_SIZE)
 
 
-def decode_container(data: bytes, cache: SchemaCache) -> Iterator[DecodedRecord]:
-    """Records of an Avro object container file, schema taken from the cache."""
+def decode_container(
+    data: bytes, cache: SchemaCache, table_only: bool = False
+) -> Iterator[DecodedRecord]:
+    """Records of an Avro object container file, schema taken from the cache.
+
+    With ``table_only``, a file holding a single alert (ZTF's Kafka messages)
+    is decoded only up to the table's fields.
+    """
     cursor = _Cursor(data)
     meta, sync = _read_header(cursor)
     if "avro.schema" not in meta:
@@ -238,6 +300,10 @@ def decode_container(data: bytes, cache: SchemaCache) -> Iterator[DecodedRecord]
             raise DecodeError("sync marker mismatch after a block", offset=cursor.pos - _SYNC_SIZE)
         blocks.append((block_start, count, decompress(block, block_start)))
     single = len(blocks) == 1 and blocks[0][1] == 1
+    if single and table_only and writer.table_prefix is not None:
+        block_start, _, payload = blocks[0]
+        yield _read_table_fields(payload, 0, writer, data, Framing.CONTAINER, block_start)
+        return
     index = 0
     for block_start, count, payload in blocks:
         pos = 0

@@ -44,11 +44,46 @@ class WriterSchema:
         """The schema as JSON text, e.g. to write an Avro container file or a Fink key."""
         return json.dumps(self.raw)
 
+    @cached_property
+    def table_prefix(self) -> Any | None:
+        """This schema cut after the record the table reads (ZTF ``candidate``, Rubin
+        ``diaSource``), with the kind of the field that follows, or None.
+
+        Decoding stops there, skipping the history that makes up most of a
+        packet's decode time (ZTF ~45 vs ~225 us, Rubin ~40 us vs ~14 ms).
+        Named types are defined before use in Avro, so the cut schema parses.
+        """
+        fields = self.raw.get("fields") if isinstance(self.raw, Mapping) else None
+        names = [f.get("name") for f in fields or ()]
+        cut = next((names.index(n) + 1 for n in TABLE_RECORDS if n in names), None)
+        if cut is None or cut == len(names):
+            return None
+        try:
+            parsed = fastavro.parse_schema({**self.raw, "fields": fields[:cut]}, named_schemas={})
+        except Exception:  # fastavro raises several unrelated types here
+            return None
+        return parsed, _array_branch(fields[cut].get("type"))
+
     @property
     def lsst_version(self) -> tuple[int, int] | None:
         """(major, minor) when this is a Rubin ``lsst.vM_m`` schema."""
         match = _LSST_NAME.search(self.name)
         return (int(match[1]), int(match[2])) if match else None
+
+
+#: Top-level records holding the fields the table shows, by survey.
+TABLE_RECORDS = ("candidate", "diaSource")
+
+
+def _array_branch(avro_type: Any) -> int | None:
+    """-1 for an array field, the union branch of the array for a nullable one, else None."""
+    if isinstance(avro_type, Mapping) and avro_type.get("type") == "array":
+        return -1
+    if isinstance(avro_type, list):
+        for branch, member in enumerate(avro_type):
+            if isinstance(member, Mapping) and member.get("type") == "array":
+                return branch
+    return None
 
 
 def lsst_schema_id(major: int, minor: int) -> int:

@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS alerts (
     UNIQUE (survey, alert_id)
 );
 CREATE INDEX IF NOT EXISTS alerts_object ON alerts (object_id);
+-- rows stored from the table's fields only, whose history counts are still to come
+CREATE INDEX IF NOT EXISTS alerts_pending ON alerts (row) WHERE n_forced IS NULL;
 CREATE TABLE IF NOT EXISTS schemas (
     ref INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE, schema_id INTEGER
 );
@@ -202,16 +204,71 @@ class AlertStore:
 
     def _row(self, alert: Alert, position: int, now: float) -> tuple:
         origin, quality = alert.origin, alert.quality
+        if alert.history_decoded:
+            counts = (len(alert.detections), alert.n_upper_limits, alert.n_forced)
+        else:  # filled in by complete_history
+            previous = alert.n_history_detections
+            counts = (None if previous is None else previous + 1, None, None)
         return (
             alert.survey, _db_id(alert.alert_id), alert.object_id, alert.schema_label,
             alert.ra, alert.dec, alert.mjd, alert.time_scale, alert.band,
             alert.mag, alert.mag_err, alert.flux, alert.flux_err,
             quality.get("rb"), quality.get("drb"), quality.get("reliability"), quality.get("snr"),
-            len(alert.detections), alert.n_upper_limits, alert.n_forced,
-            origin.topic, origin.partition, origin.offset, origin.source, origin.index,
+            *counts, origin.topic, origin.partition, origin.offset, origin.source, origin.index,
             str(alert.framing), self._schema_ref(alert),
             self._segment, position, len(alert.packet), now,
         )  # fmt: skip
+
+    def complete_history(self, cache: SchemaCache, budget: float = 0.05) -> list[tuple]:
+        """Decode the history of rows stored from their table fields only, for about
+        ``budget`` seconds; returns (row, n_detections, n_upper_limits, n_forced, schema)
+        of each.
+
+        A live stream stores the table's fields first (a Rubin visit in seconds);
+        this runs while the stream is idle, oldest rows first. The schema label is
+        refreshed too: Fink names the Rubin schema version in a field after the history.
+        """
+        deadline = time.monotonic() + budget
+        done: list[tuple] = []
+        after = getattr(self._local, "history_after", 0)  # rows before it were tried
+        while time.monotonic() < deadline:
+            pending = self._db.execute(
+                "SELECT row FROM alerts WHERE n_forced IS NULL AND row > ? ORDER BY row LIMIT 64",
+                (after,),
+            ).fetchall()
+            if not pending:
+                break
+            for (row,) in pending:
+                after = row
+                try:
+                    alert = self.alert(row, cache)
+                except AlertViewError as exc:
+                    with self._lock, self._db:
+                        self._db.execute(
+                            "INSERT INTO errors (reason, received) VALUES (?, ?)",
+                            (f"row {row}: history cannot be decoded: {exc}", time.time()),
+                        )
+                    continue
+                done.append(
+                    (
+                        row,
+                        len(alert.detections),
+                        alert.n_upper_limits,
+                        alert.n_forced,
+                        alert.schema_label,
+                    )
+                )
+                if time.monotonic() >= deadline:
+                    break
+        self._local.history_after = after
+        if done:
+            with self._lock, self._db:
+                self._db.executemany(
+                    "UPDATE alerts SET n_detections = ?, n_upper_limits = ?, n_forced = ?, "
+                    "schema = ? WHERE row = ?",
+                    [(d, u, f, s, r) for r, d, u, f, s in done],
+                )
+        return done
 
     def add_errors(self, errors: Iterable[object]) -> None:
         """Keep decode failures (ErrorRecord or DecodeError) with where they came from."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Iterable
@@ -198,7 +199,10 @@ class MainWindow(QMainWindow):
     def connect_stream(self, settings: ConsumerSettings) -> StreamWorker:
         """Start reading ``settings``' topics in a worker thread."""
         self.stop_stream()
+        # the table's fields first: a Rubin visit lands in seconds; history when idle
+        settings = dataclasses.replace(settings, table_only=True)
         worker = StreamWorker(settings, self.store, self.cache)
+        worker.history_completed.connect(self.model.update_counts)
         worker.batches_stored.connect(self._batches_stored)
         worker.state_changed.connect(self.stream_state.setText)
         worker.failed.connect(self._stream_failed)

@@ -56,6 +56,11 @@ COLUMNS = (
 )
 
 
+#: Row fields known only once an alert's history is decoded, and their filter names.
+COUNT_FIELDS = ("n_detections", "n_upper_limits", "n_forced")
+COUNT_NAMES = {"n_detections", "n_history_detections", "n_upper_limits", "n_forced", "schema"}
+
+
 class AlertTableModel(QAbstractTableModel):
     """The session's alerts as numpy columns, shown filtered and sorted.
 
@@ -164,6 +169,25 @@ class AlertTableModel(QAbstractTableModel):
             self.endInsertRows()
         else:
             self._relayout(np.insert(view, places, new))
+
+    def update_counts(self, updates: Sequence[tuple[int, int, int, int, str]]) -> None:
+        """History counts decoded after the rows were shown: (row, detections, limits,
+        forced, schema label). A filter or sort on them is applied again."""
+        if not updates:
+            return
+        table = np.asarray([u[:4] for u in updates], dtype=np.float64)
+        positions = np.searchsorted(self.columns.row.values, table[:, 0].astype(np.int64))
+        for number, name in enumerate(COUNT_FIELDS, start=1):
+            self.columns.numbers[name].values[positions] = table[:, number]
+        self.columns.texts["schema"].assign(positions, [u[4] for u in updates])
+        depends = set(self.alert_filter.names) if self.alert_filter is not None else set()
+        if self.sort_field in COUNT_FIELDS or depends & COUNT_NAMES:
+            self._relayout(self._compute_view())
+        elif self.rowCount():
+            counts = [n for n, c in enumerate(COLUMNS) if c.field in COUNT_FIELDS]
+            for number in counts:
+                top, bottom = self.index(0, number), self.index(self.rowCount() - 1, number)
+                self.dataChanged.emit(top, bottom, [Qt.ItemDataRole.DisplayRole])
 
     def _passing(self, start: int = 0) -> np.ndarray:
         """Which rows from ``start`` on pass the filter (vectorised when it can be)."""

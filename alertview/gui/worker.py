@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds between two signals to the GUI.
 EMIT_EVERY = 0.1
+#: Seconds of history decoding per idle poll (short, so a new visit is not kept waiting).
+HISTORY_BUDGET = 0.1
 
 
 class StreamWorker(QThread):
@@ -34,6 +36,8 @@ class StreamWorker(QThread):
     failed = Signal(str)
     #: Consumer lag (messages still to read), from librdkafka's statistics.
     lag_changed = Signal(object)
+    #: [(row, n_detections, n_upper_limits, n_forced)] of rows whose history was decoded.
+    history_completed = Signal(object)
 
     def __init__(self, settings: ConsumerSettings, store: AlertStore, cache: SchemaCache) -> None:
         super().__init__()
@@ -89,6 +93,10 @@ class StreamWorker(QThread):
                     consumer.commit(batch)
                     messages += batch.messages
                     errors += len(batch.errors)
+                elif not self._paused:  # idle: decode the history the table skipped
+                    completed = self.store.complete_history(self.cache, HISTORY_BUDGET)
+                    if completed:
+                        self.history_completed.emit(completed)
                 now = time.monotonic()
                 if (stored or messages or errors) and now - last_emit >= EMIT_EVERY:
                     self.lag_changed.emit(consumer.lag)

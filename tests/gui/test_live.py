@@ -36,6 +36,18 @@ def test_rows_arrive_while_the_gui_keeps_ticking(window, qtbot):
         assert ticks[int(0.95 * len(ticks))] < 150, ticks[-10:]
         assert ticks[-1] < 3000, ticks[-10:]
 
+        # the table's fields came first; between visits the worker decodes the
+        # history, and the detection counts reach the table
+        def counted() -> bool:
+            shown = [window.model.field(r, "n_detections") for r in range(20)]
+            return all(n is not None and n >= 1 for n in shown)
+
+        qtbot.waitUntil(counted, timeout=20000)
+        first = window.model.field(0, "alert_id")
+        stored = window.store.alert(int(window.model.columns.row.values[0]), window.cache)
+        assert stored.alert_id == first
+        assert window.model.field(0, "n_detections") == len(stored.detections)
+
         # pause: nothing more arrives; resume: rows grow again
         window.pause_action.setChecked(True)
         qtbot.waitUntil(lambda: window.stream_state.text() == "paused", timeout=5000)

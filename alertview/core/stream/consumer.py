@@ -85,6 +85,9 @@ class ConsumerSettings:
     poll_timeout: float = 0.2
     #: Tansu joins a group in ~3 s at 6 s, ~20 s with librdkafka's 45 s default.
     session_timeout_ms: int = 6000
+    #: Decode only the table's fields of each alert (the viewer; the store completes
+    #: the history later), not the whole packet.
+    table_only: bool = False
 
     def consumer_config(self) -> dict[str, Any]:
         config = {
@@ -281,7 +284,15 @@ class AlertConsumer:
         try:
             if not value:
                 raise DecodeError("empty message")
-            batch.alerts.extend(decode_packet(value, self.cache, origin=origin, key=message.key()))
+            batch.alerts.extend(
+                decode_packet(
+                    value,
+                    self.cache,
+                    origin=origin,
+                    key=message.key(),
+                    table_only=self.settings.table_only,
+                )
+            )
         except DecodeError as exc:
             batch.errors.append(ErrorRecord(topic, partition, offset, exc.reason))
         except Exception as exc:  # a decoder bug must not stop the stream

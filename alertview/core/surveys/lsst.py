@@ -55,6 +55,8 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
     mag, mag_err = flux_to_mag(flux, flux_err)
     previous = list(record.get("prvDiaSources") or [])
     detections = _sources([*previous, source])
+    # table fields only: every prvDiaSource is a detection, counted from the array header
+    n_previous = decoded.history_length if decoded.partial else len(previous)
     return Alert(
         survey=survey_name(decoded),
         schema_label=schema_label(decoded),
@@ -73,10 +75,11 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
         is_positive=None if flux is None else flux > 0,
         quality={"reliability": source.get("reliability"), "snr": source.get("snr")},
         detections=detections,
-        n_history_detections=len(previous),
+        n_history_detections=n_previous,
         upper_limits=_limits(record.get("prvDiaNondetectionLimits") or []),
         forced=_sources(record.get("prvDiaForcedSources") or [], id_field="diaForcedSourceId"),
         publisher=record.get("publisher"),
+        history_decoded=not decoded.partial,
         **packet_fields(decoded, origin),
     )
 

@@ -69,7 +69,11 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
         alert_id = record.get("candid", cand.get("candid"))
     positive = is_positive(cand.get("isdiffpos"))
     flux, flux_err = signed_flux(cand.get("magpsf"), cand.get("sigmapsf"), positive)
-    detections, n_previous, limits, forced = _history(record, cand)
+    if decoded.partial:  # the table's fields only: which entries are detections is unknown
+        detections, n_previous = _detections([cand]), None
+        limits = forced = Photometry.empty()
+    else:
+        detections, n_previous, limits, forced = _history(record, cand)
     return Alert(
         survey="ztf",
         schema_label=schema_label(decoded),
@@ -92,6 +96,7 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
         upper_limits=limits,
         forced=forced,
         publisher=record.get("publisher"),
+        history_decoded=not decoded.partial,
         **packet_fields(decoded, origin),
     )
 

@@ -47,7 +47,11 @@ class Photometry:
 
     @classmethod
     def empty(cls) -> Photometry:
-        return cls.from_columns([], [], [], [], [], [], [])
+        """No points (one shared instance: its arrays are never written to)."""
+        global _EMPTY
+        if _EMPTY is None:
+            _EMPTY = cls.from_columns([], [], [], [], [], [], [])
+        return _EMPTY
 
     @classmethod
     def from_columns(
@@ -69,6 +73,9 @@ class Photometry:
             flux_err=_floats(flux_err),
             source_id=np.asarray([-1 if s is None else s for s in source_id], dtype=np.int64),
         )
+
+
+_EMPTY: Photometry | None = None
 
 
 def _floats(values: Iterable[float | None]) -> np.ndarray:
@@ -145,7 +152,7 @@ class Alert:
     writer_schema: WriterSchema | None = field(default=None, repr=False)
     origin: Origin = field(default_factory=lambda: Origin(""))
     #: False when only the table's fields were decoded (a live stream's first pass):
-    #: photometry then holds this detection only, and the store decodes the rest later.
+    #: photometry is then empty, and the store decodes the history later.
     history_decoded: bool = True
 
     @property

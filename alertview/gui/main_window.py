@@ -98,6 +98,8 @@ class MainWindow(QMainWindow):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        # sizing columns to their contents reads the first 100 rows, not 1,000
+        self.table.horizontalHeader().setResizeContentsPrecision(100)
         header = self.table.horizontalHeader()
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._column_menu)
@@ -186,14 +188,22 @@ class MainWindow(QMainWindow):
     def refresh_rows(self) -> None:
         """Append the rows the store gained since the last call (one insert per batch)."""
         while rows := self.store.rows(after=self._last_row, limit=REFRESH_CHUNK):
-            first = self.model.total == 0
-            self._last_row = rows[-1][0]
-            self.model.append_rows(rows)
-            if first and not self._columns_sized:
-                self.table.resizeColumnsToContents()
+            self._append(rows)
             if len(rows) < REFRESH_CHUNK:
                 break
         self._update_status()
+
+    def _append(self, rows: list[tuple]) -> None:
+        """Rows in store order; any already shown (read by ``refresh_rows``) are skipped."""
+        if rows and rows[0][0] <= self._last_row:
+            rows = [r for r in rows if r[0] > self._last_row]
+        if not rows:
+            return
+        first = self.model.total == 0
+        self._last_row = rows[-1][0]
+        self.model.append_rows(rows)
+        if first and not self._columns_sized:
+            self.table.resizeColumnsToContents()
 
     # -- live stream --------------------------------------------------------------------------
     def connect_stream(self, settings: ConsumerSettings) -> StreamWorker:
@@ -238,12 +248,13 @@ class MainWindow(QMainWindow):
         if self.worker is not None:
             (self.worker.pause if paused else self.worker.resume)()
 
-    def _batches_stored(self, stored: int, messages: int, errors: int) -> None:
+    def _batches_stored(self, rows: list[tuple], messages: int, errors: int) -> None:
         now = time.monotonic()
         self.received += messages
         self._rate_window = [(t, n) for t, n in self._rate_window if now - t < 5.0]
         self._rate_window.append((now, messages))
-        self.refresh_rows()
+        self._append(rows)
+        self._update_status()
         if self.follow_action.isChecked() and self.model.rowCount():
             self.table.scrollToBottom()
 

@@ -56,6 +56,11 @@ COLUMNS = (
 )
 
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_ROLES = frozenset({_DISPLAY, _ALIGNMENT, int(ROLE_ROW_ID), int(ROLE_SORT)})
+
 #: Row fields known only once an alert's history is decoded, and their filter names.
 COUNT_FIELDS = ("n_detections", "n_upper_limits", "n_forced")
 COUNT_NAMES = {"n_detections", "n_history_detections", "n_upper_limits", "n_forced", "schema"}
@@ -92,18 +97,18 @@ class AlertTableModel(QAbstractTableModel):
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if not index.isValid():
+        # Qt asks ~8 roles per painted cell: answer the unused ones first and cheaply
+        # (plain ints, no enum arithmetic) so painting stays quick while a stream runs
+        if role not in _ROLES or not index.isValid():
             return None
         column = COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return column.show(self.columns.value(self.position(index.row()), column.field))
+        if role == _ALIGNMENT:
+            return None if column.show is _text else _RIGHT
         if role == ROLE_ROW_ID:
             return int(self.columns.row.values[self.position(index.row())])
-        if role == ROLE_SORT:
-            return self.columns.value(self.position(index.row()), column.field)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.show is not _text:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        return self.columns.value(self.position(index.row()), column.field)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

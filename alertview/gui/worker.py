@@ -1,8 +1,8 @@
 """The Kafka consumer's thread: create, poll, store, commit and close it there.
 
-Batches reach the GUI as one signal at most every ~100 ms, carrying only
-counts: the window reads the new rows from the store, so the GUI thread never
-waits on the network or on decoding.
+Batches reach the GUI as one signal at most every ~100 ms, carrying the new
+table rows as the store wrote them, so the GUI thread never waits on the
+network, on decoding or on the store.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds between two signals to the GUI.
 EMIT_EVERY = 0.1
+#: Seconds between two fsyncs of the stored packets; offsets are committed after each.
+SYNC_EVERY = 0.5
 #: Seconds of history decoding per idle poll (short, so a new visit is not kept waiting).
 HISTORY_BUDGET = 0.1
 
@@ -28,8 +30,8 @@ HISTORY_BUDGET = 0.1
 class StreamWorker(QThread):
     """Reads a stream into a store until stopped."""
 
-    #: (alerts stored since the last signal, messages, errors) — the GUI reads the rows.
-    batches_stored = Signal(int, int, int)
+    #: (rows stored since the last signal, messages, errors).
+    batches_stored = Signal(object, int, int)
     #: A one-line state for the status bar ("connecting", "receiving", "paused", ...).
     state_changed = Signal(str)
     #: The stream cannot go on (wrong host, refused group, unknown topic).
@@ -67,6 +69,15 @@ class StreamWorker(QThread):
         self.state_changed.emit("receiving")
 
     # -- the thread ------------------------------------------------------------------------------
+    def _sync_and_commit(self, consumer: AlertConsumer, batches: list) -> None:
+        """Packets to disk first, then their offsets to Kafka (at least once)."""
+        if not batches:
+            return
+        self.store.sync()
+        for batch in batches:
+            consumer.commit(batch)
+        batches.clear()
+
     def run(self) -> None:
         self.state_changed.emit(f"connecting to {self.settings.kafka.bootstrap}")
         consumer = AlertConsumer(self.settings, self.cache)
@@ -80,20 +91,25 @@ class StreamWorker(QThread):
         if self._paused:
             consumer.pause()
         self.state_changed.emit("paused" if self._paused else "receiving")
-        stored = messages = errors = 0
-        last_emit = time.monotonic()
+        stored: list[tuple] = []
+        messages = errors = 0
+        last_emit = last_sync = time.monotonic()
+        unsynced: list = []  # batches stored but not yet forced to disk
         try:
             while not self._stop:
                 batch = consumer.poll()
                 for warning in consumer.take_warnings():
                     self.state_changed.emit(warning)
                 if batch.messages:
-                    stored += self.store.add(batch.alerts)
+                    stored += self.store.add_rows(batch.alerts, sync=False)
                     self.store.add_errors(batch.errors)
-                    consumer.commit(batch)
+                    unsynced.append(batch)
                     messages += batch.messages
                     errors += len(batch.errors)
-                elif not self._paused:  # idle: decode the history the table skipped
+                if unsynced and (not batch.messages or time.monotonic() - last_sync >= SYNC_EVERY):
+                    self._sync_and_commit(consumer, unsynced)
+                    last_sync = time.monotonic()
+                elif not batch.messages and not self._paused:  # idle: the skipped history
                     completed = self.store.complete_history(self.cache, HISTORY_BUDGET)
                     if completed:
                         self.history_completed.emit(completed)
@@ -101,8 +117,9 @@ class StreamWorker(QThread):
                 if (stored or messages or errors) and now - last_emit >= EMIT_EVERY:
                     self.lag_changed.emit(consumer.lag)
                     self.batches_stored.emit(stored, messages, errors)
-                    stored = messages = errors = 0
+                    stored, messages, errors = [], 0, 0
                     last_emit = now
+            self._sync_and_commit(consumer, unsynced)
             consumer.commit_sync()
         except StreamError as exc:
             self.failed.emit(str(exc))

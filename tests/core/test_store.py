@@ -79,3 +79,13 @@ def test_sessions_live_under_the_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("ALERTVIEW_DATA_DIR", str(tmp_path))
     with AlertStore.session("night of/2026") as store:
         assert store.folder == tmp_path / "sessions" / "night_of_2026"
+
+
+def test_add_rows_returns_the_rows_as_read_back(tmp_path):
+    alerts = [a for a in read_alerts([SHARED], SchemaCache()) if not isinstance(a, Exception)]
+    with AlertStore(tmp_path / "s") as store:
+        first = store.add_rows(alerts[:20], sync=False)
+        store.sync()
+        again = store.add_rows(alerts[10:])  # 10 already held: only the new ones come back
+        assert len(first) == 20 and len(again) == len(alerts) - 20
+        assert first + again == store.rows()

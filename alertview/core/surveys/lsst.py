@@ -54,7 +54,7 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
     flux_err = first_present(source, *FLUX_ERR)
     mag, mag_err = flux_to_mag(flux, flux_err)
     previous = list(record.get("prvDiaSources") or [])
-    detections = _sources([*previous, source])
+    detections = Photometry.empty() if decoded.partial else _sources([*previous, source])
     # table fields only: every prvDiaSource is a detection, counted from the array header
     n_previous = decoded.history_length if decoded.partial else len(previous)
     return Alert(

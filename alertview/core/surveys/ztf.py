@@ -70,8 +70,8 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
     positive = is_positive(cand.get("isdiffpos"))
     flux, flux_err = signed_flux(cand.get("magpsf"), cand.get("sigmapsf"), positive)
     if decoded.partial:  # the table's fields only: which entries are detections is unknown
-        detections, n_previous = _detections([cand]), None
-        limits = forced = Photometry.empty()
+        detections = limits = forced = Photometry.empty()
+        n_previous = None
     else:
         detections, n_previous, limits, forced = _history(record, cand)
     return Alert(

@@ -1,0 +1,266 @@
+"""Ingest: alerts/s from the embedded broker into the viewer's table; prints JSON.
+
+    python benchmarks/ingest.py [--ztf 20000] [--rubin 20000] [--repeat 3]
+        [--fink-python .bench-venv/bin/python] [--fink-ztf 20000] [--fink-rubin 2000]
+
+Starts the embedded Tansu broker (it keeps every message; the librdkafka mock
+keeps only ~5 MB per partition), fills it with real shared alerts cycled with
+new ids (ZTF in its native framing, one container file per message; Rubin in
+Confluent framing; both again in Fink framing for fink-client), then for each
+survey, in one run, each reader with a fresh consumer group:
+
+- ``ceiling``: confluent-kafka consuming the messages without decoding;
+- ``alertview_gui``: the viewer in its own process (Qt offscreen): worker
+  thread -> decode -> store -> table model, until every alert is a table row.
+  Measured at the same time: the lateness of a 10 ms QTimer in the GUI thread
+  (``gui_timer_delay_ms``: how much later than due each tick fired);
+- ``fink_client``: fink-client's AlertConsumer on the Fink-framed copies
+  (``--fink-python``: its own environment, see setup_baselines.sh).
+
+A rate is counted from the first alert to arrive to the last, so the group
+join (seconds on Tansu) is not part of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import uuid
+
+from bench_common import (
+    machine,
+    percentile,
+    rubin_alerts,
+    spread,
+    unique_messages,
+    ztf_alerts,
+)
+from confluent_kafka import Consumer
+
+from alertview.core.broker import EmbeddedBroker
+from alertview.core.stream.config import KafkaSettings
+from alertview.core.stream.producer import AlertProducer, ensure_topic
+
+PARTITIONS = 4
+
+FINK_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    from fink_client.consumer import AlertConsumer
+    bootstrap, topic, survey, expected = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    config = {"bootstrap.servers": bootstrap, "group.id": sys.argv[5]}
+    consumer = AlertConsumer([topic], config, survey=survey)
+    n = timed = 0
+    start = end = None
+    deadline = time.time() + 1800
+    while n < expected and time.time() < deadline:
+        got = consumer.consume(100, 1.0)
+        count = sum(1 for _, alert, _ in got if alert is not None)
+        n += count
+        if start is None:
+            if count:
+                start = time.perf_counter()
+        else:
+            timed += count
+            end = time.perf_counter()
+    print(timed / (end - start))
+    consumer.close()
+    """
+)
+
+
+def fill(bootstrap: str, topic: str, messages, count: int) -> float:
+    """Produce the messages; returns seconds taken."""
+    settings = KafkaSettings(bootstrap)
+    ensure_topic(settings, topic, PARTITIONS)
+    producer = AlertProducer(settings, {"linger.ms": 50, "batch.size": 4_000_000})
+    started = time.perf_counter()
+    for key, value in messages:
+        producer.send(topic, value, key)
+    stats = producer.flush(600)
+    if stats.failed or stats.delivered != count:
+        raise SystemExit(f"filling {topic}: {stats.failed} failed, {stats.delivered} delivered")
+    return time.perf_counter() - started
+
+
+def ceiling(bootstrap: str, topic: str, count: int) -> float:
+    """confluent-kafka without decoding, configured as AlertView's consumer."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"ceiling-{uuid.uuid4().hex[:8]}",
+            "auto.offset.reset": "earliest",
+            "session.timeout.ms": 6000,
+            "fetch.queue.backoff.ms": 10,
+            "max.partition.fetch.bytes": 16 * 1024 * 1024,
+            "fetch.max.bytes": 32 * 1024 * 1024,
+        }
+    )
+    consumer.subscribe([topic])
+    total = timed = 0
+    start = end = None
+    while total < count:
+        got = sum(1 for m in consumer.consume(500, 1.0) if m.error() is None)
+        total += got
+        if start is None:
+            if got:
+                start = time.perf_counter()
+        else:
+            timed += got
+            end = time.perf_counter()
+    consumer.close()
+    return timed / (end - start)
+
+
+def gui_child(bootstrap: str, topic: str, count: int) -> None:
+    """The viewer in this process, offscreen, reading ``topic`` until ``count`` rows."""
+    from pathlib import Path
+
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    from alertview.core.store import AlertStore
+    from alertview.core.stream.consumer import ConsumerSettings
+    from alertview.gui.app import make_application
+    from alertview.gui.main_window import MainWindow
+
+    app = make_application()
+    with tempfile.TemporaryDirectory() as folder:
+        store = AlertStore(Path(folder) / "session")
+        window = MainWindow(store)
+        window.show()
+        settings = ConsumerSettings(
+            KafkaSettings(bootstrap), (topic,), f"gui-{uuid.uuid4().hex[:8]}", "earliest"
+        )
+        lateness: list[float] = []
+        clock = QElapsedTimer()
+        arrivals: list[tuple[float, int]] = []
+
+        def tick() -> None:
+            elapsed = clock.nsecsElapsed() / 1e6
+            clock.restart()
+            rows = window.model.total
+            if rows and rows < count:  # only while alerts are arriving
+                lateness.append(max(0.0, elapsed - 10.0))
+            if not arrivals or arrivals[-1][1] != rows:
+                arrivals.append((time.perf_counter(), rows))
+            if rows >= count:
+                app.quit()
+
+        timer = QTimer()
+        timer.setTimerType(timer.timerType().PreciseTimer)
+        timer.timeout.connect(tick)
+        timer.start(10)
+        clock.start()
+        QTimer.singleShot(900_000, app.quit)
+        window.connect_stream(settings)
+        app.exec()
+        window.close()
+        store.close()
+    first = next((t, n) for t, n in arrivals if n > 0)
+    last = arrivals[-1]
+    result = {
+        "rate": (last[1] - first[1]) / (last[0] - first[0]),
+        "rows": last[1],
+        "timer_delay_ms": {
+            "p50": round(percentile(lateness, 50), 1),
+            "p99": round(percentile(lateness, 99), 1),
+            "max": round(max(lateness), 1),
+            "ticks": len(lateness),
+        },
+    }
+    print(json.dumps(result))
+
+
+def alertview_gui(bootstrap: str, topic: str, count: int) -> dict:
+    with tempfile.TemporaryDirectory() as config:  # the user's settings stay untouched
+        result = subprocess.run(
+            [sys.executable, __file__, "--gui-child", bootstrap, topic, str(count)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=1200,
+            env={**os.environ, "XDG_CONFIG_HOME": config, "QT_QPA_PLATFORM": "offscreen"},
+        )
+    if result.returncode != 0:
+        raise SystemExit(f"viewer run failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def fink_client(python: str, bootstrap: str, topic: str, survey: str, count: int) -> float:
+    result = subprocess.run(
+        [python, "-c", FINK_SCRIPT, bootstrap, topic, survey, str(count), uuid.uuid4().hex],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--gui-child":
+        gui_child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ztf", type=int, default=20000, help="ZTF messages")
+    parser.add_argument("--rubin", type=int, default=20000, help="Rubin messages")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--fink-python", help="python of an environment with fink-client")
+    parser.add_argument("--fink-ztf", type=int, default=20000, help="ZTF messages for fink")
+    parser.add_argument("--fink-rubin", type=int, default=2000, help="Rubin messages for fink")
+    args = parser.parse_args()
+
+    surveys = {
+        "ztf": (ztf_alerts(), args.ztf, args.fink_ztf),
+        "lsst": (rubin_alerts(), args.rubin, args.fink_rubin),
+    }
+    result: dict = {"machine": machine(), "broker": "tansu (embedded, in memory)"}
+    with EmbeddedBroker("tansu") as broker:
+        for survey, (alerts, count, fink_count) in surveys.items():
+            native, fink = f"{survey}-native", f"{survey}-fink"
+            entry: dict = {
+                "messages": count,
+                "framing": "container per message" if survey == "ztf" else "confluent",
+                "base_alerts": len({a.alert_id for a in alerts}),
+            }
+            sizes = [len(v) for _, v in unique_messages(alerts, len(alerts), "native")]
+            entry["message_kb_mean"] = round(sum(sizes) / len(sizes) / 1024, 1)
+            entry["fill_s"] = round(
+                fill(broker.bootstrap, native, unique_messages(alerts, count, "native"), count), 1
+            )
+            entry["ceiling_no_decode_per_s"] = spread(
+                [ceiling(broker.bootstrap, native, count) for _ in range(args.repeat)]
+            )
+            runs = [alertview_gui(broker.bootstrap, native, count) for _ in range(args.repeat)]
+            entry["alertview_gui_per_s"] = spread([r["rate"] for r in runs])
+            entry["gui_timer_delay_ms"] = {
+                key: spread([r["timer_delay_ms"][key] for r in runs])
+                for key in ("p50", "p99", "max")
+            }
+            if args.fink_python:
+                fill(
+                    broker.bootstrap,
+                    fink,
+                    unique_messages(alerts, fink_count, "fink"),
+                    fink_count,
+                )
+                entry["fink_client_messages"] = fink_count
+                entry["fink_client_per_s"] = spread(
+                    [
+                        fink_client(args.fink_python, broker.bootstrap, fink, survey, fink_count)
+                        for _ in range(args.repeat)
+                    ]
+                )
+            result[survey] = entry
+            print(json.dumps({survey: entry}), file=sys.stderr)
+    json.dump(result, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()

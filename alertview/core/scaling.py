@@ -46,6 +46,23 @@ def display_limits(
     return lo, hi
 
 
+def display_image(
+    data: np.ndarray,
+    method: Limits = "zscale",
+    stretch: Stretch = "asinh",
+    difference: bool = False,
+) -> np.ndarray:
+    """A stamp ready to show in [0, 1]: limits then stretch; a difference image gets
+    limits symmetric about zero and a linear stretch (zero must stay "no change").
+
+    Pure numpy, so the viewer computes it beside the decoding, off the GUI thread
+    (zscale on a Rubin stamp takes ~7 ms).
+    """
+    limits = display_limits(data, method, symmetric=difference)
+    shown = stretch_image(data, limits, "linear" if difference else stretch)
+    return np.nan_to_num(shown, nan=0.0)
+
+
 def stretch_image(
     data: np.ndarray, limits: tuple[float, float], stretch: Stretch = "linear"
 ) -> np.ndarray:

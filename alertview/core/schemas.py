@@ -147,6 +147,11 @@ class SchemaCache:
     def __len__(self) -> int:
         return len(self._by_text) + len(self._by_id) + len(self._by_path)
 
+    @property
+    def registry_config(self) -> dict[str, Any]:
+        """The registry client's extra settings (e.g. to make a like cache elsewhere)."""
+        return dict(self._registry_config)
+
     # -- by text (container headers, Fink keys) ---------------------------------
     def from_text(self, text: bytes, origin: str = "") -> WriterSchema:
         """The schema whose JSON text is ``text`` (cached by the exact bytes)."""

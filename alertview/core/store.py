@@ -111,9 +111,7 @@ class AlertStore:
         db = self._db
         db.executescript(_SCHEMA)
         self._schema_refs: dict[str, int] = dict(db.execute("SELECT json, ref FROM schemas"))
-        last, last_row = db.execute("SELECT MAX(segment), MAX(row) FROM alerts").fetchone()
-        self._segment = last or 1
-        self._last_row = last_row or 0
+        self._segment = db.execute("SELECT MAX(segment) FROM alerts").fetchone()[0] or 0
         self._writer = None
 
     @property
@@ -142,13 +140,24 @@ class AlertStore:
         return self.folder / f"packets-{number:06d}.seg"
 
     def _open_writer(self):
-        if self._writer is None:
-            self._writer = self._segment_path(self._segment).open("ab")
-        if self._writer.tell() >= SEGMENT_BYTES:
+        if self._writer is not None and self._writer.tell() >= SEGMENT_BYTES:
             self._writer.close()
-            self._segment += 1
-            self._writer = self._segment_path(self._segment).open("ab")
+            self._writer = None
+        if self._writer is None:
+            # a segment of its own: another process (the stream's) may be appending too
+            number = max(self._segment, self._last_segment_on_disk()) + 1
+            while True:
+                try:
+                    self._writer = self._segment_path(number).open("xb")
+                    break
+                except FileExistsError:
+                    number += 1
+            self._segment = number
         return self._writer
+
+    def _last_segment_on_disk(self) -> int:
+        numbers = [int(p.stem.split("-")[1]) for p in self.folder.glob("packets-*.seg")]
+        return max(numbers, default=0)
 
     def _schema_ref(self, alert: Alert) -> int | None:
         schema = alert.writer_schema
@@ -157,10 +166,12 @@ class AlertStore:
         text = schema.json
         ref = self._schema_refs.get(text)
         if ref is None:
-            cursor = self._db.execute(
-                "INSERT INTO schemas (json, schema_id) VALUES (?, ?)", (text, schema.schema_id)
+            self._db.execute(
+                "INSERT OR IGNORE INTO schemas (json, schema_id) VALUES (?, ?)",
+                (text, schema.schema_id),
             )
-            ref = self._schema_refs[text] = cursor.lastrowid
+            (ref,) = self._db.execute("SELECT ref FROM schemas WHERE json = ?", (text,)).fetchone()
+            self._schema_refs[text] = ref
         return ref
 
     def _present(self, alerts: Sequence[Alert]) -> set[tuple[str, int | str]]:
@@ -195,7 +206,8 @@ class AlertStore:
         now = time.time()
         with self._lock:
             seen = self._present(alerts)
-            rows, table_rows = [], []
+            rows: list[tuple] = []
+            kept: list[Alert] = []
             writer = self._open_writer()
             for alert in alerts:
                 key = (alert.survey, _db_id(alert.alert_id))
@@ -204,16 +216,40 @@ class AlertStore:
                 seen.add(key)
                 position = writer.tell()
                 writer.write(alert.packet)
-                row = self._row(alert, position, now)
-                number = self._last_row + len(rows) + 1
-                rows.append((number, *row))
-                table_rows.append((number, alert.survey, alert.alert_id, *row[2:25]))
+                rows.append(self._row(alert, position, now))
+                kept.append(alert)
             writer.flush()
             if sync:
                 os.fsync(writer.fileno())
-            with self._db:
-                self._db.executemany(f"INSERT INTO alerts VALUES ({','.join('?' * 32)})", rows)
-            self._last_row += len(rows)
+            if not rows:
+                return []
+            db = self._db
+            with db:
+                # row numbers are taken inside the write transaction: another process
+                # (a stream's) may be adding rows to this session at the same time
+                if not db.in_transaction:  # (a new schema's insert may have begun one)
+                    db.execute("BEGIN IMMEDIATE")
+                first = (db.execute("SELECT MAX(row) FROM alerts").fetchone()[0] or 0) + 1
+                before = db.total_changes
+                db.executemany(
+                    f"INSERT OR IGNORE INTO alerts VALUES ({','.join('?' * 32)})",
+                    [(first + i, *row) for i, row in enumerate(rows)],
+                )
+                inserted = db.total_changes - before
+            table_rows = [
+                (first + i, alert.survey, alert.alert_id, *row[2:25])
+                for i, (alert, row) in enumerate(zip(kept, rows, strict=True))
+            ]
+            if inserted != len(rows):  # the other writer stored some of them first
+                numbers = {r[0] for r in table_rows}
+                held = {
+                    n
+                    for (n,) in db.execute(
+                        "SELECT row FROM alerts WHERE row >= ? AND row < ?",
+                        (first, first + len(rows)),
+                    )
+                }
+                table_rows = [r for r in table_rows if r[0] in held & numbers]
         return table_rows
 
     def sync(self) -> None:

@@ -10,11 +10,29 @@ from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from alertview.core.alert import CUTOUT_NAMES
 from alertview.core.cutouts import Cutout, CutoutError
-from alertview.core.scaling import display_limits, stretch_image
+from alertview.core.scaling import display_image
 
 TITLES = {"science": "Science", "template": "Template", "difference": "Difference"}
 #: Menu name -> pyqtgraph colour map (the difference keeps its diverging map).
 COLOUR_MAPS = {"grey": "CET-L1", "viridis": "viridis", "inferno": "inferno", "cividis": "cividis"}
+
+
+def _is_difference(name: str, cutout: Cutout) -> bool:
+    # limits symmetric about zero only where zero means "no change" (FITS, not JPEG)
+    return name == "difference" and cutout.kind == "fits"
+
+
+def prepare(
+    cutouts: dict[str, Cutout | CutoutError], choices: tuple[str, str]
+) -> tuple[tuple[str, str], dict[str, np.ndarray]]:
+    """The stamps scaled for display with ``choices`` (limits, stretch); thread-safe."""
+    limits, stretch = choices
+    shown = {
+        name: display_image(c.data, limits, stretch, _is_difference(name, c))
+        for name, c in cutouts.items()
+        if isinstance(c, Cutout)
+    }
+    return choices, shown
 
 
 class CutoutPanel(QWidget):
@@ -57,10 +75,20 @@ class CutoutPanel(QWidget):
         self._extent: tuple[float, float] | None = None
         self.boxes["science"].sigResized.connect(lambda *_: self.fit())
 
-    def show_cutouts(self, cutouts: dict[str, Cutout | CutoutError]) -> None:
+    def show_cutouts(
+        self,
+        cutouts: dict[str, Cutout | CutoutError],
+        prepared: tuple[tuple[str, str], dict[str, np.ndarray]] | None = None,
+    ) -> None:
+        """Show the stamps; ``prepared`` holds images already scaled elsewhere for the
+        display choices it names (used when those are still the panel's)."""
         self.cutouts = cutouts
+        ready = {}
+        if prepared is not None and prepared[0] == (self.limits, self.stretch):
+            ready = prepared[1]
         for name in CUTOUT_NAMES:
-            self._show_one(name, cutouts.get(name, CutoutError(f"{name} cutout is missing")))
+            cutout = cutouts.get(name, CutoutError(f"{name} cutout is missing"))
+            self._show_one(name, cutout, ready.get(name))
         self._extent = self._stamp_extent(cutouts)
         self.fit()
 
@@ -81,20 +109,25 @@ class CutoutPanel(QWidget):
             hx, hy = self._extent
             self.boxes["science"].setRange(xRange=(-hx, hx), yRange=(-hy, hy), padding=0.02)
 
-    def _show_one(self, name: str, cutout: Cutout | CutoutError) -> None:
+    def display_choices(self) -> tuple[str, str]:
+        """(limits, stretch): what ``prepare`` needs to scale stamps off the GUI thread."""
+        return self.limits, self.stretch
+
+    def _show_one(
+        self, name: str, cutout: Cutout | CutoutError, shown: np.ndarray | None = None
+    ) -> None:
         image, cross = self.images[name], self.crosshairs[name]
         if isinstance(cutout, CutoutError):
             image.clear()
             cross.clear()
             self.labels[name].setText(f"{TITLES[name]}: {cutout}", color="#c0392b")
             return
-        # limits symmetric about zero only where zero means "no change" (FITS, not JPEG)
-        difference = name == "difference" and cutout.kind == "fits"
+        difference = _is_difference(name, cutout)
         data = cutout.data
-        lo, hi = display_limits(data, self.limits, symmetric=difference)
-        shown = stretch_image(data, (lo, hi), "linear" if difference else self.stretch)
+        if shown is None:
+            shown = display_image(data, self.limits, self.stretch, difference)
         colours = pg.colormap.get("CET-D1A" if difference else self.colour_map)
-        image.setImage(np.nan_to_num(shown, nan=0.0), autoLevels=False, levels=(0.0, 1.0))
+        image.setImage(shown, autoLevels=False, levels=(0.0, 1.0))
         image.setColorMap(colours)
         rows, cols = data.shape
         # rotate/flip about the stamp centre so North is up and East left

@@ -43,6 +43,9 @@ class DetailsPanel(QWidget):
         self.tree.setHeaderLabels(["Field", "Value"])
         self.tree.setColumnWidth(0, 260)
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
+        self.tree.itemExpanded.connect(self._populate)
+        self._pending: dict[QTreeWidgetItem, Any] = {}
+        self._built = True
         QShortcut(QKeySequence.StandardKey.Copy, self.tree, activated=self.copy_selection)
         self.links = QLabel()
         self.links.setOpenExternalLinks(True)
@@ -61,33 +64,60 @@ class DetailsPanel(QWidget):
         self.alert: Alert | None = None
 
     def show_alert(self, alert: Alert) -> None:
+        """Links now; the tree when it is on screen (a Rubin packet has ~70,000 fields)."""
         self.alert = alert
-        self.tree.clear()
-        self._add(self.tree.invisibleRootItem(), alert.record)
-        self.tree.expandToDepth(0)
         self.links.setText(
             " · ".join(f'<a href="{url}">{name}</a>' for name, url in alert_links(alert))
         )
+        self._built = False
+        if self.isVisible():
+            self._build()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._built:
+            self._build()
+
+    def _build(self) -> None:
+        self._built = True
+        self.tree.clear()
+        self._pending.clear()
+        if self.alert is not None:
+            self._add(self.tree.invisibleRootItem(), self.alert.record)
+            self.tree.expandToDepth(0)
         self._filter(self.search.text())
 
-    def _add(self, parent: QTreeWidgetItem, value: Any, depth: int = 0) -> None:
+    def _add(self, parent: QTreeWidgetItem, value: Any) -> None:
         if isinstance(value, Mapping):
             for key, inner in value.items():
-                self._item(parent, str(key), inner, depth)
+                self._item(parent, str(key), inner)
         elif isinstance(value, list):
             for index, inner in enumerate(value):
-                self._item(parent, f"[{index}]", inner, depth)
+                self._item(parent, f"[{index}]", inner)
 
-    def _item(self, parent: QTreeWidgetItem, name: str, value: Any, depth: int) -> None:
+    def _item(self, parent: QTreeWidgetItem, name: str, value: Any) -> None:
         if isinstance(value, Mapping | list):
             summary = f"{len(value)} items" if isinstance(value, list) else ""
             item = QTreeWidgetItem(parent, [name, summary])
-            self._add(item, value, depth + 1)
+            if value:  # children are made when the item is first expanded
+                item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
+                self._pending[item] = value
         else:
             QTreeWidgetItem(parent, [name, _shown(value)])
 
+    def _populate(self, item: QTreeWidgetItem) -> None:
+        value = self._pending.pop(item, None)
+        if value is not None:
+            self._add(item, value)
+
+    def _populate_all(self) -> None:
+        while self._pending:
+            self._populate(next(iter(self._pending)))
+
     def _filter(self, text: str) -> None:
         needle = text.strip().lower()
+        if needle:
+            self._populate_all()  # a search looks everywhere
 
         def visit(item: QTreeWidgetItem) -> bool:
             own = not needle or needle in item.text(0).lower() or needle in item.text(1).lower()

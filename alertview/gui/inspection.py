@@ -60,10 +60,11 @@ class InspectionView(QWidget):
         layout.addWidget(self.tabs, 1)
         self.alert: Alert | None = None
 
-    def show_alert(self, alert: Alert, cutouts: dict | None = None) -> None:
-        """Draw ``alert``; ``cutouts`` already decoded elsewhere are used as they are."""
+    def show_alert(self, alert: Alert, cutouts: dict | None = None, prepared=None) -> None:
+        """Draw ``alert``; ``cutouts`` decoded and ``prepared`` (scaled, see
+        ``cutouts.prepare``) elsewhere are used as they are."""
         self.alert = alert
         self.summary.setText(describe(alert))
-        self.cutouts.show_cutouts(decode_cutouts(alert) if cutouts is None else cutouts)
+        self.cutouts.show_cutouts(decode_cutouts(alert) if cutouts is None else cutouts, prepared)
         self.lightcurve.show_alert(alert)
         self.details.show_alert(alert)

@@ -50,6 +50,11 @@ class LightcurvePanel(QWidget):
         #: series name -> number of points drawn, for the legend and the tests.
         self.counts: dict[str, int] = {}
         self._user_chose_units = False
+        #: plot items by series ("detections g", "detections g bars", "forced r", "ring")
+        self._items: dict[str, pg.GraphicsObject] = {}
+        self._shown: list[tuple[str, str]] = []
+        self._legend_keys: list[str] = []
+        self._labels: dict[str, str] = {}
         self.units.activated.connect(lambda _: setattr(self, "_user_chose_units", True))
 
     @property
@@ -66,28 +71,62 @@ class LightcurvePanel(QWidget):
         self._redraw()
 
     def _redraw(self) -> None:
-        self.plot.clear()
-        self.legend.clear()
+        """Draw the alert, reusing the plot items of the last one (creating pyqtgraph
+        items and legend rows is most of the cost of a redraw)."""
         self.counts = {}
+        self._shown: list[tuple[str, str]] = []  # (series key, legend name), in order
         alert = self.alert
-        if alert is None:
-            return
-        flux = self.flux_mode
-        self.plot.getViewBox().invertY(not flux)
-        unit = alert.flux_unit or "nJy"
-        self.plot.setLabel("left", f"flux [{unit}]" if flux else "magnitude (AB)")
-        relative = self.time_axis.currentIndex() == 1
-        self._x0 = alert.mjd if relative else 0.0
-        self.plot.setLabel(
-            "bottom",
-            "days relative to this alert" if relative else f"MJD ({alert.time_scale.upper()})",
-        )
-        self._draw_detections(alert.detections, flux)
-        if not flux:
-            self._draw_limits(alert.upper_limits)
-        if self.forced_box.isChecked():
-            self._draw_forced(alert.forced, flux)
-        self._highlight_current(alert, flux)
+        if alert is not None:
+            flux = self.flux_mode
+            self.plot.getViewBox().invertY(not flux)
+            unit = alert.flux_unit or "nJy"
+            self._label("left", f"flux [{unit}]" if flux else "magnitude (AB)")
+            relative = self.time_axis.currentIndex() == 1
+            self._x0 = alert.mjd if relative else 0.0
+            scale = alert.time_scale.upper()
+            self._label("bottom", "days relative to this alert" if relative else f"MJD ({scale})")
+            self._draw_detections(alert.detections, flux)
+            if not flux:
+                self._draw_limits(alert.upper_limits)
+            if self.forced_box.isChecked():
+                self._draw_forced(alert.forced, flux)
+            self._highlight_current(alert, flux)
+        used = {key for key, _ in self._shown} | {"ring", *(f"{k} bars" for k, _ in self._shown)}
+        for key, item in self._items.items():
+            if key not in used and item.isVisible():
+                if isinstance(item, pg.ErrorBarItem):
+                    item.setData(x=np.zeros(0), y=np.zeros(0), height=np.zeros(0))
+                else:
+                    item.clear()
+                item.setVisible(False)
+        self._update_legend()
+        self.plot.getViewBox().enableAutoRange()
+
+    def _label(self, side: str, text: str) -> None:
+        if self._labels.get(side) != text:
+            self._labels[side] = text
+            self.plot.setLabel(side, text)
+
+    def _item(self, key: str, make):
+        """The plot item for a series (made and added once), shown."""
+        item = self._items.get(key)
+        if item is None:
+            item = self._items[key] = make()
+            self.plot.addItem(item)
+        item.setVisible(True)
+        return item
+
+    def _update_legend(self) -> None:
+        keys = [key for key, _ in self._shown]
+        if keys != self._legend_keys:
+            self.legend.clear()
+            for key, name in self._shown:
+                self.legend.addItem(self._items[key], name)
+            self._legend_keys = keys
+        else:
+            for (_, name), (_, label) in zip(self._shown, self.legend.items, strict=True):
+                if label.text != name:
+                    label.setText(name)
 
     def _values(self, points: Photometry, flux: bool) -> tuple[np.ndarray, np.ndarray]:
         return (points.flux, points.flux_err) if flux else (points.mag, points.mag_err)
@@ -103,18 +142,22 @@ class LightcurvePanel(QWidget):
                 continue
             colour = band_colour(band)
             error = np.where(np.isfinite(err[good]), err[good], 0.0)
-            self.plot.addItem(
-                pg.ErrorBarItem(x=x[good], y=y[good], height=2 * error, pen=pg.mkPen(colour))
-            )
-            name = f"{band} ({good.sum()})"
-            scatter = pg.ScatterPlotItem(
-                x=x[good], y=y[good], data=ids[good], symbol=band_symbol(band), size=8,
-                brush=pg.mkBrush(colour), pen=pg.mkPen("k", width=0.5), name=name,
-                hoverable=True, tip=self._tip(band),
-            )  # fmt: skip
-            scatter.sigClicked.connect(self._clicked)
-            self.plot.addItem(scatter)
-            self.counts[f"detections {band}"] = int(good.sum())
+            key = f"detections {band}"
+            bars = self._item(f"{key} bars", lambda c=colour: pg.ErrorBarItem(pen=pg.mkPen(c)))
+            bars.setData(x=x[good], y=y[good], height=2 * error)
+            scatter = self._item(key, lambda b=band: self._scatter(b))
+            scatter.setData(x=x[good], y=y[good], data=ids[good])
+            self._shown.append((key, f"{band} ({good.sum()})"))
+            self.counts[key] = int(good.sum())
+
+    def _scatter(self, band: str) -> pg.ScatterPlotItem:
+        colour = band_colour(band)
+        scatter = pg.ScatterPlotItem(
+            symbol=band_symbol(band), size=8, brush=pg.mkBrush(colour),
+            pen=pg.mkPen("k", width=0.5), hoverable=True, tip=self._tip(band),
+        )  # fmt: skip
+        scatter.sigClicked.connect(self._clicked)
+        return scatter
 
     def _draw_limits(self, points: Photometry) -> None:
         self._draw_markers(points, points.mag, "upper limits", "limit", symbol="t", size=8,
@@ -134,48 +177,40 @@ class LightcurvePanel(QWidget):
             if not chosen.any():
                 continue
             colour = band_colour(band)
-            self.plot.addItem(
-                pg.ScatterPlotItem(
-                    x=points.mjd[chosen] - self._x0,
-                    y=y_all[chosen],
-                    symbol=symbol,
-                    size=size,
+
+            def make(colour=colour, band=band) -> pg.ScatterPlotItem:
+                return pg.ScatterPlotItem(
+                    symbol=symbol, size=size, pen=pg.mkPen(colour),
                     brush=pg.mkBrush(colour + "55") if filled else None,
-                    pen=pg.mkPen(colour),
-                    name=f"{band} {label} ({chosen.sum()})",
-                    hoverable=True,
-                    tip=self._tip(band, label),
-                )
-            )
-            self.counts[f"{series} {band}"] = int(chosen.sum())
+                    hoverable=True, tip=self._tip(band, label),
+                )  # fmt: skip
+
+            key = f"{series} {band}"
+            self._item(key, make).setData(x=points.mjd[chosen] - self._x0, y=y_all[chosen])
+            self._shown.append((key, f"{band} {label} ({chosen.sum()})"))
+            self.counts[key] = int(chosen.sum())
 
     def _highlight_current(self, alert: Alert, flux: bool) -> None:
         y = alert.flux if flux else alert.mag
         if y is None or not np.isfinite(y):
             return
-        ring = pg.ScatterPlotItem(
-            x=[alert.mjd - self._x0],
-            y=[y],
-            symbol="o",
-            size=20,
-            brush=None,
-            pen=pg.mkPen("#ffcc00", width=2.5),
+        ring = self._item(
+            "ring",
+            lambda: pg.ScatterPlotItem(
+                symbol="o", size=20, brush=None, pen=pg.mkPen("#ffcc00", width=2.5)
+            ),
         )
-        self.plot.addItem(ring)
+        ring.setData(x=[alert.mjd - self._x0], y=[y])
 
     def _tip(self, band: str, kind: str = "detection"):
-        from astropy.time import Time
-
-        scale = (
-            self.alert.time_scale
-            if self.alert and self.alert.time_scale in ("utc", "tai")
-            else "utc"
-        )
-
-        x0 = self._x0
+        """Hover text; reads the alert shown at hover time (items outlive alerts)."""
 
         def tip(x: float, y: float, data: object) -> str:
-            mjd = x + x0
+            from astropy.time import Time
+
+            alert = self.alert
+            scale = alert.time_scale if alert and alert.time_scale in ("utc", "tai") else "utc"
+            mjd = x + self._x0
             iso = Time(mjd, format="mjd", scale=scale).utc.iso[:19]
             return f"{band} {kind}\nMJD {mjd:.5f} {scale.upper()} ({iso} UTC)\n{y:.3f}"
 

@@ -6,7 +6,6 @@ import dataclasses
 import os
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
@@ -27,13 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from alertview.core.cutouts import decode_cutouts
 from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError
 from alertview.core.filters import FilterError, parse_filter
 from alertview.core.schemas import SchemaCache
 from alertview.core.store import AlertStore
 from alertview.core.stream.consumer import ConsumerSettings
+from alertview.gui.alert_loader import AlertLoader
 from alertview.gui.errors_dialog import show_errors_dialog
 from alertview.gui.export_action import ask_and_export
 from alertview.gui.inspection import InspectionView
@@ -43,24 +42,22 @@ from alertview.gui.worker import StreamWorker
 
 #: Alerts read from files are stored (and read back) in batches of this size.
 OPEN_BATCH = 500
-#: Rows read from the store at a time (a reopened session can hold millions).
-REFRESH_CHUNK = 50_000
+#: Rows read from the store at a time: a reopened session can hold millions, and
+#: small chunks keep the transient Python tuples (~1.5 KB a row) from bloating RSS.
+REFRESH_CHUNK = 5_000
 
 
 class MainWindow(QMainWindow):
-    #: (generation, Alert or None, cutouts or an error message), from the decode thread.
-    alert_decoded = Signal(int, object, object)
     #: The inspection view now shows this alert id.
     alert_shown = Signal(object)
 
     def __init__(self, store: AlertStore, cache: SchemaCache | None = None) -> None:
         super().__init__()
-        self._generation = 0
-        self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode")
-        self.alert_decoded.connect(self._show_decoded)
         self.setWindowTitle("AlertView")
         self.store = store
         self.cache = cache or SchemaCache()
+        self.loader = AlertLoader(store, self.cache, self)
+        self.loader.loaded.connect(self._show_decoded)
         self.errors: list[str] = []
         self.model = AlertTableModel(lambda row: self.store.alert(row, self.cache).record, self)
         self.worker: StreamWorker | None = None
@@ -276,7 +273,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.stop_stream()
-        self._decoder.shutdown(wait=True)
+        self.loader.shutdown()
         save_window_settings(self)
         super().closeEvent(event)
 
@@ -328,34 +325,26 @@ class MainWindow(QMainWindow):
         self.status.setText(f"{total} alerts{live}")
 
     # -- selection ---------------------------------------------------------------------------
-    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+    def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        """Decode off the GUI thread; a result for a row no longer selected is dropped."""
         if not current.isValid():
             return
-        self._decode_in_background(current.data(ROLE_ROW_ID))
-
-    def _decode_in_background(self, row_id: int) -> None:
-        """Decode off the GUI thread; a result for a row no longer selected is dropped."""
-        self._generation += 1
-        generation = self._generation
-
-        def work() -> None:
-            try:
-                alert = self.store.alert(row_id, self.cache)
-                cutouts = decode_cutouts(alert)
-            except Exception as exc:  # shown in the status bar, never a crash
-                self.alert_decoded.emit(generation, None, f"cannot decode row {row_id}: {exc}")
-                return
-            self.alert_decoded.emit(generation, alert, cutouts)
-
-        self._decoder.submit(work)
+        choices = self.inspection.cutouts.display_choices()
+        self.loader.request(current.data(ROLE_ROW_ID), choices)
+        # browsing row by row: decode the next row in the same direction meanwhile
+        step = -1 if previous.isValid() and previous.row() == current.row() + 1 else 1
+        following = current.row() + step
+        if 0 <= following < self.model.rowCount():
+            self.loader.prefetch(self.model.index(following, 0).data(ROLE_ROW_ID), choices)
 
     def _show_decoded(self, generation: int, alert, cutouts) -> None:
-        if generation != self._generation:
+        if generation != self.loader.generation:
             return  # the user has moved on
         if alert is None:
             self.statusBar().showMessage(str(cutouts), 8000)
             return
-        self.inspection.show_alert(alert, cutouts)
+        cutouts, prepared = cutouts
+        self.inspection.show_alert(alert, cutouts, prepared)
         self.alert_shown.emit(alert.alert_id)
 
     def select_alert_id(self, alert_id: int) -> bool:

@@ -89,3 +89,35 @@ def test_add_rows_returns_the_rows_as_read_back(tmp_path):
         again = store.add_rows(alerts[10:])  # 10 already held: only the new ones come back
         assert len(first) == 20 and len(again) == len(alerts) - 20
         assert first + again == store.rows()
+
+
+def _add_in_another_process(folder: str, start: int, stop: int) -> None:
+    alerts = [a for a in read_alerts([SHARED], SchemaCache()) if not isinstance(a, Exception)]
+    with AlertStore(folder) as store:
+        for alert in alerts[start:stop]:  # one at a time, interleaving with the parent
+            store.add([alert], sync=False)
+        store.sync()
+
+
+def test_two_processes_add_to_one_session(tmp_path):
+    """The viewer opens files while its stream process stores alerts: both land."""
+    import multiprocessing
+
+    alerts = [a for a in read_alerts([SHARED], SchemaCache()) if not isinstance(a, Exception)]
+    context = multiprocessing.get_context("spawn")
+    child = context.Process(target=_add_in_another_process, args=(str(tmp_path), 0, 30))
+    with AlertStore(tmp_path) as store:
+        child.start()
+        for alert in alerts[25:]:  # 25..29 overlap: each kept once
+            store.add([alert])
+        child.join(60)
+        assert child.exitcode == 0
+        assert len(store) == len(alerts) == 57
+        rows = store.rows()
+        assert sorted(r[0] for r in rows) == list(range(1, 58))
+        by_id = {a.alert_id: a for a in alerts}
+        fresh = SchemaCache()
+        for row in rows:
+            again = store.alert(row[0], fresh)
+            assert again.packet == by_id[again.alert_id].packet
+        assert len(list(tmp_path.glob("packets-*.seg"))) == 2  # one segment per writer

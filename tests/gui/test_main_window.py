@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, Qt
 from alertview.core.decode import read_alerts
 from alertview.core.encode import container_file
 from alertview.core.schemas import SchemaCache
-from alertview.gui.table_model import COLUMNS
+from alertview.gui.table_model import COLUMNS, ROLE_ROW_ID
 from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE, SHARED, raw_records
 from tests.core.helpers import conform
 
@@ -236,3 +236,18 @@ def _header_point(header, section):
 
     x = header.sectionViewportPosition(section) + header.sectionSize(section) // 2
     return QPoint(x, header.height() // 2)
+
+
+def test_the_next_row_is_decoded_while_the_current_one_is_looked_at(window, qtbot):
+    window.open_paths([SHARED])
+    show_row(window, qtbot, 4)
+    loader = window.loader
+    choices = window.inspection.cutouts.display_choices()
+    following = window.model.index(5, 0).data(ROLE_ROW_ID)
+    qtbot.waitUntil(lambda: (following, choices) in loader._ready, timeout=10000)
+    shown = []
+    window.alert_shown.connect(shown.append)
+    qtbot.keyClick(window.table, Qt.Key.Key_Down)
+    # ready ahead: drawn within the key press, no decode to wait for
+    assert shown == [window.model.field(5, "alert_id")]
+    assert window.inspection.alert.alert_id == shown[0]

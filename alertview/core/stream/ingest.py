@@ -1,0 +1,238 @@
+"""A stream read in a process of its own: consume, decode, store, commit.
+
+Decoding a busy stream keeps one core at 100 %. In a thread of the viewer's
+process it would hold the viewer's GIL most of the time, and every Qt call
+from the GUI thread would wait for it (measured: a 10 ms timer ~90 ms late at
+the 99th percentile). In its own process it has its own interpreter and GIL;
+the viewer only receives the new table rows over a pipe, a few times a second.
+
+The child writes to the same session store (SQLite in WAL mode allows a
+writer per process; each process appends to segment files of its own) and
+commits Kafka offsets only after the packets are on disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+#: Seconds between two fsyncs of the stored packets; offsets are committed after each.
+SYNC_EVERY = 0.5
+#: Seconds of history decoding per idle poll (short, so a new visit is not kept waiting).
+HISTORY_BUDGET = 0.1
+#: Seconds between two row messages to the viewer.
+SEND_EVERY = 0.1
+
+
+@dataclass(frozen=True)
+class SchemaSource:
+    """How the child finds schemas: the parent's SchemaCache settings (picklable)."""
+
+    registry_url: str | None = None
+    registry_config: tuple[tuple[str, Any], ...] = ()
+    use_lsst_package: bool = True
+
+
+class _Writer(threading.Thread):
+    """Stores decoded batches while the next ones are fetched and decoded.
+
+    Writing a packet is mostly kernel time (the GIL is released), so it runs
+    beside the decoder; synced batches go back for their offsets to be
+    committed by the consumer's thread.
+    """
+
+    def __init__(self, store, send) -> None:
+        super().__init__(name="alertview-store", daemon=True)
+        self.store = store
+        self.send = send
+        self.inbox: queue.Queue = queue.Queue(maxsize=8)
+        self.synced: queue.Queue = queue.Queue()
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
+        rows: list[tuple] = []
+        messages = errors = 0
+        unsynced: list = []
+        last_send = last_sync = time.monotonic()
+        finished = False
+        try:
+            while not finished:
+                try:
+                    batch = self.inbox.get(timeout=SEND_EVERY)
+                except queue.Empty:
+                    batch = None
+                if batch is _END:
+                    finished = True
+                elif batch is not None:
+                    rows += self.store.add_rows(batch.alerts, sync=False)
+                    self.store.add_errors(batch.errors)
+                    unsynced.append(batch)
+                    messages += batch.messages
+                    errors += len(batch.errors)
+                now = time.monotonic()
+                quiet = self.inbox.empty()
+                if unsynced and (finished or quiet or now - last_sync >= SYNC_EVERY):
+                    self.store.sync()  # packets on disk first, then their offsets to Kafka
+                    for done in unsynced:
+                        self.synced.put(done)
+                    unsynced = []
+                    last_sync = now
+                if (rows or messages or errors) and (finished or now - last_send >= SEND_EVERY):
+                    self.send("rows", (rows, messages, errors))
+                    rows, messages, errors = [], 0, 0
+                    last_send = now
+        except BaseException as exc:  # reported by the consumer's thread
+            self.failure = exc
+
+
+_END = object()
+
+
+def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> None:
+    """The child's main loop; every outcome goes to ``conn`` as (kind, payload)."""
+    from alertview.core.schemas import SchemaCache
+    from alertview.core.store import AlertStore
+    from alertview.core.stream.config import StreamError
+    from alertview.core.stream.consumer import AlertConsumer
+
+    send_lock = threading.Lock()
+
+    def send(kind: str, payload: Any = None) -> None:
+        try:
+            with send_lock:
+                conn.send((kind, payload))
+        except (BrokenPipeError, OSError):
+            raise SystemExit(0) from None  # the viewer has gone
+
+    cache = SchemaCache(
+        schemas.registry_url, dict(schemas.registry_config), schemas.use_lsst_package
+    )
+    store = AlertStore(folder)
+    consumer = AlertConsumer(settings, cache)
+    send("state", f"connecting to {settings.kafka.bootstrap}")
+    try:
+        consumer.open()
+    except StreamError as exc:
+        send("state", "not connected")
+        send("failed", str(exc))
+        store.close()
+        return
+    writer = _Writer(store, send)
+    writer.start()
+    paused = stop = False
+    send("state", "receiving")
+    last_lag = time.monotonic()
+
+    def commit_synced() -> None:
+        while True:
+            try:
+                consumer.commit(writer.synced.get_nowait())
+            except queue.Empty:
+                return
+
+    try:
+        while not stop:
+            while conn.poll():  # commands from the viewer
+                try:
+                    command = conn.recv()
+                except EOFError:
+                    command = "stop"
+                if command == "stop":
+                    stop = True
+                elif command in ("pause", "resume"):
+                    paused = command == "pause"
+                    (consumer.pause if paused else consumer.resume)()
+                    send("state", "paused" if paused else "receiving")
+            if stop:
+                break
+            if writer.failure is not None:
+                raise writer.failure
+            batch = consumer.poll()
+            for warning in consumer.take_warnings():
+                send("state", warning)
+            if batch.messages:
+                writer.inbox.put(batch)
+            commit_synced()
+            if not batch.messages and not paused and writer.inbox.empty():
+                completed = store.complete_history(cache, HISTORY_BUDGET)  # idle: the history
+                if completed:
+                    send("history", completed)
+            now = time.monotonic()
+            if now - last_lag >= 1.0:
+                send("lag", consumer.lag)
+                last_lag = now
+        writer.inbox.put(_END)
+        writer.join()
+        if writer.failure is not None:
+            raise writer.failure
+        commit_synced()
+        consumer.commit_sync()
+    except StreamError as exc:
+        send("failed", str(exc))
+    except Exception as exc:  # never die silently: say what happened
+        send("failed", f"internal error: {type(exc).__name__}: {exc}")
+        traceback.print_exc()
+    finally:
+        if writer.is_alive():
+            writer.inbox.put(_END)
+            writer.join(10)
+        consumer.close()
+        store.close()
+        send("state", "stopped")
+
+
+class IngestProcess:
+    """Starts the child, passes commands to it and hands its messages back."""
+
+    def __init__(self, settings, folder: str | Path, schemas: SchemaSource) -> None:
+        context = multiprocessing.get_context("spawn")  # never fork a process running Qt
+        self._conn, child_conn = context.Pipe(duplex=True)
+        self._process = context.Process(
+            target=_child,
+            args=(settings, str(folder), schemas, child_conn),
+            name="alertview-ingest",
+            daemon=True,
+        )
+        self._process.start()
+        child_conn.close()
+        self.finished = False
+
+    def command(self, command: str) -> None:
+        """pause, resume or stop (ignored once the child has ended)."""
+        with contextlib.suppress(BrokenPipeError, OSError):
+            self._conn.send(command)
+
+    def receive(self, timeout: float) -> Iterator[tuple[str, Any]]:
+        """Messages that arrived within ``timeout`` seconds (all that are waiting)."""
+        try:
+            if not self._conn.poll(timeout):
+                return
+            while self._conn.poll():
+                yield self._conn.recv()
+        except (EOFError, OSError):
+            self.finished = True
+            self._process.join(2)
+            if self._process.exitcode not in (0, None):
+                code = self._process.exitcode
+                yield ("failed", f"the stream's process ended (exit code {code})")
+
+    def join(self, timeout: float = 15) -> None:
+        """Wait for the child to finish; stop it the hard way if it does not."""
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(5)
+        self._conn.close()
+
+    @property
+    def alive(self) -> bool:
+        return self._process.is_alive()

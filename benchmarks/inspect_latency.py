@@ -1,0 +1,203 @@
+"""Inspect: time from selecting a row to its light curve and three cutouts drawn; JSON.
+
+    python benchmarks/inspect_latency.py [--selections 60] [--repeat 3]
+        [--fink-python .bench-venv/bin/python]
+
+The real shared alerts are stored as a live stream leaves them (ZTF: one
+container file per packet; Rubin: Confluent frames), shown in the viewer
+(Qt offscreen, 1500x900 window), and selected one after another, cycling
+through different alerts. A selection is timed from ``select_row`` to the
+moment the light curve and the cutout panels have been painted (the decode
+runs off the GUI thread; ``repaint`` paints synchronously). Two ways of
+moving, 150 ms spent looking at each alert: ``jump`` selects any row but
+the next one (nothing decoded ahead), ``next`` goes down row by row (the
+viewer decodes the following row while the current one is looked at).
+
+Baseline, same alerts: fink-client's alert viewer (``fink_alert_viewer``)
+drawing the three cutouts and the light curve with matplotlib (Agg), timed
+from the packet file to both figures drawn, warm (after one untimed draw).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+from bench_common import machine, percentile, rubin_alerts, spread, unique_messages, ztf_alerts
+
+#: Seconds spent looking at each alert before the next selection.
+DWELL = 0.15
+
+FINK_SCRIPT = textwrap.dedent(
+    """
+    import sys, time, json
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from fink_client.scripts import fink_alert_viewer
+
+    def draw_all():
+        for number in plt.get_fignums():
+            plt.figure(number).canvas.draw()
+
+    plt.show = draw_all
+    survey, paths = sys.argv[1], sys.argv[2:]
+    times = []
+    for n, path in enumerate([paths[0]] + paths):
+        sys.argv = ["fink_alert_viewer", "-f", path, "-survey", survey]
+        start = time.perf_counter()
+        fink_alert_viewer.main()
+        if n:  # the first draw warms matplotlib up
+            times.append((time.perf_counter() - start) * 1000)
+        plt.close("all")
+    print(json.dumps(times))
+    """
+)
+
+
+def same_alerts(survey: str):
+    """The distinct real alerts both viewers can draw (fink-client's cannot read the
+    2017 prototype's JPEG stamps, so that one is left out of both)."""
+    alerts = ztf_alerts() if survey == "ztf" else rubin_alerts()
+    unique = {a.alert_id: a for a in alerts if a.schema_label != "ztf prototype"}
+    return list(unique.values())
+
+
+def viewer_child(survey: str, selections: int) -> None:
+    """Store the alerts, show them, select them in turn; print the latencies (ms)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from alertview.core.alert import Origin
+    from alertview.core.decode import decode_packet
+    from alertview.core.schemas import SchemaCache
+    from alertview.core.store import AlertStore
+    from alertview.gui.app import make_application
+    from alertview.gui.main_window import MainWindow
+
+    app = make_application()
+    alerts = same_alerts(survey)
+    cache = SchemaCache()
+    messages = list(unique_messages(alerts, len({a.alert_id for a in alerts}), "native"))
+    with tempfile.TemporaryDirectory() as folder:
+        store = AlertStore(Path(folder) / "session")
+        for number, (key, value) in enumerate(messages):
+            origin = Origin("bench", 0, "bench", 0, number)
+            store.add(decode_packet(value, cache, origin=origin, key=key))
+        window = MainWindow(store, SchemaCache())
+        window.resize(1500, 900)
+        window.show()
+        window.refresh_rows()
+        app.processEvents()
+        rows = window.model.rowCount()
+        picker = random.Random(7)
+        latencies: dict[str, list[float]] = {"jump": [], "next": []}
+        current = 0
+        for mode in ("jump", "next"):
+            for number in range(selections + 2):
+                if mode == "next":
+                    target = (current + 1) % rows
+                else:  # anywhere but here and the row after (decoded ahead)
+                    others = [r for r in range(rows) if r not in (current, current + 1)]
+                    target = picker.choice(others)
+                loop = QEventLoop()
+                window.alert_shown.connect(loop.quit)
+                QTimer.singleShot(10_000, loop.quit)
+                start = time.perf_counter()
+                window.select_row(target)
+                loop.exec()
+                window.inspection.repaint()  # light curve and cutouts painted, synchronously
+                elapsed = (time.perf_counter() - start) * 1000
+                window.alert_shown.disconnect(loop.quit)
+                if number >= 2:  # the first two warm up caches and pyqtgraph
+                    latencies[mode].append(elapsed)
+                current = target
+                dwell = time.perf_counter() + DWELL
+                while time.perf_counter() < dwell:  # the astronomer looks at it
+                    app.processEvents()
+                    time.sleep(0.005)
+        window.close()
+        store.close()
+    print(json.dumps(latencies))
+
+
+def run_viewer(survey: str, selections: int) -> dict[str, list[float]]:
+    with tempfile.TemporaryDirectory() as config:
+        result = subprocess.run(
+            [sys.executable, __file__, "--child", survey, str(selections)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, "XDG_CONFIG_HOME": config, "QT_QPA_PLATFORM": "offscreen"},
+        )
+    if result.returncode:
+        raise SystemExit(f"viewer run failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_fink(python: str, survey: str) -> list[float]:
+    """fink-client's viewer on single-alert files in Fink's own format."""
+    from alertview.core.encode import container_file
+
+    unique = same_alerts(survey)
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for number, alert in enumerate(unique):
+            path = Path(folder) / f"{number}.avro"
+            path.write_bytes(container_file([dict(alert.record)], alert.writer_schema))
+            paths.append(str(path))
+        result = subprocess.run(
+            [python, "-c", FINK_SCRIPT, survey, *paths],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+    if result.returncode:
+        raise SystemExit(f"fink-client viewer failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def summary(runs: list[list[float]]) -> dict:
+    """Median and spread over runs of each run's p50 and p95."""
+    return {
+        "p50": spread([percentile(r, 50) for r in runs]),
+        "p95": spread([percentile(r, 95) for r in runs]),
+        "selections_per_run": len(runs[0]),
+    }
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        viewer_child(sys.argv[2], int(sys.argv[3]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--selections", type=int, default=60)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--fink-python", help="python of an environment with fink-client")
+    args = parser.parse_args()
+    result: dict = {"machine": machine(), "unit": "ms"}
+    for survey in ("ztf", "lsst"):
+        runs = [run_viewer(survey, args.selections) for _ in range(args.repeat)]
+        entry = {
+            "alertview_jump_to_any_row_ms": summary([r["jump"] for r in runs]),
+            "alertview_next_row_ms": summary([r["next"] for r in runs]),
+        }
+        if args.fink_python:
+            entry["fink_client_matplotlib_ms"] = summary(
+                [run_fink(args.fink_python, survey) for _ in range(args.repeat)]
+            )
+        result[survey] = entry
+        print(json.dumps({survey: entry}), file=sys.stderr)
+    json.dump(result, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()

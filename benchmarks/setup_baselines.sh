@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A separate environment with fink-client, the baseline of benchmarks/stream.py.
+# A separate environment with fink-client, the baseline of benchmarks/ingest.py and
+# benchmarks/inspect_latency.py.
 # fink-client is not an AlertView dependency; it only runs beside it, for comparison.
 set -euo pipefail
 venv="${1:-.bench-venv}"

@@ -281,12 +281,19 @@ def decode_container(
     With ``table_only``, a file holding a single alert (ZTF's Kafka messages)
     is decoded only up to the table's fields.
     """
-    cursor = _Cursor(data)
-    meta, sync = _read_header(cursor)
-    if "avro.schema" not in meta:
-        raise DecodeError("container header has no avro.schema", offset=0)
-    writer = cache.from_text(meta["avro.schema"], origin="container header")
-    codec = meta.get("avro.codec", b"null").decode("ascii", "replace") or "null"
+    known = cache.known_header(data)
+    if known is not None:  # ZTF: every message repeats the same header (but its sync)
+        writer, codec, end = known
+        cursor = _Cursor(data, end)
+        sync = cursor.take(_SYNC_SIZE)
+    else:
+        cursor = _Cursor(data)
+        meta, sync = _read_header(cursor)
+        if "avro.schema" not in meta:
+            raise DecodeError("container header has no avro.schema", offset=0)
+        writer = cache.from_text(meta["avro.schema"], origin="container header")
+        codec = meta.get("avro.codec", b"null").decode("ascii", "replace") or "null"
+        cache.remember_header(data[: cursor.pos - _SYNC_SIZE], writer, codec)
     if codec not in _CODECS:
         yield from _decode_container_with_fastavro(data, writer, codec)
         return

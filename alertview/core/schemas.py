@@ -142,10 +142,26 @@ class SchemaCache:
         self._by_text: dict[bytes, WriterSchema] = {}
         self._by_id: dict[int, WriterSchema | SchemaNotFound] = {}
         self._by_path: dict[Path, WriterSchema] = {}
+        self._headers: dict[bytes, tuple[WriterSchema, str]] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._by_text) + len(self._by_id) + len(self._by_path)
+
+    def known_header(self, data: bytes) -> tuple[WriterSchema, str, int] | None:
+        """(schema, codec, header length) when ``data`` starts with a container header
+        seen before: one comparison instead of parsing ~10 KB of metadata again."""
+        for header, (schema, codec) in list(self._headers.items()):
+            if data.startswith(header):
+                return schema, codec, len(header)
+        return None
+
+    def remember_header(self, header: bytes, schema: WriterSchema, codec: str) -> None:
+        """A container header (magic and metadata, without the sync marker)."""
+        with self._lock:
+            self._headers[header] = (schema, codec)
+            while len(self._headers) > 8:
+                del self._headers[next(iter(self._headers))]
 
     @property
     def registry_config(self) -> dict[str, Any]:

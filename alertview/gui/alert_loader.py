@@ -80,6 +80,11 @@ class AlertLoader(QObject):
 
         self._executor.submit(work)
 
+    def clear(self) -> None:
+        """Forget the alerts kept ready (their memory; a benchmark's cold selections)."""
+        with self._lock:
+            self._ready.clear()
+
     def _take(self, key: tuple) -> tuple | None:
         with self._lock:
             found = self._ready.get(key)

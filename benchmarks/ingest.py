@@ -213,15 +213,18 @@ def main() -> None:
     parser.add_argument("--fink-python", help="python of an environment with fink-client")
     parser.add_argument("--fink-ztf", type=int, default=20000, help="ZTF messages for fink")
     parser.add_argument("--fink-rubin", type=int, default=2000, help="Rubin messages for fink")
+    parser.add_argument("--surveys", nargs="+", default=["ztf", "lsst"], choices=["ztf", "lsst"])
     args = parser.parse_args()
 
     surveys = {
-        "ztf": (ztf_alerts(), args.ztf, args.fink_ztf),
-        "lsst": (rubin_alerts(), args.rubin, args.fink_rubin),
+        "ztf": (ztf_alerts, args.ztf, args.fink_ztf),
+        "lsst": (rubin_alerts, args.rubin, args.fink_rubin),
     }
+    surveys = {name: surveys[name] for name in args.surveys}
     result: dict = {"machine": machine(), "broker": "tansu (embedded, in memory)"}
     with EmbeddedBroker("tansu") as broker:
-        for survey, (alerts, count, fink_count) in surveys.items():
+        for survey, (read, count, fink_count) in surveys.items():
+            alerts = read()
             native, fink = f"{survey}-native", f"{survey}-fink"
             entry: dict = {
                 "messages": count,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import tempfile
@@ -13,6 +14,10 @@ def make_application():
     """The QApplication, named so QSettings and the desktop know AlertView."""
     from PySide6.QtWidgets import QApplication
 
+    # decoding a Rubin packet allocates ~10^5 objects: with Python's default
+    # thresholds the collector runs dozens of times per selection (measured: cold
+    # selection p95 94 -> 80 ms with these)
+    gc.set_threshold(100_000, 50, 1000)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("AlertView")
     app.setOrganizationName("AlertView")

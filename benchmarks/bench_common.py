@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,6 +128,22 @@ def machine() -> dict:
         "platform": platform.platform(),
         "fastavro": fastavro.__version__,
     }
+
+
+def run_child(script: str, *args: str, timeout: float = 1200) -> dict | list:
+    """``script --child ARGS`` in a fresh process with Qt offscreen and settings of its
+    own (the user's stay untouched); returns the JSON it printed last."""
+    with tempfile.TemporaryDirectory() as config:
+        result = subprocess.run(
+            [sys.executable, script, "--child", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "XDG_CONFIG_HOME": config, "QT_QPA_PLATFORM": "offscreen"},
+        )
+    if result.returncode:
+        raise SystemExit(f"{Path(script).name} --child failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def rss_bytes() -> int:

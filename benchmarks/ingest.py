@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from bench_common import (
     machine,
     percentile,
     rubin_alerts,
+    run_child,
     spread,
     unique_messages,
     ztf_alerts,
@@ -178,18 +178,7 @@ def gui_child(bootstrap: str, topic: str, count: int) -> None:
 
 
 def alertview_gui(bootstrap: str, topic: str, count: int) -> dict:
-    with tempfile.TemporaryDirectory() as config:  # the user's settings stay untouched
-        result = subprocess.run(
-            [sys.executable, __file__, "--gui-child", bootstrap, topic, str(count)],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=1200,
-            env={**os.environ, "XDG_CONFIG_HOME": config, "QT_QPA_PLATFORM": "offscreen"},
-        )
-    if result.returncode != 0:
-        raise SystemExit(f"viewer run failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_child(__file__, bootstrap, topic, str(count))
 
 
 def fink_client(python: str, bootstrap: str, topic: str, survey: str, count: int) -> float:
@@ -203,7 +192,7 @@ def fink_client(python: str, bootstrap: str, topic: str, survey: str, count: int
 
 
 def main() -> None:
-    if len(sys.argv) == 5 and sys.argv[1] == "--gui-child":
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
         gui_child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

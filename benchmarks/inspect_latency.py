@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import subprocess
 import sys
@@ -32,7 +31,15 @@ import textwrap
 import time
 from pathlib import Path
 
-from bench_common import machine, percentile, rubin_alerts, spread, unique_messages, ztf_alerts
+from bench_common import (
+    machine,
+    percentile,
+    rubin_alerts,
+    run_child,
+    spread,
+    unique_messages,
+    ztf_alerts,
+)
 
 #: Seconds spent looking at each alert before the next selection.
 DWELL = 0.15
@@ -138,17 +145,7 @@ def viewer_child(survey: str, selections: int) -> None:
 
 
 def run_viewer(survey: str, selections: int) -> dict[str, list[float]]:
-    with tempfile.TemporaryDirectory() as config:
-        result = subprocess.run(
-            [sys.executable, __file__, "--child", survey, str(selections)],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env={**os.environ, "XDG_CONFIG_HOME": config, "QT_QPA_PLATFORM": "offscreen"},
-        )
-    if result.returncode:
-        raise SystemExit(f"viewer run failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_child(__file__, survey, str(selections), timeout=600)
 
 
 def run_fink(python: str, survey: str) -> list[float]:

@@ -23,15 +23,13 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench_common import SHARED, machine, rss_bytes, spread
+from bench_common import SHARED, machine, rss_bytes, run_child, spread
 
 #: Copies of a real alert get ids this far apart (as the ingest benchmark's do).
 ID_STEP = 10_000_000
@@ -170,16 +168,7 @@ def main() -> None:
             started = time.perf_counter()
             total = make_session(folder, size)
             made = time.perf_counter() - started
-            run = subprocess.run(
-                [sys.executable, __file__, "--child", str(folder), str(args.repeat)],
-                capture_output=True,
-                text=True,
-                timeout=1800,
-                env={**os.environ, "XDG_CONFIG_HOME": tmp, "QT_QPA_PLATFORM": "offscreen"},
-            )
-        if run.returncode:
-            raise SystemExit(f"viewer run failed:\n{run.stderr[-3000:]}")
-        entry = json.loads(run.stdout.strip().splitlines()[-1])
+            entry = run_child(__file__, str(folder), str(args.repeat), timeout=1800)
         entry["session_made_s"] = round(made, 1)
         entry["sort_s"] = {k: spread(v, 3) for k, v in entry["sort_s"].items()}
         entry["filter_s"] = {

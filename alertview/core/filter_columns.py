@@ -11,7 +11,6 @@ falls back to the row-by-row filter.
 from __future__ import annotations
 
 import ast
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,16 +18,8 @@ from typing import Any
 import numpy as np
 
 from alertview.core.columns import AlertColumns, TextSlice
-from alertview.core.filters import AlertFilter
+from alertview.core.filters import COMPARISONS, AlertFilter
 
-_COMPARE: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
-}
 _ARITH: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: np.add,
     ast.Sub: np.subtract,
@@ -171,7 +162,7 @@ class _Evaluator:
                 numbers = [x for x in b.data if isinstance(x, int | float)]
                 return a.valid & (np.isin(a.data, numbers) != negate)
             return a.valid and (a.data in b.data) != negate
-        op = _COMPARE.get(type(op_node))
+        op = COMPARISONS.get(type(op_node))
         if op is None:
             raise NotVectorised("comparison")
         if a.text is not None and b.text is None and not isinstance(b.data, np.ndarray):

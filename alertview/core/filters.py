@@ -29,7 +29,8 @@ from alertview.core.errors import AlertViewError
 #: The sub-records searched for raw field names, in order.
 NESTED = ("candidate", "diaSource", "diaObject")
 
-_COMPARE = {
+#: Comparison operators of the language (the column evaluator uses them too).
+COMPARISONS = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
     ast.Lt: operator.lt,
@@ -313,8 +314,8 @@ class _Compiler:
             if isinstance(op_node, ast.In | ast.NotIn):
                 negate = isinstance(op_node, ast.NotIn)
                 ops.append(lambda a, b, negate=negate: (a in b) != negate)
-            elif type(op_node) in _COMPARE:
-                ops.append(_COMPARE[type(op_node)])
+            elif type(op_node) in COMPARISONS:
+                ops.append(COMPARISONS[type(op_node)])
             else:
                 raise self.fail(node, "use ==, !=, <, <=, >, >=, in or not in")
 

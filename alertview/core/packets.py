@@ -179,20 +179,10 @@ def _read_table_fields(
     first block count is its length; a negative count means a size follows.
     """
     parsed, array_branch = writer.table_prefix
-    stream = io.BytesIO(data)
-    stream.seek(start)
-    try:
-        record = fastavro.schemaless_reader(stream, parsed, None)
-    except Exception as exc:  # fastavro raises EOFError, IndexError, UnicodeDecodeError, ...
-        raise DecodeError(
-            f"body does not match schema {writer.name or '?'} ({type(exc).__name__}: {exc})",
-            offset=start,
-        ) from None
-    if not isinstance(record, dict):
-        raise DecodeError(f"schema {writer.name or '?'} is not a record schema", offset=start)
+    record, end = _read_record(data, start, writer, parsed)
     length = None
     if array_branch is not None:
-        cursor = _Cursor(bytes(data[stream.tell() : stream.tell() + 20]))
+        cursor = _Cursor(bytes(data[end : end + 20]))
         try:
             branch = -1 if array_branch == -1 else cursor.long()
             length = abs(cursor.long()) if branch == array_branch else 0
@@ -201,11 +191,14 @@ def _read_table_fields(
     return DecodedRecord(record, writer, packet, framing, 0, offset, True, length)
 
 
-def _read_record(data: bytes | memoryview, start: int, writer: WriterSchema) -> tuple[dict, int]:
+def _read_record(
+    data: bytes | memoryview, start: int, writer: WriterSchema, parsed: Any = None
+) -> tuple[dict, int]:
+    """The record at ``start`` and where it ends; ``parsed`` may be a cut of ``writer``."""
     stream = io.BytesIO(data)
     stream.seek(start)
     try:
-        record = fastavro.schemaless_reader(stream, writer.parsed, None)
+        record = fastavro.schemaless_reader(stream, parsed or writer.parsed, None)
     except Exception as exc:  # fastavro raises EOFError, IndexError, UnicodeDecodeError, ...
         raise DecodeError(
             f"body does not match schema {writer.name or '?'} ({type(exc).__name__}: {exc})",

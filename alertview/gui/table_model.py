@@ -238,9 +238,6 @@ class AlertTableModel(QAbstractTableModel):
             self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
 
-    def row_tuple(self, row: int) -> tuple:
-        return self.columns.row_tuple(self.position(row))
-
     def field(self, row: int, name: str) -> Any:
         return self.columns.value(self.position(row), name)
 

@@ -178,8 +178,8 @@ def _read_table_fields(
     Writers (Java's and fastavro's) put a whole array in one block, so the
     first block count is its length; a negative count means a size follows.
     """
-    parsed, array_branch = writer.table_prefix
-    record, end = _read_record(data, start, writer, parsed)
+    _, array_branch = writer.table_prefix
+    record, end = _read_record(data, start, writer, table=True)
     length = None
     if array_branch is not None:
         cursor = _Cursor(bytes(data[end : end + 20]))
@@ -192,21 +192,31 @@ def _read_table_fields(
 
 
 def _read_record(
-    data: bytes | memoryview, start: int, writer: WriterSchema, parsed: Any = None
+    data: bytes | memoryview, start: int, writer: WriterSchema, table: bool = False
 ) -> tuple[dict, int]:
-    """The record at ``start`` and where it ends; ``parsed`` may be a cut of ``writer``."""
-    stream = io.BytesIO(data)
-    stream.seek(start)
+    """The record at ``start`` and where it ends; with ``table``, only up to the
+    table's fields (``WriterSchema.table_prefix``).
+
+    The schema's compiled reader reads it (``avro_compiled``: same values as
+    fastavro, 2-3x faster); fastavro where a schema did not compile.
+    """
+    reader = writer.table_reader if table else writer.reader
     try:
-        record = fastavro.schemaless_reader(stream, parsed or writer.parsed, None)
-    except Exception as exc:  # fastavro raises EOFError, IndexError, UnicodeDecodeError, ...
+        if reader is not None:
+            record, end = reader(data if isinstance(data, bytes) else bytes(data), start)
+        else:
+            stream = io.BytesIO(data)
+            stream.seek(start)
+            parsed = writer.table_prefix[0] if table else writer.parsed
+            record, end = fastavro.schemaless_reader(stream, parsed, None), stream.tell()
+    except Exception as exc:  # EOFError, IndexError, UnicodeDecodeError, struct.error, ...
         raise DecodeError(
             f"body does not match schema {writer.name or '?'} ({type(exc).__name__}: {exc})",
             offset=start,
         ) from None
     if not isinstance(record, dict):
         raise DecodeError(f"schema {writer.name or '?'} is not a record schema", offset=start)
-    return record, stream.tell()
+    return record, end
 
 
 def _check_consumed(data: bytes, end: int, writer: WriterSchema) -> None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import fastavro
 import fastavro.schema
 
+from alertview.core.avro_compiled import CompileError, Reader, compile_reader
 from alertview.core.errors import DecodeError, SchemaNotFound
 
 if TYPE_CHECKING:
@@ -64,6 +65,17 @@ class WriterSchema:
             return None
         return parsed, _array_branch(fields[cut].get("type"))
 
+    @cached_property
+    def reader(self) -> Reader | None:
+        """This schema's compiled reader (``avro_compiled``), None where it cannot compile."""
+        return _compiled(self.parsed)
+
+    @cached_property
+    def table_reader(self) -> Reader | None:
+        """The compiled reader of ``table_prefix``."""
+        prefix = self.table_prefix
+        return None if prefix is None else _compiled(prefix[0])
+
     @property
     def lsst_version(self) -> tuple[int, int] | None:
         """(major, minor) when this is a Rubin ``lsst.vM_m`` schema."""
@@ -73,6 +85,13 @@ class WriterSchema:
 
 #: Top-level records holding the fields the table shows, by survey.
 TABLE_RECORDS = ("candidate", "diaSource")
+
+
+def _compiled(parsed: Any) -> Reader | None:
+    try:
+        return compile_reader(parsed)
+    except CompileError:
+        return None  # fastavro reads it
 
 
 def _array_branch(avro_type: Any) -> int | None:

@@ -27,6 +27,8 @@ from alertview.core.surveys import to_alert
 
 SEGMENT_BYTES = 512 * 1024 * 1024
 _INT64_MAX = 2**63 - 1
+#: Buffers per writev call (Linux's IOV_MAX).
+_IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 1024
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS alerts (
@@ -148,7 +150,8 @@ class AlertStore:
             number = max(self._segment, self._last_segment_on_disk()) + 1
             while True:
                 try:
-                    self._writer = self._segment_path(number).open("xb")
+                    # unbuffered: packets go out in one writev per batch (_write_packets)
+                    self._writer = self._segment_path(number).open("xb", buffering=0)
                     break
                 except FileExistsError:
                     number += 1
@@ -206,7 +209,6 @@ class AlertStore:
         now = time.time()
         with self._lock:
             seen = self._present(alerts)
-            rows: list[tuple] = []
             kept: list[Alert] = []
             writer = self._open_writer()
             for alert in alerts:
@@ -214,11 +216,9 @@ class AlertStore:
                 if key in seen:
                     continue
                 seen.add(key)
-                position = writer.tell()
-                writer.write(alert.packet)
-                rows.append(self._row(alert, position, now))
                 kept.append(alert)
-            writer.flush()
+            positions = _write_packets(writer, [alert.packet for alert in kept])
+            rows = [self._row(a, p, now) for a, p in zip(kept, positions, strict=True)]
             if sync:
                 os.fsync(writer.fileno())
             if not rows:
@@ -428,6 +428,37 @@ class AlertStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _write_packets(writer, packets: list[bytes]) -> list[int]:
+    """Append ``packets`` to the segment; returns where each starts.
+
+    One ``writev`` per ~1000 packets rather than a write each: the stream's
+    writer thread then gives up and takes back the GIL once per batch, not
+    once per packet while the decoder thread wants it (measured: with a write
+    per packet the two threads together held a ZTF stream to one core).
+    """
+    positions = []
+    position = writer.tell()
+    for packet in packets:
+        positions.append(position)
+        position += len(packet)
+    if not hasattr(os, "writev"):  # Windows
+        for packet in packets:
+            writer.write(packet)
+        return positions
+    fd = writer.fileno()
+    for first in range(0, len(packets), _IOV_MAX):
+        pending = [memoryview(p) for p in packets[first : first + _IOV_MAX] if p]
+        done = 0
+        while done < len(pending):
+            written = os.writev(fd, pending[done:])
+            while done < len(pending) and written >= len(pending[done]):
+                written -= len(pending[done])
+                done += 1
+            if written:  # a short write ended inside this packet
+                pending[done] = pending[done][written:]
+    return positions
 
 
 def row_as_fields(row: Sequence) -> dict:

@@ -252,6 +252,16 @@ class _Cursor:
             if shift > 63:
                 raise DecodeError("corrupt varint", offset=self.pos)
 
+    def skip(self, size: int) -> int:
+        """Move past ``size`` bytes; returns where they start."""
+        start = self.pos
+        if size < 0 or start + size > len(self.data):
+            raise DecodeError(
+                f"truncated: {size} bytes expected, {len(self.data) - start} left", offset=start
+            )
+        self.pos = start + size
+        return start
+
     def take(self, size: int) -> bytes:
         if size < 0 or self.pos + size > len(self.data):
             raise DecodeError(
@@ -301,22 +311,29 @@ def decode_container(
         yield from _decode_container_with_fastavro(data, writer, codec)
         return
     decompress = _CODECS[codec]
-    blocks: list[tuple[int, int, bytes]] = []
+    # (block start, record count, buffer, where its records begin and end); an
+    # uncompressed block is read in place, not copied out of the message
+    blocks: list[tuple[int, int, bytes, int, int]] = []
     while cursor.pos < len(data):
         block_start = cursor.pos
         count = cursor.long()
-        block = cursor.take(cursor.long())
+        size = cursor.long()
+        if codec == "null":
+            begin = cursor.skip(size)
+            blocks.append((block_start, count, data, begin, begin + size))
+        else:
+            payload = decompress(cursor.take(size), block_start)
+            blocks.append((block_start, count, payload, 0, len(payload)))
         if cursor.take(_SYNC_SIZE) != sync:
             raise DecodeError("sync marker mismatch after a block", offset=cursor.pos - _SYNC_SIZE)
-        blocks.append((block_start, count, decompress(block, block_start)))
     single = len(blocks) == 1 and blocks[0][1] == 1
     if single and table_only and writer.table_prefix is not None:
-        block_start, _, payload = blocks[0]
-        yield _read_table_fields(payload, 0, writer, data, Framing.CONTAINER, block_start)
+        block_start, _, payload, begin, _ = blocks[0]
+        yield _read_table_fields(payload, begin, writer, data, Framing.CONTAINER, block_start)
         return
     index = 0
-    for block_start, count, payload in blocks:
-        pos = 0
+    for block_start, count, payload, begin, block_end in blocks:
+        pos = begin
         for _ in range(count):
             try:
                 record, end = _read_record(payload, pos, writer)
@@ -327,11 +344,13 @@ def decode_container(
             yield DecodedRecord(record, writer, packet, framing, index, block_start)
             pos = end
             index += 1
-        if pos != len(payload):
+        if pos < block_end:
             raise DecodeError(
-                f"block holds {len(payload) - pos} bytes after its {count} records",
+                f"block holds {block_end - pos} bytes after its {count} records",
                 offset=block_start,
             )
+        if pos > block_end:
+            raise DecodeError(f"its {count} records run past their block", offset=block_start)
 
 
 def _null(block: bytes, _offset: int) -> bytes:

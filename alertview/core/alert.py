@@ -154,6 +154,9 @@ class Alert:
     #: False when only the table's fields were decoded (a live stream's first pass):
     #: photometry is then empty, and the store decodes the history later.
     history_decoded: bool = True
+    #: False when ``record``'s history records hold only the fields the viewer shows
+    #: (decoded with ``light_curve_only``): decode the packet again for the rest.
+    complete: bool = True
 
     @property
     def n_upper_limits(self) -> int:

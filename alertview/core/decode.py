@@ -7,11 +7,12 @@ give the same Alert for the same packet.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from alertview.core.alert import Alert, Origin
 from alertview.core.errors import DecodeError
-from alertview.core.packets import decode_bytes
+from alertview.core.packets import Framing, decode_bytes, decode_container, read_single
 from alertview.core.schemas import SchemaCache, WriterSchema
 from alertview.core.sources import iter_blobs
 from alertview.core.surveys import to_alert
@@ -25,14 +26,23 @@ def decode_packet(
     key: bytes | None = None,
     schema: WriterSchema | None = None,
     table_only: bool = False,
+    light_curve_only: bool = False,
 ) -> Iterator[Alert]:
     """Alerts in one packet (a message value, or a file holding one or many records).
 
     ``table_only`` decodes a single-alert packet only as far as the table's
     fields (see ``Alert.history_decoded``): 5x faster for ZTF, ~300x for Rubin.
+    ``light_curve_only`` decodes what the viewer shows (``Alert.complete``
+    is then False): half the time of a whole Rubin packet.
     """
     decoded_records = decode_bytes(
-        data, cache, key=key, schema=schema, source=origin.source, table_only=table_only
+        data,
+        cache,
+        key=key,
+        schema=schema,
+        source=origin.source,
+        table_only=table_only,
+        light_curve_only=light_curve_only,
     )
     for decoded in decoded_records:
         yield to_alert(
@@ -45,6 +55,17 @@ def decode_packet(
                 origin.offset,
             ),
         )
+
+
+def whole_record(alert: Alert) -> Mapping[str, Any]:
+    """Every field of ``alert``'s packet: its record, decoded again when it was decoded
+    for display only (``Alert.complete`` False)."""
+    if alert.complete or alert.writer_schema is None:
+        return alert.record
+    if alert.framing is Framing.CONTAINER:  # one alert per file (a message, or a file's)
+        return next(decode_container(alert.packet, SchemaCache())).record
+    start = 5 if alert.framing is Framing.CONFLUENT else 0
+    return read_single(alert.packet[start:], alert.writer_schema, alert.framing).record
 
 
 def read_alerts(

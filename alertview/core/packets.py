@@ -66,6 +66,13 @@ class DecodedRecord:
     #: With ``partial``: entries in the first history array (prv_candidates,
     #: prvDiaSources), read from its block header; None if not known.
     history_length: int | None = None
+    #: History records hold only ``schemas.LIGHT_CURVE_FIELDS`` (``light_curve_only``).
+    projected: bool = False
+
+
+#: How much of a record to decode: all, up to the table's fields, or all but the
+#: history records' fields the viewer does not show.
+FULL, TABLE, LIGHT_CURVE = "full", "table", "light curve"
 
 
 # -- framing detection --------------------------------------------------------------
@@ -77,6 +84,7 @@ def decode_bytes(
     schema: WriterSchema | None = None,
     source: str | None = None,
     table_only: bool = False,
+    light_curve_only: bool = False,
 ) -> Iterator[DecodedRecord]:
     """Every record in ``data``, a Kafka message value or a whole file.
 
@@ -89,25 +97,29 @@ def decode_bytes(
     table_only
         For a packet holding one alert: decode only up to the fields the
         table shows (``WriterSchema.table_prefix``), not the history.
+    light_curve_only
+        Decode history records with only the fields the viewer shows
+        (``WriterSchema.light_curve_reader``; ``DecodedRecord.projected``).
     """
+    part = TABLE if table_only else LIGHT_CURVE if light_curve_only else FULL
     try:
         if not data:
             raise DecodeError("empty packet (0 bytes)", offset=0)
         if data[:2] == GZIP_MAGIC:
             data = inflate(data)
         if data[:4] == CONTAINER_MAGIC:
-            yield from decode_container(data, cache, table_only)
+            yield from decode_container(data, cache, part)
         elif key is not None and key.lstrip()[:1] == b"{":
             writer = cache.from_text(key, origin="message key")
-            yield read_single(data, writer, Framing.FINK, table_only)
+            yield read_single(data, writer, Framing.FINK, part)
         elif (
             data[0] == 0
             and len(data) >= 5
-            and (confluent := _confluent(data, cache, schema, table_only))
+            and (confluent := _confluent(data, cache, schema, part))
         ):
             yield confluent
         elif schema is not None:
-            yield read_single(data, schema, Framing.SCHEMALESS, table_only)
+            yield read_single(data, schema, Framing.SCHEMALESS, part)
         else:
             raise DecodeError(
                 "not an Avro container, a Confluent frame or a Fink message, and no "
@@ -135,7 +147,7 @@ def inflate(data: bytes) -> bytes:
 
 
 def _confluent(
-    data: bytes, cache: SchemaCache, fallback: WriterSchema | None, table_only: bool = False
+    data: bytes, cache: SchemaCache, fallback: WriterSchema | None, part: str = FULL
 ) -> DecodedRecord | None:
     (schema_id,) = struct.unpack_from(">I", data, 1)
     try:
@@ -144,25 +156,27 @@ def _confluent(
         if fallback is not None:  # a schemaless body that merely starts with 0
             return None
         raise
-    if table_only and writer.table_prefix is not None:
+    if part == TABLE and writer.table_prefix is not None:
         return _read_table_fields(data, 5, writer, data, Framing.CONFLUENT, 0)
-    record, end = _read_record(data, 5, writer)
+    record, end = _read_record(data, 5, writer, part)
     _check_consumed(data, end, writer)
-    return DecodedRecord(record, writer, data, Framing.CONFLUENT, 0, 0)
+    return DecodedRecord(
+        record, writer, data, Framing.CONFLUENT, 0, 0, projected=_projected(writer, part)
+    )
 
 
 def read_single(
     data: bytes,
     writer: WriterSchema,
     framing: Framing = Framing.SCHEMALESS,
-    table_only: bool = False,
+    part: str = FULL,
 ) -> DecodedRecord:
     """One schemaless body written with ``writer`` (the whole of ``data``)."""
-    if table_only and writer.table_prefix is not None:
+    if part == TABLE and writer.table_prefix is not None:
         return _read_table_fields(data, 0, writer, data, framing, 0)
-    record, end = _read_record(data, 0, writer)
+    record, end = _read_record(data, 0, writer, part)
     _check_consumed(data, end, writer)
-    return DecodedRecord(record, writer, data, framing, 0, 0)
+    return DecodedRecord(record, writer, data, framing, 0, 0, projected=_projected(writer, part))
 
 
 def _read_table_fields(
@@ -179,7 +193,7 @@ def _read_table_fields(
     first block count is its length; a negative count means a size follows.
     """
     _, array_branch = writer.table_prefix
-    record, end = _read_record(data, start, writer, table=True)
+    record, end = _read_record(data, start, writer, TABLE)
     length = None
     if array_branch is not None:
         cursor = _Cursor(bytes(data[end : end + 20]))
@@ -192,22 +206,28 @@ def _read_table_fields(
 
 
 def _read_record(
-    data: bytes | memoryview, start: int, writer: WriterSchema, table: bool = False
+    data: bytes | memoryview, start: int, writer: WriterSchema, part: str = FULL
 ) -> tuple[dict, int]:
-    """The record at ``start`` and where it ends; with ``table``, only up to the
-    table's fields (``WriterSchema.table_prefix``).
+    """The record at ``start`` and where it ends; the ``part`` of it asked for (TABLE:
+    only up to the table's fields, ``WriterSchema.table_prefix``; LIGHT_CURVE: see
+    ``WriterSchema.light_curve_reader``).
 
     The schema's compiled reader reads it (``avro_compiled``: same values as
     fastavro, 2-3x faster); fastavro where a schema did not compile.
     """
-    reader = writer.table_reader if table else writer.reader
+    if part == TABLE:
+        reader = writer.table_reader
+    elif part == LIGHT_CURVE:
+        reader = writer.light_curve_reader or writer.reader
+    else:
+        reader = writer.reader
     try:
         if reader is not None:
             record, end = reader(data if isinstance(data, bytes) else bytes(data), start)
         else:
             stream = io.BytesIO(data)
             stream.seek(start)
-            parsed = writer.table_prefix[0] if table else writer.parsed
+            parsed = writer.table_prefix[0] if part == TABLE else writer.parsed
             record, end = fastavro.schemaless_reader(stream, parsed, None), stream.tell()
     except Exception as exc:  # EOFError, IndexError, UnicodeDecodeError, struct.error, ...
         raise DecodeError(
@@ -217,6 +237,10 @@ def _read_record(
     if not isinstance(record, dict):
         raise DecodeError(f"schema {writer.name or '?'} is not a record schema", offset=start)
     return record, end
+
+
+def _projected(writer: WriterSchema, part: str) -> bool:
+    return part == LIGHT_CURVE and writer.light_curve_reader is not None
 
 
 def _check_consumed(data: bytes, end: int, writer: WriterSchema) -> None:
@@ -286,12 +310,10 @@ def _read_header(cursor: _Cursor) -> tuple[dict[str, bytes], bytes]:
     return meta, cursor.take(_SYNC_SIZE)
 
 
-def decode_container(
-    data: bytes, cache: SchemaCache, table_only: bool = False
-) -> Iterator[DecodedRecord]:
+def decode_container(data: bytes, cache: SchemaCache, part: str = FULL) -> Iterator[DecodedRecord]:
     """Records of an Avro object container file, schema taken from the cache.
 
-    With ``table_only``, a file holding a single alert (ZTF's Kafka messages)
+    With ``part`` TABLE, a file holding a single alert (ZTF's Kafka messages)
     is decoded only up to the table's fields.
     """
     known = cache.known_header(data)
@@ -327,7 +349,7 @@ def decode_container(
         if cursor.take(_SYNC_SIZE) != sync:
             raise DecodeError("sync marker mismatch after a block", offset=cursor.pos - _SYNC_SIZE)
     single = len(blocks) == 1 and blocks[0][1] == 1
-    if single and table_only and writer.table_prefix is not None:
+    if single and part == TABLE and writer.table_prefix is not None:
         block_start, _, payload, begin, _ = blocks[0]
         yield _read_table_fields(payload, begin, writer, data, Framing.CONTAINER, block_start)
         return
@@ -336,12 +358,15 @@ def decode_container(
         pos = begin
         for _ in range(count):
             try:
-                record, end = _read_record(payload, pos, writer)
+                record, end = _read_record(payload, pos, writer, part)
             except DecodeError as exc:
                 raise DecodeError(f"record {index}: {exc.reason}", offset=block_start) from None
             packet = data if single else payload[pos:end]
             framing = Framing.CONTAINER if single else Framing.SCHEMALESS
-            yield DecodedRecord(record, writer, packet, framing, index, block_start)
+            yield DecodedRecord(
+                record, writer, packet, framing, index, block_start,
+                projected=_projected(writer, part),
+            )  # fmt: skip
             pos = end
             index += 1
         if pos < block_end:

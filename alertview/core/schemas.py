@@ -66,6 +66,23 @@ class WriterSchema:
         return parsed, _array_branch(fields[cut].get("type"))
 
     @cached_property
+    def light_curve_reader(self) -> Reader | None:
+        """A compiled reader keeping only ``LIGHT_CURVE_FIELDS`` of the history records,
+        None when this schema has none of those records (ZTF: its whole packet
+        decodes in ~0.15 ms anyway)."""
+        keep = {
+            name: LIGHT_CURVE_FIELDS[name.rpartition(".")[2]]
+            for name in _record_names(self.parsed)
+            if name.rpartition(".")[2] in LIGHT_CURVE_FIELDS
+        }
+        if not keep:
+            return None
+        try:
+            return compile_reader(self.parsed, keep)
+        except CompileError:
+            return None
+
+    @cached_property
     def reader(self) -> Reader | None:
         """This schema's compiled reader (``avro_compiled``), None where it cannot compile."""
         return _compiled(self.parsed)
@@ -85,6 +102,42 @@ class WriterSchema:
 
 #: Top-level records holding the fields the table shows, by survey.
 TABLE_RECORDS = ("candidate", "diaSource")
+
+_RUBIN_SOURCE_FIELDS = frozenset(
+    {
+        "diaSourceId", "diaForcedSourceId", "diaObjectId", "ra", "dec", "decl",
+        "midpointMjdTai", "midPointTai", "band", "filterName", "psfFlux", "psFlux",
+        "psfFluxErr", "psFluxErr", "reliability", "snr", "diaNoise",
+    }
+)  # fmt: skip
+#: What the viewer reads of Rubin's source records (every spelling, v3-v11: see
+#: ``surveys.lsst``) when an alert is decoded for display: a Rubin packet's ~1,000
+#: history records of up to ~100 fields decode in half the time without the rest.
+#: The packet tree then decodes the whole packet.
+LIGHT_CURVE_FIELDS = {
+    "diaSource": _RUBIN_SOURCE_FIELDS,
+    "diaForcedSource": _RUBIN_SOURCE_FIELDS,
+    "diaNondetectionLimit": _RUBIN_SOURCE_FIELDS,
+    # Fink (Spark) names nested records after their fields
+    "prvDiaSources": _RUBIN_SOURCE_FIELDS,
+    "prvDiaForcedSources": _RUBIN_SOURCE_FIELDS,
+}
+
+
+def _record_names(schema: Any) -> set[str]:
+    """Full names of the records defined anywhere in a parsed schema."""
+    found: set[str] = set()
+    stack = [schema]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, Mapping):
+            if item.get("type") in ("record", "error") and "name" in item:
+                found.add(item["name"])
+            stack.extend(f["type"] for f in item.get("fields", ()))
+            stack.extend(item[k] for k in ("items", "values") if k in item)
+    return found
 
 
 def _compiled(parsed: Any) -> Reader | None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from alertview.core.alert import Alert, Origin
 from alertview.core.errors import AlertViewError
-from alertview.core.packets import Framing, decode_bytes, read_single
+from alertview.core.packets import FULL, LIGHT_CURVE, Framing, decode_bytes, read_single
 from alertview.core.schemas import SchemaCache
 from alertview.core.surveys import to_alert
 
@@ -396,8 +396,9 @@ class AlertStore:
             raise StoreError(f"segment {segment} is truncated at row {row}")
         return data
 
-    def alert(self, row: int, cache: SchemaCache) -> Alert:
-        """A stored alert decoded again from its packet."""
+    def alert(self, row: int, cache: SchemaCache, light_curve_only: bool = False) -> Alert:
+        """A stored alert decoded again from its packet (``light_curve_only``: as
+        much as the viewer shows, see ``decode_bytes``)."""
         found = self._db.execute(
             "SELECT a.framing, s.json, s.schema_id, a.topic, a.partition, a.kafka_offset, "
             "a.source, a.record_index FROM alerts a LEFT JOIN schemas s "
@@ -418,10 +419,22 @@ class AlertStore:
             else:
                 schema = writer
         origin = Origin(source or "", index or 0, topic, partition, offset)
+        part = LIGHT_CURVE if light_curve_only else FULL
         if framing == Framing.SCHEMALESS and schema is not None:
-            decoded = read_single(data, schema)
+            decoded = read_single(data, schema, part=part)
         else:
-            decoded = next(iter(decode_bytes(data, cache, key=key, schema=schema, source=source)))
+            decoded = next(
+                iter(
+                    decode_bytes(
+                        data,
+                        cache,
+                        key=key,
+                        schema=schema,
+                        source=source,
+                        light_curve_only=light_curve_only,
+                    )
+                )
+            )
         return to_alert(decoded, origin)
 
     def iter_alerts(self, cache: SchemaCache, rows: Iterable[int]) -> Iterator[Alert]:

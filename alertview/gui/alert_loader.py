@@ -94,7 +94,8 @@ class AlertLoader(QObject):
 
     def _decode(self, key: tuple) -> tuple:
         row_id, choices = key
-        alert = self.store.alert(row_id, self.cache)
+        # the light curve's fields of the history only; the packet tree decodes the rest
+        alert = self.store.alert(row_id, self.cache, light_curve_only=True)
         cutouts = decode_cutouts(alert)
         return alert, cutouts, prepare(cutouts, choices)  # zscale here, not in the GUI
 

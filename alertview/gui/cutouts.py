@@ -56,6 +56,10 @@ class CutoutPanel(QWidget):
         self.images: dict[str, pg.ImageItem] = {}
         self.labels: dict[str, pg.LabelItem] = {}
         self.crosshairs: dict[str, pg.ScatterPlotItem] = {}
+        # what each view shows now: a colour map or title is set again only when it changes
+        # (each costs a lookup table or a text layout, ~1 ms an alert for nothing)
+        self._shown_map: dict[str, str] = {}
+        self._shown_title: dict[str, tuple[str, str | None]] = {}
         for column, name in enumerate(CUTOUT_NAMES):
             label = self.view.addLabel(TITLES[name], row=0, col=column)
             box = self.view.addViewBox(row=1, col=column, lockAspect=True, enableMenu=False)
@@ -120,15 +124,17 @@ class CutoutPanel(QWidget):
         if isinstance(cutout, CutoutError):
             image.clear()
             cross.clear()
-            self.labels[name].setText(f"{TITLES[name]}: {cutout}", color="#c0392b")
+            self._title(name, f"{TITLES[name]}: {cutout}", "#c0392b")
             return
         difference = _is_difference(name, cutout)
         data = cutout.data
         if shown is None:
             shown = display_image(data, self.limits, self.stretch, difference)
-        colours = pg.colormap.get("CET-D1A" if difference else self.colour_map)
+        colours = "CET-D1A" if difference else self.colour_map
         image.setImage(shown, autoLevels=False, levels=(0.0, 1.0))
-        image.setColorMap(colours)
+        if self._shown_map.get(name) != colours:
+            image.setColorMap(pg.colormap.get(colours))
+            self._shown_map[name] = colours
         rows, cols = data.shape
         # rotate/flip about the stamp centre so North is up and East left
         m = cutout.sky_transform
@@ -138,7 +144,12 @@ class CutoutPanel(QWidget):
         )
         image.setTransform(transform)
         cross.setData([0.0], [0.0])
-        self.labels[name].setText(f"{TITLES[name]} {rows}×{cols}", color=None)  # noqa: RUF001
+        self._title(name, f"{TITLES[name]} {rows}×{cols}", None)  # noqa: RUF001
+
+    def _title(self, name: str, text: str, colour: str | None) -> None:
+        if self._shown_title.get(name) != (text, colour):
+            self._shown_title[name] = (text, colour)
+            self.labels[name].setText(text, color=colour)
 
     # -- display choices -------------------------------------------------------------------
     def set_display(

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from alertview.core.alert import Alert
+from alertview.core.decode import whole_record
 from alertview.core.links import alert_links
 
 
@@ -83,7 +84,12 @@ class DetailsPanel(QWidget):
         self.tree.clear()
         self._pending.clear()
         if self.alert is not None:
-            self._add(self.tree.invisibleRootItem(), self.alert.record)
+            try:
+                record = whole_record(self.alert)  # the viewer decoded the light curve's part
+            except Exception as exc:  # it decoded once: say so rather than fail
+                record = self.alert.record
+                QTreeWidgetItem(self.tree, ["(partly shown)", f"cannot decode the rest: {exc}"])
+            self._add(self.tree.invisibleRootItem(), record)
             self.tree.expandToDepth(0)
         self._filter(self.search.text())
 

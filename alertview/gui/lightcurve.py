@@ -5,10 +5,32 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QVBoxLayout,
+    QWidget,
+)
 
 from alertview.core.alert import Alert, Photometry
 from alertview.gui.style import BAND_ORDER, band_colour, band_symbol
+
+#: pyqtgraph symbol -> the character drawn for it in the legend.
+GLYPHS = {"o": "\u25cf", "s": "\u25a0", "d": "\u25c6", "h": "\u2b22", "star": "\u2605",
+          "t": "\u25bc"}  # fmt: skip
+
+
+def _legend_row(key: str, name: str) -> str:
+    """One legend line: the series' marker in its band's colour, then its name."""
+    series, _, band = key.rpartition(" ")
+    if series == "forced":
+        glyph = "\u25cb"  # open circle, as drawn
+    elif series == "upper limits":
+        glyph = GLYPHS["t"]
+    else:
+        glyph = GLYPHS.get(band_symbol(band), GLYPHS["o"])
+    return f'<span style="color:{band_colour(band)}">{glyph}</span>&nbsp;{name}'
 
 
 def _bands(points: Photometry) -> list[str]:
@@ -27,7 +49,11 @@ class LightcurvePanel(QWidget):
         self.alert: Alert | None = None
         self.plot = pg.PlotWidget()
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        # the legend is one rich-text label anchored in the plot's top right corner:
+        # pyqtgraph's LegendItem (a graphics item per row) took ~40 % of a redraw
+        self.legend = pg.LabelItem(justify="left", size="8pt", color="#e6e6e6")
+        self.legend.setParentItem(self.plot.getPlotItem().getViewBox())
+        self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-10, 10))
         self.units = QComboBox()
         self.units.addItems(["Magnitude", "Flux"])
         self.time_axis = QComboBox()
@@ -53,7 +79,7 @@ class LightcurvePanel(QWidget):
         #: plot items by series ("detections g", "detections g bars", "forced r", "ring")
         self._items: dict[str, pg.GraphicsObject] = {}
         self._shown: list[tuple[str, str]] = []
-        self._legend_keys: list[str] = []
+        self._legend_text = ""
         self._labels: dict[str, str] = {}
         self.units.activated.connect(lambda _: setattr(self, "_user_chose_units", True))
 
@@ -117,16 +143,14 @@ class LightcurvePanel(QWidget):
         return item
 
     def _update_legend(self) -> None:
-        keys = [key for key, _ in self._shown]
-        if keys != self._legend_keys:
-            self.legend.clear()
-            for key, name in self._shown:
-                self.legend.addItem(self._items[key], name)
-            self._legend_keys = keys
-        else:
-            for (_, name), (_, label) in zip(self._shown, self.legend.items, strict=True):
-                if label.text != name:
-                    label.setText(name)
+        text = "<br>".join(_legend_row(key, name) for key, name in self._shown)
+        if text != self._legend_text:
+            self._legend_text = text
+            self.legend.setText(text)
+
+    def legend_lines(self) -> list[str]:
+        """The legend as plain text lines (what a user reads there)."""
+        return [name for _, name in self._shown]
 
     def _values(self, points: Photometry, flux: bool) -> tuple[np.ndarray, np.ndarray]:
         return (points.flux, points.flux_err) if flux else (points.mag, points.mag_err)

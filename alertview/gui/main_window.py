@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         self.cache = cache or SchemaCache()
         self.loader = AlertLoader(store, self.cache, self)
         self.loader.loaded.connect(self._show_decoded)
+        self._read_ahead: tuple | None = None  # (row id, display choices) to decode next
         self.errors: list[str] = []
         self.model = AlertTableModel(lambda row: self.store.alert(row, self.cache).record, self)
         self.worker: StreamWorker | None = None
@@ -330,12 +331,14 @@ class MainWindow(QMainWindow):
         if not current.isValid():
             return
         choices = self.inspection.cutouts.display_choices()
-        self.loader.request(current.data(ROLE_ROW_ID), choices)
-        # browsing row by row: decode the next row in the same direction meanwhile
+        # browsing row by row: the next row in the same direction is decoded once this
+        # one is shown (not before: the two would share the GIL with the drawing)
         step = -1 if previous.isValid() and previous.row() == current.row() + 1 else 1
         following = current.row() + step
+        self._read_ahead = None
         if 0 <= following < self.model.rowCount():
-            self.loader.prefetch(self.model.index(following, 0).data(ROLE_ROW_ID), choices)
+            self._read_ahead = (self.model.index(following, 0).data(ROLE_ROW_ID), choices)
+        self.loader.request(current.data(ROLE_ROW_ID), choices)
 
     def _show_decoded(self, generation: int, alert, cutouts) -> None:
         if generation != self.loader.generation:
@@ -346,6 +349,9 @@ class MainWindow(QMainWindow):
         cutouts, prepared = cutouts
         self.inspection.show_alert(alert, cutouts, prepared)
         self.alert_shown.emit(alert.alert_id)
+        if self._read_ahead is not None:
+            self.loader.prefetch(*self._read_ahead)
+            self._read_ahead = None
 
     def select_alert_id(self, alert_id: int) -> bool:
         """Select the table row of ``alert_id`` (e.g. a clicked light-curve point)."""

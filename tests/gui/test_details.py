@@ -29,6 +29,26 @@ def test_packet_tree_has_every_field_and_finks_additions(window, qtbot):
     assert "simbad" in details.links.text() and "legacysurvey" in details.links.text()
 
 
+def test_a_rubin_alert_drawn_from_its_light_curve_fields_shows_every_field(window, qtbot):
+    window.open_paths([FINK_LSST_TRANSFER])
+    show_row(window, qtbot, 0)
+    shown = window.inspection.alert
+    assert not shown.complete  # the viewer decoded the light curve's part of the history
+    assert len(shown.detections) > 1 and len(shown.forced) > 1
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    details = window.inspection.details
+    details.search.setText("apFlux")  # a diaSource field the light curve does not read
+    assert set(details.visible_fields()) == {"diaSource", "prvDiaSources"}
+    root = details.tree.invisibleRootItem()
+    sources = next(root.child(i) for i in range(root.childCount())
+                   if root.child(i).text(0) == "prvDiaSources")  # fmt: skip
+    sources.setExpanded(True)
+    first = sources.child(0)
+    first.setExpanded(True)
+    names = {first.child(i).text(0) for i in range(first.childCount())}
+    assert {"apFlux", "psfFlux", "x", "y"} <= names
+
+
 def test_links_by_object_and_position():
     alerts = list(read_alerts([FINK_LSST_TRANSFER], SchemaCache()))
     names = [name for name, _ in alert_links(alerts[0])]

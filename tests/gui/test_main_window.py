@@ -78,6 +78,9 @@ def test_selecting_a_rubin_row_shows_flux_and_forced_points(window, qtbot):
     bands = [s["band"] for s in [*raw["prvDiaSources"], raw["diaSource"]]]
     for band in set(bands):
         assert lightcurve.counts[f"detections {band}"] == bands.count(band)
+        # the legend reads the same counts, one line per series
+        assert f"{band} ({bands.count(band)})" in lightcurve.legend_lines()
+        assert f"&nbsp;{band} ({bands.count(band)})" in lightcurve.legend.text
     forced = [s["band"] for s in raw["prvDiaForcedSources"]]
     assert sum(v for k, v in lightcurve.counts.items() if k.startswith("forced")) == len(forced)
     assert window.inspection.cutouts.shapes() == {
@@ -85,6 +88,7 @@ def test_selecting_a_rubin_row_shows_flux_and_forced_points(window, qtbot):
     }
     lightcurve.forced_box.setChecked(False)
     assert not [k for k in lightcurve.counts if k.startswith("forced")]
+    assert "forced" not in lightcurve.legend.text
 
 
 def test_filter_bar_narrows_rows_and_explains_errors(window, qtbot):

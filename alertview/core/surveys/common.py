@@ -45,4 +45,5 @@ def packet_fields(decoded: DecodedRecord, origin: Origin) -> dict[str, Any]:
         "framing": decoded.framing,
         "writer_schema": decoded.schema,
         "origin": origin,
+        "complete": not decoded.projected,
     }

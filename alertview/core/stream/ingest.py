@@ -59,7 +59,9 @@ class _Writer(threading.Thread):
         super().__init__(name="alertview-store", daemon=True)
         self.store = store
         self.send = send
-        self.inbox: queue.Queue = queue.Queue(maxsize=8)
+        # two batches in hand are enough to overlap decoding and writing; each is up to
+        # 30-100 MB, and memory touched for the first time costs page faults
+        self.inbox: queue.Queue = queue.Queue(maxsize=2)
         self.synced: queue.Queue = queue.Queue()
         self.failure: BaseException | None = None
 
@@ -80,6 +82,7 @@ class _Writer(threading.Thread):
                 elif batch is not None:
                     rows += self.store.add_rows(batch.alerts, sync=False)
                     self.store.add_errors(batch.errors)
+                    batch.alerts = []  # stored: only the offsets wait for the sync
                     unsynced.append(batch)
                     messages += batch.messages
                     errors += len(batch.errors)

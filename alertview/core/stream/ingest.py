@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import gc
 import multiprocessing
 import os
 import queue
@@ -128,6 +129,8 @@ _M_MMAP_THRESHOLD = -3
 def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> None:
     """The child's main loop; every outcome goes to ``conn`` as (kind, payload)."""
     _keep_freed_memory()
+    # ~10 container objects per alert, all freed by reference counting: collect rarely
+    gc.set_threshold(100_000, 50, 1000)
     with contextlib.suppress(AttributeError, OSError):
         os.nice(NICENESS)  # when the cores are busy, the viewer's clicks come first
     from alertview.core.schemas import SchemaCache

@@ -6,7 +6,10 @@ Measures, each as the median and spread of ``--repeat`` runs:
 - ZTF container-per-message bytes (as on Kafka): AlertView's cached-schema
   decode to Alert vs plain ``fastavro.reader`` per message (schema parsed
   every time, no mapping: a floor for what naive code costs);
-- Rubin Confluent-framed v10.0 bodies: AlertView decode to Alert;
+- Rubin Confluent-framed v10.0 bodies: AlertView decode to Alert, records
+  only, fastavro's schemaless reader (schema parsed once), the viewer's
+  light-curve-only decode;
+- both: a live stream's first pass, the table's fields only;
 - three cutouts per alert: AlertView vs astropy's gzip + fits.open route.
 """
 
@@ -82,14 +85,24 @@ def rubin_messages(shared: Path, count: int) -> list[bytes]:
     return [packets[i % len(packets)] for i in range(count)]
 
 
-def decode_all(messages: list[bytes]) -> int:
+def decode_all(messages: list[bytes], **options: bool) -> int:
+    """To Alerts; ``options``: table_only (a live stream's first pass) or
+    light_curve_only (the viewer's selection)."""
     cache = SchemaCache()
     origin = Origin("bench")
     n = 0
     for message in messages:
-        for _ in decode_packet(message, cache, origin=origin):
+        for _ in decode_packet(message, cache, origin=origin, **options):
             n += 1
     return n
+
+
+def fastavro_schemaless(messages: list[bytes]) -> int:
+    """fastavro's reader on Confluent bodies, schema parsed once: the Avro part alone."""
+    schema = SchemaCache().by_id(1000).parsed
+    for message in messages:
+        fastavro.schemaless_reader(io.BytesIO(message[5:]), schema, None)
+    return len(messages)
 
 
 def records_only(messages: list[bytes]) -> int:
@@ -142,6 +155,9 @@ def main() -> None:
             "messages": len(ztf),
             "alertview_alerts_per_s": timed(lambda: decode_all(ztf), args.repeat),
             "alertview_records_only_per_s": timed(lambda: records_only(ztf), args.repeat),
+            "alertview_table_fields_per_s": timed(
+                lambda: decode_all(ztf, table_only=True), args.repeat
+            ),
             "fastavro_reader_per_message_per_s": timed(
                 lambda: fastavro_reader_per_message(ztf), args.repeat
             ),
@@ -153,6 +169,15 @@ def main() -> None:
             ),
             "alertview_alerts_per_s": timed(lambda: decode_all(rubin), args.repeat),
             "alertview_records_only_per_s": timed(lambda: records_only(rubin), args.repeat),
+            "fastavro_schemaless_reader_per_s": timed(
+                lambda: fastavro_schemaless(rubin), args.repeat
+            ),
+            "alertview_light_curve_only_per_s": timed(
+                lambda: decode_all(rubin, light_curve_only=True), args.repeat
+            ),
+            "alertview_table_fields_per_s": timed(
+                lambda: decode_all(rubin * 20, table_only=True), args.repeat
+            ),
         },
         "cutouts_ms_per_alert_three_stamps": {
             "ztf_alertview": ms_per_item(timed(cutouts_of(ztf_alerts * 20), args.repeat)),

@@ -8,7 +8,9 @@ several times faster, with exactly fastavro's values (the tests compare both
 readers on every shared packet, every schema version). A ``keep`` projection
 skips the fields nobody asked for without building them.
 
-Logical types go through fastavro's own converters, so they match too.
+Logical types go through fastavro's own converters, so they match too. A
+schema's names and symbols enter the generated code only as ``repr`` literals
+or as constants, never as code.
 """
 
 from __future__ import annotations

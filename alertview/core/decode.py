@@ -31,7 +31,7 @@ def decode_packet(
     """Alerts in one packet (a message value, or a file holding one or many records).
 
     ``table_only`` decodes a single-alert packet only as far as the table's
-    fields (see ``Alert.history_decoded``): 5x faster for ZTF, ~300x for Rubin.
+    fields (see ``Alert.history_decoded``): ~8x faster for ZTF, ~200x for Rubin.
     ``light_curve_only`` decodes what the viewer shows (``Alert.complete``
     is then False): half the time of a whole Rubin packet.
     """

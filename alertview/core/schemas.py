@@ -51,7 +51,7 @@ class WriterSchema:
         ``diaSource``), with the kind of the field that follows, or None.
 
         Decoding stops there, skipping the history that makes up most of a
-        packet's decode time (ZTF ~45 vs ~225 us, Rubin ~40 us vs ~14 ms).
+        packet's decode time (table fields ~40 us vs a whole ZTF packet ~0.3 ms, Rubin ~8 ms).
         Named types are defined before use in Avro, so the cut schema parses.
         """
         fields = self.raw.get("fields") if isinstance(self.raw, Mapping) else None

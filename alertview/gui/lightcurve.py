@@ -21,6 +21,16 @@ GLYPHS = {"o": "\u25cf", "s": "\u25a0", "d": "\u25c6", "h": "\u2b22", "star": "\
           "t": "\u25bc"}  # fmt: skip
 
 
+class _Legend(pg.LabelItem):
+    """A text label on a translucent panel, readable over the points it covers."""
+
+    def paint(self, painter, *args) -> None:
+        if self.text:
+            painter.setPen(pg.mkPen("#555555"))
+            painter.setBrush(pg.mkBrush(20, 20, 20, 210))
+            painter.drawRoundedRect(self.rect(), 3, 3)
+
+
 def _legend_row(key: str, name: str) -> str:
     """One legend line: the series' marker in its band's colour, then its name."""
     series, _, band = key.rpartition(" ")
@@ -51,9 +61,10 @@ class LightcurvePanel(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         # the legend is one rich-text label anchored in the plot's top right corner:
         # pyqtgraph's LegendItem (a graphics item per row) took ~40 % of a redraw
-        self.legend = pg.LabelItem(justify="left", size="8pt", color="#e6e6e6")
+        # top left: the selected alert, ringed, is usually the newest point (right)
+        self.legend = _Legend(justify="left", size="8pt", color="#e6e6e6")
         self.legend.setParentItem(self.plot.getPlotItem().getViewBox())
-        self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-10, 10))
+        self.legend.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(10, 10))
         self.units = QComboBox()
         self.units.addItems(["Magnitude", "Flux"])
         self.time_axis = QComboBox()

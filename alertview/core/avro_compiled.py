@@ -241,7 +241,12 @@ class _Compiler:
         if kind == "double":
             return [f"{pad}pos += 8"]
         if kind in ("bytes", "string"):
-            return [f"{pad}size, pos = _long(data, pos)", f"{pad}pos += size"]
+            return [
+                f"{pad}size, pos = _long(data, pos)",
+                f"{pad}if size < 0:",
+                f"{pad}    raise ValueError('negative length ' + str(size))",
+                f"{pad}pos += size",
+            ]
         if kind == "fixed":
             return [f"{pad}pos += {int(schema['size'])}"]
         if kind in ("record", "error", "array", "map"):
@@ -279,28 +284,63 @@ class _Compiler:
         return [*lines, f"    return {{{', '.join(values)}}}, pos"]
 
     def _blocks_body(self, schema: dict, kind: str, skip: bool) -> list[str]:
+        """Avro's blocks: a count (negative: then the block's size in bytes) and
+        that many items, until a zero count. Every item takes a byte at least, so
+        a count larger than the bytes left is corrupt: it raises instead of
+        looping (or skipping) for ever."""
         item = schema["items"] if kind == "array" else schema["values"]
-        lines = ["    count, pos = _long(data, pos)"]
-        if not skip:
-            lines.insert(0, "    result = []" if kind == "array" else "    result = {}")
-        lines += ["    while count:", "        if count < 0:", "            count = -count"]
+        if _may_be_empty(self._resolve(item), self):
+            raise CompileError(f"{kind} of items that may take no bytes")
+        lines = [] if skip else ["    result = []" if kind == "array" else "    result = {}"]
+        lines += [
+            "    count, pos = _long(data, pos)",
+            "    while count:",
+            "        if count < 0:",
+            "            count = -count",
+            "            size, pos = _long(data, pos)",
+            "            if size < 0 or pos + size > len(data):",
+            "                raise _eof(pos + size, len(data))",
+        ]
         if skip:  # a block with its size in bytes is jumped over whole
             lines += [
-                "            size, pos = _long(data, pos)",
                 "            pos += size",
-                "        else:",
-                "            for _ in range(count):",
+                "            count, pos = _long(data, pos)",
+                "            continue",
             ]
+        lines += [
+            "        if count > len(data) - pos:",
+            "            raise _eof(pos + count, len(data))",
+            "        for _ in range(count):",
+        ]
+        if skip:
             if kind == "map":
-                lines += self._skip("string", 4)
-            lines += self._skip(item, 4) or ["                pass"]
-            lines += ["        count, pos = _long(data, pos)", "    return pos"]
-            return lines
-        lines += ["            size, pos = _long(data, pos)", "        for _ in range(count):"]
+                lines += self._skip("string", 3)
+            lines += self._skip(item, 3)
+            return [*lines, "        count, pos = _long(data, pos)", "    return pos"]
         if kind == "map":
             lines += self._read("string", "key", 3)
         lines += self._read(item, "item", 3)
         store = "result.append(item)" if kind == "array" else "result[key] = item"
         lines.append(f"            {store}")
-        lines += ["        count, pos = _long(data, pos)", "    return result, pos"]
-        return lines
+        return [*lines, "        count, pos = _long(data, pos)", "    return result, pos"]
+
+
+def _may_be_empty(schema: Any, compiler: _Compiler, seen: frozenset = frozenset()) -> bool:
+    """Whether a value of ``schema`` can be encoded in zero bytes (null, fixed of size 0,
+    a record of such fields)."""
+    if isinstance(schema, list):
+        return False  # the branch index is a byte
+    kind = schema if isinstance(schema, str) else schema.get("type")
+    if kind == "null":
+        return True
+    if kind == "fixed":
+        return int(schema["size"]) == 0
+    if kind in ("record", "error"):
+        name = schema.get("name", "")
+        if name in seen:
+            return False
+        return all(
+            _may_be_empty(compiler._resolve(f["type"]), compiler, seen | {name})
+            for f in schema["fields"]
+        )
+    return False

@@ -221,3 +221,26 @@ def test_ztf_is_decoded_whole_for_display(cache):
     (alert,) = decode_packet(ZTF_FILES[0].read_bytes(), cache, origin=Origin("z"),
                              light_curve_only=True)  # fmt: skip
     assert alert.complete  # nothing to gain: a whole ZTF packet decodes in ~0.15 ms
+
+
+def test_a_corrupt_block_count_raises_instead_of_looping():
+    schema = fastavro.parse_schema(
+        {
+            "type": "record",
+            "name": "Counts",
+            "fields": [
+                {"name": "values", "type": {"type": "array", "items": "float"}},
+                {"name": "name", "type": "string"},
+                {"name": "after", "type": "int"},
+            ],
+        }
+    )
+    huge = bytes([0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F])  # 2^55 - 1 floats
+    readers = [compile_reader(schema), compile_reader(schema, {"Counts": frozenset({"after"})})]
+    for reader in readers:  # reading the array, and skipping it
+        with pytest.raises(EOFError):
+            reader(huge + bytes(20), 0)
+    negative_name = bytes([0, 3, 0])  # empty array, string of length -2, ...
+    for reader in readers:
+        with pytest.raises((EOFError, ValueError)):
+            reader(negative_name, 0)

@@ -160,18 +160,15 @@ def test_projection_skips_fields_and_ends_in_the_same_place():
     assert got["next"]["next"]["big"] == 2**63 - 3
 
 
+def _record(record_name: str, **fields) -> dict:
+    """A parsed record schema with ``fields`` (name=type) in order."""
+    fields_list = [{"name": k, "type": v} for k, v in fields.items()]
+    return fastavro.parse_schema({"type": "record", "name": record_name, "fields": fields_list})
+
+
 def test_blocks_with_a_byte_size_are_read_and_skipped():
     # writers may send an array as blocks with a negative count followed by the byte size
-    schema = fastavro.parse_schema(
-        {
-            "type": "record",
-            "name": "Blocks",
-            "fields": [
-                {"name": "items", "type": {"type": "array", "items": "long"}},
-                {"name": "after", "type": "int"},
-            ],
-        }
-    )
+    schema = _record("Blocks", items={"type": "array", "items": "long"}, after="int")
     data = bytes([3, 4, 2, 4, 0, 84])  # count -2, size 2 bytes, items 1 and 2, end; after=42
     expected = fastavro.schemaless_reader(io.BytesIO(data), schema, None)
     assert compile_reader(schema)(data, 0) == (expected, len(data))
@@ -224,16 +221,8 @@ def test_ztf_is_decoded_whole_for_display(cache):
 
 
 def test_a_corrupt_block_count_raises_instead_of_looping():
-    schema = fastavro.parse_schema(
-        {
-            "type": "record",
-            "name": "Counts",
-            "fields": [
-                {"name": "values", "type": {"type": "array", "items": "float"}},
-                {"name": "name", "type": "string"},
-                {"name": "after", "type": "int"},
-            ],
-        }
+    schema = _record(
+        "Counts", values={"type": "array", "items": "float"}, name="string", after="int"
     )
     huge = bytes([0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F])  # 2^55 - 1 floats
     readers = [compile_reader(schema), compile_reader(schema, {"Counts": frozenset({"after"})})]

@@ -23,12 +23,10 @@ from alertview.core.alert import Alert, Origin
 from alertview.core.errors import AlertViewError
 from alertview.core.packets import FULL, LIGHT_CURVE, Framing, decode_bytes, read_single
 from alertview.core.schemas import SchemaCache
+from alertview.core.segments import SegmentError, Segments
 from alertview.core.surveys import to_alert
 
-SEGMENT_BYTES = 512 * 1024 * 1024
 _INT64_MAX = 2**63 - 1
-#: Buffers per writev call (Linux's IOV_MAX).
-_IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 1024
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS alerts (
@@ -113,10 +111,8 @@ class AlertStore:
         db = self._db
         db.executescript(_SCHEMA)
         self._schema_refs: dict[str, int] = dict(db.execute("SELECT json, ref FROM schemas"))
-        self._segment = db.execute("SELECT MAX(segment) FROM alerts").fetchone()[0] or 0
-        self._writer = None
-        #: Where the segment stood at the last sync (see ``sync``).
-        self._synced_to = 0
+        last = db.execute("SELECT MAX(segment) FROM alerts").fetchone()[0] or 0
+        self._segments = Segments(self.folder, last)
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -140,31 +136,6 @@ class AlertStore:
         return cls(default_sessions_dir() / safe)
 
     # -- writing ------------------------------------------------------------------------
-    def _segment_path(self, number: int) -> Path:
-        return self.folder / f"packets-{number:06d}.seg"
-
-    def _open_writer(self):
-        if self._writer is not None and self._writer.tell() >= SEGMENT_BYTES:
-            self._writer.close()
-            self._writer = None
-        if self._writer is None:
-            # a segment of its own: another process (the stream's) may be appending too
-            number = max(self._segment, self._last_segment_on_disk()) + 1
-            while True:
-                try:
-                    # unbuffered: packets go out in one writev per batch (_write_packets)
-                    self._writer = self._segment_path(number).open("xb", buffering=0)
-                    self._synced_to = 0
-                    break
-                except FileExistsError:
-                    number += 1
-            self._segment = number
-        return self._writer
-
-    def _last_segment_on_disk(self) -> int:
-        numbers = [int(p.stem.split("-")[1]) for p in self.folder.glob("packets-*.seg")]
-        return max(numbers, default=0)
-
     def _schema_ref(self, alert: Alert) -> int | None:
         schema = alert.writer_schema
         if schema is None or alert.framing is Framing.CONTAINER:
@@ -213,17 +184,14 @@ class AlertStore:
         with self._lock:
             seen = self._present(alerts)
             kept: list[Alert] = []
-            writer = self._open_writer()
             for alert in alerts:
                 key = (alert.survey, _db_id(alert.alert_id))
                 if key in seen:
                     continue
                 seen.add(key)
                 kept.append(alert)
-            positions = _write_packets(writer, [alert.packet for alert in kept])
-            rows = [self._row(a, p, now) for a, p in zip(kept, positions, strict=True)]
-            if sync:
-                os.fsync(writer.fileno())
+            segment, positions = self._segments.append([a.packet for a in kept], sync)
+            rows = [self._row(a, segment, p, now) for a, p in zip(kept, positions, strict=True)]
             if not rows:
                 return []
             db = self._db
@@ -256,24 +224,12 @@ class AlertStore:
         return table_rows
 
     def sync(self) -> None:
-        """Force every packet written so far to disk (then offsets may be committed).
-
-        Then the operating system is told it need not cache the packets synced
-        before the previous call: a live stream writes ~200-500 MB/s that are
-        read again only for the few alerts a user selects (the newest stay
-        cached). Page-cache pages are reused instead of ever more memory
-        being taken, which also costs far less kernel time per byte written
-        (measured here: ~0.4 vs ~3 GB/s per core).
-        """
+        """Force every packet written so far to disk (then offsets may be committed);
+        see ``Segments.sync``."""
         with self._lock:
-            if self._writer is not None:
-                fd = self._writer.fileno()
-                os.fsync(fd)
-                if self._synced_to and hasattr(os, "posix_fadvise"):
-                    os.posix_fadvise(fd, 0, self._synced_to, os.POSIX_FADV_DONTNEED)
-                self._synced_to = self._writer.tell()
+            self._segments.sync()
 
-    def _row(self, alert: Alert, position: int, now: float) -> tuple:
+    def _row(self, alert: Alert, segment: int, position: int, now: float) -> tuple:
         origin, quality = alert.origin, alert.quality
         if alert.history_decoded:
             counts = (len(alert.detections), alert.n_upper_limits, alert.n_forced)
@@ -287,7 +243,7 @@ class AlertStore:
             quality.get("rb"), quality.get("drb"), quality.get("reliability"), quality.get("snr"),
             *counts, origin.topic, origin.partition, origin.offset, origin.source, origin.index,
             str(alert.framing), self._schema_ref(alert),
-            self._segment, position, len(alert.packet), now,
+            segment, position, len(alert.packet), now,
         )  # fmt: skip
 
     def complete_history(self, cache: SchemaCache, budget: float = 0.05) -> list[tuple]:
@@ -388,13 +344,11 @@ class AlertStore:
         if found is None:
             raise StoreError(f"no alert at row {row}")
         segment, position, length = found
-        # a row is committed only after its bytes were flushed: no lock needed here
-        with self._segment_path(segment).open("rb") as stream:
-            stream.seek(position)
-            data = stream.read(length)
-        if len(data) != length:
-            raise StoreError(f"segment {segment} is truncated at row {row}")
-        return data
+        # a row is committed only after its bytes were written: no lock needed here
+        try:
+            return self._segments.read(segment, position, length)
+        except SegmentError as exc:
+            raise StoreError(f"row {row}: {exc}") from None
 
     def alert(self, row: int, cache: SchemaCache, light_curve_only: bool = False) -> Alert:
         """A stored alert decoded again from its packet (``light_curve_only``: as
@@ -443,9 +397,7 @@ class AlertStore:
 
     def close(self) -> None:
         with self._lock:
-            if self._writer is not None:
-                self._writer.close()
-                self._writer = None
+            self._segments.close()
             for db in self._connections:
                 db.close()
             self._connections.clear()
@@ -456,37 +408,6 @@ class AlertStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _write_packets(writer, packets: list[bytes]) -> list[int]:
-    """Append ``packets`` to the segment; returns where each starts.
-
-    One ``writev`` per ~1000 packets rather than a write each: the stream's
-    writer thread then gives up and takes back the GIL once per batch, not
-    once per packet while the decoder thread wants it (measured: with a write
-    per packet the two threads together held a ZTF stream to one core).
-    """
-    positions = []
-    position = writer.tell()
-    for packet in packets:
-        positions.append(position)
-        position += len(packet)
-    if not hasattr(os, "writev"):  # Windows
-        for packet in packets:
-            writer.write(packet)
-        return positions
-    fd = writer.fileno()
-    for first in range(0, len(packets), _IOV_MAX):
-        pending = [memoryview(p) for p in packets[first : first + _IOV_MAX] if p]
-        done = 0
-        while done < len(pending):
-            written = os.writev(fd, pending[done:])
-            while done < len(pending) and written >= len(pending[done]):
-                written -= len(pending[done])
-                done += 1
-            if written:  # a short write ended inside this packet
-                pending[done] = pending[done][written:]
-    return positions
 
 
 def row_as_fields(row: Sequence) -> dict:

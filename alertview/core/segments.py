@@ -1,0 +1,123 @@
+"""A session's packets: raw bytes appended to segment files, read back by position.
+
+Each writing process (the viewer's, a stream's) appends to segment files of
+its own, so two processes never interleave bytes; the SQLite index says which
+segment and position hold each packet. Not thread-safe: the store locks.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SEGMENT_BYTES = 512 * 1024 * 1024
+#: Buffers per writev call (Linux's IOV_MAX).
+_IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 1024
+
+
+class SegmentError(OSError):
+    """A segment is shorter than the index says."""
+
+
+class Segments:
+    """The ``packets-NNNNNN.seg`` files of one session folder."""
+
+    def __init__(self, folder: Path, last_used: int = 0) -> None:
+        self.folder = folder
+        #: The segment being appended to (or the last one used, before the first write).
+        self.number = last_used
+        self._file = None
+        #: Where the segment stood at the last sync (see ``sync``).
+        self._synced_to = 0
+
+    def path(self, number: int) -> Path:
+        return self.folder / f"packets-{number:06d}.seg"
+
+    def append(self, packets: list[bytes], sync: bool = False) -> tuple[int, list[int]]:
+        """Append ``packets``; returns the segment and where each packet starts.
+
+        One ``writev`` per ~1000 packets rather than a write each: the stream's
+        writer thread then gives up and takes back the GIL once per batch, not
+        once per packet while the decoder thread wants it (measured: with a
+        write per packet the two threads together held a ZTF stream to one core).
+        """
+        file = self._open()
+        positions = []
+        position = file.tell()
+        for packet in packets:
+            positions.append(position)
+            position += len(packet)
+        if hasattr(os, "writev"):
+            _writev_all(file.fileno(), packets)
+        else:  # Windows
+            for packet in packets:
+                file.write(packet)
+        if sync:
+            os.fsync(file.fileno())
+        return self.number, positions
+
+    def sync(self) -> None:
+        """Force every packet appended so far to disk.
+
+        Then the operating system is told it need not cache the packets synced
+        before the previous call: a live stream writes ~200-500 MB/s that are
+        read again only for the few alerts a user selects (the newest stay
+        cached). Page-cache pages are reused instead of ever more memory
+        being taken, which also costs far less kernel time per byte written
+        (measured here: ~0.4 vs ~3 GB/s per core).
+        """
+        if self._file is None:
+            return
+        fd = self._file.fileno()
+        os.fsync(fd)
+        if self._synced_to and hasattr(os, "posix_fadvise"):
+            os.posix_fadvise(fd, 0, self._synced_to, os.POSIX_FADV_DONTNEED)
+        self._synced_to = self._file.tell()
+
+    def read(self, number: int, position: int, length: int) -> bytes:
+        with self.path(number).open("rb") as stream:
+            stream.seek(position)
+            data = stream.read(length)
+        if len(data) != length:
+            raise SegmentError(f"segment {number} is truncated at byte {position}")
+        return data
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _open(self):
+        if self._file is not None and self._file.tell() >= SEGMENT_BYTES:
+            self.close()
+        if self._file is None:
+            # a segment of its own: another process (the stream's) may be appending too
+            number = max(self.number, self._last_on_disk()) + 1
+            while True:
+                try:
+                    # unbuffered: packets go out in one writev per batch
+                    self._file = self.path(number).open("xb", buffering=0)
+                    break
+                except FileExistsError:
+                    number += 1
+            self.number = number
+            self._synced_to = 0
+        return self._file
+
+    def _last_on_disk(self) -> int:
+        numbers = [int(p.stem.split("-")[1]) for p in self.folder.glob("packets-*.seg")]
+        return max(numbers, default=0)
+
+
+def _writev_all(fd: int, packets: list[bytes]) -> None:
+    """Write every packet, ~1000 per call, going on after short writes."""
+    for first in range(0, len(packets), _IOV_MAX):
+        pending = [memoryview(p) for p in packets[first : first + _IOV_MAX] if p]
+        done = 0
+        while done < len(pending):
+            written = os.writev(fd, pending[done:])
+            while done < len(pending) and written >= len(pending[done]):
+                written -= len(pending[done])
+                done += 1
+            if written:  # a short write ended inside this packet
+                pending[done] = pending[done][written:]

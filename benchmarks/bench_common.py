@@ -130,6 +130,29 @@ def machine() -> dict:
     }
 
 
+def rate_after_first(arrivals: list[tuple[float, int]]) -> float:
+    """Items per second from (time, items so far) samples, counted from the first
+    arrival to the last: a consumer group's join (seconds on Tansu) or a window's
+    start-up before the first item is not part of it."""
+    first = next((t, n) for t, n in arrivals if n > 0)
+    last = arrivals[-1]
+    if last[0] <= first[0]:
+        raise SystemExit(f"all {last[1]} items came at once: send more to time them")
+    return (last[1] - first[1]) / (last[0] - first[0])
+
+
+def report_part(result: dict, key: str, entry: dict) -> None:
+    """Keep ``entry`` under ``key``, and show it on stderr as soon as it is measured."""
+    result[key] = entry
+    print(json.dumps({key: entry}), file=sys.stderr)
+
+
+def report(result: dict) -> None:
+    """The benchmark's result: JSON on stdout."""
+    json.dump(result, sys.stdout, indent=2)
+    print()
+
+
 def run_child(script: str, *args: str, timeout: float = 1200) -> dict | list:
     """``script --child ARGS`` in a fresh process with Qt offscreen and settings of its
     own (the user's stay untouched); returns the JSON it printed last."""

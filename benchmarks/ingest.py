@@ -35,6 +35,9 @@ import uuid
 from bench_common import (
     machine,
     percentile,
+    rate_after_first,
+    report,
+    report_part,
     rubin_alerts,
     run_child,
     spread,
@@ -51,25 +54,18 @@ PARTITIONS = 4
 
 FINK_SCRIPT = textwrap.dedent(
     """
-    import sys, time
+    import json, sys, time
     from fink_client.consumer import AlertConsumer
     bootstrap, topic, survey, expected = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     config = {"bootstrap.servers": bootstrap, "group.id": sys.argv[5]}
     consumer = AlertConsumer([topic], config, survey=survey)
-    n = timed = 0
-    start = end = None
+    n, arrivals = 0, []
     deadline = time.time() + 1800
     while n < expected and time.time() < deadline:
         got = consumer.consume(100, 1.0)
-        count = sum(1 for _, alert, _ in got if alert is not None)
-        n += count
-        if start is None:
-            if count:
-                start = time.perf_counter()
-        else:
-            timed += count
-            end = time.perf_counter()
-    print(timed / (end - start))
+        n += sum(1 for _, alert, _ in got if alert is not None)
+        arrivals.append((time.perf_counter(), n))
+    print(json.dumps(arrivals))
     consumer.close()
     """
 )
@@ -103,19 +99,12 @@ def ceiling(bootstrap: str, topic: str, count: int) -> float:
         }
     )
     consumer.subscribe([topic])
-    total = timed = 0
-    start = end = None
+    total, arrivals = 0, []
     while total < count:
-        got = sum(1 for m in consumer.consume(500, 1.0) if m.error() is None)
-        total += got
-        if start is None:
-            if got:
-                start = time.perf_counter()
-        else:
-            timed += got
-            end = time.perf_counter()
+        total += sum(1 for m in consumer.consume(500, 1.0) if m.error() is None)
+        arrivals.append((time.perf_counter(), total))
     consumer.close()
-    return timed / (end - start)
+    return rate_after_first(arrivals)
 
 
 def gui_child(bootstrap: str, topic: str, count: int) -> None:
@@ -162,11 +151,9 @@ def gui_child(bootstrap: str, topic: str, count: int) -> None:
         app.exec()
         window.close()
         store.close()
-    first = next((t, n) for t, n in arrivals if n > 0)
-    last = arrivals[-1]
     result = {
-        "rate": (last[1] - first[1]) / (last[0] - first[0]),
-        "rows": last[1],
+        "rate": rate_after_first(arrivals),
+        "rows": arrivals[-1][1],
         "timer_delay_ms": {
             "p50": round(percentile(lateness, 50), 1),
             "p99": round(percentile(lateness, 99), 1),
@@ -188,7 +175,7 @@ def fink_client(python: str, bootstrap: str, topic: str, survey: str, count: int
         text=True,
         check=True,
     )
-    return float(result.stdout.strip().splitlines()[-1])
+    return rate_after_first(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
 def main() -> None:
@@ -248,10 +235,8 @@ def main() -> None:
                         for _ in range(args.repeat)
                     ]
                 )
-            result[survey] = entry
-            print(json.dumps({survey: entry}), file=sys.stderr)
-    json.dump(result, sys.stdout, indent=2)
-    print()
+            report_part(result, survey, entry)
+    report(result)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ from pathlib import Path
 from bench_common import (
     machine,
     percentile,
+    report,
+    report_part,
     rubin_alerts,
     run_child,
     spread,
@@ -199,10 +201,8 @@ def main() -> None:
             entry["fink_client_matplotlib_ms"] = summary(
                 [run_fink(args.fink_python, survey) for _ in range(args.repeat)]
             )
-        result[survey] = entry
-        print(json.dumps({survey: entry}), file=sys.stderr)
-    json.dump(result, sys.stdout, indent=2)
-    print()
+        report_part(result, survey, entry)
+    report(result)
 
 
 if __name__ == "__main__":

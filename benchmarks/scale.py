@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import SHARED, machine, rss_bytes, run_child, spread
+from bench_common import SHARED, machine, report, report_part, rss_bytes, run_child, spread
 
 #: Copies of a real alert get ids this far apart (as the ingest benchmark's do).
 ID_STEP = 10_000_000
@@ -176,10 +176,8 @@ def main() -> None:
             for k, v in entry["filter_s"].items()
         }
         assert entry["alerts"] == total
-        result[str(size)] = entry
-        print(json.dumps({size: entry}), file=sys.stderr)
-    json.dump(result, sys.stdout, indent=2)
-    print()
+        report_part(result, str(size), entry)
+    report(result)
 
 
 if __name__ == "__main__":

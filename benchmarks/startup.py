@@ -16,7 +16,6 @@ the machine left it); ``warm_s`` the spread of the others.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import tempfile
 import textwrap
 import time
 
-from bench_common import machine, spread
+from bench_common import machine, report, spread
 
 DRIVER = textwrap.dedent(
     """
@@ -95,8 +94,7 @@ def main() -> None:
         "first_s": round(runs[0], 3),
         "warm_s": spread(runs[1:], 3),
     }
-    json.dump(result, sys.stdout, indent=2)
-    print()
+    report(result)
 
 
 if __name__ == "__main__":

@@ -68,12 +68,32 @@ def compile_reader(schema: Any, keep: Mapping[str, frozenset[str]] | None = None
     return _Compiler(schema, keep or {}).build()
 
 
+def named_types(schema: Any) -> dict[str, dict]:
+    """The records, enums and fixed types defined in a parsed schema, by full name."""
+    named: dict[str, dict] = {}
+    stack = [schema]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            kind = item.get("type")
+            if kind in ("record", "error", "enum", "fixed") and "name" in item:
+                if item["name"] in named:
+                    continue
+                named[item["name"]] = item
+            stack.extend(field["type"] for field in item.get("fields", ()))
+            stack.extend(item[key] for key in ("items", "values") if key in item)
+            if isinstance(kind, (dict, list)):
+                stack.append(kind)
+    return named
+
+
 class _Compiler:
     def __init__(self, schema: Any, keep: Mapping[str, frozenset[str]]) -> None:
         self.schema = schema
         self.keep = keep
-        self.named: dict[str, dict] = {}
-        self._collect(schema)
+        self.named = named_types(schema)
         self.functions: dict[str, str] = {}  # key -> function name
         self.sources: list[str] = []
         self.constants: dict[str, Any] = {
@@ -86,24 +106,6 @@ class _Compiler:
         self.counter = 0
 
     # -- schema walking ---------------------------------------------------------------
-    def _collect(self, schema: Any) -> None:
-        if isinstance(schema, list):
-            for member in schema:
-                self._collect(member)
-        elif isinstance(schema, dict):
-            kind = schema.get("type")
-            if kind in ("record", "error", "enum", "fixed") and "name" in schema:
-                if schema["name"] in self.named:
-                    return
-                self.named[schema["name"]] = schema
-            for field in schema.get("fields", ()):
-                self._collect(field["type"])
-            for key in ("items", "values"):
-                if key in schema:
-                    self._collect(schema[key])
-            if isinstance(kind, (dict, list)):
-                self._collect(kind)
-
     def _resolve(self, schema: Any) -> Any:
         if isinstance(schema, str) and schema not in _PRIMITIVES:
             if schema not in self.named:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import fastavro
 import fastavro.schema
 
-from alertview.core.avro_compiled import CompileError, Reader, compile_reader
+from alertview.core.avro_compiled import CompileError, Reader, compile_reader, named_types
 from alertview.core.errors import DecodeError, SchemaNotFound
 
 if TYPE_CHECKING:
@@ -72,8 +72,9 @@ class WriterSchema:
         decodes in ~0.15 ms anyway)."""
         keep = {
             name: LIGHT_CURVE_FIELDS[name.rpartition(".")[2]]
-            for name in _record_names(self.parsed)
-            if name.rpartition(".")[2] in LIGHT_CURVE_FIELDS
+            for name, named in named_types(self.parsed).items()
+            if named["type"] in ("record", "error")
+            and name.rpartition(".")[2] in LIGHT_CURVE_FIELDS
         }
         if not keep:
             return None
@@ -158,22 +159,6 @@ def _record_of(avro_type: Any) -> Mapping | None:
         if isinstance(member, Mapping) and member.get("type") in ("record", "error"):
             return member
     return None
-
-
-def _record_names(schema: Any) -> set[str]:
-    """Full names of the records defined anywhere in a parsed schema."""
-    found: set[str] = set()
-    stack = [schema]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, Mapping):
-            if item.get("type") in ("record", "error") and "name" in item:
-                found.add(item["name"])
-            stack.extend(f["type"] for f in item.get("fields", ()))
-            stack.extend(item[k] for k in ("items", "values") if k in item)
-    return found
 
 
 def _compiled(parsed: Any) -> Reader | None:

@@ -287,14 +287,8 @@ class _Cursor:
         return start
 
     def take(self, size: int) -> bytes:
-        if size < 0 or self.pos + size > len(self.data):
-            raise DecodeError(
-                f"truncated: {size} bytes expected, {len(self.data) - self.pos} left",
-                offset=self.pos,
-            )
-        chunk = self.data[self.pos : self.pos + size]
-        self.pos += size
-        return chunk
+        start = self.skip(size)
+        return self.data[start : start + size]
 
 
 def _read_header(cursor: _Cursor) -> tuple[dict[str, bytes], bytes]:

@@ -91,6 +91,7 @@ class LightcurvePanel(QWidget):
         self._items: dict[str, pg.GraphicsObject] = {}
         self._shown: list[tuple[str, str]] = []
         self._legend_text = ""
+        self._notes: list[str] = []
         self._labels: dict[str, str] = {}
         self.units.activated.connect(lambda _: setattr(self, "_user_chose_units", True))
 
@@ -112,6 +113,8 @@ class LightcurvePanel(QWidget):
         items and legend rows is most of the cost of a redraw)."""
         self.counts = {}
         self._shown: list[tuple[str, str]] = []  # (series key, legend name), in order
+        #: legend lines without a marker (points this unit cannot draw)
+        self._notes: list[str] = []
         alert = self.alert
         if alert is not None:
             flux = self.flux_mode
@@ -123,6 +126,8 @@ class LightcurvePanel(QWidget):
             scale = alert.time_scale.upper()
             self._label("bottom", "days relative to this alert" if relative else f"MJD ({scale})")
             self._draw_detections(alert.detections, flux)
+            if not flux:
+                self._note_unplotted(alert)
             if not flux:
                 self._draw_limits(alert.upper_limits)
             if self.forced_box.isChecked():
@@ -153,15 +158,28 @@ class LightcurvePanel(QWidget):
         item.setVisible(True)
         return item
 
+    def _note_unplotted(self, alert: Alert) -> None:
+        """A difference flux at or below zero has no magnitude: say how many points only
+        the flux view shows, rather than leaving them silently out."""
+        series = [("detections", alert.detections)]
+        if self.forced_box.isChecked():
+            series.append(("forced points", alert.forced))
+        for name, points in series:
+            missing = int((np.isfinite(points.flux) & ~np.isfinite(points.mag)).sum())
+            if missing:
+                self._notes.append(f"{missing} {name} with flux ≤ 0: see Flux")
+
     def _update_legend(self) -> None:
-        text = "<br>".join(_legend_row(key, name) for key, name in self._shown)
+        lines = [_legend_row(key, name) for key, name in self._shown]
+        lines += [f"<i>{note}</i>" for note in self._notes]
+        text = "<br>".join(lines)
         if text != self._legend_text:
             self._legend_text = text
             self.legend.setText(text)
 
     def legend_lines(self) -> list[str]:
         """The legend as plain text lines (what a user reads there)."""
-        return [name for _, name in self._shown]
+        return [name for _, name in self._shown] + self._notes
 
     def _values(self, points: Photometry, flux: bool) -> tuple[np.ndarray, np.ndarray]:
         return (points.flux, points.flux_err) if flux else (points.mag, points.mag_err)

@@ -69,6 +69,23 @@ def test_selecting_a_ztf_row_draws_its_light_curve_and_cutouts(window, qtbot):
     assert window.inspection.alert.alert_id != before
 
 
+def test_points_without_a_magnitude_are_named_not_dropped(window, qtbot):
+    # ZTF's 3.5 forced-photometry test packet: every forced flux is negative
+    path = SHARED / "ztf" / "1661382530015060001.avro"
+    window.open_paths([path])
+    raw = raw_records(path)[0]
+    forced = [p for p in raw["prv_candidates"] if p.get("forcediffimflux") is not None]
+    show_row(window, qtbot, 0)
+    lightcurve = window.inspection.lightcurve
+    assert not lightcurve.flux_mode
+    assert not [k for k in lightcurve.counts if k.startswith("forced")]
+    note = f"{len(forced)} forced points with flux ≤ 0: see Flux"
+    assert note in lightcurve.legend_lines() and note in lightcurve.legend.text
+    lightcurve.units.setCurrentIndex(1)  # flux: drawn, and the note goes
+    assert sum(v for k, v in lightcurve.counts.items() if k.startswith("forced")) == len(forced)
+    assert not [line for line in lightcurve.legend_lines() if "see Flux" in line]
+
+
 def test_selecting_a_rubin_row_shows_flux_and_forced_points(window, qtbot):
     window.open_paths([FINK_LSST_TRANSFER])
     raw = raw_records(FINK_LSST_TRANSFER)[1]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from alertview.commands.report import report_bad_input
 from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError
 from alertview.core.export import FORMATS, export_alerts
@@ -37,8 +37,7 @@ def run(args: argparse.Namespace) -> int:
         nonlocal failed
         for item in read_alerts(args.paths, SchemaCache()):
             if isinstance(item, DecodeError):
-                failed = True
-                print(f"alertview: {item}", file=sys.stderr)
+                failed |= report_bad_input(item, args.debug)
             elif alert_filter is None or alert_filter(item):
                 yield item
 

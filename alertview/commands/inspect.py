@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
+from alertview.commands.report import report_bad_input
 from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError, UsageError
 from alertview.core.schemas import SchemaCache
@@ -44,10 +44,10 @@ def run(args: argparse.Namespace) -> int:
     failed = False
     for item in read_alerts(paths, cache, schema=schema):
         if isinstance(item, DecodeError):
-            failed = True
-            print(f"alertview: {item}", file=sys.stderr, flush=True)
+            failed |= report_bad_input(item, args.debug)
             if args.json:
-                print(json.dumps({"source": item.source, "error": item.reason}), flush=True)
+                kind = "warning" if item.warning else "error"
+                print(json.dumps({"source": item.source, kind: item.reason}), flush=True)
             continue
         summary = alert_summary(item)
         print(json.dumps(summary) if args.json else summary_line(summary), flush=args.json)

@@ -24,6 +24,11 @@ from fastavro.read import LOGICAL_READERS
 #: (data, position) -> (value, position after it)
 Reader = Callable[[bytes, int], tuple[Any, int]]
 
+#: Items of an array whose items take no bytes (null, empty records): their count
+#: cannot be checked against the bytes left, so it is bounded instead (a block count
+#: of 2**40 nulls would otherwise build a list until memory runs out).
+MAX_EMPTY_ITEMS = 1_000_000
+
 _PRIMITIVES = ("null", "boolean", "int", "long", "float", "double", "bytes", "string")
 _FLOAT = struct.Struct("<f").unpack_from
 _DOUBLE = struct.Struct("<d").unpack_from
@@ -213,13 +218,16 @@ class _Compiler:
     def _union(self, members: list, depth: int, body: Callable[[Any, int], list]) -> list[str]:
         """Dispatch on the branch index (one byte: zig-zag of 0..63), then ``body``."""
         pad = "    " * depth
-        if len(members) > 63:
-            raise CompileError("union of more than 63 types")
         branch = self._name("b")
-        lines = [f"{pad}{branch} = data[pos]", f"{pad}pos += 1"]
-        for index, member in enumerate(members):
+        if len(members) > 63:  # the branch index takes more than one byte
+            lines = [f"{pad}{branch}, pos = _long(data, pos)"]
+            codes = range(len(members))
+        else:
+            lines = [f"{pad}{branch} = data[pos]", f"{pad}pos += 1"]
+            codes = range(0, 2 * len(members), 2)
+        for index, (member, code) in enumerate(zip(members, codes, strict=True)):
             keyword = "if" if index == 0 else "elif"
-            lines.append(f"{pad}{keyword} {branch} == {2 * index}:")
+            lines.append(f"{pad}{keyword} {branch} == {code}:")
             lines += body(member, depth + 1) or [f"{pad}    pass"]
         lines.append(f"{pad}else:")
         lines.append(f"{pad}    raise IndexError('union branch byte ' + str({branch}))")
@@ -287,13 +295,27 @@ class _Compiler:
 
     def _blocks_body(self, schema: dict, kind: str, skip: bool) -> list[str]:
         """Avro's blocks: a count (negative: then the block's size in bytes) and
-        that many items, until a zero count. Every item takes a byte at least, so
-        a count larger than the bytes left is corrupt: it raises instead of
-        looping (or skipping) for ever."""
+        that many items, until a zero count. Where every item takes a byte at least
+        (a map's key does), a count larger than the bytes left is corrupt: it raises
+        instead of looping (or skipping) for ever; items that may take no bytes are
+        bounded by ``MAX_EMPTY_ITEMS`` in all."""
         item = schema["items"] if kind == "array" else schema["values"]
-        if _may_be_empty(self._resolve(item), self):
-            raise CompileError(f"{kind} of items that may take no bytes")
+        empty = kind == "array" and _may_be_empty(self._resolve(item), self)
+        bound = (
+            [
+                f"        if count > {MAX_EMPTY_ITEMS} - items:",
+                "            raise ValueError(str(count) + ' items that take no bytes')",
+                "        items += count",
+            ]
+            if empty
+            else [
+                "        if count > len(data) - pos:",
+                "            raise _eof(pos + count, len(data))",
+            ]
+        )
         lines = [] if skip else ["    result = []" if kind == "array" else "    result = {}"]
+        if empty:
+            lines.append("    items = 0")
         lines += [
             "    count, pos = _long(data, pos)",
             "    while count:",
@@ -309,15 +331,11 @@ class _Compiler:
                 "            count, pos = _long(data, pos)",
                 "            continue",
             ]
-        lines += [
-            "        if count > len(data) - pos:",
-            "            raise _eof(pos + count, len(data))",
-            "        for _ in range(count):",
-        ]
+        lines += [*bound, "        for _ in range(count):"]
         if skip:
             if kind == "map":
                 lines += self._skip("string", 3)
-            lines += self._skip(item, 3)
+            lines += self._skip(item, 3) or ["            pass"]
             return [*lines, "        count, pos = _long(data, pos)", "    return pos"]
         if kind == "map":
             lines += self._read("string", "key", 3)

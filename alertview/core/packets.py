@@ -17,10 +17,8 @@ parsed again for every message.
 
 from __future__ import annotations
 
-import gzip
 import io
 import struct
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -28,14 +26,15 @@ from typing import Any
 
 import fastavro
 
-from alertview.core.errors import DecodeError, SchemaNotFound
+from alertview.core.codecs import CODECS, GZIP_MAGIC, gunzip
+from alertview.core.errors import DamagedInput, DecodeError, SchemaNotFound
 from alertview.core.schemas import SchemaCache, WriterSchema
 
 CONTAINER_MAGIC = b"Obj\x01"
-GZIP_MAGIC = b"\x1f\x8b"
 _SYNC_SIZE = 16
-#: Refuse to inflate one gzip member past this, so a hostile packet cannot exhaust memory.
-MAX_INFLATED_BYTES = 512 * 1024 * 1024
+#: Records in one container block beyond which the count is corrupt unless the
+#: block has as many bytes (an alert record takes hundreds of bytes at least).
+_MAX_RECORDS_PER_BLOCK = 100_000
 
 
 class Framing(StrEnum):
@@ -106,7 +105,9 @@ def decode_bytes(
         if not data:
             raise DecodeError("empty packet (0 bytes)", offset=0)
         if data[:2] == GZIP_MAGIC:
-            data = inflate(data)
+            data = gunzip(data)
+            if not data:
+                raise DecodeError("gzip data holds nothing (0 bytes)", offset=0)
         if data[:4] == CONTAINER_MAGIC:
             yield from decode_container(data, cache, part)
         elif key is not None and key.lstrip()[:1] == b"{":
@@ -126,24 +127,10 @@ def decode_bytes(
                 f"schema given for a schemaless body (first bytes {data[:8].hex(' ')})",
                 offset=0,
             )
+    except _Truncated as exc:  # a header cut short: the packet failed
+        raise DecodeError(exc.reason, source, exc.offset) from None
     except DecodeError as exc:
         raise exc.located(source) from None
-
-
-def inflate(data: bytes) -> bytes:
-    """Gunzip one packet, bounded in size."""
-    inflater = zlib.decompressobj(wbits=31)
-    try:
-        out = inflater.decompress(data, MAX_INFLATED_BYTES)
-    except zlib.error as exc:
-        raise DecodeError(f"broken gzip data ({exc})", offset=0) from None
-    if inflater.unconsumed_tail:
-        raise DecodeError(f"gzip data inflates past {MAX_INFLATED_BYTES} bytes", offset=0)
-    if not inflater.eof:
-        raise DecodeError("truncated gzip data", offset=len(data))
-    if inflater.unused_data[:2] == GZIP_MAGIC:  # concatenated gzip members
-        return out + gzip.decompress(inflater.unused_data)
-    return out
 
 
 def _confluent(
@@ -215,13 +202,13 @@ def _read_record(
     The schema's compiled reader reads it (``avro_compiled``: same values as
     fastavro, 2-3x faster); fastavro where a schema did not compile.
     """
-    if part == TABLE:
-        reader = writer.table_reader
-    elif part == LIGHT_CURVE:
-        reader = writer.light_curve_reader or writer.reader
-    else:
-        reader = writer.reader
     try:
+        if part == TABLE:
+            reader = writer.table_reader
+        elif part == LIGHT_CURVE:
+            reader = writer.light_curve_reader or writer.reader
+        else:
+            reader = writer.reader
         if reader is not None:
             record, end = reader(data if isinstance(data, bytes) else bytes(data), start)
         else:
@@ -253,6 +240,10 @@ def _check_consumed(data: bytes, end: int, writer: WriterSchema) -> None:
 
 
 # -- Avro object container files -------------------------------------------------------
+class _Truncated(DecodeError):
+    """The bytes end before what they announce: what came before may still be read."""
+
+
 class _Cursor:
     """Reads Avro's primitive encodings from a buffer, with offsets for errors."""
 
@@ -266,7 +257,7 @@ class _Cursor:
         shift = result = 0
         while True:
             if self.pos >= len(self.data):
-                raise DecodeError("truncated (in a varint)", offset=self.pos)
+                raise _Truncated("truncated (in a varint)", offset=self.pos)
             byte = self.data[self.pos]
             self.pos += 1
             result |= (byte & 0x7F) << shift
@@ -279,8 +270,10 @@ class _Cursor:
     def skip(self, size: int) -> int:
         """Move past ``size`` bytes; returns where they start."""
         start = self.pos
-        if size < 0 or start + size > len(self.data):
-            raise DecodeError(
+        if size < 0:
+            raise DecodeError(f"corrupt length {size}", offset=start)
+        if start + size > len(self.data):
+            raise _Truncated(
                 f"truncated: {size} bytes expected, {len(self.data) - start} left", offset=start
             )
         self.pos = start + size
@@ -304,11 +297,26 @@ def _read_header(cursor: _Cursor) -> tuple[dict[str, bytes], bytes]:
     return meta, cursor.take(_SYNC_SIZE)
 
 
+@dataclass(frozen=True, slots=True)
+class _Block:
+    start: int  #: offset of the block in the file
+    count: int  #: records it announces
+    payload: bytes  #: the file itself (null codec: read in place) or the decompressed block
+    begin: int  #: where its records begin in ``payload``
+    end: int  #: and end
+    #: Bytes of this block missing at the end of the file: only the records that
+    #: fit before the end are real.
+    missing: int = 0
+
+
 def decode_container(data: bytes, cache: SchemaCache, part: str = FULL) -> Iterator[DecodedRecord]:
     """Records of an Avro object container file, schema taken from the cache.
 
-    With ``part`` TABLE, a file holding a single alert (ZTF's Kafka messages)
-    is decoded only up to the table's fields.
+    Blocks are read one at a time, so a file damaged at its end (a short last
+    block, a truncated sync marker) still gives every record before the
+    damage, then a ``DamagedInput`` saying what is missing. With ``part``
+    TABLE, a file holding a single alert (ZTF's Kafka messages) is decoded
+    only up to the table's fields.
     """
     known = cache.known_header(data)
     if known is not None:  # ZTF: every message repeats the same header (but its sync)
@@ -323,92 +331,98 @@ def decode_container(data: bytes, cache: SchemaCache, part: str = FULL) -> Itera
         writer = cache.from_text(meta["avro.schema"], origin="container header")
         codec = meta.get("avro.codec", b"null").decode("ascii", "replace") or "null"
         cache.remember_header(data[: cursor.pos - _SYNC_SIZE], writer, codec)
-    if codec not in _CODECS:
-        yield from _decode_container_with_fastavro(data, writer, codec)
-        return
-    decompress = _CODECS[codec]
-    # (block start, record count, buffer, where its records begin and end); an
-    # uncompressed block is read in place, not copied out of the message
-    blocks: list[tuple[int, int, bytes, int, int]] = []
+    decompress = CODECS.get(codec)
+    if decompress is None:
+        raise DecodeError(f"container codec {codec!r} is not supported", offset=0)
+    read = 0
+    try:
+        for block in _blocks(cursor, data, sync, codec, decompress):
+            single = read == 0 and block.count == 1 and cursor.pos == len(data)
+            if single and part == TABLE and writer.table_prefix is not None:
+                yield _read_table_fields(
+                    block.payload, block.begin, writer, data, Framing.CONTAINER, block.start
+                )
+                return
+            for decoded in _block_records(block, writer, part, read, data if single else None):
+                yield decoded
+                read += 1
+    except _Truncated as exc:
+        if read == 0:  # nothing to show: the file failed
+            raise DecodeError(exc.reason, offset=exc.offset) from None
+        raise DamagedInput(
+            f"damaged after {read} complete record{'s' if read != 1 else ''}, which were read "
+            f"({exc.reason})",
+            offset=exc.offset,
+        ) from None
+
+
+def _blocks(cursor: _Cursor, data: bytes, sync: bytes, codec: str, decompress) -> Iterator[_Block]:
+    """The file's blocks in order; a block the file ends inside comes out with the
+    bytes it ``missing`` (null codec: its records that fit are still whole), then
+    the truncation."""
     while cursor.pos < len(data):
-        block_start = cursor.pos
+        start = cursor.pos
         count = cursor.long()
         size = cursor.long()
+        if count < 0 or (count > _MAX_RECORDS_PER_BLOCK and count > size):
+            raise DecodeError(f"corrupt block: {count} records in {size} bytes", offset=start)
         if codec == "null":
-            begin = cursor.skip(size)
-            blocks.append((block_start, count, data, begin, begin + size))
+            begin = cursor.pos
+            try:
+                cursor.skip(size)
+            except _Truncated:
+                yield _Block(start, count, data, begin, len(data), begin + size - len(data))
+                raise _Truncated(
+                    f"truncated: the last block lacks {begin + size - len(data)} of its "
+                    f"{size} bytes",
+                    offset=len(data),
+                ) from None
+            block = _Block(start, count, data, begin, begin + size)
         else:
-            payload = decompress(cursor.take(size), block_start)
-            blocks.append((block_start, count, payload, 0, len(payload)))
+            payload = decompress(cursor.take(size), start)
+            block = _Block(start, count, payload, 0, len(payload))
+        if len(data) - cursor.pos < _SYNC_SIZE:  # records complete, sync marker cut
+            yield block
+            cursor.take(_SYNC_SIZE)
         if cursor.take(_SYNC_SIZE) != sync:
             raise DecodeError("sync marker mismatch after a block", offset=cursor.pos - _SYNC_SIZE)
-    single = len(blocks) == 1 and blocks[0][1] == 1
-    if single and part == TABLE and writer.table_prefix is not None:
-        block_start, _, payload, begin, _ = blocks[0]
-        yield _read_table_fields(payload, begin, writer, data, Framing.CONTAINER, block_start)
-        return
-    index = 0
-    for block_start, count, payload, begin, block_end in blocks:
-        pos = begin
-        for _ in range(count):
-            try:
-                record, end = _read_record(payload, pos, writer, part)
-            except DecodeError as exc:
-                raise DecodeError(f"record {index}: {exc.reason}", offset=block_start) from None
-            packet = data if single else payload[pos:end]
-            framing = Framing.CONTAINER if single else Framing.SCHEMALESS
-            yield DecodedRecord(
-                record, writer, packet, framing, index, block_start,
-                projected=_projected(writer, part),
-            )  # fmt: skip
-            pos = end
-            index += 1
-        if pos < block_end:
-            raise DecodeError(
-                f"block holds {block_end - pos} bytes after its {count} records",
-                offset=block_start,
-            )
-        if pos > block_end:
-            raise DecodeError(f"its {count} records run past their block", offset=block_start)
+        yield block
 
 
-def _null(block: bytes, _offset: int) -> bytes:
-    return block
+def _truncated_in(block: _Block, index: int) -> _Truncated:
+    return _Truncated(
+        f"truncated: the file ends inside record {index}, {block.missing} bytes short of "
+        f"its last block's end",
+        offset=block.end,
+    )
 
 
-def _deflate(block: bytes, offset: int) -> bytes:
-    try:
-        return zlib.decompress(block, -15)
-    except zlib.error as exc:
-        raise DecodeError(f"broken deflate block ({exc})", offset=offset) from None
-
-
-def _snappy(block: bytes, offset: int) -> bytes:
-    import cramjam  # fastavro's own snappy backend
-
-    try:
-        out = bytes(cramjam.snappy.decompress_raw(block[:-4]))
-    except Exception as exc:  # cramjam.DecompressionError is not importable by name
-        raise DecodeError(f"broken snappy block ({exc})", offset=offset) from None
-    if struct.unpack(">I", block[-4:])[0] != zlib.crc32(out):
-        raise DecodeError("snappy block fails its CRC32 check", offset=offset)
-    return out
-
-
-_CODECS = {"null": _null, "deflate": _deflate, "snappy": _snappy}
-
-
-def _decode_container_with_fastavro(
-    data: bytes, writer: WriterSchema, codec: str
+def _block_records(
+    block: _Block, writer: WriterSchema, part: str, index: int, whole: bytes | None
 ) -> Iterator[DecodedRecord]:
-    """Rarer codecs (zstandard, bzip2, xz): let fastavro read the blocks."""
-    try:
-        reader = fastavro.reader(io.BytesIO(data))
-        for index, record in enumerate(reader):
-            body = io.BytesIO()
-            fastavro.schemaless_writer(body, writer.parsed, record)
-            yield DecodedRecord(record, writer, body.getvalue(), Framing.SCHEMALESS, index, 0)
-    except DecodeError:
-        raise
-    except Exception as exc:
-        raise DecodeError(f"cannot read {codec!r} container ({exc})", offset=0) from None
+    """The records of one block; ``whole`` is the file when it is this one alert."""
+    pos = block.begin
+    for _ in range(block.count):
+        try:
+            record, end = _read_record(block.payload, pos, writer, part)
+        except DecodeError as exc:
+            if block.missing:  # the file ends inside this record
+                raise _truncated_in(block, index) from None
+            raise DecodeError(f"record {index}: {exc.reason}", offset=block.start) from None
+        if block.missing and end > block.end:
+            raise _truncated_in(block, index)
+        packet = whole if whole is not None else block.payload[pos:end]
+        framing = Framing.CONTAINER if whole is not None else Framing.SCHEMALESS
+        yield DecodedRecord(
+            record, writer, packet, framing, index, block.start,
+            projected=_projected(writer, part),
+        )  # fmt: skip
+        pos = end
+        index += 1
+    if pos < block.end and not block.missing:
+        raise DecodeError(
+            f"block holds {block.end - pos} bytes after its {block.count} records",
+            offset=block.start,
+        )
+    if pos > block.end:
+        raise DecodeError(f"its {block.count} records run past their block", offset=block.start)

@@ -12,6 +12,7 @@ import importlib.util
 import json
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,6 +29,14 @@ if TYPE_CHECKING:
     from alertview.core.stream.registry import RegistryClient
 
 _LSST_NAME = re.compile(r"lsst\.v(\d+)_(\d+)")
+#: JSON nesting of a writer schema beyond which it is refused (ZTF's and Rubin's are
+#: ~12 deep); a schema nested hundreds deep would exhaust the parsers' recursion.
+MAX_SCHEMA_DEPTH = 100
+#: Schemas kept by text (container headers, Fink keys) and by id: a stream of
+#: messages each with its own schema must not grow the cache without end.
+MAX_CACHED_SCHEMAS = 64
+MAX_CACHED_TEXT_BYTES = 32 * 1024 * 1024
+MAX_CACHED_IDS = 1024
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,7 +173,7 @@ def _record_of(avro_type: Any) -> Mapping | None:
 def _compiled(parsed: Any) -> Reader | None:
     try:
         return compile_reader(parsed)
-    except CompileError:
+    except (CompileError, RecursionError):
         return None  # fastavro reads it
 
 
@@ -232,8 +241,9 @@ class SchemaCache:
         self._registry_config = dict(registry_config or {})
         self._registry_client: RegistryClient | None = None
         self.use_lsst_package = use_lsst_package
-        self._by_text: dict[bytes, WriterSchema] = {}
-        self._by_id: dict[int, WriterSchema | SchemaNotFound] = {}
+        self._by_text: OrderedDict[bytes, WriterSchema] = OrderedDict()
+        self._text_bytes = 0
+        self._by_id: OrderedDict[int, WriterSchema | SchemaNotFound] = OrderedDict()
         self._by_path: dict[Path, WriterSchema] = {}
         self._headers: dict[bytes, tuple[WriterSchema, str]] = {}
         self._lock = threading.Lock()
@@ -267,13 +277,18 @@ class SchemaCache:
         cached = self._by_text.get(text)
         if cached is not None:
             return cached
-        try:
-            raw = json.loads(text)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise DecodeError(f"schema is not valid JSON ({exc})") from None
+        raw = _load_json(text)
         schema = self._make(raw, origin=origin)
         with self._lock:
-            self._by_text[bytes(text)] = schema
+            text = bytes(text)
+            if text not in self._by_text:
+                self._text_bytes += len(text)
+            self._by_text[text] = schema
+            while len(self._by_text) > 1 and (
+                len(self._by_text) > MAX_CACHED_SCHEMAS or self._text_bytes > MAX_CACHED_TEXT_BYTES
+            ):  # the oldest first: a stream's own schema is seen again and re-added
+                old, _ = self._by_text.popitem(last=False)
+                self._text_bytes -= len(old)
         return schema
 
     # -- by id (Confluent wire format) ------------------------------------------
@@ -285,23 +300,27 @@ class SchemaCache:
                 cached = self._resolve_id(schema_id)
             except SchemaNotFound as exc:
                 cached = exc
-            with self._lock:
-                self._by_id[schema_id] = cached
+            self._remember(schema_id, cached)
         if isinstance(cached, SchemaNotFound):
             raise cached
         return cached
 
     def remember_id(self, schema_id: int, schema: WriterSchema) -> None:
         """Teach the cache an id it will be asked for (e.g. read back from a store)."""
+        self._remember(schema_id, schema)
+
+    def _remember(self, schema_id: int, schema: WriterSchema | SchemaNotFound) -> None:
         with self._lock:
             self._by_id[schema_id] = schema
+            while len(self._by_id) > MAX_CACHED_IDS:
+                self._by_id.popitem(last=False)
 
     def _resolve_id(self, schema_id: int) -> WriterSchema:
         tried = []
         if self.registry_url:
             text = self._fetch_from_registry(schema_id)
             if text is not None:
-                raw = json.loads(text)
+                raw = _load_json(text.encode())
                 return self._make(raw, schema_id=schema_id, origin=self.registry_url)
             tried.append(f"registry {self.registry_url}")
         if self.use_lsst_package:
@@ -338,7 +357,7 @@ class SchemaCache:
         if cached is not None:
             return cached
         try:
-            raw = json.loads(path.read_bytes())
+            raw = _load_json(path.read_bytes())
             if path.suffix == ".avsc":  # may name types defined in sibling .avsc files
                 raw = fastavro.schema.load_schema(str(path), _write_hint=False)
         except (OSError, ValueError, fastavro.schema.SchemaParseException) as exc:
@@ -352,11 +371,51 @@ class SchemaCache:
 
     @staticmethod
     def _make(raw: Any, schema_id: int | None = None, origin: str = "") -> WriterSchema:
+        depth = _json_depth(raw)
+        if depth > MAX_SCHEMA_DEPTH:
+            raise DecodeError(f"schema nested {depth} deep (at most {MAX_SCHEMA_DEPTH})")
         try:
             parsed = fastavro.parse_schema(raw)
         except Exception as exc:  # fastavro raises several unrelated types here
-            raise DecodeError(f"not a valid Avro schema ({exc})") from None
-        name = raw.get("name", "") if isinstance(raw, dict) else ""
-        if isinstance(raw, dict) and raw.get("namespace") and "." not in name:
-            name = f"{raw['namespace']}.{name}"
+            raise DecodeError(f"not a valid Avro schema ({type(exc).__name__}: {exc})") from None
+        named = alert_record(raw)
+        name = named.get("name", "") if named else ""
+        if named and named.get("namespace") and "." not in name:
+            name = f"{named['namespace']}.{name}"
         return WriterSchema(raw=raw, parsed=parsed, name=name, schema_id=schema_id, origin=origin)
+
+
+def alert_record(raw: Any) -> Mapping[str, Any] | None:
+    """The record an alert is written with: the schema itself, or, where the writer
+    schema is a list of named types (ZTF's 1.x simulated packets), the one named
+    ``alert`` or else the last record of the list."""
+    if isinstance(raw, Mapping):
+        return raw
+    if not isinstance(raw, list):
+        return None
+    records = [t for t in raw if isinstance(t, Mapping) and t.get("type") in ("record", "error")]
+    named_alert = [t for t in records if str(t.get("name", "")).rpartition(".")[2] == "alert"]
+    return (named_alert or records or [None])[-1]
+
+
+def _load_json(text: bytes) -> Any:
+    try:
+        return json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DecodeError(f"schema is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise DecodeError("schema is nested too deep to parse") from None
+
+
+def _json_depth(value: Any) -> int:
+    """How deep JSON lists and objects nest in ``value`` (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_SCHEMA_DEPTH:
+                break
+            children = item.values() if isinstance(item, Mapping) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest

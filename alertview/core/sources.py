@@ -8,16 +8,24 @@ is decided from its bytes, not its name.
 from __future__ import annotations
 
 import gzip
+import logging
+import lzma
 import os
 import tarfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from alertview.core.codecs import GZIP_MAGIC
 from alertview.core.errors import DecodeError
-from alertview.core.packets import GZIP_MAGIC
+
+log = logging.getLogger(__name__)
 
 _TAR_MAGIC_OFFSET = 257
+#: An archive member larger than this is not an alert packet (ZTF's are ~60 KB,
+#: Rubin's ~100 KB, a Fink file of many alerts some MB): it is reported, not read.
+MAX_MEMBER_BYTES = 512 * 1024 * 1024
 #: Separates an archive's path from a member's name in a source name.
 MEMBER_SEPARATOR = "!"
 
@@ -45,13 +53,22 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 def iter_blobs(paths: Iterable[str | os.PathLike]) -> Iterator[Blob | DecodeError]:
-    """Blobs of every path given; a path that cannot be read yields a DecodeError."""
+    """Blobs of every path given; a path that cannot be read yields a DecodeError,
+    and so does one that fails in a way nobody foresaw: the next path is still read."""
     for path in paths:
         path = Path(path)
         if path.is_dir():
             yield from _iter_folder(path)
         else:
-            yield from _iter_file(path, explicit=True)
+            yield from _isolated(_iter_file(path, explicit=True), str(path))
+
+
+def _isolated(blobs: Iterator[Blob | DecodeError], source: str) -> Iterator[Blob | DecodeError]:
+    try:
+        yield from blobs
+    except Exception as exc:
+        log.debug("reading %s failed", source, exc_info=True)
+        yield DecodeError.internal(exc, source)
 
 
 def _iter_folder(folder: Path) -> Iterator[Blob | DecodeError]:
@@ -59,7 +76,8 @@ def _iter_folder(folder: Path) -> Iterator[Blob | DecodeError]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith("."):
-                yield from _iter_file(Path(root) / name, explicit=False)
+                path = Path(root) / name
+                yield from _isolated(_iter_file(path, explicit=False), str(path))
 
 
 def _iter_file(path: Path, explicit: bool) -> Iterator[Blob | DecodeError]:
@@ -84,8 +102,8 @@ def _iter_file(path: Path, explicit: bool) -> Iterator[Blob | DecodeError]:
             )
             return
         yield Blob(source, path.read_bytes())
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        yield DecodeError(f"cannot read ({exc.strerror or exc})", source)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        yield DecodeError(f"cannot read ({getattr(exc, 'strerror', None) or exc})", source)
 
 
 def _iter_tar(path: Path) -> Iterator[Blob | DecodeError]:
@@ -97,13 +115,20 @@ def _iter_tar(path: Path) -> Iterator[Blob | DecodeError]:
                 if not member.isfile() or Path(member.name).name.startswith("."):
                     continue
                 member_name = member.name
+                if member.size > MAX_MEMBER_BYTES:
+                    yield DecodeError(
+                        f"{member.size} bytes, larger than any alert packet "
+                        f"({MAX_MEMBER_BYTES // 2**20} MB): not read",
+                        f"{path}{MEMBER_SEPARATOR}{member.name}",
+                    )
+                    continue
                 extracted = archive.extractfile(member)
                 if extracted is None:
                     continue
-                data = extracted.read()
+                data = extracted.read(MAX_MEMBER_BYTES)
                 if _looks_like_text(data[:512]):
                     continue
                 yield Blob(f"{path}{MEMBER_SEPARATOR}{member.name}", data)
-    except (OSError, EOFError, tarfile.TarError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, tarfile.TarError, zlib.error, lzma.LZMAError) as exc:
         after = f" after member {member_name}" if member_name else ""
         yield DecodeError(f"archive unreadable{after} ({exc})", str(path))

@@ -142,6 +142,9 @@ class Alert:
     n_history_detections: int | None = 0
     upper_limits: Photometry = field(default_factory=Photometry.empty)
     forced: Photometry = field(default_factory=Photometry.empty)
+    #: Forced-photometry epochs sent without a usable flux (ZTF's -99999 or null): not in
+    #: ``forced``, counted so the viewer can say they exist.
+    n_forced_unmeasured: int = 0
     #: Raw stamp bytes by name (science, template, difference), decoded on demand.
     cutouts: Mapping[str, bytes] = field(default_factory=dict)
     #: Who sent it (ZTF, Fink, ...), from the packet where it says.

@@ -11,6 +11,7 @@ against astropy in the tests); anything unusual falls back to astropy.
 from __future__ import annotations
 
 import io
+import math
 import warnings
 import zlib
 from collections.abc import Mapping
@@ -31,6 +32,13 @@ _BLOCK = 2880
 _CARD = 80
 _DTYPES = {8: ">u1", 16: ">i2", 32: ">i4", 64: ">i8", -32: ">f4", -64: ">f8"}
 _IDENTITY = np.eye(2)
+#: Most bytes a stamp may inflate to (a ZTF stamp is ~25 KB: 63x63 float32 and its
+#: header). A bound, because stampData is sent by whoever writes the packet.
+MAX_STAMP_BYTES = 64 * 2**20
+#: Most pixels a JPEG stamp may claim (as float32, MAX_STAMP_BYTES; the prototype's are 51x51).
+MAX_STAMP_PIXELS = MAX_STAMP_BYTES // 4
+_GZIP_MAGIC = b"\x1f\x8b"
+_INFLATE_CHUNK = 2**20
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,6 +87,8 @@ class Cutout:
             return None
         from astropy.io import fits
 
+        cards, start = _read_cards(self.raw)
+        _check_extensions(self.name, self.raw, start + _padded(_data_bytes(self.name, cards)))
         with fits.open(io.BytesIO(self.raw), ignore_missing_simple=True) as hdus:
             if name not in hdus:
                 return None
@@ -152,8 +162,8 @@ def decode_cutout(name: str, stamp: bytes) -> Cutout:
     if not stamp:
         raise CutoutError(f"{name} cutout is missing")
     try:
-        if stamp[:2] == b"\x1f\x8b":
-            stamp = zlib.decompress(stamp, wbits=31)
+        if stamp[:2] == _GZIP_MAGIC:
+            stamp = gunzip(name, stamp)
         if stamp[:3] == b"\xff\xd8\xff":
             return _decode_jpeg(name, stamp)
         if stamp[:6] == b"SIMPLE":
@@ -176,10 +186,41 @@ def decode_cutouts(alert: Alert) -> dict[str, Cutout | CutoutError]:
     return out
 
 
+def gunzip(name: str, data: bytes, limit: int = MAX_STAMP_BYTES) -> bytes:
+    """Inflate every gzip member of a stamp, raising CutoutError once the output
+    passes ``limit`` bytes (a few hundred KB of gzip can claim gigabytes)."""
+    out: list[bytes] = []
+    total = 0
+    rest = data
+    while rest[:2] == _GZIP_MAGIC:  # concatenated members share one bound
+        inflater = zlib.decompressobj(wbits=31)
+        while not inflater.eof:
+            chunk = inflater.decompress(rest, min(_INFLATE_CHUNK, limit + 1 - total))
+            total += len(chunk)
+            if total > limit:
+                raise CutoutError(f"{name} cutout inflates past {limit // 2**20} MB: not a stamp")
+            out.append(chunk)
+            rest = inflater.unconsumed_tail
+            if not chunk and not rest:
+                raise CutoutError(f"{name} cutout cannot be decoded (truncated gzip stream)")
+        rest = inflater.unused_data
+    return b"".join(out)
+
+
 def _decode_jpeg(name: str, data: bytes) -> Cutout:
     from PIL import Image
 
-    with Image.open(io.BytesIO(data)) as image:
+    with warnings.catch_warnings():
+        # past its pixel limit Pillow only warns (it raises past twice that): refuse both
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise CutoutError(f"{name} cutout is too large for a stamp ({exc})") from None
+    with image:
+        width, height = image.size
+        if width * height > MAX_STAMP_PIXELS:
+            raise CutoutError(f"{name} cutout is too large for a stamp ({width}x{height})")
         pixels = np.asarray(image.convert("F"), dtype=np.float32)
     # JPEG rows run top to bottom; store FITS order like every other stamp.
     return Cutout(name, np.ascontiguousarray(pixels[::-1]), "jpeg", raw=data)
@@ -187,6 +228,7 @@ def _decode_jpeg(name: str, data: bytes) -> Cutout:
 
 def _decode_fits(name: str, data: bytes) -> Cutout:
     cards, data_start = _read_cards(data)
+    _check_data_present(name, cards, data_start, len(data))
     try:
         bitpix = int(cards[b"BITPIX"])
         naxis = int(cards[b"NAXIS"])
@@ -194,10 +236,11 @@ def _decode_fits(name: str, data: bytes) -> Cutout:
     except (KeyError, ValueError):
         shape = None
     if shape is None or bitpix not in _DTYPES or b"GROUPS" in cards:
+        _check_extensions(name, data, data_start + _padded(_data_bytes(name, cards)))
         return _decode_fits_astropy(name, data)
     dtype = np.dtype(_DTYPES[bitpix])
     count = shape[0] * shape[1]
-    if data_start + count * dtype.itemsize > len(data):
+    if data_start + count * dtype.itemsize > len(data):  # a GCOUNT of 0 passed the check above
         raise CutoutError(f"{name} cutout is truncated: FITS data shorter than {shape}")
     pixels = np.frombuffer(data, dtype=dtype, count=count, offset=data_start).reshape(shape)
     image = pixels.astype(np.float32)
@@ -211,10 +254,53 @@ def _decode_fits(name: str, data: bytes) -> Cutout:
     return Cutout(name, image, "fits", header_text, data, _sky_transform(cards))
 
 
-def _read_cards(data: bytes) -> tuple[dict[bytes, bytes], int]:
-    """Value cards of the primary header and the offset where its data starts."""
+def _data_bytes(name: str, cards: Mapping[bytes, bytes]) -> int:
+    """Bytes of data an HDU's header announces (FITS 4.0 section 4.4.1.1), unpadded;
+    0 when the header does not say (astropy then decides, and fails on such a header)."""
+    try:
+        bitpix = int(cards[b"BITPIX"])
+        naxis = int(cards[b"NAXIS"])
+        axes = [int(cards[b"NAXIS%d" % i]) for i in range(1, naxis + 1)]
+        pcount = int(cards.get(b"PCOUNT", b"0"))
+        gcount = int(cards.get(b"GCOUNT", b"1"))
+    except (KeyError, ValueError):
+        return 0
+    if min([naxis, pcount, gcount, *axes]) < 0:
+        raise CutoutError(f"{name} cutout has a negative FITS axis or count")
+    if not axes:
+        return 0
+    if axes[0] == 0 and b"GROUPS" in cards:  # random groups: NAXIS1 = 0 is left out
+        axes = axes[1:]
+    return abs(bitpix) // 8 * gcount * (pcount + math.prod(axes))
+
+
+def _padded(size: int) -> int:
+    return -(-size // _BLOCK) * _BLOCK
+
+
+def _check_data_present(name: str, cards: Mapping[bytes, bytes], start: int, end: int) -> None:
+    """Header values size every array read from a stamp: check them against the bytes
+    actually there before anything is allocated (NAXIS1 = NAXIS2 = 100000 in a few KB)."""
+    size = _data_bytes(name, cards)
+    if start + size > end:
+        raise CutoutError(
+            f"{name} cutout is truncated: its FITS header announces {size} bytes of data, "
+            f"{max(end - start, 0)} are present"
+        )
+
+
+def _check_extensions(name: str, data: bytes, pos: int) -> None:
+    """Check every extension's announced data (astropy reads them all) like the primary's."""
+    while data[pos : pos + 8] == b"XTENSION":
+        cards, start = _read_cards(data, pos)
+        _check_data_present(name, cards, start, len(data))
+        pos = start + _padded(_data_bytes(name, cards))
+
+
+def _read_cards(data: bytes, pos: int = 0) -> tuple[dict[bytes, bytes], int]:
+    """Value cards of the header at ``pos`` (the primary's by default) and the offset
+    where its data starts."""
     cards: dict[bytes, bytes] = {}
-    pos = 0
     while True:
         if pos + _BLOCK > len(data):
             raise CutoutError("FITS header is truncated (no END card)")

@@ -132,6 +132,7 @@ class LightcurvePanel(QWidget):
                 self._draw_limits(alert.upper_limits)
             if self.forced_box.isChecked():
                 self._draw_forced(alert.forced, flux)
+                self._note_unmeasured(alert)
             self._highlight_current(alert, flux)
         used = {key for key, _ in self._shown} | {"ring", *(f"{k} bars" for k, _ in self._shown)}
         for key, item in self._items.items():
@@ -168,6 +169,13 @@ class LightcurvePanel(QWidget):
             missing = int((np.isfinite(points.flux) & ~np.isfinite(points.mag)).sum())
             if missing:
                 self._notes.append(f"{missing} {name} with flux ≤ 0: see Flux")
+
+    def _note_unmeasured(self, alert: Alert) -> None:
+        """Forced epochs sent without a flux (ZTF's -99999) are drawn in no view: say how
+        many, so an epoch the packet holds is never silently missing."""
+        n = alert.n_forced_unmeasured
+        if n:
+            self._notes.append(f"{n} forced epoch{'s' if n != 1 else ''} without a measurement")
 
     def _update_legend(self) -> None:
         lines = [_legend_row(key, name) for key, name in self._shown]

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
+import struct
+import time
+import tracemalloc
+import warnings
+import zlib
 
 import numpy as np
 import pytest
 from astropy.io import fits
 
-from alertview.core.cutouts import decode_cutout, decode_cutouts
+from alertview.core.cutouts import (
+    MAX_STAMP_BYTES,
+    MAX_STAMP_PIXELS,
+    decode_cutout,
+    decode_cutouts,
+    gunzip,
+)
 from alertview.core.decode import read_alerts
 from alertview.core.errors import CutoutError
 from alertview.core.scaling import display_limits, stretch_image
@@ -97,7 +109,7 @@ def test_missing_and_broken_stamps_are_errors_not_crashes():
         decode_cutout("science", b"")
     with pytest.raises(CutoutError, match="neither FITS nor JPEG"):
         decode_cutout("template", b"\x00garbage")
-    with pytest.raises(CutoutError, match="difference cutout cannot be decoded"):
+    with pytest.raises(CutoutError, match=r"difference cutout cannot be decoded \(truncated gzip"):
         decode_cutout("difference", gzip.compress(b"SIMPLE  =  T")[:-6])
     with pytest.raises(CutoutError, match="truncated"):
         decode_cutout("science", b"SIMPLE  =                    T" + b" " * 49)
@@ -134,3 +146,140 @@ def test_symmetric_limits_for_difference_images(cache):
     diff = decode_cutouts(alert)["difference"].data
     lo, hi = display_limits(diff, "zscale", symmetric=True)
     assert lo == -hi and hi > 0
+
+
+# -- sizes announced by a stamp are bounded before anything is allocated ----------------
+def fits_header(*cards: tuple[str, object], xtension: bool = False) -> bytes:
+    first = ("XTENSION", "'IMAGE   '") if xtension else ("SIMPLE", "T")
+    text = b"".join(f"{k:<8}= {v!s:>20}".ljust(80).encode() for k, v in (first, *cards))
+    text += b"END".ljust(80)
+    return text.ljust(-(-len(text) // 2880) * 2880, b" ")
+
+
+def image_cards(width: int, height: int, *extra: tuple[str, object]) -> list:
+    return [("BITPIX", -32), ("NAXIS", 2), ("NAXIS1", width), ("NAXIS2", height), *extra]
+
+
+def gzip_of_zeros(size: int, head: bytes = b"") -> bytes:
+    """``head`` then ``size`` zero bytes, gzipped a MB at a time (never held whole)."""
+    packer = zlib.compressobj(9, wbits=31)
+    parts = [packer.compress(head)]
+    zeros = bytes(2**20)
+    for _ in range(size // len(zeros)):
+        parts.append(packer.compress(zeros))
+    return b"".join([*parts, packer.flush()])
+
+
+def peak_memory(run) -> int:
+    """Peak bytes Python allocated while ``run`` ran (zlib's and numpy's buffers included)."""
+    tracemalloc.start()
+    try:
+        run()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_gzip_bomb_stamp_is_refused_at_the_cap():
+    bomb = gzip_of_zeros(200 * 2**20, fits_header(*image_cards(8000, 6500)))
+    assert len(bomb) < 2**20  # 200 MB of stamp in a few hundred KB of packet
+    errors = []
+
+    def decode():
+        with pytest.raises(CutoutError, match="science cutout inflates past 64 MB") as caught:
+            decode_cutout("science", bomb)
+        errors.append(caught.value)
+
+    started = time.perf_counter()
+    peak = peak_memory(decode)
+    elapsed = time.perf_counter() - started
+    assert errors and MAX_STAMP_BYTES == 64 * 2**20
+    # what was inflated up to the cap, and no more: not the 200 MB the stamp claims
+    assert peak < MAX_STAMP_BYTES + 8 * 2**20, f"peak {peak / 2**20:.1f} MB"
+    assert elapsed < 10
+
+
+def test_concatenated_gzip_members_share_the_cap():
+    member = gzip_of_zeros(40 * 2**20)  # each under the cap, two together over it
+    assert len(gunzip("template", member)) == 40 * 2**20
+    with pytest.raises(CutoutError, match="template cutout inflates past 64 MB"):
+        decode_cutout("template", member + member)
+
+
+def test_stamp_split_into_gzip_members_decodes_whole(cache):
+    alert = next(a for a in all_alerts(cache) if a.schema_label == "ztf 3.3")
+    fits_bytes = gzip.decompress(alert.cutouts["science"])
+    half = len(fits_bytes) // 2
+    split = gzip.compress(fits_bytes[:half]) + gzip.compress(fits_bytes[half:])
+    whole = decode_cutout("science", alert.cutouts["science"])
+    np.testing.assert_array_equal(decode_cutout("science", split).data, whole.data)
+
+
+def test_fits_header_claiming_a_huge_image_is_refused_before_allocating():
+    stamp = fits_header(*image_cards(100000, 100000)) + bytes(2880)
+    errors = []
+
+    def decode():
+        with pytest.raises(CutoutError, match="announces 40000000000 bytes of data, 2880 are"):
+            decode_cutout("science", stamp)
+        errors.append(True)
+
+    assert peak_memory(decode) < 2**20 and errors
+    with pytest.raises(CutoutError, match="announces 40000000000 bytes"):
+        decode_cutout("science", gzip.compress(stamp))
+
+
+def test_huge_claims_on_the_astropy_route_are_refused_without_warnings():
+    """Cubes and extensions are read by astropy, which warns of truncation, then fails;
+    the sizes are checked first, so no warning escapes and the reason is stated."""
+    cube = fits_header(*image_cards(5000, 5000), ("NAXIS3", 9)).replace(
+        b"NAXIS   =                    2", b"NAXIS   =                    3"
+    )
+    primary = fits_header(("BITPIX", 8), ("NAXIS", 0))
+    extension = fits_header(*image_cards(100000, 100000, ("PCOUNT", 0)), xtension=True)
+    negative = fits_header(*image_cards(-4, 4))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for stamp in (cube, primary + extension):
+            with pytest.raises(CutoutError, match=r"FITS header announces \d+ bytes of data"):
+                decode_cutout("difference", stamp + bytes(2880))
+        with pytest.raises(CutoutError, match="negative FITS axis"):
+            decode_cutout("difference", negative + bytes(2880))
+    assert not caught, [str(w.message) for w in caught]
+
+
+def test_rubin_extension_claiming_more_than_present_is_refused(cache):
+    alert = next(iter(read_alerts([FINK_LSST_TRANSFER], cache)))
+    science = decode_cutouts(alert)["science"]
+    assert science.extension("UNCERT").shape == (30, 30)
+    huge = fits_header(*image_cards(100000, 100000, ("EXTNAME", "'HUGE'")), xtension=True)
+    grown = dataclasses.replace(science, raw=science.raw + huge + bytes(2880))
+    with pytest.raises(CutoutError, match="announces 40000000000 bytes"):
+        grown.extension("UNCERT")
+
+
+def jpeg_claiming(width: int, height: int) -> bytes:
+    """A real 8x8 JPEG whose frame header (SOF0) claims another size."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(buffer, "JPEG")
+    data = buffer.getvalue()
+    sof = data.index(b"\xff\xc0")
+    return data[: sof + 5] + struct.pack(">HH", height, width) + data[sof + 9 :]
+
+
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [(5000, 5000), (10000, 10000), (20000, 20000)],
+    ids=["over the stamp cap", "Pillow warns", "Pillow raises"],
+)
+def test_jpeg_bombs_are_cutout_errors_without_warnings(width, height):
+    assert decode_cutout("science", jpeg_claiming(8, 8)).shape == (8, 8)
+    assert width * height > MAX_STAMP_PIXELS
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(CutoutError, match="science cutout is too large for a stamp"):
+            decode_cutout("science", jpeg_claiming(width, height))
+    assert not caught, [str(w.message) for w in caught]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
+import fastavro
 import numpy as np
 import pytest
 
 from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError
+from alertview.core.packets import decode_bytes
+from alertview.core.surveys.ztf import schema_label
 from tests.conftest import (
     FINK_LSST_TRANSFER,
     FINK_ZTF_MULTI,
@@ -20,6 +24,7 @@ from tests.conftest import (
     ZTF_FILES,
     raw_records,
 )
+from tests.core.forced_packets import with_unmeasured_epochs
 
 AVRO_FILES = sorted(SHARED.rglob("*.avro"))
 ZTF_BAND = {1: "g", 2: "r", 3: "i"}
@@ -72,12 +77,15 @@ def test_ztf_fields_match_raw_record(path, cache):
         assert alert.quality["rb"] == cand["rb"]
         prv = raw["prv_candidates"] or []
         detections = [p for p in prv if p.get("candid") is not None]
-        limits = [p for p in prv if "candid" in p and p["candid"] is None]
+        # a non-detection's diffmaglim is a limit, with or without forced flux (3.5 test)
+        limits = [p for p in prv if p.get("candid") is None and p.get("diffmaglim") is not None]
         forced = [p for p in prv if "candid" not in p] + (raw.get("fp_hists") or [])
+        unmeasured = [p for p in forced if p.get("forcediffimflux") in (None, -99999.0)]
         assert alert.n_history_detections == len(detections)
         assert len(alert.detections) == len(detections) + 1
         assert alert.n_upper_limits == len(limits)
-        assert alert.n_forced == len(forced)
+        assert alert.n_forced == len(forced) - len(unmeasured)
+        assert alert.n_forced_unmeasured == len(unmeasured)
         assert sorted(alert.upper_limits.mag) == sorted(p["diffmaglim"] for p in limits)
         # the current detection is in the light curve, with its own id
         assert cand["magpsf"] in alert.detections.mag
@@ -116,6 +124,44 @@ def test_ztf_schema_labels(cache):
     }
 
 
+def named_type_list(alert_schema: dict) -> list:
+    """The alert schema as ZTF 1.x simulated packets wrote it: a JSON list of its named
+    types (candidate, prv_candidate, cutout), the alert record last."""
+    types = []
+
+    def pull(kind):
+        if isinstance(kind, dict) and kind.get("type") == "record":
+            types.append(kind)
+            return f"{kind['namespace']}.{kind['name']}"
+        if isinstance(kind, dict) and kind.get("type") == "array":
+            return {**kind, "items": pull(kind["items"])}
+        return [pull(k) for k in kind] if isinstance(kind, list) else kind
+
+    fields = [{**f, "type": pull(f["type"])} for f in alert_schema["fields"]]
+    return [*types, {**alert_schema, "fields": fields}]
+
+
+def test_ztf_schema_label_of_a_list_schema(cache):
+    path = SHARED / "ztf" / "396522680015020000.avro"  # 1.x: no schemavsn in the record
+    (decoded,) = decode_bytes(path.read_bytes(), cache)
+    listed = named_type_list(dict(decoded.schema.raw))
+    fastavro.parse_schema(listed)  # a valid Avro schema, as such packets carry
+    assert [t["name"] for t in listed] == ["candidate", "prv_candidate", "cutout", "alert"]
+
+    def label(raw, record=decoded.record):
+        schema = dataclasses.replace(decoded.schema, raw=raw)
+        return schema_label(dataclasses.replace(decoded, record=record, schema=schema))
+
+    assert label(decoded.schema.raw) == label(listed) == "ztf 1.7"
+    first = [{**listed[-1], "version": "1.9"}, *listed[:-1]]
+    assert label(first) == "ztf 1.9"  # found by its name, not its place
+    unnamed = [*listed[:-1], {**listed[-1], "name": "packet", "version": "1.8"}]
+    assert label(unnamed) == "ztf 1.8"  # no record named alert: the last record
+    assert label(listed, {**decoded.record, "schemavsn": "3.3"}) == "ztf 3.3"  # record first
+    for shapeless in ([], ["string", "null"], [{"type": "enum", "name": "e"}], "string", None):
+        assert label(shapeless) == "ztf"
+
+
 def test_ztf_2017_prototype(cache):
     (alert,) = decode_file(PROTOTYPE, cache)
     raw = raw_records(PROTOTYPE)[0]
@@ -133,6 +179,33 @@ def test_ztf_forced_photometry_scaled_to_njy(cache):
     assert alert.forced.flux[0] == pytest.approx(expected)
     assert alert.forced.mjd[0] == pytest.approx(first["jd"] - 2400000.5)
     assert np.all(np.diff(alert.forced.mjd) >= 0)
+
+
+@pytest.mark.parametrize("path", [FORCED_TEST, SHARED / "ztf" / "1661382530015060001.avro"],
+                         ids=lambda p: p.name)  # fmt: skip
+def test_ztf_forced_photometry_non_detections_are_upper_limits_too(path, cache):
+    (alert,) = decode_file(path, cache)
+    points = raw_records(path)[0]["prv_candidates"]
+    limits = [p for p in points if p.get("candid") is None and p.get("diffmaglim") is not None]
+    # every entry is a non-detection with forced flux and a limit: counted as both
+    assert alert.n_upper_limits == len(limits) == len(points) == alert.n_forced > 0
+    assert alert.n_forced_unmeasured == 0
+    by_time = sorted(limits, key=lambda p: p["jd"])
+    np.testing.assert_array_equal(alert.upper_limits.mag, [p["diffmaglim"] for p in by_time])
+    np.testing.assert_allclose(alert.upper_limits.mjd, [p["jd"] - 2400000.5 for p in by_time])
+    assert alert.upper_limits.band.tolist() == [ZTF_BAND[p["fid"]] for p in by_time]
+    assert (alert.upper_limits.source_id == -1).all()
+
+
+def test_ztf_unmeasured_forced_epochs_are_counted_not_drawn(cache, tmp_path):
+    path, record = with_unmeasured_epochs(tmp_path, 3)
+    (alert,) = decode_file(path, cache)
+    points = record["prv_candidates"]
+    assert (alert.n_forced, alert.n_forced_unmeasured) == (len(points) - 3, 3)
+    assert np.isfinite(alert.forced.flux).all()
+    assert alert.n_upper_limits == len(points)  # an unmeasured epoch still has its limit
+    measured = sorted(p["jd"] - 2400000.5 for p in points[3:])
+    np.testing.assert_allclose(alert.forced.mjd, measured)
 
 
 def test_fink_extra_fields_are_kept(cache):

@@ -9,7 +9,7 @@ flux axis; forced photometry comes in DN and is scaled with ``magzpsci``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from alertview.core.alert import (
     MAG_ERR_FACTOR,
@@ -53,11 +53,30 @@ def signed_flux(mag: float | None, err: float | None, positive: bool | None):
 
 
 def schema_label(decoded: DecodedRecord) -> str:
+    """The table's schema label: the record's ``schemavsn``, else the writer schema's
+    ``version`` (1.x has no schemavsn), whatever shape that schema has."""
     record = decoded.record
-    version = record.get("schemavsn") or decoded.schema.raw.get("version")
+    alert_schema = _alert_schema(decoded.schema.raw)
+    version = record.get("schemavsn") or (alert_schema or {}).get("version")
     if version:
         return f"ztf {version}"
     return "ztf prototype" if "alertId" in record else "ztf"
+
+
+def _alert_schema(raw: Any) -> Mapping[str, Any] | None:
+    """The alert record of a writer schema.
+
+    ZTF 1.x simulated packets were written with a JSON list of named types
+    (candidate, cutout, ..., alert last) instead of one record; the alert record
+    is then the one named ``alert``, else the last record of the list.
+    """
+    if isinstance(raw, Mapping):
+        return raw
+    if not isinstance(raw, list):
+        return None
+    records = [s for s in raw if isinstance(s, Mapping) and s.get("type") == "record"]
+    named = [s for s in records if str(s.get("name", "")).rpartition(".")[2] == "alert"]
+    return (named or records or [None])[-1]
 
 
 def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
@@ -70,10 +89,9 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
     positive = is_positive(cand.get("isdiffpos"))
     flux, flux_err = signed_flux(cand.get("magpsf"), cand.get("sigmapsf"), positive)
     if decoded.partial:  # the table's fields only: which entries are detections is unknown
-        detections = limits = forced = Photometry.empty()
-        n_previous = None
+        history = _History(Photometry.empty(), None, Photometry.empty(), Photometry.empty(), 0)
     else:
-        detections, n_previous, limits, forced = _history(record, cand)
+        history = _history(record, cand)
     return Alert(
         survey="ztf",
         schema_label=schema_label(decoded),
@@ -91,36 +109,50 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
         flux_unit="nJy",
         is_positive=positive,
         quality={"rb": cand.get("rb"), "drb": cand.get("drb")},
-        detections=detections,
-        n_history_detections=n_previous,
-        upper_limits=limits,
-        forced=forced,
+        detections=history.detections,
+        n_history_detections=history.n_previous,
+        upper_limits=history.limits,
+        forced=history.forced,
+        n_forced_unmeasured=history.n_forced_unmeasured,
         publisher=record.get("publisher"),
         history_decoded=not decoded.partial,
         **packet_fields(decoded, origin),
     )
 
 
-def _history(record: Mapping[str, Any], cand: Mapping[str, Any]):
+class _History(NamedTuple):
+    detections: Photometry
+    n_previous: int | None
+    limits: Photometry
+    forced: Photometry
+    n_forced_unmeasured: int
+
+
+def _history(record: Mapping[str, Any], cand: Mapping[str, Any]) -> _History:
     """Split prv_candidates into detections, upper limits and forced points.
 
-    An entry with a candid is a detection; one whose candid is null is a
-    non-detection with only ``diffmaglim``. The 3.5 forced-photometry test
-    packets put forced-photometry records (``forcediffimflux``, no candid) in
-    prv_candidates; 4.x sends them in ``fp_hists``.
+    An entry with a candid is a detection; one whose candid is null (or absent)
+    is a non-detection, and its ``diffmaglim`` an upper limit. The 3.5
+    forced-photometry test packets put forced-photometry records in
+    prv_candidates (``forcediffimflux`` and ``diffmaglim``, no candid): each is
+    then both a forced point and an upper limit. 4.x sends forced photometry in
+    ``fp_hists``, whose epochs repeat prv_candidates' non-detections: those
+    are forced points only, so no epoch's limit is counted twice.
     """
     detected, limits, forced = [], [], list(record.get("fp_hists") or [])
     for prv in record.get("prv_candidates") or []:
         if prv.get("candid") is not None:
             detected.append(prv)
-        elif "forcediffimflux" in prv:
+            continue
+        if "forcediffimflux" in prv:
             forced.append(prv)
-        elif prv.get("diffmaglim") is not None:
+        if prv.get("diffmaglim") not in (None, FORCED_NULL):
             limits.append(prv)
     n_previous = len(detected)
     detected.append(cand)
     detected.sort(key=lambda p: p["jd"])
-    return _detections(detected), n_previous, _limits(limits), _forced(forced)
+    forced_points, unmeasured = _forced(forced)
+    return _History(_detections(detected), n_previous, _limits(limits), forced_points, unmeasured)
 
 
 def _detections(points: list[Mapping[str, Any]]) -> Photometry:
@@ -152,11 +184,12 @@ def _limits(points: list[Mapping[str, Any]]) -> Photometry:
     )
 
 
-def _forced(points: list[Mapping[str, Any]]) -> Photometry:
+def _forced(points: list[Mapping[str, Any]]) -> tuple[Photometry, int]:
+    """Forced points in nJy, and how many epochs had no flux (or no zero point) to scale."""
     rows = []
     for p in points:
         flux, err, zp = p.get("forcediffimflux"), p.get("forcediffimfluxunc"), p.get("magzpsci")
-        if flux is None or zp is None or flux == FORCED_NULL:
+        if flux in (None, FORCED_NULL) or zp in (None, FORCED_NULL):
             continue
         scale = 10.0 ** (-0.4 * (zp - NJY_ZERO_POINT))  # DN -> nJy
         flux_njy = flux * scale
@@ -164,7 +197,7 @@ def _forced(points: list[Mapping[str, Any]]) -> Photometry:
         rows.append((p["jd"] - JD_TO_MJD, BANDS.get(p.get("fid"), "?"), flux_njy, err_njy))
     rows.sort()
     mags = [flux_to_mag(f, e) for _, _, f, e in rows]
-    return Photometry.from_columns(
+    photometry = Photometry.from_columns(
         mjd=[r[0] for r in rows],
         band=[r[1] for r in rows],
         mag=[m for m, _ in mags],
@@ -173,3 +206,4 @@ def _forced(points: list[Mapping[str, Any]]) -> Photometry:
         flux_err=[r[3] for r in rows],
         source_id=[None] * len(rows),
     )
+    return photometry, len(points) - len(rows)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import threading
 from datetime import UTC, datetime
 
@@ -24,23 +24,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from alertview.core import secrets
 from alertview.core.errors import AlertViewError
 from alertview.core.stream.admin import TopicInfo, list_topics
 from alertview.core.stream.config import SASL_MECHANISMS, SECURITY_PROTOCOLS, KafkaSettings
 from alertview.core.stream.consumer import ConsumerSettings
+from alertview.core.stream.registry import BASIC_AUTH
+from alertview.core.urls import has_secret_query, split_credentials
+
+log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "AlertView Kafka"
-PROFILE_FIELDS = ("bootstrap", "protocol", "mechanism", "username", "ca_file", "group", "registry")
+REGISTRY_KEYRING_SERVICE = "AlertView schema registry"
+#: What a profile keeps in QSettings: never a password, never a URL with credentials.
+PROFILE_FIELDS = (
+    "bootstrap",
+    "protocol",
+    "mechanism",
+    "username",
+    "ca_file",
+    "group",
+    "registry",
+    "registry_user",
+)
 
 
 def keyring_usable() -> bool:
-    """True when the OS offers a real keyring (not keyring's 'fail' backend)."""
-    try:
-        import keyring
-        from keyring.backends import fail
-    except ImportError:
-        return False
-    return not isinstance(keyring.get_keyring(), fail.Keyring)
+    """True when the OS offers a keyring that protects passwords: not keyring's 'fail'
+    backend, nor a plaintext file such as keyrings.alt's (see ``core.secrets``)."""
+    return secrets.keyring_usable()
 
 
 class _TopicLister(QObject):
@@ -76,15 +88,25 @@ class ConnectionDialog(QDialog):
         self.username = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.remember = keyring_usable()
-        self.password.setPlaceholderText(
+        #: The keyring backend passwords go to; None: asked each time.
+        self.keyring = secrets.secure_keyring()
+        self.remember = self.keyring is not None
+        hint = (
             "kept in the system keyring" if self.remember else "no keyring here: asked each time"
         )
+        self.password.setPlaceholderText(hint)
         self.ca_file = QLineEdit()
         self.group = QLineEdit()
         self.group.setPlaceholderText("Rubin: must start with your user name")
         self.registry = QLineEdit()
         self.registry.setPlaceholderText("https://… (optional)")
+        # credentials typed into the URL move to the two fields below at once
+        self.registry.editingFinished.connect(self._take_registry_credentials)
+        self.registry_user = QLineEdit()
+        self.registry_user.setPlaceholderText("only if the registry asks for one")
+        self.registry_password = QLineEdit()
+        self.registry_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.registry_password.setPlaceholderText(hint)
         self.start = QComboBox()
         self.start.addItems(["earliest", "latest", "committed", "from a time"])
         self.start_time = QDateTimeEdit(QDateTime.currentDateTimeUtc().addSecs(-3600))
@@ -122,6 +144,8 @@ class ConnectionDialog(QDialog):
         form.addRow("CA file", self.ca_file)
         form.addRow("Group id", self.group)
         form.addRow("Schema registry", self.registry)
+        form.addRow("Registry user", self.registry_user)
+        form.addRow("Registry password", self.registry_password)
         start_row = QHBoxLayout()
         start_row.addWidget(self.start)
         start_row.addWidget(self.start_time)
@@ -167,10 +191,18 @@ class ConnectionDialog(QDialog):
             else:
                 widget.setText(value)
         settings.endGroup()
-        self.password.setText(self._stored_password(name) or "")
+        self.password.setText(self._stored_password(KEYRING_SERVICE, name, self.username) or "")
+        self.registry_password.setText(
+            self._stored_password(REGISTRY_KEYRING_SERVICE, name, self.registry_user) or ""
+        )
+        if self._take_registry_credentials():
+            # a profile saved before credentials were kept out of the settings file
+            self.save_profile(name)
 
-    def save_profile(self) -> None:
-        name = self.profile.currentText().strip() or "default"
+    def save_profile(self, name: str | None = None) -> None:
+        """The profile's fields to QSettings, its passwords to the keyring (if secure)."""
+        name = name or self.profile.currentText().strip() or "default"
+        self._take_registry_credentials()
         settings = QSettings()
         settings.beginGroup(f"profiles/{name}")
         for field in PROFILE_FIELDS:
@@ -179,21 +211,50 @@ class ConnectionDialog(QDialog):
             settings.setValue(field, value.strip())
         settings.endGroup()
         settings.setValue("connection/last", name)
-        if self.remember and self.password.text():
-            import keyring
+        self._store_password(KEYRING_SERVICE, name, self.username, self.password)
+        self._store_password(
+            REGISTRY_KEYRING_SERVICE, name, self.registry_user, self.registry_password
+        )
 
-            keyring.set_password(
-                KEYRING_SERVICE, f"{name}:{self.username.text()}", self.password.text()
-            )
-
-    def _stored_password(self, name: str) -> str | None:
-        if not self.remember:
+    def _stored_password(self, service: str, name: str, user: QLineEdit) -> str | None:
+        if self.keyring is None:
             return None
-        import keyring
+        try:
+            return self.keyring.get_password(service, f"{name}:{user.text().strip()}")
+        except Exception as exc:  # a locked or broken keyring: ask instead
+            log.info("keyring not read (%s): password asked instead", type(exc).__name__)
+            return None
 
-        with contextlib.suppress(Exception):  # a locked or broken keyring: ask instead
-            return keyring.get_password(KEYRING_SERVICE, f"{name}:{self.username.text()}")
-        return None
+    def _store_password(self, service: str, name: str, user: QLineEdit, field: QLineEdit) -> None:
+        if self.keyring is None or not field.text():
+            return
+        try:
+            self.keyring.set_password(service, f"{name}:{user.text().strip()}", field.text())
+        except Exception as exc:  # a locked keyring: the password is asked next time
+            log.warning("password not kept in the keyring (%s)", type(exc).__name__)
+
+    # -- schema registry ---------------------------------------------------------------------
+    def _take_registry_credentials(self) -> bool:
+        """Move ``user:password@`` out of the registry URL into their own fields, so the
+        URL shown and saved carries none; True if there were any."""
+        url, user, password = split_credentials(self.registry.text().strip())
+        if user is None and password is None:
+            return False
+        self.registry.setText(url)
+        if user is not None:
+            self.registry_user.setText(user)
+        if password is not None:
+            self.registry_password.setText(password)
+        return True
+
+    def registry_settings(self) -> tuple[str | None, dict[str, str]]:
+        """(registry URL without credentials, confluent-kafka registry client settings):
+        the credentials go to the client's Basic-auth setting, not into the URL."""
+        self._take_registry_credentials()
+        url = self.registry.text().strip() or None
+        user, password = self.registry_user.text().strip(), self.registry_password.text()
+        config = {BASIC_AUTH: f"{user}:{password}"} if url and (user or password) else {}
+        return url, config
 
     # -- settings ------------------------------------------------------------------------
     def kafka_settings(self) -> KafkaSettings:
@@ -253,6 +314,12 @@ class ConnectionDialog(QDialog):
             self.consumer_settings()
         except AlertViewError as exc:
             self.message.setText(str(exc))
+            return
+        if has_secret_query(self.registry.text()):
+            self.message.setText(
+                "the schema registry URL carries a secret in its query: "
+                "give it as Registry user and password instead"
+            )
             return
         self.save_profile()
         super().accept()

@@ -1,16 +1,66 @@
-"""The connection dialog against a real broker: list topics, choose, connect, profiles."""
+"""The connection dialog against a real broker: list topics, choose, connect, profiles;
+passwords only in a keyring that protects them, never in the settings file."""
 
 from __future__ import annotations
 
 from datetime import UTC
 
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QDialogButtonBox
 
 from alertview.core.broker import EmbeddedBroker
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.producer import AlertProducer
-from alertview.gui.connection_dialog import ConnectionDialog
+from alertview.gui.connection_dialog import (
+    KEYRING_SERVICE,
+    REGISTRY_KEYRING_SERVICE,
+    ConnectionDialog,
+    keyring_usable,
+)
 from tests.conftest import ZTF_FILES
+from tests.fake_keyrings import MemoryKeyring, PlaintextKeyring, using_keyring
+
+REGISTRY = "https://alice:s3cr3t@reg.example.org:8081"
+
+
+def settings_text(folder) -> str:
+    QSettings().sync()
+    return "".join(p.read_text() for p in folder.rglob("*.ini"))
+
+
+def type_registry(qtbot, dialog: ConnectionDialog, url: str) -> None:
+    """Type ``url`` into the registry field and Tab out of it, as a user does."""
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    dialog.registry.setFocus()
+    qtbot.waitUntil(dialog.registry.hasFocus)
+    dialog.registry.selectAll()
+    qtbot.keyClicks(dialog.registry, url)
+    qtbot.keyClick(dialog.registry, Qt.Key.Key_Tab)
+
+
+def click_connect(qtbot, dialog: ConnectionDialog) -> None:
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+
+@pytest.fixture(scope="module")
+def broker():
+    with EmbeddedBroker("mock") as running:
+        producer = AlertProducer(KafkaSettings(running.bootstrap))
+        producer.send("ztf-night", ZTF_FILES[0].read_bytes())
+        assert producer.flush(20).delivered == 1
+        yield running
+
+
+def list_and_choose(qtbot, dialog: ConnectionDialog, bootstrap: str) -> None:
+    dialog.bootstrap.setText(bootstrap)
+    qtbot.mouseClick(dialog.list_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.topics.rowCount() > 0, timeout=15000)
+    names = [dialog.topics.item(r, 0).text() for r in range(dialog.topics.rowCount())]
+    dialog.topics.selectRow(names.index("ztf-night"))
 
 
 def test_list_topics_choose_and_connect(qtbot, private_settings):
@@ -39,17 +89,110 @@ def test_list_topics_choose_and_connect(qtbot, private_settings):
         assert settings.topics == ("ztf-night",) and settings.group_id == "alice-tests"
         assert settings.kafka.bootstrap == broker.bootstrap and settings.start.tzinfo is UTC
         dialog.start.setCurrentText("earliest")
-        dialog.accept()
+        # a registry URL with a secret in its query is refused: it would be saved
+        dialog.registry.setText("https://reg.example.org/?token=t0ken")
+        click_connect(qtbot, dialog)
+        assert dialog.isVisible() and "secret in its query" in dialog.message.text()
+        # credentials typed into the URL leave it for their own fields at once
+        type_registry(qtbot, dialog, REGISTRY)
+        assert dialog.registry.text() == "https://reg.example.org:8081"
+        assert dialog.registry_user.text() == "alice"
+        assert dialog.registry_password.text() == "s3cr3t"
+        assert dialog.registry_settings() == (
+            "https://reg.example.org:8081",
+            {"basic.auth.user.info": "alice:s3cr3t"},
+        )
+        click_connect(qtbot, dialog)
         assert not dialog.isVisible()
         dialog.deleteLater()
-    # the profile persists; the password is not in the settings file
-    text = "".join(p.read_text() for p in private_settings.rglob("*.ini"))
-    assert "laptop" in text and broker.bootstrap in text and "s3cret" not in text
+    # the profile persists; no password is in the settings file
+    text = settings_text(private_settings)
+    assert "laptop" in text and broker.bootstrap in text and "reg.example.org:8081" in text
+    assert "s3cret" not in text and "s3cr3t" not in text and "t0ken" not in text
     again = ConnectionDialog()
     qtbot.addWidget(again)
     assert again.profile.currentText() == "laptop"
     assert again.bootstrap.text() == broker.bootstrap and again.group.text() == "alice-tests"
     assert again.password.text() == ""  # no keyring here: asked each time
+    assert again.registry.text() == "https://reg.example.org:8081"
+    assert again.registry_user.text() == "alice" and again.registry_password.text() == ""
+    again.registry_password.setText("typed-again")  # asked each time
+    assert again.registry_settings() == (
+        "https://reg.example.org:8081",
+        {"basic.auth.user.info": "alice:typed-again"},
+    )
+
+
+def test_passwords_kept_in_a_secure_keyring(qtbot, private_settings, broker):
+    with using_keyring(MemoryKeyring()) as memory:
+        assert keyring_usable()
+        dialog = ConnectionDialog()
+        qtbot.addWidget(dialog)
+        assert "system keyring" in dialog.password.placeholderText()
+        dialog.profile.setCurrentText("rubin")
+        dialog.username.setText("bob")
+        dialog.password.setText("kafka-pw")
+        type_registry(qtbot, dialog, REGISTRY)
+        list_and_choose(qtbot, dialog, broker.bootstrap)
+        click_connect(qtbot, dialog)
+        assert not dialog.isVisible()
+        assert memory.stored == {
+            (KEYRING_SERVICE, "rubin:bob"): "kafka-pw",
+            (REGISTRY_KEYRING_SERVICE, "rubin:alice"): "s3cr3t",
+        }
+        again = ConnectionDialog()
+        qtbot.addWidget(again)
+        assert again.profile.currentText() == "rubin" and again.password.text() == "kafka-pw"
+        assert again.registry_settings() == (
+            "https://reg.example.org:8081",
+            {"basic.auth.user.info": "alice:s3cr3t"},
+        )
+    text = settings_text(private_settings)
+    assert "rubin" in text and "kafka-pw" not in text and "s3cr3t" not in text
+
+
+def test_plaintext_keyring_refused_passwords_asked_each_time(qtbot, private_settings, broker):
+    """keyrings.alt's PlaintextKeyring would keep the password base64-encoded in a file."""
+    with using_keyring(PlaintextKeyring()) as plain:
+        assert not keyring_usable()
+        dialog = ConnectionDialog()
+        qtbot.addWidget(dialog)
+        assert not dialog.remember
+        assert "asked each time" in dialog.password.placeholderText()
+        assert "asked each time" in dialog.registry_password.placeholderText()
+        dialog.profile.setCurrentText("laptop")
+        dialog.username.setText("bob")
+        dialog.password.setText("kafka-pw")
+        dialog.registry.setText(REGISTRY)  # pasted, never edited: split on Connect
+        list_and_choose(qtbot, dialog, broker.bootstrap)
+        click_connect(qtbot, dialog)
+        assert not dialog.isVisible()
+        assert plain.stored == {}
+        plain.set_password(KEYRING_SERVICE, "laptop:bob", "planted")  # never read either
+        again = ConnectionDialog()
+        qtbot.addWidget(again)
+        assert again.password.text() == "" and again.registry_password.text() == ""
+    assert "kafka-pw" not in settings_text(private_settings)
+
+
+def test_old_profile_with_registry_credentials_cleaned_on_load(qtbot, private_settings):
+    """A profile saved before this fix kept the URL with its password: loading it moves
+    the password to the keyring and rewrites the settings file without it."""
+    settings = QSettings()
+    settings.setValue("profiles/old/bootstrap", "kafka.example.org:9092")
+    settings.setValue("profiles/old/registry", "https://bob:hunter22@reg.example.org")
+    settings.setValue("connection/last", "old")
+    settings.sync()
+    assert "hunter22" in settings_text(private_settings)
+    with using_keyring(MemoryKeyring()) as memory:
+        dialog = ConnectionDialog()
+        qtbot.addWidget(dialog)
+        assert dialog.registry.text() == "https://reg.example.org"
+        assert dialog.registry_user.text() == "bob"
+        assert dialog.registry_password.text() == "hunter22"
+    assert memory.stored == {(REGISTRY_KEYRING_SERVICE, "old:bob"): "hunter22"}
+    text = settings_text(private_settings)
+    assert "hunter22" not in text and "https://reg.example.org" in text
 
 
 def test_unreachable_cluster_message(qtbot, private_settings):

@@ -24,6 +24,7 @@ import fastavro.schema
 
 from alertview.core.avro_compiled import CompileError, Reader, compile_reader, named_types
 from alertview.core.errors import DecodeError, SchemaNotFound
+from alertview.core.urls import redact_url
 
 if TYPE_CHECKING:
     from alertview.core.stream.registry import RegistryClient
@@ -266,6 +267,17 @@ class SchemaCache:
             while len(self._headers) > 8:
                 del self._headers[next(iter(self._headers))]
 
+    def use_registry(self, url: str | None, config: Mapping[str, Any] | None = None) -> None:
+        """Ask this registry (``url`` without credentials; they go in ``config``, e.g.
+        ``basic.auth.user.info``) from now on; ids it failed to find are asked again."""
+        with self._lock:
+            self.registry_url = url
+            self._registry_config = dict(config or {})
+            self._registry_client = None
+            for schema_id, cached in list(self._by_id.items()):
+                if isinstance(cached, SchemaNotFound):
+                    del self._by_id[schema_id]
+
     @property
     def registry_config(self) -> dict[str, Any]:
         """The registry client's extra settings (e.g. to make a like cache elsewhere)."""
@@ -321,8 +333,8 @@ class SchemaCache:
             text = self._fetch_from_registry(schema_id)
             if text is not None:
                 raw = _load_json(text.encode())
-                return self._make(raw, schema_id=schema_id, origin=self.registry_url)
-            tried.append(f"registry {self.registry_url}")
+                return self._make(raw, schema_id=schema_id, origin=redact_url(self.registry_url))
+            tried.append(f"registry {redact_url(self.registry_url)}")
         if self.use_lsst_package:
             raw = self._load_lsst_package(schema_id)
             if raw is not None:

@@ -229,8 +229,9 @@ class MainWindow(QMainWindow):
 
         dialog = ConnectionDialog(self)
         if dialog.exec() == ConnectionDialog.DialogCode.Accepted:
-            if dialog.registry.text().strip():
-                self.cache.registry_url = dialog.registry.text().strip()
+            url, config = dialog.registry_settings()
+            if url:
+                self.cache.use_registry(url, config)
             self.connect_stream(dialog.consumer_settings())
         dialog.deleteLater()
 

@@ -56,8 +56,8 @@ def _inflate_member(data: bytes, wbits: int, out: _Output) -> bytes:
     inflater = zlib.decompressobj(wbits=wbits)
     pending = data
     while not inflater.eof:
-        try:
-            chunk = inflater.decompress(pending, _CHUNK)
+        try:  # in pieces of 1/64 of the cap: what a bomb costs stays close to the cap
+            chunk = inflater.decompress(pending, min(_CHUNK, max(2**20, out.limit // 64)))
         except zlib.error as exc:
             raise DecodeError(f"broken {out.what} ({exc})", offset=out.offset) from None
         pending = inflater.unconsumed_tail
@@ -67,18 +67,18 @@ def _inflate_member(data: bytes, wbits: int, out: _Output) -> bytes:
     return inflater.unused_data
 
 
-def gunzip(data: bytes, limit: int = MAX_INFLATED_BYTES) -> bytes:
-    """A gzipped packet or file, all its members, and gzip within gzip, within ``limit``."""
-    out = _Output("gzip data", limit, 0)
+def gunzip(data: bytes, limit: int = MAX_INFLATED_BYTES, what: str = "gzip data") -> bytes:
+    """A gzipped packet, file or stamp: all its members, and gzip within gzip, within
+    ``limit`` bytes; ``what`` names it in errors."""
     for _ in range(_MAX_GZIP_LAYERS):
+        out = _Output(what, limit, 0)
         rest = data
-        while rest[:2] == GZIP_MAGIC:  # concatenated members, each counted
+        while rest[:2] == GZIP_MAGIC:  # concatenated members, counted together
             rest = _inflate_member(rest, 31, out)
         data = out.value()
         if data[:2] != GZIP_MAGIC:
             return data
-        out = _Output("gzip data", limit, 0)
-    raise DecodeError(f"gzip nested more than {_MAX_GZIP_LAYERS} deep", offset=0)
+    raise DecodeError(f"{what}: gzip nested more than {_MAX_GZIP_LAYERS} deep", offset=0)
 
 
 # -- container block codecs: (block, its offset) -> payload -----------------------------

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import math
 import warnings
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from alertview.core import codecs
 from alertview.core.alert import CUTOUT_NAMES, Alert
-from alertview.core.errors import CutoutError
+from alertview.core.errors import CutoutError, DecodeError
 
 if TYPE_CHECKING:
     from astropy.io.fits import Header
@@ -37,8 +37,6 @@ _IDENTITY = np.eye(2)
 MAX_STAMP_BYTES = 64 * 2**20
 #: Most pixels a JPEG stamp may claim (as float32, MAX_STAMP_BYTES; the prototype's are 51x51).
 MAX_STAMP_PIXELS = MAX_STAMP_BYTES // 4
-_GZIP_MAGIC = b"\x1f\x8b"
-_INFLATE_CHUNK = 2**20
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,7 +160,7 @@ def decode_cutout(name: str, stamp: bytes) -> Cutout:
     if not stamp:
         raise CutoutError(f"{name} cutout is missing")
     try:
-        if stamp[:2] == _GZIP_MAGIC:
+        if stamp[:2] == codecs.GZIP_MAGIC:
             stamp = gunzip(name, stamp)
         if stamp[:3] == b"\xff\xd8\xff":
             return _decode_jpeg(name, stamp)
@@ -189,22 +187,10 @@ def decode_cutouts(alert: Alert) -> dict[str, Cutout | CutoutError]:
 def gunzip(name: str, data: bytes, limit: int = MAX_STAMP_BYTES) -> bytes:
     """Inflate every gzip member of a stamp, raising CutoutError once the output
     passes ``limit`` bytes (a few hundred KB of gzip can claim gigabytes)."""
-    out: list[bytes] = []
-    total = 0
-    rest = data
-    while rest[:2] == _GZIP_MAGIC:  # concatenated members share one bound
-        inflater = zlib.decompressobj(wbits=31)
-        while not inflater.eof:
-            chunk = inflater.decompress(rest, min(_INFLATE_CHUNK, limit + 1 - total))
-            total += len(chunk)
-            if total > limit:
-                raise CutoutError(f"{name} cutout inflates past {limit // 2**20} MB: not a stamp")
-            out.append(chunk)
-            rest = inflater.unconsumed_tail
-            if not chunk and not rest:
-                raise CutoutError(f"{name} cutout cannot be decoded (truncated gzip stream)")
-        rest = inflater.unused_data
-    return b"".join(out)
+    try:
+        return codecs.gunzip(data, limit, what=f"{name} cutout")
+    except DecodeError as exc:
+        raise CutoutError(exc.reason) from None
 
 
 def _decode_jpeg(name: str, data: bytes) -> Cutout:

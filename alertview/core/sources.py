@@ -7,6 +7,7 @@ is decided from its bytes, not its name.
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import logging
 import lzma
@@ -26,6 +27,8 @@ _TAR_MAGIC_OFFSET = 257
 #: An archive member larger than this is not an alert packet (ZTF's are ~60 KB,
 #: Rubin's ~100 KB, a Fink file of many alerts some MB): it is reported, not read.
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
+#: Compressed files that may hold a tar archive, by their magic bytes.
+_COMPRESSED = {GZIP_MAGIC: gzip.open, b"\xfd7zXZ\x00": lzma.open, b"BZh": bz2.open}
 #: Separates an archive's path from a member's name in a source name.
 MEMBER_SEPARATOR = "!"
 
@@ -85,8 +88,9 @@ def _iter_file(path: Path, explicit: bool) -> Iterator[Blob | DecodeError]:
     try:
         with path.open("rb") as stream:
             head = stream.read(512)
-            if head[:2] == GZIP_MAGIC:
-                with gzip.open(path, "rb") as inner:
+            opener = next((o for m, o in _COMPRESSED.items() if head.startswith(m)), None)
+            if opener is not None:
+                with opener(path, "rb") as inner:
                     is_tar = _is_tar_block(inner.read(512))
             else:
                 is_tar = _is_tar_block(head)
@@ -102,7 +106,7 @@ def _iter_file(path: Path, explicit: bool) -> Iterator[Blob | DecodeError]:
             )
             return
         yield Blob(source, path.read_bytes())
-    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:  # BadGzipFile: OSError
         yield DecodeError(f"cannot read ({getattr(exc, 'strerror', None) or exc})", source)
 
 

@@ -65,6 +65,8 @@ def render_alert(path: str | os.PathLike, index: int, out: Path, size=(1200, 850
     alerts = []
     for item in read_alerts([path], SchemaCache()):
         if isinstance(item, DecodeError):
+            if item.warning:  # a damaged tail: the alerts before it are drawn
+                continue
             raise item
         alerts.append(item)
         if len(alerts) > index:

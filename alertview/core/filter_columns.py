@@ -6,19 +6,46 @@ milliseconds. Nulls behave as there: a comparison with a null is false, and
 ``isnull`` tests for them. Expressions on fields that are not table columns
 (raw packet fields such as ``nbad``) raise ``NotVectorised``; the caller then
 falls back to the row-by-row filter.
+
+Arithmetic on float columns runs in numpy, where an overflow or a division by
+zero gives inf or NaN and so null, as the row-by-row bounds do. On integers
+(ids, row numbers, booleans) int64 would wrap around silently: it is used only
+where the operands and result are well inside its range, and otherwise the row
+filter's own operations run value by value: the same results, by construction.
+Any other failure here hands over to the row-by-row filter, which defines the
+meaning.
+
+What cannot be vectorised is filtered by ``row_mask``, a row at a time; a
+name that is no column then decodes the row's packet, milliseconds each, so
+the viewer runs it off the GUI thread and first refuses names found in no
+packet (``origin_samples`` picks the few packets to look at).
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from alertview.core.columns import AlertColumns, TextSlice
-from alertview.core.filters import COMPARISONS, AlertFilter
+from alertview.core.filters import (
+    COMPARISONS,
+    MISSING,
+    AlertFilter,
+    MappingLookup,
+    arithmetic,
+    call_function,
+    negative,
+)
+from alertview.core.store import ROW_FIELDS, row_as_fields
+
+log = logging.getLogger(__name__)
 
 _ARITH: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: np.add,
@@ -30,6 +57,22 @@ _ARITH: dict[type, Callable[[Any, Any], Any]] = {
 }
 #: Filter names that are table columns under another name.
 _ALIASES = {"offset": "kafka_offset"}
+#: Where a row came from: rows of one origin share a writer schema, so one packet
+#: of each names the raw fields of all of them.
+ORIGIN_FIELDS = ("survey", "schema", "topic", "source")
+
+
+def table_fields(row: Sequence[Any]) -> dict[str, Any]:
+    """A stored row under every name a filter may give its fields (as the columns do)."""
+    fields = row_as_fields(row)
+    fields["kafka_offset"] = fields["offset"]
+    detections = fields["n_history_detections"]
+    fields["n_detections"] = None if detections is None else detections + 1
+    return fields
+
+
+#: The names a table row answers without its packet.
+TABLE_NAMES = frozenset(table_fields((0,) * len(ROW_FIELDS)))
 
 
 class NotVectorised(Exception):
@@ -49,8 +92,14 @@ def filter_mask(alert_filter: AlertFilter, columns: AlertColumns, start: int = 0
     """Which rows from position ``start`` on pass; NotVectorised if a name is no column."""
     if alert_filter.tree is None:
         raise NotVectorised("no parsed expression")
-    with np.errstate(all="ignore"):
-        result = _Evaluator(columns, alert_filter, start).truth(alert_filter.tree)
+    try:
+        with np.errstate(all="ignore"):
+            result = _Evaluator(columns, alert_filter, start).truth(alert_filter.tree)
+    except NotVectorised:
+        raise
+    except Exception as exc:  # e.g. a dtype numpy has no loop for
+        log.debug("filter %r left to the row-by-row filter: %r", alert_filter.expression, exc)
+        raise NotVectorised(f"{type(exc).__name__}: {exc}") from None
     if np.ndim(result) == 0:
         return np.full(len(columns) - start, bool(result))
     return result
@@ -126,17 +175,28 @@ class _Evaluator:
             return _Value(np.logical_not(self.truth(node.operand)), True)
         inner = self._number(self.value(node.operand))
         if isinstance(node.op, ast.USub):
+            if not _in_floats(inner):
+                exact = _int64(ast.Sub, 0, inner.data)
+                if exact is not None:
+                    return _Value(exact, inner.valid)
+                return _exactly(negative, inner)
             return _Value(-inner.data, inner.valid)
         return inner
 
     def _BinOp(self, node: ast.BinOp) -> _Value:
-        op = _ARITH.get(type(node.op))
+        kind = type(node.op)
+        op = _ARITH.get(kind)
         if op is None:
             raise NotVectorised("operator")
         left = self._number(self.value(node.left))
         right = self._number(self.value(node.right))
-        data = op(left.data, right.data)
-        # Python raises on 1/0 and the row fails; here the row's value becomes null
+        if not _in_floats(left, right):
+            exact = _int64(kind, left.data, right.data)
+            if exact is not None:
+                return _Value(exact, np.logical_and(left.valid, right.valid))
+            return _exactly(lambda a, b: arithmetic(kind, a, b), left, right)
+        data = op(_float(left.data), _float(right.data))
+        # an overflow (inf) or 1/0 is null, as the row-by-row filter's bounds make it
         return _Value(data, np.logical_and(left.valid & right.valid, np.isfinite(data)))
 
     def _number(self, value: _Value) -> _Value:
@@ -200,24 +260,145 @@ class _Evaluator:
                 missing = np.logical_or(missing, np.logical_not(plain.valid))
             return _Value(missing, True)
         args = [self._number(a) for a in args]
+        if name in _FUNCTION_ARITY and _FUNCTION_ARITY[name](len(args)) and not _in_floats(*args):
+            return _exactly(lambda *values: call_function(name, list(values)), *args)
         valid: Any = True
         for arg in args:
             valid = np.logical_and(valid, arg.valid)
-        if name == "abs" and len(args) == 1:
-            return _Value(np.abs(args[0].data), valid)
-        if name in ("min", "max") and len(args) >= 2:
+        if name not in _FUNCTION_ARITY or not _FUNCTION_ARITY[name](len(args)):
+            raise NotVectorised(name)
+        if name in ("min", "max"):
             combine = np.minimum if name == "min" else np.maximum
-            data = args[0].data
+            data = _float(args[0].data)
             for arg in args[1:]:
-                data = combine(data, arg.data)
-            return _Value(data, valid)
-        if name == "sqrt" and len(args) == 1:
-            data = np.sqrt(args[0].data)
-            return _Value(data, np.logical_and(valid, np.isfinite(data)))
-        if name == "log10" and len(args) == 1:
-            data = np.log10(args[0].data)
-            return _Value(data, np.logical_and(valid, np.isfinite(data)))
-        raise NotVectorised(name)
+                data = combine(data, _float(arg.data))
+        else:
+            data = {"abs": np.abs, "sqrt": np.sqrt, "log10": np.log10}[name](args[0].data)
+        return _Value(data, np.logical_and(valid, np.isfinite(data)))
+
+
+def row_mask(
+    alert_filter: AlertFilter,
+    columns: AlertColumns,
+    positions: Sequence[int],
+    record_of: Callable[[int], Mapping] | None = None,
+    stopped: Callable[[], bool] = lambda: False,
+    progress: Callable[[int], None] | None = None,
+) -> np.ndarray | None:
+    """Which of the rows at ``positions`` pass, a row at a time; a row's packet is read
+    (``record_of(row id)``) only for a name that is no column. None once ``stopped()``
+    (a newer filter); ``progress(rows done)`` about every 0.1 s."""
+    passing = np.zeros(len(positions), dtype=bool)
+    reported = time.monotonic()
+    for number, position in enumerate(positions):
+        if stopped():
+            return None
+        fields = table_fields(columns.row_tuple(int(position)))
+        loader = None if record_of is None else partial(record_of, fields["row"])
+        passing[number] = alert_filter.matches(MappingLookup(fields, loader))
+        if progress is not None and time.monotonic() - reported > 0.1:
+            progress(number + 1)
+            reported = time.monotonic()
+    return passing
+
+
+def origin_samples(
+    columns: AlertColumns, stop: int, seen: frozenset[tuple] = frozenset(), limit: int = 32
+) -> tuple[dict[tuple, int], bool]:
+    """A row position for each origin (``ORIGIN_FIELDS``) among the first ``stop`` rows
+    and not in ``seen``: at most ``limit``, one per (survey, schema, topic) first; and
+    whether that is all of them."""
+    texts = [columns.texts[name] for name in ORIGIN_FIELDS]
+    codes = [text.codes.values[:stop].astype(np.int64) for text in texts]
+    key = codes[0]
+    for text, code in zip(texts[1:], codes[1:], strict=True):
+        key = key * (len(text.values) + 1) + code
+    firsts = np.unique(key, return_index=True)[1]
+    new = {}
+    for position in sorted(int(p) for p in firsts):
+        origin = tuple(
+            text.values[code[position]] for text, code in zip(texts, codes, strict=True)
+        )
+        if origin not in seen:
+            new[origin] = position
+    kinds: dict[tuple, tuple] = {}
+    for origin in new:
+        kinds.setdefault(origin[:3], origin)
+    chosen = dict.fromkeys([*kinds.values(), *new])  # in that order, each once
+    return {o: new[o] for o in list(chosen)[:limit]}, len(new) <= limit
+
+
+#: The functions evaluated here, with the numbers of arguments they take here.
+_FUNCTION_ARITY: dict[str, Callable[[int], bool]] = {
+    "abs": lambda n: n == 1,
+    "sqrt": lambda n: n == 1,
+    "log10": lambda n: n == 1,
+    "min": lambda n: n >= 2,
+    "max": lambda n: n >= 2,
+}
+_IS_MISSING = np.frompyfunc(lambda value: value is MISSING, 1, 1)
+
+
+def _in_floats(*values: _Value) -> bool:
+    """Whether numpy's float64 arithmetic gives the filter's meaning: a float column
+    is involved and nothing that must stay an exact integer."""
+    arrays = [v.data for v in values if isinstance(v.data, np.ndarray)]
+    return bool(arrays) and all(a.dtype.kind == "f" for a in arrays)
+
+
+_INT64_EXACT = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Mod: np.mod}
+
+
+def _int64(kind: type, a: Any, b: Any) -> np.ndarray | None:
+    """``a op b`` in int64 when that is exact (operands and results well inside its
+    range; ``%`` as Python's), else None: ids and row numbers in milliseconds."""
+    operands = []
+    for data in (a, b):
+        if isinstance(data, bool | int) and abs(data) < 2**62:
+            data = np.int64(data)
+        integers = isinstance(data, np.ndarray | np.integer | np.bool_)
+        if not integers or data.dtype.kind not in "biu":
+            return None
+        operands.append(data.astype(np.int64))
+    if kind not in _INT64_EXACT:
+        return None
+    with np.errstate(all="ignore"):  # the estimate decides; its warnings do not matter
+        floats = [o.astype(np.float64) for o in operands]
+        estimate = _ARITH[kind](*floats)
+        inside = [np.abs(v) < 2.0**62 for v in (*floats, estimate)]
+    if not all(np.all(i) for i in inside):
+        return None
+    return _INT64_EXACT[kind](*operands)
+
+
+def _float(data: Any) -> Any:
+    """A scalar operand for float64 arithmetic (null as NaN; the row filter's bounds keep
+    a Python integer within float range)."""
+    if isinstance(data, np.ndarray):
+        return data
+    return np.nan if data is None else float(data)
+
+
+def _exactly(function: Callable[..., Any], *values: _Value) -> _Value:
+    """``function`` of the row-by-row filter, applied value by value to Python numbers:
+    exact integers (no int64 wrap-around) and the same bounds and nulls."""
+    args: list[Any] = []
+    for value in values:
+        data = value.data
+        if isinstance(data, np.ndarray):
+            data = data.astype(object)
+            data[~np.broadcast_to(np.asarray(value.valid, dtype=bool), data.shape)] = MISSING
+        elif not np.all(value.valid):
+            data = MISSING
+        elif isinstance(data, np.generic):
+            data = data.item()
+        args.append(data)
+    result = np.frompyfunc(function, len(args), 1)(*args)
+    if not isinstance(result, np.ndarray):  # constants only
+        return _Value(None, False) if result is MISSING else _Value(result, True)
+    missing = _IS_MISSING(result).astype(bool)
+    result[missing] = 0
+    return _Value(result, ~missing)
 
 
 def _safe(op: Callable[[Any, Any], Any], a: Any, b: Any) -> bool:

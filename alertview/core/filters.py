@@ -12,22 +12,45 @@ Python. A name is looked up among the Alert's fields (those of ``inspect
 --json``), then in the raw record, then in its ``candidate`` (ZTF) or
 ``diaSource`` (Rubin) sub-record. A missing field or a null value makes a
 comparison false, as in SQL.
+
+The text comes from a user (or a fuzzer), so what it may cost is bounded:
+``MAX_LENGTH`` characters, ``MAX_DEPTH`` levels of nesting, numbers within a
+double's range (±1.8e308) and texts or tuples of at most ``MAX_ITEMS``, each
+checked *before* computing. A part made of constants only is computed once,
+at parse time, where breaking a bound is a ``FilterError``; on fields, an
+undefined or out-of-range result (``flux / 0``, ``mag ** 1000``) is null, as
+NaN is in the table's columns, so both evaluators agree.
 """
 
 from __future__ import annotations
 
 import ast
+import logging
 import math
 import operator
-from collections.abc import Callable, Mapping
+import re
+import sys
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 from typing import Any
 
 from alertview.core.alert import Alert
 from alertview.core.errors import AlertViewError
 
+log = logging.getLogger(__name__)
+
 #: The sub-records searched for raw field names, in order.
 NESTED = ("candidate", "diaSource", "diaObject")
+#: Longest expression accepted: a pasted list of several hundred object ids fits.
+MAX_LENGTH = 20_000
+#: Deepest nesting of operations (``a + b + c`` is 3 deep); both evaluators recurse.
+MAX_DEPTH = 100
+#: Longest text or tuple an operation may build (``"a" * n``, ``t + t``).
+MAX_ITEMS = 10_000
+_INT_MAX = int(sys.float_info.max)
+_TOO_LARGE = "the result is beyond ±1.8e308"
+_SEQUENCES = (str, bytes, bytearray, tuple, list)
 
 #: Comparison operators of the language (the column evaluator uses them too).
 COMPARISONS = {
@@ -38,13 +61,53 @@ COMPARISONS = {
     ast.Gt: operator.gt,
     ast.GtE: operator.ge,
 }
-_ARITH = {
-    ast.Add: operator.add,
+_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Mod: "%", ast.Pow: "**"}
+#: What makes an operation on values null (or, on constants, a FilterError).
+_FAILURES = (ArithmeticError, TypeError, ValueError)
+
+
+class OutOfRange(ArithmeticError):
+    """A result too large to compute or to hold, refused before it is computed."""
+
+
+def _power(a: Any, b: Any) -> Any:
+    # 9**9**9 is 370 million digits: minutes of CPU that Ctrl-C cannot interrupt
+    whole = isinstance(a, int) and isinstance(b, int)
+    if whole and b > 0 and abs(a) > 1 and b * math.log2(abs(a)) > 1100:
+        raise OutOfRange(_TOO_LARGE)
+    try:
+        return a**b
+    except OverflowError:
+        raise OutOfRange(_TOO_LARGE) from None
+
+
+def _times(a: Any, b: Any) -> Any:
+    for items, count in ((a, b), (b, a)):
+        repeated = isinstance(items, _SEQUENCES) and isinstance(count, int)
+        if repeated and len(items) * count > MAX_ITEMS:
+            raise OutOfRange(f"the result is longer than {MAX_ITEMS} items")
+    return a * b
+
+
+def _plus(a: Any, b: Any) -> Any:
+    if isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES) and len(a) + len(b) > MAX_ITEMS:
+        raise OutOfRange(f"the result is longer than {MAX_ITEMS} items")
+    return a + b
+
+
+def _modulo(a: Any, b: Any) -> Any:
+    if isinstance(a, str | bytes | bytearray):  # "%0999999999d" % 1 would allocate 1 GB
+        raise TypeError("% is not text formatting in a filter")
+    return a % b
+
+
+_ARITH: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: _plus,
     ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
+    ast.Mult: _times,
     ast.Div: operator.truediv,
-    ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
+    ast.Mod: _modulo,
+    ast.Pow: _power,
 }
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "abs": abs,
@@ -53,10 +116,62 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "sqrt": math.sqrt,
     "log10": math.log10,
     "len": len,
-    "isnull": lambda v: v is None or (isinstance(v, float) and math.isnan(v)),
+    "isnull": lambda *values: any(v is MISSING for v in values),
 }
 
 Getter = Callable[[Any], Any]
+
+
+def _checked(value: Any) -> Any:
+    """``value`` if it is within the bounds of the language, else OutOfRange."""
+    if isinstance(value, float):
+        if not math.isfinite(value):  # as the columns' float64 overflow (inf) and NaN
+            raise OutOfRange("the result is not a finite number")
+    elif isinstance(value, int):
+        if abs(value) > _INT_MAX:
+            raise OutOfRange(_TOO_LARGE)
+    elif isinstance(value, complex):  # (-8) ** (1/3)
+        raise OutOfRange("the result is not a real number")
+    elif isinstance(value, _SEQUENCES) and len(value) > MAX_ITEMS:
+        raise OutOfRange(f"the result is longer than {MAX_ITEMS} items")
+    return value
+
+
+def _strict_arithmetic(op: type, a: Any, b: Any) -> Any:
+    if a is MISSING or b is MISSING:
+        return MISSING
+    return _checked(_ARITH[op](a, b))
+
+
+def _strict_call(name: str, values: list[Any]) -> Any:
+    if name == "isnull":
+        return any(v is MISSING for v in values)
+    if any(v is MISSING for v in values):
+        return MISSING
+    return _checked(_FUNCTIONS[name](*values))
+
+
+def _strict_negative(value: Any) -> Any:
+    return MISSING if value is MISSING else _checked(-value)
+
+
+def _or_null(strict: Callable[..., Any]) -> Callable[..., Any]:
+    def tolerant(*args: Any) -> Any:
+        try:
+            return strict(*args)
+        except _FAILURES:
+            return MISSING
+
+    tolerant.__doc__ = f"{strict.__name__.removeprefix('_strict_')}, null where undefined."
+    return tolerant
+
+
+#: One value each, as the filter defines them: null when an operand is null or the
+#: result is undefined or out of bounds. The column evaluator applies them to exact
+#: integers, so its results are the row-by-row ones.
+arithmetic = _or_null(_strict_arithmetic)
+call_function = _or_null(_strict_call)
+negative = _or_null(_strict_negative)
 
 
 class FilterError(AlertViewError):
@@ -74,10 +189,17 @@ class FilterError(AlertViewError):
         return f"bad filter: {self.message} at column {self.column + 1}: {self.pointer()}"
 
     def pointer(self) -> str:
-        """The expression with ``>>>`` marking the offending place."""
-        if self.column is None:
-            return self.expression
-        return f"{self.expression[: self.column]}>>>{self.expression[self.column :]}"
+        """The expression with ``>>>`` marking the offending place (a long one cut to
+        the ~60 characters around it, so the message stays one readable line)."""
+        text, column = self.expression, self.column
+        if column is None:
+            return text
+        before, after = text[:column], text[column:]
+        if len(before) > 40:
+            before = f"…{before[-30:]}"
+        if len(after) > 40:
+            after = f"{after[:30]}…"
+        return f"{before}>>>{after}"
 
 
 class _Missing:
@@ -165,6 +287,32 @@ def _from_record(record: Mapping[str, Any], name: str) -> Any:
     raise KeyError(name)
 
 
+def record_names(record: Mapping[str, Any]) -> set[str]:
+    """The names a raw record answers: its fields and those of its ``NESTED`` records."""
+    names = set(record)
+    for nested in NESTED:
+        sub = record.get(nested)
+        if isinstance(sub, Mapping):
+            names.update(sub)
+    return names
+
+
+def check_names(alert_filter: AlertFilter, known: Collection[str]) -> None:
+    """Refuse a name that is none of ``known``, suggesting the closest one.
+
+    Without this a typo costs a decode of every stored packet, to find nothing.
+    """
+    unknown = sorted(alert_filter.names.difference(known), key=alert_filter.name_columns.get)
+    if not unknown:
+        return
+    name = unknown[0]
+    by_lower = {k.lower(): k for k in sorted(known, reverse=True)}
+    close = get_close_matches(name.lower(), by_lower, n=1, cutoff=0.6)
+    hint = f" (did you mean {by_lower[close[0]]!r}?)" if close else ""
+    column = alert_filter.name_columns.get(name)
+    raise FilterError(f"unknown field {name!r}{hint}", alert_filter.expression, column)
+
+
 @dataclass
 class AlertFilter:
     """A compiled filter; call it with an Alert, or ``matches`` with any lookup."""
@@ -173,8 +321,11 @@ class AlertFilter:
     _test: Getter = field(repr=False)
     names: frozenset[str] = frozenset()
     found: set[str] = field(default_factory=set)
-    #: The parsed expression, for evaluators over whole columns.
+    #: The parsed expression with its constant parts computed, for evaluators over
+    #: whole columns.
     tree: ast.expr | None = field(default=None, repr=False)
+    #: Where each name first appears (a column of ``expression``), to point at typos.
+    name_columns: Mapping[str, int] = field(default_factory=dict, repr=False)
 
     def __call__(self, alert: Alert) -> bool:
         return self.matches(FieldLookup(alert))
@@ -182,7 +333,8 @@ class AlertFilter:
     def matches(self, lookup: FieldLookup | MappingLookup) -> bool:
         try:
             return bool(_truth(self._test(_Tracking(lookup, self.found))))
-        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        except Exception as exc:  # one odd row (or its packet) never stops a filter
+            log.debug("filter %r failed on a row: %r", self.expression, exc)
             return False
 
     def never_found(self) -> set[str]:
@@ -214,37 +366,150 @@ def _value(value: Any) -> Any:
 
 
 def parse_filter(expression: str) -> AlertFilter:
-    """Compile ``expression``; raises FilterError pointing at the problem."""
+    """Compile ``expression``; raises FilterError pointing at the problem.
+
+    Nothing else ever leaves: the text comes straight from a user, and the
+    viewer shows a FilterError where any other exception would be a crash.
+    """
     text = expression.strip()
     if not text:
         raise FilterError("the expression is empty", expression, 0)
+    if len(text) > MAX_LENGTH:
+        raise FilterError(f"the expression is too long ({len(text)} characters, max {MAX_LENGTH})")
+    try:
+        return _parse(text)
+    except FilterError:
+        raise
+    except (RecursionError, MemoryError):  # Python's own parser, on thousands of levels
+        raise FilterError(f"filter nested too deeply (max {MAX_DEPTH})", text) from None
+    except Exception as exc:
+        log.warning("filter %r could not be compiled", text, exc_info=True)
+        raise FilterError(f"cannot use this expression ({type(exc).__name__})", text) from None
+
+
+def _parse(text: str) -> AlertFilter:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         if _parses(f"{text} 0"):
             raise FilterError("the expression ends too early", text, len(text)) from None
+        if "Exceeds the limit" in str(exc.msg):  # an integer of over 4300 digits
+            raise FilterError("this number is beyond ±1.8e308", text) from None
+        if "too many nested" in str(exc.msg):
+            raise FilterError(f"filter nested too deeply (max {MAX_DEPTH})", text) from None
         column = (exc.offset or 1) - 1
-        raise FilterError(exc.msg, text, min(column, len(text))) from None
-    names: set[str] = set()
-    test = _Compiler(text, names).compile(tree.body)
-    return AlertFilter(text, test, frozenset(names), tree=tree.body)
+        raise FilterError(exc.msg, text, min(max(column, 0), len(text))) from None
+    except ValueError as exc:  # e.g. a NUL character, on Python 3.11
+        raise FilterError(str(exc), text) from None
+    compiler = _Compiler(text)
+    compiler.check_depth(tree.body)
+    test = compiler.compile(tree.body)
+    return AlertFilter(
+        text,
+        test,
+        frozenset(compiler.names),
+        tree=compiler.folded(tree.body),
+        name_columns=compiler.name_columns,
+    )
 
 
 def _parses(text: str) -> bool:
     try:
         ast.parse(text, mode="eval")
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
 
 
-class _Compiler:
-    def __init__(self, text: str, names: set[str]) -> None:
-        self.text = text
-        self.names = names
+class _Const:
+    """A compiled part without fields: its value is known at parse time."""
 
-    def fail(self, node: ast.AST, message: str) -> FilterError:
-        return FilterError(message, self.text, getattr(node, "col_offset", None))
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __call__(self, _: Any) -> Any:
+        return self.value
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ZeroDivisionError):
+        return "division by zero"
+    if isinstance(exc, OverflowError):
+        return _TOO_LARGE
+    return str(exc) or type(exc).__name__
+
+
+def _column_value(value: Any) -> Any:
+    """A computed constant as the column evaluator reads it (null as None)."""
+    if value is MISSING:
+        return None
+    if isinstance(value, tuple):
+        return tuple(None if v is MISSING else v for v in value)
+    return value
+
+
+class _Compiler:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.names: set[str] = set()
+        self.name_columns: dict[str, int] = {}
+        self._values: dict[int, Any] = {}  # id(node) -> value computed at parse time
+        # ast's lines (not str.splitlines', which also ends one at \x0c, \u2028...)
+        lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n|$)", text)
+        self._lines = lines
+        self._starts = [0]
+        for line in lines[:-1]:
+            self._starts.append(self._starts[-1] + len(line))
+
+    def at(self, lineno: int, offset: int) -> int:
+        """A column of the text from ast's line number and UTF-8 byte offset."""
+        line = self._lines[min(lineno, len(self._lines)) - 1]
+        if not line.isascii():
+            offset = len(line.encode()[:offset].decode("utf-8", errors="ignore"))
+        return self._starts[min(lineno, len(self._lines)) - 1] + offset
+
+    def column(self, node: ast.AST) -> int | None:
+        if not hasattr(node, "col_offset"):
+            return None
+        return self.at(node.lineno, node.col_offset)
+
+    def fail(self, node: ast.AST, message: str, column: int | None = None) -> FilterError:
+        return FilterError(message, self.text, self.column(node) if column is None else column)
+
+    def check_depth(self, tree: ast.AST) -> None:
+        """Refuse deep nesting before anything recurses over it (iteratively here)."""
+        stack = [(tree, 1)]
+        while stack:
+            node, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                raise self.fail(node, f"filter nested too deeply (max {MAX_DEPTH})")
+            stack.extend(
+                (child, depth + 1)
+                for child in ast.iter_child_nodes(node)
+                if isinstance(child, ast.expr)
+            )
+
+    def folded(self, tree: ast.expr) -> ast.expr:
+        """``tree`` with its constant parts replaced by their values, so the column
+        evaluator never computes them (numpy's int64 would wrap around silently)."""
+        values = self._values
+
+        class Fold(ast.NodeTransformer):
+            def visit(self, node: ast.AST) -> ast.AST:
+                if id(node) in values and not isinstance(node, ast.Constant):
+                    return ast.copy_location(ast.Constant(_column_value(values[id(node)])), node)
+                return super().visit(node)
+
+        return Fold().visit(tree)
+
+    def constant(self, node: ast.AST, compute: Callable[[], Any], column: int | None = None):
+        """Compute a part made of constants now; breaking a bound is the user's error."""
+        try:
+            value = compute()
+        except _FAILURES as exc:
+            raise self.fail(node, _reason(exc), column) from None
+        self._values[id(node)] = value
+        return _Const(value)
 
     def compile(self, node: ast.AST) -> Getter:
         method = getattr(self, f"_{type(node).__name__}", None)
@@ -253,17 +518,20 @@ class _Compiler:
         return method(node)
 
     def _Constant(self, node: ast.Constant) -> Getter:
-        if not isinstance(node.value, int | float | str | bool | type(None)):
-            raise self.fail(node, f"constant {node.value!r} is not allowed")
         value = node.value
-        return lambda _: value
+        if not isinstance(value, int | float | str | bool | type(None)):
+            raise self.fail(node, f"constant {value!r} is not allowed")
+        if isinstance(value, int) and abs(value) > _INT_MAX:
+            raise self.fail(node, "this number is beyond ±1.8e308")
+        return self.constant(node, lambda: MISSING if value is None else value)
 
     def _Name(self, node: ast.Name) -> Getter:
         name = node.id
         if name in ("true", "false", "null"):
-            constant = {"true": True, "false": False, "null": None}[name]
-            return lambda _: constant
+            constant = {"true": True, "false": False, "null": MISSING}[name]
+            return self.constant(node, lambda: constant)
         self.names.add(name)
+        self.name_columns.setdefault(name, self.at(node.lineno, node.col_offset))
 
         def get(fields: Any) -> Any:
             try:
@@ -275,6 +543,8 @@ class _Compiler:
 
     def _Tuple(self, node: ast.Tuple) -> Getter:
         items = [self.compile(e) for e in node.elts]
+        if all(isinstance(i, _Const) for i in items):
+            return self.constant(node, lambda: tuple(i.value for i in items))
         return lambda f: tuple(i(f) for i in items)
 
     _List = _Tuple
@@ -282,30 +552,40 @@ class _Compiler:
     def _BoolOp(self, node: ast.BoolOp) -> Getter:
         parts = [self.compile(v) for v in node.values]
         if isinstance(node.op, ast.And):
-            return lambda f: all(_truth(p(f)) for p in parts)
-        return lambda f: any(_truth(p(f)) for p in parts)
+            test = lambda f: all(_truth(p(f)) for p in parts)  # noqa: E731
+        else:
+            test = lambda f: any(_truth(p(f)) for p in parts)  # noqa: E731
+        return self._fold(node, parts, test)
+
+    def _fold(self, node: ast.AST, parts: list[Getter], getter: Getter) -> Getter:
+        """``getter``, or its value when every part is a constant."""
+        if all(isinstance(p, _Const) for p in parts):
+            return self.constant(node, lambda: getter(None))
+        return getter
 
     def _UnaryOp(self, node: ast.UnaryOp) -> Getter:
         inner = self.compile(node.operand)
         if isinstance(node.op, ast.Not):
-            return lambda f: not _truth(inner(f))
+            return self._fold(node, [inner], lambda f: not _truth(inner(f)))
         if isinstance(node.op, ast.USub):
-            return lambda f: MISSING if (v := inner(f)) is MISSING else -v
+            if isinstance(inner, _Const):
+                return self.constant(node, lambda: _strict_negative(inner.value))
+            return lambda f: negative(inner(f))
         if isinstance(node.op, ast.UAdd):
             return inner
         raise self.fail(node, "this operator is not allowed")
 
     def _BinOp(self, node: ast.BinOp) -> Getter:
-        op = _ARITH.get(type(node.op))
-        if op is None:
+        kind = type(node.op)
+        if kind not in _ARITH:
             raise self.fail(node, "this operator is not allowed")
         left, right = self.compile(node.left), self.compile(node.right)
-
-        def arith(f: Any) -> Any:
-            a, b = left(f), right(f)
-            return MISSING if a is MISSING or b is MISSING else op(a, b)
-
-        return arith
+        if isinstance(left, _Const) and isinstance(right, _Const):
+            start = self.at(node.left.end_lineno or 1, node.left.end_col_offset or 0)
+            found = self.text.find(_SYMBOLS[kind], start, self.column(node.right))
+            compute = lambda: _strict_arithmetic(kind, left.value, right.value)  # noqa: E731
+            return self.constant(node, compute, found if found >= 0 else None)
+        return lambda f: arithmetic(kind, left(f), right(f))
 
     def _Compare(self, node: ast.Compare) -> Getter:
         operands = [self.compile(node.left), *(self.compile(c) for c in node.comparators)]
@@ -322,11 +602,16 @@ class _Compiler:
         def compare(f: Any) -> bool:
             values = [o(f) for o in operands]
             for op, a, b in zip(ops, values, values[1:], strict=False):
-                if a is MISSING or b is MISSING or not op(a, b):
+                if a is MISSING or b is MISSING:
+                    return False
+                try:
+                    if not op(a, b):
+                        return False
+                except _FAILURES:  # text against a number: false, as in the columns
                     return False
             return True
 
-        return compare
+        return self._fold(node, operands, compare)
 
     def _Call(self, node: ast.Call) -> Getter:
         if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
@@ -334,16 +619,8 @@ class _Compiler:
             raise self.fail(node, f"only these functions are allowed: {allowed}")
         if node.keywords:
             raise self.fail(node, "keyword arguments are not allowed")
-        func = _FUNCTIONS[node.func.id]
+        name = node.func.id
         args = [self.compile(a) for a in node.args]
-        is_null_test = node.func.id == "isnull"
-
-        def call(f: Any) -> Any:
-            values = [a(f) for a in args]
-            if is_null_test:
-                return any(v is MISSING for v in values)
-            if any(v is MISSING for v in values):
-                return MISSING
-            return func(*values)
-
-        return call
+        if all(isinstance(a, _Const) for a in args):
+            return self.constant(node, lambda: _strict_call(name, [a.value for a in args]))
+        return lambda f: call_function(name, [a(f) for a in args])

@@ -79,6 +79,8 @@ class MainWindow(QMainWindow):
         self.filter_edit.returnPressed.connect(self.apply_filter)
         self.filter_edit.textChanged.connect(lambda text: text or self.apply_filter())
         self.match_label = QLabel()
+        self.model.filter_progressed.connect(self._filter_progressed)
+        self.model.filter_failed.connect(self._filter_failed)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Filter:"))
         bar.addWidget(self.filter_edit, 1)
@@ -296,23 +298,30 @@ class MainWindow(QMainWindow):
 
     # -- filter ------------------------------------------------------------------------------
     def apply_filter(self) -> None:
+        """Filter the table; a bad filter (a typo, a hostile text) is explained, never
+        raised. One reading packets finishes in the model's background thread."""
         text = self.filter_edit.text().strip()
-        if not text:
-            self.model.set_filter(None)
-            self.filter_edit.setStyleSheet("")
-            self.filter_edit.setToolTip("")
-        else:
-            try:
-                alert_filter = parse_filter(text)
-            except FilterError as exc:
-                self.filter_edit.setStyleSheet("QLineEdit { border: 1px solid #c0392b; }")
-                self.filter_edit.setToolTip(str(exc))
-                self.match_label.setText(str(exc))
-                return
-            self.filter_edit.setStyleSheet("")
-            self.filter_edit.setToolTip("")
-            self.model.set_filter(alert_filter)
+        try:
+            self.model.set_filter(parse_filter(text) if text else None)
+        except FilterError as exc:
+            self._filter_failed(str(exc))
+            return
+        self.filter_edit.setStyleSheet("")
+        self.filter_edit.setToolTip("")
         self._update_status()
+        if self.model.filtering:
+            self.match_label.setText("filtering…")
+
+    def _filter_failed(self, message: str) -> None:
+        self.filter_edit.setStyleSheet("QLineEdit { border: 1px solid #c0392b; }")
+        self.filter_edit.setToolTip(message)
+        self.match_label.setText(message)
+
+    def _filter_progressed(self, done: int, total: int) -> None:
+        if done < total:
+            self.match_label.setText(f"filtering… {done} of {total}")
+        else:
+            self._update_status()
 
     def _update_status(self) -> None:
         shown, total = self.model.rowCount(), self.model.total

@@ -1,19 +1,35 @@
-"""The alert table: the session's rows as columns, sorted and filtered in numpy."""
+"""The alert table: the session's rows as columns, sorted and filtered in numpy.
+
+A filter on table columns is vectorised and applies at once. One that must
+go row by row, above all one reading raw packet fields (a decode per row,
+milliseconds each), runs on a background thread (``_FilterJob``); the table
+waits briefly for it, then goes on with its rows until the result arrives.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from alertview.core.columns import AlertColumns
-from alertview.core.filter_columns import NotVectorised, filter_mask
-from alertview.core.filters import AlertFilter, MappingLookup
-from alertview.core.store import row_as_fields
+from alertview.core.filter_columns import (
+    TABLE_NAMES,
+    NotVectorised,
+    filter_mask,
+    origin_samples,
+    row_mask,
+)
+from alertview.core.filters import AlertFilter, FilterError, check_names, record_names
+
+log = logging.getLogger(__name__)
 
 ROLE_ROW_ID = Qt.ItemDataRole.UserRole + 1
 ROLE_SORT = Qt.ItemDataRole.UserRole + 2
@@ -64,6 +80,34 @@ _ROLES = frozenset({_DISPLAY, _ALIGNMENT, int(ROLE_ROW_ID), int(ROLE_SORT)})
 #: Row fields known only once an alert's history is decoded, and their filter names.
 COUNT_FIELDS = ("n_detections", "n_upper_limits", "n_forced")
 COUNT_NAMES = {"n_detections", "n_history_detections", "n_upper_limits", "n_forced", "schema"}
+#: How long setting a filter that reads packets waits for its result (a small table then
+#: filters at once, as a vectorised filter does); a longer run goes on in the background.
+SYNC_WAIT = 0.5
+#: Packets read (one per origin) to learn the raw field names before refusing a name.
+NAME_SAMPLES = 32
+
+
+@dataclass(eq=False)
+class _FilterJob:
+    """Rows to test on the filter thread, and what came of it (the message both ways)."""
+
+    generation: int
+    alert_filter: AlertFilter
+    positions: np.ndarray
+    #: "all" (a new filter), "tail" (appended rows) or "recheck" (rows whose counts came)
+    kind: str
+    #: Read packets for names first: of origins not in ``seen``, after the names ``known``.
+    sample: bool = False
+    seen: frozenset[tuple] = frozenset()
+    known: frozenset[str] = frozenset()
+    samples: dict[tuple, int] = field(default_factory=dict)  # origin -> position read
+    complete: bool = False  # every origin's packet was read
+    records: dict[int, Mapping] = field(default_factory=dict)  # read for names: row -> record
+    stopped: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+    mask: np.ndarray | None = None
+    error: FilterError | None = None
+    names: set[str] = field(default_factory=set)
 
 
 class AlertTableModel(QAbstractTableModel):
@@ -73,8 +117,16 @@ class AlertTableModel(QAbstractTableModel):
     vectorised filter) rather than in a QSortFilterProxyModel calling Python
     for every comparison: a million rows sort or filter in well under a second.
     ``view`` lists the column positions shown, in display order (None: all of
-    them in arrival order).
+    them in arrival order). ``_mask`` says which positions pass the applied
+    filter; rows past its end wait for the filter thread and are not shown.
     """
+
+    #: (rows tested, rows to test) while a filter runs in the background; equal when done.
+    filter_progressed = Signal(int, int)
+    #: A filter refused after its packets were looked at (a FilterError's message).
+    filter_failed = Signal(str)
+    _job_progressed = Signal(object, int)  # from the filter thread: (job, rows tested)
+    _job_finished = Signal(object)  # from the filter thread: the job
 
     def __init__(self, record_of: Callable[[int], Mapping] | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -84,6 +136,18 @@ class AlertTableModel(QAbstractTableModel):
         self.sort_field: str | None = None
         self.descending = False
         self._view: np.ndarray | None = None
+        self._mask: np.ndarray | None = None
+        self._pending: AlertFilter | None = None  # set, its result not yet shown
+        self._covered = 0  # rows the view has taken into account
+        self._queued = 0  # rows handed to the filter (evaluated or in a job)
+        self.generation = 0  # a job of an older one is stale
+        self._jobs: list[_FilterJob] = []  # oldest first; only the first runs
+        self._threads: list[threading.Thread] = []
+        self._record_names: set[str] = set()  # raw fields seen in packets
+        self._sampled: set[tuple] = set()  # origins whose packet was read for names
+        self._sampled_all = 0  # every origin of the first this many rows was read
+        self._job_progressed.connect(self._progressed)
+        self._job_finished.connect(self._finished)
 
     # -- Qt overrides ---------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -137,9 +201,52 @@ class AlertTableModel(QAbstractTableModel):
         """The column position shown at table row ``row``."""
         return row if self._view is None else int(self._view[row])
 
-    def set_filter(self, alert_filter: AlertFilter | None) -> None:
-        self.alert_filter = alert_filter
-        self._relayout(self._compute_view())
+    def set_filter(self, alert_filter: AlertFilter | None, wait: float = SYNC_WAIT) -> None:
+        """Show the rows that pass ``alert_filter`` (None: all of them).
+
+        A filter on table columns applies at once. One that goes row by row runs
+        on the filter thread, and this waits up to ``wait`` seconds for it; after
+        that the rows shown stay until its result comes (``filter_progressed``
+        meanwhile). Raises FilterError, changing nothing, for a name found in none
+        of the packets (then ``filter_failed`` if that is known only later).
+        """
+        if alert_filter is None:
+            self._cancel()
+            self._apply(None, None)
+            return
+        try:
+            mask = filter_mask(alert_filter, self.columns)
+        except NotVectorised:
+            pass
+        else:
+            self._cancel()
+            self._apply(alert_filter, mask)
+            return
+        unknown = alert_filter.names - TABLE_NAMES - self._record_names
+        sample = bool(unknown) and len(self.columns) > 0 and self.record_of is not None
+        if sample and self._sampled_all == len(self.columns):  # every origin was read
+            try:
+                check_names(alert_filter, TABLE_NAMES | self._record_names)
+            except FilterError as exc:
+                self._refused(exc, raise_error=True)
+        self._cancel()
+        job = self._job(alert_filter, np.arange(len(self.columns)), "all")
+        job.sample, job.seen = sample, frozenset(self._sampled)
+        job.known = frozenset(self._record_names)
+        self._pending = alert_filter
+        self._queued = len(self.columns)
+        self._start(job)
+        if wait > 0 and job.thread is not None:
+            job.thread.join(wait)
+            if not job.thread.is_alive():
+                self._finished(job, raise_error=True)
+                return
+        self.filter_progressed.emit(0, len(job.positions))
+
+    @property
+    def filtering(self) -> bool:
+        """Whether the filter thread has rows to test."""
+        return bool(self._jobs)
 
     def append_rows(self, rows: Sequence[tuple]) -> None:
         """Add a batch of stored rows; new rows that pass take their sorted places."""
@@ -150,12 +257,43 @@ class AlertTableModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
             self.columns.append_rows(rows)
             self.endInsertRows()
+            self._covered = len(self.columns)
+        else:
+            self.columns.append_rows(rows)
+        self._filter_new()
+
+    def _filter_new(self) -> None:
+        """Take the rows not yet handed to the filter into the view (or to the thread)."""
+        start, stop = self._queued, len(self.columns)
+        if start >= stop:
             return
-        self.columns.append_rows(rows)
-        new = np.arange(first, len(self.columns))
-        if self.alert_filter is not None:
-            new = new[self._passing(first)]
-        if not len(new):
+        self._queued = stop
+        alert_filter = self._pending or self.alert_filter
+        if alert_filter is None:
+            self._covered = stop
+            if self._view is not None:
+                self._insert(np.arange(start, stop))
+            return
+        if alert_filter is self.alert_filter and self._covered == start:
+            try:
+                mask = filter_mask(alert_filter, self.columns, start)
+            except NotVectorised:
+                pass
+            else:
+                self._extend(mask)
+                return
+        self._start(self._job(alert_filter, np.arange(start, stop), "tail"))
+
+    def _extend(self, mask: np.ndarray) -> None:
+        """The filter's result for the rows after those covered: they take their places."""
+        start = self._covered
+        self._mask = mask if self._mask is None else np.concatenate([self._mask, mask])
+        self._covered = len(self._mask)
+        self._insert(start + np.flatnonzero(mask))
+
+    def _insert(self, new: np.ndarray) -> None:
+        """Show column positions ``new`` (after those shown) in their sorted places."""
+        if not len(new) or self._view is None:
             return
         view = self._view
         if self.sort_field is None:
@@ -185,8 +323,11 @@ class AlertTableModel(QAbstractTableModel):
         for number, name in enumerate(COUNT_FIELDS, start=1):
             self.columns.numbers[name].values[positions] = table[:, number]
         self.columns.texts["schema"].assign(positions, [u[4] for u in updates])
-        depends = set(self.alert_filter.names) if self.alert_filter is not None else set()
-        if self.sort_field in COUNT_FIELDS or depends & COUNT_NAMES:
+        alert_filter = self._pending or self.alert_filter
+        depends = set(alert_filter.names) if alert_filter is not None else set()
+        if depends & COUNT_NAMES:
+            self._recheck(positions)
+        elif self.sort_field in COUNT_FIELDS:
             self._relayout(self._compute_view())
         elif self.rowCount():
             counts = [n for n, c in enumerate(COLUMNS) if c.field in COUNT_FIELDS]
@@ -194,30 +335,170 @@ class AlertTableModel(QAbstractTableModel):
                 top, bottom = self.index(0, number), self.index(self.rowCount() - 1, number)
                 self.dataChanged.emit(top, bottom, [Qt.ItemDataRole.DisplayRole])
 
-    def _passing(self, start: int = 0) -> np.ndarray:
-        """Which rows from ``start`` on pass the filter (vectorised when it can be)."""
-        assert self.alert_filter is not None
+    def _recheck(self, positions: np.ndarray) -> None:
+        """Test the filter again on rows whose counts changed."""
+        alert_filter = self._pending or self.alert_filter
+        assert alert_filter is not None
+        if self._pending is None and self._mask is not None:
+            try:
+                mask = filter_mask(alert_filter, self.columns)
+            except NotVectorised:
+                pass
+            else:
+                self._mask = mask[: len(self._mask)]
+                self._relayout(self._compute_view())
+                return
+        self._start(self._job(alert_filter, np.unique(positions), "recheck"))
+
+    # -- the filter thread ------------------------------------------------------------------
+    def _job(self, alert_filter: AlertFilter, positions: np.ndarray, kind: str) -> _FilterJob:
+        return _FilterJob(self.generation, alert_filter, positions, kind)
+
+    def _start(self, job: _FilterJob) -> None:
+        self._jobs.append(job)
+        if len(self._jobs) == 1:
+            self._launch(job)
+
+    def _launch(self, job: _FilterJob) -> None:
+        self._threads = [t for t in self._threads if t.is_alive()]
+        job.thread = threading.Thread(target=self._run, args=(job,), name="filter", daemon=True)
+        self._threads.append(job.thread)
+        job.thread.start()
+
+    def _run(self, job: _FilterJob) -> None:
+        """On the filter thread: the job's rows, after its packets' names if asked."""
         try:
-            return filter_mask(self.alert_filter, self.columns, start)
-        except NotVectorised:
-            pass
-        passing = np.zeros(len(self.columns) - start, dtype=bool)
-        for offset in range(len(passing)):
-            fields = row_as_fields(self.columns.row_tuple(start + offset))
-            loader = None
-            if self.record_of is not None:
-                loader = lambda row=fields["row"]: self.record_of(row)  # noqa: E731
-            passing[offset] = self.alert_filter.matches(MappingLookup(fields, loader))
-        return passing
+            if job.sample:
+                self._learn_names(job)
+            if job.error is None:
+                job.mask = row_mask(
+                    job.alert_filter,
+                    self.columns,
+                    job.positions,
+                    self._reader(job),
+                    job.stopped.is_set,
+                    lambda done: self._job_progressed.emit(job, done),
+                )
+        except Exception as exc:  # never a crash, never a silent stop
+            log.exception("filter %r failed", job.alert_filter.expression)
+            job.error = FilterError(f"the filter failed ({type(exc).__name__}: {exc})")
+        with contextlib.suppress(RuntimeError):  # the model is gone (window closed)
+            self._job_finished.emit(job)
+
+    def _reader(self, job: _FilterJob) -> Callable[[int], Mapping] | None:
+        """``record_of``, taking the packets read for names first (each read once)."""
+        record_of = self.record_of
+        if record_of is None or not job.records:
+            return record_of
+        return lambda row: job.records.pop(row, None) or record_of(row)
+
+    def _learn_names(self, job: _FilterJob) -> None:
+        """Read one packet per origin not seen yet; refuse a name none of them has."""
+        assert self.record_of is not None
+        job.samples, job.complete = origin_samples(
+            self.columns, len(job.positions), job.seen, NAME_SAMPLES
+        )
+        for position in job.samples.values():
+            if job.stopped.is_set():
+                return
+            row = int(self.columns.row.values[position])
+            try:
+                job.records[row] = self.record_of(row)
+                job.names |= record_names(job.records[row])
+            except Exception as exc:  # an undecodable packet tells no names
+                log.debug("no field names from position %d: %r", position, exc)
+        try:
+            check_names(job.alert_filter, TABLE_NAMES | job.known | job.names)
+        except FilterError as exc:
+            job.error = exc
+
+    def _progressed(self, job: _FilterJob, done: int) -> None:
+        if self._jobs and job is self._jobs[0] and job.generation == self.generation:
+            self.filter_progressed.emit(done, len(job.positions))
+
+    def _finished(self, job: _FilterJob, raise_error: bool = False) -> None:
+        """A job is done: its result shown (or its error told), the next one started."""
+        if job not in self._jobs:
+            return  # waited for already, or cancelled
+        self._jobs.remove(job)
+        if job.thread is not None:
+            job.thread.join()  # it has only to return
+        self._sampled.update(job.samples)
+        self._record_names |= job.names
+        if job.complete and not job.stopped.is_set():
+            self._sampled_all = max(self._sampled_all, len(job.positions))
+        if self._jobs:
+            self._launch(self._jobs[0])
+        if job.generation != self.generation or job.stopped.is_set():
+            return
+        if job.error is not None and job.kind == "all":
+            self._refused(job.error, raise_error)
+            return
+        if job.error is not None:  # rows added or updated: cannot happen, short of a bug
+            self.filter_failed.emit(str(job.error))
+            job.mask = np.zeros(len(job.positions), dtype=bool)
+        if job.mask is not None:
+            if job.kind == "all":
+                self._apply(job.alert_filter, job.mask, covered=len(job.positions))
+                self._filter_new()
+            elif job.kind == "tail" and job.positions[0] == self._covered:
+                self._extend(job.mask)
+            elif job.kind == "recheck" and self._mask is not None:
+                inside = job.positions < len(self._mask)
+                self._mask[job.positions[inside]] = job.mask[inside]
+                self._relayout(self._compute_view())
+        self.filter_progressed.emit(len(job.positions), len(job.positions))
+
+    def _refused(self, error: FilterError, raise_error: bool) -> None:
+        """A new filter failed: the one shown before stays, and takes the rows since."""
+        self._cancel()
+        self._queued = self._covered
+        self._filter_new()
+        if raise_error:
+            raise error
+        self.filter_failed.emit(str(error))
+
+    def _cancel(self) -> None:
+        """Drop the pending filter and every job (a running one stops at its next row)."""
+        self.generation += 1
+        for job in self._jobs:
+            job.stopped.set()
+        self._jobs.clear()
+        self._pending = None
+
+    def wait_for_filter(self, timeout: float = 5.0) -> bool:
+        """Finish the filter thread's work now (tests, and closing); False on timeout."""
+        while self._jobs:
+            job = self._jobs[0]
+            assert job.thread is not None
+            job.thread.join(timeout)
+            if job.thread.is_alive():
+                return False
+            self._finished(job)
+        for thread in self._threads:
+            thread.join(timeout)
+        return not any(t.is_alive() for t in self._threads)
+
+    def _apply(
+        self, alert_filter: AlertFilter | None, mask: np.ndarray | None, covered: int | None = None
+    ) -> None:
+        self.alert_filter = alert_filter
+        self._pending = None
+        self._mask = mask
+        self._covered = len(self.columns) if covered is None else covered
+        self._queued = max(self._queued, self._covered)
+        self._relayout(self._compute_view())
 
     def _compute_view(self) -> np.ndarray | None:
         if self.sort_field is None and self.alert_filter is None:
             return None
         if self.sort_field is None:
-            return np.flatnonzero(self._passing())
-        order = self.columns.order(self.sort_field, self.descending)
-        if self.alert_filter is not None:
-            order = order[self._passing()[order]]
+            order = np.arange(self._covered)
+        else:
+            order = self.columns.order(self.sort_field, self.descending)
+            order = order[order < self._covered]
+        if self._mask is not None:
+            order = order[self._mask[order]]
         return order
 
     def _relayout(self, view: np.ndarray | None) -> None:

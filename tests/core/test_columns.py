@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 import numpy as np
 import pytest
 
 from alertview.core.columns import AlertColumns
 from alertview.core.decode import read_alerts
-from alertview.core.filter_columns import NotVectorised, filter_mask
+from alertview.core.filter_columns import (
+    ORIGIN_FIELDS,
+    TABLE_NAMES,
+    NotVectorised,
+    filter_mask,
+    origin_samples,
+    row_mask,
+)
 from alertview.core.filters import MappingLookup, parse_filter
 from alertview.core.schemas import SchemaCache
 from alertview.core.store import AlertStore, row_as_fields
@@ -93,3 +101,81 @@ def test_a_row_costs_a_few_hundred_bytes(stored_rows):
     assert len(columns) == 11400
     assert columns.nbytes / len(columns) < 400
     assert np.all(np.diff(columns.alert_id.values) == 1)
+
+
+# -- bounded arithmetic (issue 10): the same meaning, and a small cost, on both paths ---------
+
+BOUNDED = [
+    "mag ** 9**9 > 0",
+    "isnull(mag ** 1000)",
+    "not (flux / 0 > 1)",
+    "isnull(flux % 0)",
+    "mag * 1e308 * 10 > 0",
+    "not (mag * 1e308 * 10 > 0)",
+    "isnull((-flux) ** 0.5)",
+    "partition * 2**1000 > 0",
+    "2**62 * 4 > mag",
+    # integers stay exact: int64 would wrap around (or spin, for the power)
+    "alert_id * 1000 > 0",
+    "alert_id ** alert_id > 0",
+    "isnull(alert_id ** 30)",
+    "alert_id % 10 == 3",
+    "alert_id + 1 > alert_id",
+    "-alert_id < -(10**18)",
+    "abs(alert_id - 2**62) > 2**61",
+    "min(alert_id, 5) == 5 and sqrt(alert_id) > 1e9",
+    "row * row == 4",
+    # booleans count as Python counts them (numpy would OR them)
+    "(mag > 18) + (mag > 19) == 2",
+    "-(mag > 18) == -1",
+]
+
+
+@pytest.mark.parametrize("expression", BOUNDED)
+def test_bounded_arithmetic_means_the_same_on_both_paths(expression, stored_rows, columns):
+    alert_filter = parse_filter(expression)
+    started = time.perf_counter()
+    expected = [alert_filter.matches(MappingLookup(row_as_fields(r))) for r in stored_rows]
+    assert filter_mask(alert_filter, columns).tolist() == expected  # vectorised, no fallback
+    assert row_mask(alert_filter, columns, range(len(columns))).tolist() == expected
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize("base", [2**40, 2**61, 2**62])  # int64 fast path, its edge, beyond
+def test_exact_integers_wrap_nowhere_and_stay_fast(stored_rows, base):
+    many = AlertColumns()
+    many.append_rows([(i, *r[1:2], base + i, *r[3:]) for i, r in enumerate(stored_rows * 400)])
+    alert_filter = parse_filter(f"alert_id * 4 > {4 * base + 40} and (alert_id - 1) % 7 == 0")
+    started = time.perf_counter()
+    mask = filter_mask(alert_filter, many)
+    assert time.perf_counter() - started < 2.0
+    assert mask.tolist() == [i > 10 and (base + i - 1) % 7 == 0 for i in range(len(many))]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [*EXPRESSIONS, "n_detections >= 2", "kafka_offset >= 0 or isnull(kafka_offset)"],
+)
+def test_the_row_by_row_path_knows_every_column_name(expression, columns):
+    alert_filter = parse_filter(expression)
+    assert alert_filter.names <= TABLE_NAMES
+    expected = filter_mask(alert_filter, columns).tolist()
+    assert row_mask(alert_filter, columns, range(len(columns))).tolist() == expected
+    stopped = row_mask(alert_filter, columns, range(len(columns)), stopped=lambda: True)
+    assert stopped is None
+
+
+def test_one_packet_per_origin_is_read_for_names(columns):
+    def origin(position):
+        return tuple(columns.value(position, name) for name in ORIGIN_FIELDS)
+
+    firsts: dict[tuple, int] = {}
+    for position in range(len(columns)):
+        firsts.setdefault(origin(position), position)
+    samples, complete = origin_samples(columns, len(columns))
+    assert complete and samples == firsts
+    few, complete = origin_samples(columns, len(columns), limit=3)
+    assert not complete and len(few) == 3
+    assert len({o[:3] for o in few}) == 3  # different (survey, schema, topic) first
+    rest, complete = origin_samples(columns, len(columns), frozenset(samples))
+    assert rest == {} and complete

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import random
+import time
+import tracemalloc
+
 import pytest
 
 from alertview.core.decode import read_alerts
-from alertview.core.filters import FilterError, parse_filter
+from alertview.core.filters import (
+    MAX_DEPTH,
+    MAX_LENGTH,
+    FilterError,
+    MappingLookup,
+    check_names,
+    parse_filter,
+    record_names,
+)
 from alertview.core.schemas import SchemaCache
 from tests.conftest import SHARED
 
@@ -90,3 +102,130 @@ def test_bad_expressions_point_at_the_problem(expression, message):
     assert str(info.value).startswith("bad filter: ")
     if expression.strip():
         assert ">>>" in str(info.value)
+
+
+# -- hostile and mistyped input (issue 10): bounded cost, a FilterError, never a crash ------
+
+HOSTILE = [
+    ("9**9**9 > 0", "beyond ±1.8e308 at column 2"),
+    ("'a'*10**9 == 'a'", "longer than 10000 items at column 4"),
+    ("len((1,)*10**9) > 0", "longer than 10000 items at column 9"),
+    ('"%0999999999d" % 1 == ""', "% is not text formatting"),
+    ("1 / 0 > 0", "division by zero at column 3"),
+    ("sqrt(-1) > 0", "math domain error at column 1"),
+    ("10**400 > 0", "beyond ±1.8e308"),
+    ("1" * 5000 + " > 0", "this number is beyond ±1.8e308"),
+    ("1" + "+1" * 899 + " > 0", f"filter nested too deeply \\(max {MAX_DEPTH}\\) at column"),
+    ("not " * 2000 + "mag", f"filter nested too deeply \\(max {MAX_DEPTH}\\) at column"),
+    ("not " * 4999 + "x", f"filter nested too deeply \\(max {MAX_DEPTH}\\)$"),  # ast: Recursion
+    ("-" * 19_999 + "1", f"filter nested too deeply \\(max {MAX_DEPTH}\\)$"),  # ast: Memory
+    ("(" * 300 + "1" + ")" * 300, f"filter nested too deeply \\(max {MAX_DEPTH}\\)$"),
+    ("mag\x00 > 1", "null"),
+    ("x" * (MAX_LENGTH + 1), "too long"),
+]
+
+
+@pytest.mark.parametrize(("expression", "message"), HOSTILE)
+def test_hostile_expressions_are_refused_at_once_in_little_memory(expression, message):
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(FilterError, match=message) as info:
+            parse_filter(expression)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - started < 1.0
+    assert peak < 20e6
+    assert str(info.value).startswith("bad filter: ")
+    assert len(str(info.value)) < 200  # one readable line, however long the text
+
+
+def test_nesting_is_allowed_up_to_the_limit():
+    assert parse_filter("not " * (MAX_DEPTH - 1) + "mag").names == {"mag"}
+    with pytest.raises(FilterError, match="nested too deeply"):
+        parse_filter("not " * MAX_DEPTH + "mag")
+    # flat chains are not nesting: a long list of object ids or of conditions is fine
+    ids = ", ".join(f'"ZTF{n:08d}"' for n in range(1000))
+    assert parse_filter(f"object_id in ({ids})").names == {"object_id"}
+    assert parse_filter(" and ".join(["mag < 20"] * 500)).names == {"mag"}
+
+
+def test_an_error_in_a_constant_points_at_its_operator_even_after_wide_characters():
+    with pytest.raises(FilterError) as info:
+        parse_filter('band == "é" and mag < 2 ** 10 ** 300')
+    assert info.value.pointer().endswith("mag < 2 >>>** 10 ** 300")
+    with pytest.raises(FilterError) as info:
+        parse_filter("(mag <\n 2) and 9 ** 9 ** 9 > 0")
+    assert info.value.pointer().endswith("9 >>>** 9 ** 9 > 0")
+
+
+def test_random_text_gives_a_filter_or_a_filter_error_and_nothing_else():
+    tokens = [
+        "mag", "rb", "9", "**", "*", "+", "-", "/", "%", "not", "and", "or", "(", ")",
+        "[", "]", "'a'", ",", "<", "==", "in", "abs(", "len(", "1e308", "null", ".", ":",
+        "lambda", "{", "}", "if", "else", "10**9", "\\", '"', "é", "\x00", "\n",
+    ]  # fmt: skip
+    rng = random.Random(10)
+    for _ in range(3000):
+        text = " ".join(rng.choice(tokens) for _ in range(rng.randint(1, 40)))
+        started = time.perf_counter()
+        try:
+            test = parse_filter(text)
+        except FilterError:
+            continue
+        finally:
+            assert time.perf_counter() - started < 1.0, text
+        test.matches(MappingLookup({"mag": 18.5, "rb": 0.9}))  # never raises
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "mag ** 9**9 > 0",
+        "mag ** mag ** mag ** mag > 0",
+        "object_id * 10**9 == 'x'",
+        "len(object_id * 10**9) > 0",
+        "(mag,) * 10**9 == (1,)",
+        "candid ** candid > 0",
+        "candid * " * 30 + "candid > 0",
+        "isnull(mag) and mag / 0 > 1",
+        "object_id % 1 == ''",
+        "sqrt(0 - mag) > 0",
+    ],
+)
+def test_out_of_range_results_on_fields_are_null_and_cheap(alerts, expression):
+    test = parse_filter(expression)
+    started = time.perf_counter()
+    assert not any(test(a) for a in alerts)
+    assert time.perf_counter() - started < 1.0
+
+
+def test_undefined_results_are_null_so_not_and_isnull_see_them(alerts):
+    with_mag = {a.alert_id for a in alerts if a.mag is not None}
+    assert select(alerts, "isnull(mag ** 1000)") == {a.alert_id for a in alerts}
+    assert select(alerts, "not (mag / 0 > 1)") == {a.alert_id for a in alerts}
+    assert select(alerts, "mag ** 2 > 0") == with_mag  # bounded, not broken
+    assert select(alerts, "mag * 2**62 * 4 > 0") == with_mag  # exact integers stay exact
+
+
+def test_a_failing_lookup_fails_the_row_not_the_filter():
+    class Broken:
+        def get(self, name):
+            raise RuntimeError("packet unreadable")
+
+    assert parse_filter("nbad == 0").matches(Broken()) is False
+
+
+def test_unknown_names_are_refused_with_the_closest_known_one(alerts):
+    known = set().union(*(record_names(a.record) for a in alerts))
+    assert {"rb", "nbad", "fwhm", "diaObjectId", "cutoutScience"} <= known
+    check_names(parse_filter("rb > 0.5 and nbad == 0"), known)  # all known: no error
+    with pytest.raises(FilterError) as info:
+        check_names(parse_filter("nbad == 0 and rbb > 0.5"), known)
+    assert info.value.message == "unknown field 'rbb' (did you mean 'rb'?)"
+    assert info.value.pointer() == "nbad == 0 and >>>rbb > 0.5"
+    with pytest.raises(FilterError, match="unknown field 'NBAD' \\(did you mean 'nbad'\\?\\)"):
+        check_names(parse_filter("NBAD == 0"), known)
+    with pytest.raises(FilterError, match="unknown field 'zzzqqq' at column 1"):
+        check_names(parse_filter("zzzqqq == 0"), known)

@@ -93,7 +93,7 @@ class TextColumn:
         """Each code's place in sorted order (None first), for sorting by codes."""
         if self._ranks is None:
             keys = np.array(["" if v is None else v for v in self.values], dtype=object)
-            nulls = np.array([v is None for v in self.values])
+            nulls = np.array([v is None for v in self.values], dtype=bool)  # bool when empty
             order = np.lexsort((keys, ~nulls))  # None first, then by text
             ranks = np.empty(len(order), dtype=np.int64)
             ranks[order] = np.arange(len(order))

@@ -278,6 +278,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.stop_stream()
         self.loader.shutdown()
+        self.model.stop_filtering()
         save_window_settings(self)
         super().closeEvent(event)
 

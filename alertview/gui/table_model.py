@@ -466,6 +466,12 @@ class AlertTableModel(QAbstractTableModel):
         self._jobs.clear()
         self._pending = None
 
+    def stop_filtering(self, timeout: float = 2.0) -> None:
+        """Drop the filter thread's work and let it end (the window is closing)."""
+        self._cancel()
+        for thread in self._threads:
+            thread.join(timeout)
+
     def wait_for_filter(self, timeout: float = 5.0) -> bool:
         """Finish the filter thread's work now (tests, and closing); False on timeout."""
         while self._jobs:

@@ -179,3 +179,10 @@ def test_one_packet_per_origin_is_read_for_names(columns):
     assert len({o[:3] for o in few}) == 3  # different (survey, schema, topic) first
     rest, complete = origin_samples(columns, len(columns), frozenset(samples))
     assert rest == {} and complete
+
+
+def test_an_empty_table_sorts_by_any_column():
+    columns = AlertColumns()
+    for name in ("object_id", "survey", "mjd"):
+        assert columns.order(name).tolist() == []
+        assert columns.order(name, descending=True).tolist() == []

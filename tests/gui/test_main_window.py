@@ -119,6 +119,8 @@ def test_filter_bar_narrows_rows_and_explains_errors(window, qtbot):
     # raw record fields work too (decoded from the stored packets on demand)
     window.filter_edit.setText("nbad == 0 and fwhm <= 5")
     qtbot.keyClick(window.filter_edit, Qt.Key.Key_Return)
+    assert window.model.wait_for_filter()  # row by row, off the GUI thread
+    qtbot.waitUntil(lambda: not window.model.filtering)
     assert window.model.rowCount() == sum(
         1
         for a in alerts

@@ -78,13 +78,15 @@ class MainWindow(QMainWindow):
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.returnPressed.connect(self.apply_filter)
         self.filter_edit.textChanged.connect(lambda text: text or self.apply_filter())
+        self.filter_edit.setMinimumWidth(220)  # a long error must not squeeze it shut
         self.match_label = QLabel()
+        self.match_label.setWordWrap(True)  # an error wraps under itself instead
         self.model.filter_progressed.connect(self._filter_progressed)
         self.model.filter_failed.connect(self._filter_failed)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Filter:"))
-        bar.addWidget(self.filter_edit, 1)
-        bar.addWidget(self.match_label)
+        bar.addWidget(self.filter_edit, 3)
+        bar.addWidget(self.match_label, 2)
 
         self.table = QTableView()
         self.table.setModel(self.model)

@@ -177,7 +177,7 @@ class MainWindow(QMainWindow):
         added, batch = 0, []
         for item in read_alerts(paths, self.cache):
             if isinstance(item, DecodeError):
-                self.errors.append(str(item))
+                self.errors.append(f"warning: {item}" if item.warning else str(item))
                 continue
             batch.append(item)
             if len(batch) >= OPEN_BATCH:

@@ -15,34 +15,23 @@ filter's own operations run value by value: the same results, by construction.
 Any other failure here hands over to the row-by-row filter, which defines the
 meaning.
 
-What cannot be vectorised is filtered by ``row_mask``, a row at a time; a
-name that is no column then decodes the row's packet, milliseconds each, so
-the viewer runs it off the GUI thread and first refuses names found in no
-packet (``origin_samples`` picks the few packets to look at).
+What cannot be vectorised is filtered a row at a time, off the GUI thread
+(``filter_jobs``), each row under the names ``table_fields`` gives it.
 """
 
 from __future__ import annotations
 
 import ast
 import logging
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import numpy as np
 
 from alertview.core.columns import AlertColumns, TextSlice
-from alertview.core.filters import (
-    COMPARISONS,
-    MISSING,
-    AlertFilter,
-    MappingLookup,
-    arithmetic,
-    call_function,
-    negative,
-)
+from alertview.core.filter_bounds import MISSING, arithmetic, call_function, negative
+from alertview.core.filters import COMPARISONS, AlertFilter
 from alertview.core.store import ROW_FIELDS, row_as_fields
 
 log = logging.getLogger(__name__)
@@ -57,9 +46,6 @@ _ARITH: dict[type, Callable[[Any, Any], Any]] = {
 }
 #: Filter names that are table columns under another name.
 _ALIASES = {"offset": "kafka_offset"}
-#: Where a row came from: rows of one origin share a writer schema, so one packet
-#: of each names the raw fields of all of them.
-ORIGIN_FIELDS = ("survey", "schema", "topic", "source")
 
 
 def table_fields(row: Sequence[Any]) -> dict[str, Any]:
@@ -275,57 +261,6 @@ class _Evaluator:
         else:
             data = {"abs": np.abs, "sqrt": np.sqrt, "log10": np.log10}[name](args[0].data)
         return _Value(data, np.logical_and(valid, np.isfinite(data)))
-
-
-def row_mask(
-    alert_filter: AlertFilter,
-    columns: AlertColumns,
-    positions: Sequence[int],
-    record_of: Callable[[int], Mapping] | None = None,
-    stopped: Callable[[], bool] = lambda: False,
-    progress: Callable[[int], None] | None = None,
-) -> np.ndarray | None:
-    """Which of the rows at ``positions`` pass, a row at a time; a row's packet is read
-    (``record_of(row id)``) only for a name that is no column. None once ``stopped()``
-    (a newer filter); ``progress(rows done)`` about every 0.1 s."""
-    passing = np.zeros(len(positions), dtype=bool)
-    reported = time.monotonic()
-    for number, position in enumerate(positions):
-        if stopped():
-            return None
-        fields = table_fields(columns.row_tuple(int(position)))
-        loader = None if record_of is None else partial(record_of, fields["row"])
-        passing[number] = alert_filter.matches(MappingLookup(fields, loader))
-        if progress is not None and time.monotonic() - reported > 0.1:
-            progress(number + 1)
-            reported = time.monotonic()
-    return passing
-
-
-def origin_samples(
-    columns: AlertColumns, stop: int, seen: frozenset[tuple] = frozenset(), limit: int = 32
-) -> tuple[dict[tuple, int], bool]:
-    """A row position for each origin (``ORIGIN_FIELDS``) among the first ``stop`` rows
-    and not in ``seen``: at most ``limit``, one per (survey, schema, topic) first; and
-    whether that is all of them."""
-    texts = [columns.texts[name] for name in ORIGIN_FIELDS]
-    codes = [text.codes.values[:stop].astype(np.int64) for text in texts]
-    key = codes[0]
-    for text, code in zip(texts[1:], codes[1:], strict=True):
-        key = key * (len(text.values) + 1) + code
-    firsts = np.unique(key, return_index=True)[1]
-    new = {}
-    for position in sorted(int(p) for p in firsts):
-        origin = tuple(
-            text.values[code[position]] for text, code in zip(texts, codes, strict=True)
-        )
-        if origin not in seen:
-            new[origin] = position
-    kinds: dict[tuple, tuple] = {}
-    for origin in new:
-        kinds.setdefault(origin[:3], origin)
-    chosen = dict.fromkeys([*kinds.values(), *new])  # in that order, each once
-    return {o: new[o] for o in list(chosen)[:limit]}, len(new) <= limit
 
 
 #: The functions evaluated here, with the numbers of arguments they take here.

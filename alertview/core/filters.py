@@ -8,18 +8,14 @@ Expressions use Python's syntax for comparisons and arithmetic::
 
 They are parsed with :mod:`ast` and only a whitelist of node types is
 accepted; the tree is turned into closures, never compiled or evaluated as
-Python. A name is looked up among the Alert's fields (those of ``inspect
---json``), then in the raw record, then in its ``candidate`` (ZTF) or
-``diaSource`` (Rubin) sub-record. A missing field or a null value makes a
-comparison false, as in SQL.
+Python. Names are looked up as ``filter_fields`` says; a missing field or a
+null value makes a comparison false, as in SQL.
 
-The text comes from a user (or a fuzzer), so what it may cost is bounded:
-``MAX_LENGTH`` characters, ``MAX_DEPTH`` levels of nesting, numbers within a
-double's range (±1.8e308) and texts or tuples of at most ``MAX_ITEMS``, each
-checked *before* computing. A part made of constants only is computed once,
-at parse time, where breaking a bound is a ``FilterError``; on fields, an
-undefined or out-of-range result (``flux / 0``, ``mag ** 1000``) is null, as
-NaN is in the table's columns, so both evaluators agree.
+What a filter may cost is bounded (``filter_bounds``). A part made of
+constants only is computed once, at parse time, where breaking a bound is a
+``FilterError``; on fields, an undefined or out-of-range result (``flux / 0``,
+``mag ** 1000``) is null, as NaN is in the table's columns, so both
+evaluators agree.
 """
 
 from __future__ import annotations
@@ -28,29 +24,32 @@ import ast
 import logging
 import math
 import operator
-import re
-import sys
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import Any
 
 from alertview.core.alert import Alert
-from alertview.core.errors import AlertViewError
+from alertview.core.filter_bounds import (
+    FAILURES,
+    FUNCTIONS,
+    INT_MAX,
+    MAX_DEPTH,
+    MAX_LENGTH,
+    MISSING,
+    OPERATORS,
+    arithmetic,
+    call_function,
+    negative,
+    reason,
+    strict_arithmetic,
+    strict_call,
+    strict_negative,
+)
+from alertview.core.filter_errors import FilterError, TextPositions
+from alertview.core.filter_fields import FieldLookup, MappingLookup
 
 log = logging.getLogger(__name__)
-
-#: The sub-records searched for raw field names, in order.
-NESTED = ("candidate", "diaSource", "diaObject")
-#: Longest expression accepted: a pasted list of several hundred object ids fits.
-MAX_LENGTH = 20_000
-#: Deepest nesting of operations (``a + b + c`` is 3 deep); both evaluators recurse.
-MAX_DEPTH = 100
-#: Longest text or tuple an operation may build (``"a" * n``, ``t + t``).
-MAX_ITEMS = 10_000
-_INT_MAX = int(sys.float_info.max)
-_TOO_LARGE = "the result is beyond ±1.8e308"
-_SEQUENCES = (str, bytes, bytearray, tuple, list)
 
 #: Comparison operators of the language (the column evaluator uses them too).
 COMPARISONS = {
@@ -62,239 +61,8 @@ COMPARISONS = {
     ast.GtE: operator.ge,
 }
 _SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Mod: "%", ast.Pow: "**"}
-#: What makes an operation on values null (or, on constants, a FilterError).
-_FAILURES = (ArithmeticError, TypeError, ValueError)
-
-
-class OutOfRange(ArithmeticError):
-    """A result too large to compute or to hold, refused before it is computed."""
-
-
-def _power(a: Any, b: Any) -> Any:
-    # 9**9**9 is 370 million digits: minutes of CPU that Ctrl-C cannot interrupt
-    whole = isinstance(a, int) and isinstance(b, int)
-    if whole and b > 0 and abs(a) > 1 and b * math.log2(abs(a)) > 1100:
-        raise OutOfRange(_TOO_LARGE)
-    try:
-        return a**b
-    except OverflowError:
-        raise OutOfRange(_TOO_LARGE) from None
-
-
-def _times(a: Any, b: Any) -> Any:
-    for items, count in ((a, b), (b, a)):
-        repeated = isinstance(items, _SEQUENCES) and isinstance(count, int)
-        if repeated and len(items) * count > MAX_ITEMS:
-            raise OutOfRange(f"the result is longer than {MAX_ITEMS} items")
-    return a * b
-
-
-def _plus(a: Any, b: Any) -> Any:
-    if isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES) and len(a) + len(b) > MAX_ITEMS:
-        raise OutOfRange(f"the result is longer than {MAX_ITEMS} items")
-    return a + b
-
-
-def _modulo(a: Any, b: Any) -> Any:
-    if isinstance(a, str | bytes | bytearray):  # "%0999999999d" % 1 would allocate 1 GB
-        raise TypeError("% is not text formatting in a filter")
-    return a % b
-
-
-_ARITH: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: _plus,
-    ast.Sub: operator.sub,
-    ast.Mult: _times,
-    ast.Div: operator.truediv,
-    ast.Mod: _modulo,
-    ast.Pow: _power,
-}
-_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "abs": abs,
-    "min": min,
-    "max": max,
-    "sqrt": math.sqrt,
-    "log10": math.log10,
-    "len": len,
-    "isnull": lambda *values: any(v is MISSING for v in values),
-}
 
 Getter = Callable[[Any], Any]
-
-
-def _checked(value: Any) -> Any:
-    """``value`` if it is within the bounds of the language, else OutOfRange."""
-    if isinstance(value, float):
-        if not math.isfinite(value):  # as the columns' float64 overflow (inf) and NaN
-            raise OutOfRange("the result is not a finite number")
-    elif isinstance(value, int):
-        if abs(value) > _INT_MAX:
-            raise OutOfRange(_TOO_LARGE)
-    elif isinstance(value, complex):  # (-8) ** (1/3)
-        raise OutOfRange("the result is not a real number")
-    elif isinstance(value, _SEQUENCES) and len(value) > MAX_ITEMS:
-        raise OutOfRange(f"the result is longer than {MAX_ITEMS} items")
-    return value
-
-
-def _strict_arithmetic(op: type, a: Any, b: Any) -> Any:
-    if a is MISSING or b is MISSING:
-        return MISSING
-    return _checked(_ARITH[op](a, b))
-
-
-def _strict_call(name: str, values: list[Any]) -> Any:
-    if name == "isnull":
-        return any(v is MISSING for v in values)
-    if any(v is MISSING for v in values):
-        return MISSING
-    return _checked(_FUNCTIONS[name](*values))
-
-
-def _strict_negative(value: Any) -> Any:
-    return MISSING if value is MISSING else _checked(-value)
-
-
-def _or_null(strict: Callable[..., Any]) -> Callable[..., Any]:
-    def tolerant(*args: Any) -> Any:
-        try:
-            return strict(*args)
-        except _FAILURES:
-            return MISSING
-
-    tolerant.__doc__ = f"{strict.__name__.removeprefix('_strict_')}, null where undefined."
-    return tolerant
-
-
-#: One value each, as the filter defines them: null when an operand is null or the
-#: result is undefined or out of bounds. The column evaluator applies them to exact
-#: integers, so its results are the row-by-row ones.
-arithmetic = _or_null(_strict_arithmetic)
-call_function = _or_null(_strict_call)
-negative = _or_null(_strict_negative)
-
-
-class FilterError(AlertViewError):
-    """A filter expression that cannot be used, with a pointer to where."""
-
-    def __init__(self, message: str, expression: str = "", column: int | None = None):
-        self.message = message
-        self.expression = expression
-        self.column = column
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        if self.column is None:
-            return f"bad filter: {self.message}"
-        return f"bad filter: {self.message} at column {self.column + 1}: {self.pointer()}"
-
-    def pointer(self) -> str:
-        """The expression with ``>>>`` marking the offending place (a long one cut to
-        the ~60 characters around it, so the message stays one readable line)."""
-        text, column = self.expression, self.column
-        if column is None:
-            return text
-        before, after = text[:column], text[column:]
-        if len(before) > 40:
-            before = f"…{before[-30:]}"
-        if len(after) > 40:
-            after = f"{after[:30]}…"
-        return f"{before}>>>{after}"
-
-
-class _Missing:
-    """A field that is absent or null: every comparison with it is false."""
-
-    def __bool__(self) -> bool:
-        return False
-
-
-MISSING = _Missing()
-
-
-def _alert_fields(alert: Alert) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "survey": alert.survey,
-        "schema": alert.schema_label,
-        "alert_id": alert.alert_id,
-        "object_id": alert.object_id,
-        "ra": alert.ra,
-        "dec": alert.dec,
-        "mjd": alert.mjd,
-        "time_scale": alert.time_scale,
-        "band": alert.band,
-        "mag": alert.mag,
-        "mag_err": alert.mag_err,
-        "flux": alert.flux,
-        "flux_err": alert.flux_err,
-        "flux_unit": alert.flux_unit,
-        "n_history_detections": alert.n_history_detections,
-        "n_upper_limits": alert.n_upper_limits,
-        "n_forced": alert.n_forced,
-        "publisher": alert.publisher,
-        "topic": alert.origin.topic,
-        "partition": alert.origin.partition,
-        "offset": alert.origin.offset,
-    }
-    fields.update(alert.quality)
-    return fields
-
-
-class FieldLookup:
-    """Resolves names for one alert."""
-
-    def __init__(self, alert: Alert) -> None:
-        self.alert = alert
-        self._fields: dict[str, Any] | None = None
-
-    def get(self, name: str) -> Any:
-        if self._fields is None:
-            self._fields = _alert_fields(self.alert)
-        if name in self._fields:
-            return self._fields[name]
-        return _from_record(self.alert.record, name)
-
-
-class MappingLookup:
-    """Resolves names from ready fields (a table row), then from a record loaded on demand.
-
-    The record is only loaded (e.g. decoded from the store) when a name is
-    not among the fields, so filters on table columns stay fast.
-    """
-
-    def __init__(self, fields: Mapping[str, Any], record: Callable[[], Mapping] | None = None):
-        self.fields = fields
-        self._load = record
-        self._record: Mapping | None = None
-
-    def get(self, name: str) -> Any:
-        if name in self.fields:
-            return self.fields[name]
-        if self._load is None:
-            raise KeyError(name)
-        if self._record is None:
-            self._record = self._load()
-        return _from_record(self._record, name)
-
-
-def _from_record(record: Mapping[str, Any], name: str) -> Any:
-    if name in record:
-        return record[name]
-    for nested in NESTED:
-        sub = record.get(nested)
-        if isinstance(sub, Mapping) and name in sub:
-            return sub[name]
-    raise KeyError(name)
-
-
-def record_names(record: Mapping[str, Any]) -> set[str]:
-    """The names a raw record answers: its fields and those of its ``NESTED`` records."""
-    names = set(record)
-    for nested in NESTED:
-        sub = record.get(nested)
-        if isinstance(sub, Mapping):
-            names.update(sub)
-    return names
 
 
 def check_names(alert_filter: AlertFilter, known: Collection[str]) -> None:
@@ -431,14 +199,6 @@ class _Const:
         return self.value
 
 
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, ZeroDivisionError):
-        return "division by zero"
-    if isinstance(exc, OverflowError):
-        return _TOO_LARGE
-    return str(exc) or type(exc).__name__
-
-
 def _column_value(value: Any) -> Any:
     """A computed constant as the column evaluator reads it (null as None)."""
     if value is MISSING:
@@ -454,27 +214,11 @@ class _Compiler:
         self.names: set[str] = set()
         self.name_columns: dict[str, int] = {}
         self._values: dict[int, Any] = {}  # id(node) -> value computed at parse time
-        # ast's lines (not str.splitlines', which also ends one at \x0c, \u2028...)
-        lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n|$)", text)
-        self._lines = lines
-        self._starts = [0]
-        for line in lines[:-1]:
-            self._starts.append(self._starts[-1] + len(line))
-
-    def at(self, lineno: int, offset: int) -> int:
-        """A column of the text from ast's line number and UTF-8 byte offset."""
-        line = self._lines[min(lineno, len(self._lines)) - 1]
-        if not line.isascii():
-            offset = len(line.encode()[:offset].decode("utf-8", errors="ignore"))
-        return self._starts[min(lineno, len(self._lines)) - 1] + offset
-
-    def column(self, node: ast.AST) -> int | None:
-        if not hasattr(node, "col_offset"):
-            return None
-        return self.at(node.lineno, node.col_offset)
+        self.positions = TextPositions(text)
 
     def fail(self, node: ast.AST, message: str, column: int | None = None) -> FilterError:
-        return FilterError(message, self.text, self.column(node) if column is None else column)
+        where = self.positions.column(node) if column is None else column
+        return FilterError(message, self.text, where)
 
     def check_depth(self, tree: ast.AST) -> None:
         """Refuse deep nesting before anything recurses over it (iteratively here)."""
@@ -506,8 +250,8 @@ class _Compiler:
         """Compute a part made of constants now; breaking a bound is the user's error."""
         try:
             value = compute()
-        except _FAILURES as exc:
-            raise self.fail(node, _reason(exc), column) from None
+        except FAILURES as exc:
+            raise self.fail(node, reason(exc), column) from None
         self._values[id(node)] = value
         return _Const(value)
 
@@ -521,7 +265,7 @@ class _Compiler:
         value = node.value
         if not isinstance(value, int | float | str | bool | type(None)):
             raise self.fail(node, f"constant {value!r} is not allowed")
-        if isinstance(value, int) and abs(value) > _INT_MAX:
+        if isinstance(value, int) and abs(value) > INT_MAX:
             raise self.fail(node, "this number is beyond ±1.8e308")
         return self.constant(node, lambda: MISSING if value is None else value)
 
@@ -531,7 +275,7 @@ class _Compiler:
             constant = {"true": True, "false": False, "null": MISSING}[name]
             return self.constant(node, lambda: constant)
         self.names.add(name)
-        self.name_columns.setdefault(name, self.at(node.lineno, node.col_offset))
+        self.name_columns.setdefault(name, self.positions.at(node.lineno, node.col_offset))
 
         def get(fields: Any) -> Any:
             try:
@@ -569,7 +313,7 @@ class _Compiler:
             return self._fold(node, [inner], lambda f: not _truth(inner(f)))
         if isinstance(node.op, ast.USub):
             if isinstance(inner, _Const):
-                return self.constant(node, lambda: _strict_negative(inner.value))
+                return self.constant(node, lambda: strict_negative(inner.value))
             return lambda f: negative(inner(f))
         if isinstance(node.op, ast.UAdd):
             return inner
@@ -577,13 +321,13 @@ class _Compiler:
 
     def _BinOp(self, node: ast.BinOp) -> Getter:
         kind = type(node.op)
-        if kind not in _ARITH:
+        if kind not in OPERATORS:
             raise self.fail(node, "this operator is not allowed")
         left, right = self.compile(node.left), self.compile(node.right)
         if isinstance(left, _Const) and isinstance(right, _Const):
-            start = self.at(node.left.end_lineno or 1, node.left.end_col_offset or 0)
-            found = self.text.find(_SYMBOLS[kind], start, self.column(node.right))
-            compute = lambda: _strict_arithmetic(kind, left.value, right.value)  # noqa: E731
+            start = self.positions.at(node.left.end_lineno or 1, node.left.end_col_offset or 0)
+            found = self.text.find(_SYMBOLS[kind], start, self.positions.column(node.right))
+            compute = lambda: strict_arithmetic(kind, left.value, right.value)  # noqa: E731
             return self.constant(node, compute, found if found >= 0 else None)
         return lambda f: arithmetic(kind, left(f), right(f))
 
@@ -607,20 +351,20 @@ class _Compiler:
                 try:
                     if not op(a, b):
                         return False
-                except _FAILURES:  # text against a number: false, as in the columns
+                except FAILURES:  # text against a number: false, as in the columns
                     return False
             return True
 
         return self._fold(node, operands, compare)
 
     def _Call(self, node: ast.Call) -> Getter:
-        if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
-            allowed = ", ".join(sorted(_FUNCTIONS))
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            allowed = ", ".join(sorted(FUNCTIONS))
             raise self.fail(node, f"only these functions are allowed: {allowed}")
         if node.keywords:
             raise self.fail(node, "keyword arguments are not allowed")
         name = node.func.id
         args = [self.compile(a) for a in node.args]
         if all(isinstance(a, _Const) for a in args):
-            return self.constant(node, lambda: _strict_call(name, [a.value for a in args]))
+            return self.constant(node, lambda: strict_call(name, [a.value for a in args]))
         return lambda f: call_function(name, [a(f) for a in args])

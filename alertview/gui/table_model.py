@@ -2,75 +2,29 @@
 
 A filter on table columns is vectorised and applies at once. One that must
 go row by row, above all one reading raw packet fields (a decode per row,
-milliseconds each), runs on a background thread (``_FilterJob``); the table
-waits briefly for it, then goes on with its rows until the result arrives.
+milliseconds each), runs on a background thread (``filter_jobs.FilterQueue``);
+the table waits briefly for it, then goes on with its rows until the result
+arrives.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
-import math
-import threading
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from alertview.core.columns import AlertColumns
-from alertview.core.filter_columns import (
-    TABLE_NAMES,
-    NotVectorised,
-    filter_mask,
-    origin_samples,
-    row_mask,
-)
-from alertview.core.filters import AlertFilter, FilterError, check_names, record_names
-
-log = logging.getLogger(__name__)
+from alertview.core.filter_columns import NotVectorised, filter_mask
+from alertview.core.filter_errors import FilterError
+from alertview.core.filter_jobs import FilterJob, FilterQueue, JobKind, RecordOf
+from alertview.core.filters import AlertFilter
+from alertview.gui.table_columns import COLUMNS, show_text
 
 ROLE_ROW_ID = Qt.ItemDataRole.UserRole + 1
 ROLE_SORT = Qt.ItemDataRole.UserRole + 2
-
-
-def _number(fmt: str) -> Callable[[Any], str]:
-    def show(value: Any) -> str:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return ""
-        return format(value, fmt)
-
-    return show
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    field: str
-    show: Callable[[Any], str] = _text
-    tip: str = ""
-
-
-COLUMNS = (
-    Column("MJD", "mjd", _number(".5f"), "time of the exposure (UTC for ZTF, TAI for Rubin)"),
-    Column("Object", "object_id"),
-    Column("Alert id", "alert_id"),
-    Column("Survey", "survey"),
-    Column("Band", "band"),
-    Column("Mag", "mag", _number(".2f"), "AB magnitude (difference image)"),
-    Column("Flux [nJy]", "flux", _number(".0f"), "difference flux in nJy"),
-    Column("RA", "ra", _number(".5f")),
-    Column("Dec", "dec", _number("+.5f")),
-    Column("Score", "quality", _number(".3f"), "ZTF drb (or rb), Rubin reliability"),
-    Column("Det.", "n_detections", _number("d"), "detections including this one"),
-    Column("Topic", "topic"),
-)
-
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
@@ -83,31 +37,6 @@ COUNT_NAMES = {"n_detections", "n_history_detections", "n_upper_limits", "n_forc
 #: How long setting a filter that reads packets waits for its result (a small table then
 #: filters at once, as a vectorised filter does); a longer run goes on in the background.
 SYNC_WAIT = 0.5
-#: Packets read (one per origin) to learn the raw field names before refusing a name.
-NAME_SAMPLES = 32
-
-
-@dataclass(eq=False)
-class _FilterJob:
-    """Rows to test on the filter thread, and what came of it (the message both ways)."""
-
-    generation: int
-    alert_filter: AlertFilter
-    positions: np.ndarray
-    #: "all" (a new filter), "tail" (appended rows) or "recheck" (rows whose counts came)
-    kind: str
-    #: Read packets for names first: of origins not in ``seen``, after the names ``known``.
-    sample: bool = False
-    seen: frozenset[tuple] = frozenset()
-    known: frozenset[str] = frozenset()
-    samples: dict[tuple, int] = field(default_factory=dict)  # origin -> position read
-    complete: bool = False  # every origin's packet was read
-    records: dict[int, Mapping] = field(default_factory=dict)  # read for names: row -> record
-    stopped: threading.Event = field(default_factory=threading.Event)
-    thread: threading.Thread | None = None
-    mask: np.ndarray | None = None
-    error: FilterError | None = None
-    names: set[str] = field(default_factory=set)
 
 
 class AlertTableModel(QAbstractTableModel):
@@ -128,10 +57,9 @@ class AlertTableModel(QAbstractTableModel):
     _job_progressed = Signal(object, int)  # from the filter thread: (job, rows tested)
     _job_finished = Signal(object)  # from the filter thread: the job
 
-    def __init__(self, record_of: Callable[[int], Mapping] | None = None, parent=None) -> None:
+    def __init__(self, record_of: RecordOf | None = None, parent=None) -> None:
         super().__init__(parent)
         self.columns = AlertColumns()
-        self.record_of = record_of
         self.alert_filter: AlertFilter | None = None
         self.sort_field: str | None = None
         self.descending = False
@@ -140,12 +68,12 @@ class AlertTableModel(QAbstractTableModel):
         self._pending: AlertFilter | None = None  # set, its result not yet shown
         self._covered = 0  # rows the view has taken into account
         self._queued = 0  # rows handed to the filter (evaluated or in a job)
-        self.generation = 0  # a job of an older one is stale
-        self._jobs: list[_FilterJob] = []  # oldest first; only the first runs
-        self._threads: list[threading.Thread] = []
-        self._record_names: set[str] = set()  # raw fields seen in packets
-        self._sampled: set[tuple] = set()  # origins whose packet was read for names
-        self._sampled_all = 0  # every origin of the first this many rows was read
+        self._jobs = FilterQueue(
+            self.columns,
+            record_of,
+            lambda job, done: self._job_progressed.emit(job, done),
+            self._announce,
+        )
         self._job_progressed.connect(self._progressed)
         self._job_finished.connect(self._finished)
 
@@ -169,7 +97,7 @@ class AlertTableModel(QAbstractTableModel):
         if role == _DISPLAY:
             return column.show(self.columns.value(self.position(index.row()), column.field))
         if role == _ALIGNMENT:
-            return None if column.show is _text else _RIGHT
+            return None if column.show is show_text else _RIGHT
         if role == ROLE_ROW_ID:
             return int(self.columns.row.values[self.position(index.row())])
         return self.columns.value(self.position(index.row()), column.field)
@@ -197,6 +125,15 @@ class AlertTableModel(QAbstractTableModel):
         """Alerts in the session, shown or not."""
         return len(self.columns)
 
+    @property
+    def record_of(self) -> RecordOf | None:
+        """Reads a row's packet (row id -> record), for names that are no column."""
+        return self._jobs.record_of
+
+    @record_of.setter
+    def record_of(self, record_of: RecordOf | None) -> None:
+        self._jobs.record_of = record_of
+
     def position(self, row: int) -> int:
         """The column position shown at table row ``row``."""
         return row if self._view is None else int(self._view[row])
@@ -222,20 +159,15 @@ class AlertTableModel(QAbstractTableModel):
             self._cancel()
             self._apply(alert_filter, mask)
             return
-        unknown = alert_filter.names - TABLE_NAMES - self._record_names
-        sample = bool(unknown) and len(self.columns) > 0 and self.record_of is not None
-        if sample and self._sampled_all == len(self.columns):  # every origin was read
-            try:
-                check_names(alert_filter, TABLE_NAMES | self._record_names)
-            except FilterError as exc:
-                self._refused(exc, raise_error=True)
+        try:
+            self._jobs.refuse_unknown(alert_filter)
+        except FilterError as exc:
+            self._refused(exc, raise_error=True)
         self._cancel()
-        job = self._job(alert_filter, np.arange(len(self.columns)), "all")
-        job.sample, job.seen = sample, frozenset(self._sampled)
-        job.known = frozenset(self._record_names)
+        job = self._jobs.whole_table(alert_filter)
         self._pending = alert_filter
         self._queued = len(self.columns)
-        self._start(job)
+        self._jobs.start(job)
         if wait > 0 and job.thread is not None:
             job.thread.join(wait)
             if not job.thread.is_alive():
@@ -246,7 +178,7 @@ class AlertTableModel(QAbstractTableModel):
     @property
     def filtering(self) -> bool:
         """Whether the filter thread has rows to test."""
-        return bool(self._jobs)
+        return self._jobs.busy
 
     def append_rows(self, rows: Sequence[tuple]) -> None:
         """Add a batch of stored rows; new rows that pass take their sorted places."""
@@ -282,7 +214,7 @@ class AlertTableModel(QAbstractTableModel):
             else:
                 self._extend(mask)
                 return
-        self._start(self._job(alert_filter, np.arange(start, stop), "tail"))
+        self._start(alert_filter, np.arange(start, stop), "tail")
 
     def _extend(self, mask: np.ndarray) -> None:
         """The filter's result for the rows after those covered: they take their places."""
@@ -348,89 +280,28 @@ class AlertTableModel(QAbstractTableModel):
                 self._mask = mask[: len(self._mask)]
                 self._relayout(self._compute_view())
                 return
-        self._start(self._job(alert_filter, np.unique(positions), "recheck"))
+        self._start(alert_filter, np.unique(positions), "recheck")
 
     # -- the filter thread ------------------------------------------------------------------
-    def _job(self, alert_filter: AlertFilter, positions: np.ndarray, kind: str) -> _FilterJob:
-        return _FilterJob(self.generation, alert_filter, positions, kind)
+    def _start(self, alert_filter: AlertFilter, positions: np.ndarray, kind: JobKind) -> None:
+        self._jobs.start(self._jobs.job(alert_filter, positions, kind))
 
-    def _start(self, job: _FilterJob) -> None:
-        self._jobs.append(job)
-        if len(self._jobs) == 1:
-            self._launch(job)
-
-    def _launch(self, job: _FilterJob) -> None:
-        self._threads = [t for t in self._threads if t.is_alive()]
-        job.thread = threading.Thread(target=self._run, args=(job,), name="filter", daemon=True)
-        self._threads.append(job.thread)
-        job.thread.start()
-
-    def _run(self, job: _FilterJob) -> None:
-        """On the filter thread: the job's rows, after its packets' names if asked."""
-        try:
-            if job.sample:
-                self._learn_names(job)
-            if job.error is None:
-                job.mask = row_mask(
-                    job.alert_filter,
-                    self.columns,
-                    job.positions,
-                    self._reader(job),
-                    job.stopped.is_set,
-                    lambda done: self._job_progressed.emit(job, done),
-                )
-        except Exception as exc:  # never a crash, never a silent stop
-            log.exception("filter %r failed", job.alert_filter.expression)
-            job.error = FilterError(f"the filter failed ({type(exc).__name__}: {exc})")
+    def _announce(self, job: FilterJob) -> None:
+        """On the filter thread: ``job`` is done, tell the GUI thread."""
         with contextlib.suppress(RuntimeError):  # the model is gone (window closed)
             self._job_finished.emit(job)
 
-    def _reader(self, job: _FilterJob) -> Callable[[int], Mapping] | None:
-        """``record_of``, taking the packets read for names first (each read once)."""
-        record_of = self.record_of
-        if record_of is None or not job.records:
-            return record_of
-        return lambda row: job.records.pop(row, None) or record_of(row)
-
-    def _learn_names(self, job: _FilterJob) -> None:
-        """Read one packet per origin not seen yet; refuse a name none of them has."""
-        assert self.record_of is not None
-        job.samples, job.complete = origin_samples(
-            self.columns, len(job.positions), job.seen, NAME_SAMPLES
-        )
-        for position in job.samples.values():
-            if job.stopped.is_set():
-                return
-            row = int(self.columns.row.values[position])
-            try:
-                job.records[row] = self.record_of(row)
-                job.names |= record_names(job.records[row])
-            except Exception as exc:  # an undecodable packet tells no names
-                log.debug("no field names from position %d: %r", position, exc)
-        try:
-            check_names(job.alert_filter, TABLE_NAMES | job.known | job.names)
-        except FilterError as exc:
-            job.error = exc
-
-    def _progressed(self, job: _FilterJob, done: int) -> None:
-        if self._jobs and job is self._jobs[0] and job.generation == self.generation:
+    def _progressed(self, job: FilterJob, done: int) -> None:
+        if self._jobs.is_current(job):
             self.filter_progressed.emit(done, len(job.positions))
 
-    def _finished(self, job: _FilterJob, raise_error: bool = False) -> None:
-        """A job is done: its result shown (or its error told), the next one started."""
-        if job not in self._jobs:
-            return  # waited for already, or cancelled
-        self._jobs.remove(job)
-        if job.thread is not None:
-            job.thread.join()  # it has only to return
-        self._sampled.update(job.samples)
-        self._record_names |= job.names
-        if job.complete and not job.stopped.is_set():
-            self._sampled_all = max(self._sampled_all, len(job.positions))
-        if self._jobs:
-            self._launch(self._jobs[0])
-        if job.generation != self.generation or job.stopped.is_set():
-            return
+    def _finished(self, job: FilterJob, raise_error: bool = False) -> None:
+        """A job is done: the next one started, its result shown (or its error told)."""
+        if self._jobs.settle(job):
+            self._use(job, raise_error)
+
+    def _use(self, job: FilterJob, raise_error: bool = False) -> None:
+        """The result of a job still wanted: rows shown, or the filter refused."""
         if job.error is not None and job.kind == "all":
             self._refused(job.error, raise_error)
             return
@@ -460,30 +331,17 @@ class AlertTableModel(QAbstractTableModel):
 
     def _cancel(self) -> None:
         """Drop the pending filter and every job (a running one stops at its next row)."""
-        self.generation += 1
-        for job in self._jobs:
-            job.stopped.set()
-        self._jobs.clear()
+        self._jobs.cancel()
         self._pending = None
 
     def stop_filtering(self, timeout: float = 2.0) -> None:
         """Drop the filter thread's work and let it end (the window is closing)."""
         self._cancel()
-        for thread in self._threads:
-            thread.join(timeout)
+        self._jobs.join(timeout)
 
     def wait_for_filter(self, timeout: float = 5.0) -> bool:
         """Finish the filter thread's work now (tests, and closing); False on timeout."""
-        while self._jobs:
-            job = self._jobs[0]
-            assert job.thread is not None
-            job.thread.join(timeout)
-            if job.thread.is_alive():
-                return False
-            self._finished(job)
-        for thread in self._threads:
-            thread.join(timeout)
-        return not any(t.is_alive() for t in self._threads)
+        return self._jobs.wait(self._use, timeout)
 
     def _apply(
         self, alert_filter: AlertFilter | None, mask: np.ndarray | None, covered: int | None = None

@@ -10,15 +10,10 @@ import pytest
 
 from alertview.core.columns import AlertColumns
 from alertview.core.decode import read_alerts
-from alertview.core.filter_columns import (
-    ORIGIN_FIELDS,
-    TABLE_NAMES,
-    NotVectorised,
-    filter_mask,
-    origin_samples,
-    row_mask,
-)
-from alertview.core.filters import MappingLookup, parse_filter
+from alertview.core.filter_columns import TABLE_NAMES, NotVectorised, filter_mask
+from alertview.core.filter_fields import MappingLookup
+from alertview.core.filter_jobs import ORIGIN_FIELDS, origin_samples, row_mask
+from alertview.core.filters import parse_filter
 from alertview.core.schemas import SchemaCache
 from alertview.core.store import AlertStore, row_as_fields
 from tests.conftest import SHARED

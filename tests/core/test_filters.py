@@ -9,15 +9,9 @@ import tracemalloc
 import pytest
 
 from alertview.core.decode import read_alerts
-from alertview.core.filters import (
-    MAX_DEPTH,
-    MAX_LENGTH,
-    FilterError,
-    MappingLookup,
-    check_names,
-    parse_filter,
-    record_names,
-)
+from alertview.core.filter_bounds import MAX_DEPTH, MAX_LENGTH
+from alertview.core.filter_fields import MappingLookup, record_names
+from alertview.core.filters import FilterError, check_names, parse_filter
 from alertview.core.schemas import SchemaCache
 from tests.conftest import SHARED
 

@@ -1,0 +1,50 @@
+"""What the alert table shows: each column's header, field, text format and tip.
+
+Plain data, kept apart from the Qt model that serves it, so a column is added
+or reformatted here without reading the sorting and filtering machinery.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+def _number(fmt: str) -> Callable[[Any], str]:
+    def show(value: Any) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return ""
+        return format(value, fmt)
+
+    return show
+
+
+def show_text(value: Any) -> str:
+    """A text cell (left-aligned; numbers are right-aligned)."""
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    show: Callable[[Any], str] = show_text
+    tip: str = ""
+
+
+COLUMNS = (
+    Column("MJD", "mjd", _number(".5f"), "time of the exposure (UTC for ZTF, TAI for Rubin)"),
+    Column("Object", "object_id"),
+    Column("Alert id", "alert_id"),
+    Column("Survey", "survey"),
+    Column("Band", "band"),
+    Column("Mag", "mag", _number(".2f"), "AB magnitude (difference image)"),
+    Column("Flux [nJy]", "flux", _number(".0f"), "difference flux in nJy"),
+    Column("RA", "ra", _number(".5f")),
+    Column("Dec", "dec", _number("+.5f")),
+    Column("Score", "quality", _number(".3f"), "ZTF drb (or rb), Rubin reliability"),
+    Column("Det.", "n_detections", _number("d"), "detections including this one"),
+    Column("Topic", "topic"),
+)

@@ -302,8 +302,17 @@ def _read_cards(data: bytes, pos: int = 0) -> tuple[dict[bytes, bytes], int]:
 
 
 def _decode_fits_astropy(name: str, data: bytes) -> Cutout:
+    """Unusual stamps; what astropy would only warn of (a header it repairs, bytes
+    after the last HDU) is this stamp's error, not a line on the user's console."""
     from astropy.io import fits
+    from astropy.utils.exceptions import AstropyWarning
 
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AstropyWarning)
+        return _read_with_astropy(name, data, fits)
+
+
+def _read_with_astropy(name: str, data: bytes, fits: Any) -> Cutout:
     with fits.open(io.BytesIO(data), ignore_missing_simple=True) as hdus:
         hdu = next((h for h in hdus if h.data is not None and h.data.ndim == 2), None)
         if hdu is None:

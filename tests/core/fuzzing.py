@@ -31,6 +31,7 @@ from alertview.core.encode import confluent_frame, rubin_native_record, schemale
 from alertview.core.errors import CutoutError, DecodeError
 from alertview.core.schemas import SchemaCache
 from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_MULTI, ZTF_FILES, raw_records
+from tests.core.helpers import avro_long
 
 #: Seconds one case may take (the slowest real packet decodes in ~10 ms).
 CASE_SECONDS = 5.0
@@ -38,19 +39,6 @@ CASE_SECONDS = 5.0
 
 class CaseTooSlow(BaseException):
     """Raised by the alarm: not an Exception, so nothing under test can swallow it."""
-
-
-def _varint(value: int) -> bytes:
-    value = (value << 1) ^ (value >> 63)
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
 
 
 def seeds(cache: SchemaCache) -> list[tuple[str, bytes, bytes | None]]:
@@ -79,7 +67,7 @@ def mutations(rng: random.Random, data: bytes) -> Iterator[tuple[str, bytes]]:
     at = rng.randrange(n)
     yield "deletion", data[:at] + data[at + rng.randint(1, 64) :]
     at = rng.randrange(n)
-    huge = _varint(rng.choice([2**31, 2**40, 2**62, -(2**40), -1]))
+    huge = avro_long(rng.choice([2**31, 2**40, 2**62, -(2**40), -1]))
     yield "huge length", data[:at] + huge + data[at + len(huge) :]
     yield "bad magic", rng.randbytes(4) + data[4:]
     yield "nested gzip", gzip.compress(gzip.compress(data))

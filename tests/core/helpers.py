@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+import fastavro
 import numpy as np
 
 from alertview.core.alert import Alert, Photometry
@@ -77,3 +80,10 @@ def conform(value, schema, named=None):
     if kind == "array":
         return [conform(v, schema["items"], named) for v in value or []]
     return conform(value, kind, named)
+
+
+def avro_long(value: int) -> bytes:
+    """``value`` as Avro writes an int or long (zig-zag varint), by fastavro."""
+    out = io.BytesIO()
+    fastavro.schemaless_writer(out, fastavro.parse_schema("long"), value)
+    return out.getvalue()

@@ -24,6 +24,7 @@ from alertview.core.errors import DamagedInput, DecodeError
 from alertview.core.packets import read_single
 from alertview.core.schemas import MAX_CACHED_SCHEMAS
 from tests.conftest import FINK_ZTF_MULTI, REPO, ZTF_FILES, raw_records
+from tests.core.helpers import avro_long
 
 ZTF_1X = next(p for p in ZTF_FILES if p.name.startswith("396522680015020000"))
 ZTF_33 = next(p for p in ZTF_FILES if p.name.startswith("472263571115115000"))
@@ -186,15 +187,6 @@ def test_unsupported_codec_is_one_clear_error(cache):
 
 
 # -- counts and lengths a packet announces ------------------------------------------------
-def zigzag(value: int) -> bytes:
-    value = (value << 1) ^ (value >> 63)
-    out = bytearray()
-    while value > 0x7F:
-        out.append(value & 0x7F | 0x80)
-        value >>= 7
-    return bytes([*out, value])
-
-
 def test_an_array_of_nulls_claiming_2_to_the_40_items_is_refused_at_once(cache):
     schema = {
         "type": "record",
@@ -202,10 +194,10 @@ def test_an_array_of_nulls_claiming_2_to_the_40_items_is_refused_at_once(cache):
         "fields": [{"name": "x", "type": {"type": "array", "items": "null"}}],
     }
     writer = cache.from_text(json.dumps(schema).encode())
-    assert read_single(zigzag(3) + b"\x00", writer).record == {"x": [None, None, None]}
+    assert read_single(avro_long(3) + b"\x00", writer).record == {"x": [None, None, None]}
     started = time.perf_counter()
     with pytest.raises(DecodeError, match="items that take no bytes"):
-        read_single(zigzag(2**40) + b"\x00", writer)
+        read_single(avro_long(2**40) + b"\x00", writer)
     assert time.perf_counter() - started < 1
 
 

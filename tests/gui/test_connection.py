@@ -203,3 +203,17 @@ def test_unreachable_cluster_message(qtbot, private_settings):
     qtbot.waitUntil(lambda: dialog.list_button.isEnabled() or "cannot" in dialog.message.text(),
                     timeout=20000)  # fmt: skip
     qtbot.waitUntil(lambda: dialog.message.text().startswith("cannot reach Kafka"), timeout=20000)
+    # the user can correct the address and list again without retyping everything
+    assert dialog.list_button.isEnabled()
+
+
+def test_list_topics_again_after_a_failure(qtbot, private_settings, broker):
+    dialog = ConnectionDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.bootstrap.setText("127.0.0.1:1")
+    qtbot.mouseClick(dialog.list_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.message.text().startswith("cannot reach Kafka"), timeout=20000)
+    assert dialog.list_button.isEnabled()
+    list_and_choose(qtbot, dialog, broker.bootstrap)
+    assert dialog.consumer_settings().topics == ("ztf-night",)

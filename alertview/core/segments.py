@@ -7,6 +7,7 @@ segment and position hold each packet. Not thread-safe: the store locks.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -29,11 +30,13 @@ class Segments:
         self._file = None
         #: Where the segment stood at the last sync (see ``sync``).
         self._synced_to = 0
+        #: A segment was created since the last sync: its folder entry needs syncing too.
+        self._created = False
 
     def path(self, number: int) -> Path:
         return self.folder / f"packets-{number:06d}.seg"
 
-    def append(self, packets: list[bytes], sync: bool = False) -> tuple[int, list[int]]:
+    def append(self, packets: list[bytes]) -> tuple[int, list[int]]:
         """Append ``packets``; returns the segment and where each packet starts.
 
         One ``writev`` per ~1000 packets rather than a write each: the stream's
@@ -52,8 +55,6 @@ class Segments:
         else:  # Windows
             for packet in packets:
                 file.write(packet)
-        if sync:
-            os.fsync(file.fileno())
         return self.number, positions
 
     def sync(self) -> None:
@@ -70,9 +71,19 @@ class Segments:
             return
         fd = self._file.fileno()
         os.fsync(fd)
+        if self._created:  # a new file's name is in the folder, which has its own sync
+            fsync_dir(self.folder)
+            self._created = False
         if self._synced_to and hasattr(os, "posix_fadvise"):
             os.posix_fadvise(fd, 0, self._synced_to, os.POSIX_FADV_DONTNEED)
         self._synced_to = self._file.tell()
+
+    def size(self, number: int) -> int:
+        """Bytes in segment ``number`` as the disk has them (0 if it is missing)."""
+        try:
+            return self.path(number).stat().st_size
+        except FileNotFoundError:
+            return 0
 
     def read(self, number: int, position: int, length: int) -> bytes:
         with self.path(number).open("rb") as stream:
@@ -102,11 +113,28 @@ class Segments:
                     number += 1
             self.number = number
             self._synced_to = 0
+            self._created = True
         return self._file
 
     def _last_on_disk(self) -> int:
         numbers = [int(p.stem.split("-")[1]) for p in self.folder.glob("packets-*.seg")]
         return max(numbers, default=0)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Force a folder's entries (a new file's name) to disk; a no-op where folders
+    cannot be opened (Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:  # a file system that cannot sync folders: nothing more to do
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
+            raise
+    finally:
+        os.close(fd)
 
 
 def _writev_all(fd: int, packets: list[bytes]) -> None:

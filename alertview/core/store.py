@@ -4,9 +4,9 @@ A session folder holds append-only segment files with the raw packet bytes
 and an SQLite index of the fields the table shows, so a night of ZTF
 (10^5-10^6 alerts, ~60 KB each) never sits in RAM. Packets are written
 before their index rows commit, and a stream commits Kafka offsets only after
-the packets were forced to disk (``sync``): at least once, even across a
-power cut. (survey, alert id) is unique: a re-delivered
-alert is recognised and kept once.
+``sync`` forced the packets and then the index rows to disk: at least once,
+even across a power cut. (survey, alert id) is unique: a re-delivered alert
+is recognised and kept once.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alertview.core.alert import Alert, Origin
-from alertview.core.errors import AlertViewError
+from alertview.core.errors import AlertViewError, DecodeError
 from alertview.core.packets import FULL, LIGHT_CURVE, Framing, decode_bytes, read_single
 from alertview.core.schemas import SchemaCache
-from alertview.core.segments import SegmentError, Segments
+from alertview.core.segments import SegmentError, Segments, fsync_dir
 from alertview.core.surveys import to_alert
 
 _INT64_MAX = 2**63 - 1
@@ -55,6 +55,8 @@ CREATE TABLE IF NOT EXISTS errors (
     topic TEXT, partition INTEGER, kafka_offset INTEGER, source TEXT,
     reason TEXT NOT NULL, received REAL NOT NULL
 );
+-- one row, rewritten by each sync (see AlertStore.sync)
+CREATE TABLE IF NOT EXISTS synced (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL);
 """
 
 #: The columns of a stored row, in order (what the table and filters see).
@@ -100,7 +102,9 @@ class AlertStore:
     def __init__(self, folder: str | os.PathLike) -> None:
         self.folder = Path(folder)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            if not self.folder.is_dir():
+                self.folder.mkdir(parents=True)
+                fsync_dir(self.folder.parent)  # a new session survives a power cut too
         except OSError as exc:
             raise StoreError(f"cannot open store {self.folder}: {exc}") from None
         # one SQLite connection per thread: in WAL mode the viewer reads rows while the
@@ -113,6 +117,31 @@ class AlertStore:
         self._schema_refs: dict[str, int] = dict(db.execute("SELECT json, ref FROM schemas"))
         last = db.execute("SELECT MAX(segment) FROM alerts").fetchone()[0] or 0
         self._segments = Segments(self.folder, last)
+        self._drop_lost_rows()
+
+    def _drop_lost_rows(self, recent: int = 100_000) -> None:
+        """Forget the newest rows whose packets are not in their segment.
+
+        A power cut can keep an index commit yet lose the packets written just
+        before it (the page cache writes back in any order). Those alerts' Kafka
+        offsets were not committed (``sync`` comes first), so they are delivered
+        again, and without their rows they are stored again instead of being
+        taken for duplicates.
+        """
+        db = self._db
+        ends = db.execute(
+            "SELECT segment, MAX(position + length) FROM alerts "
+            "WHERE row > (SELECT MAX(row) FROM alerts) - ? GROUP BY segment",
+            (recent,),
+        ).fetchall()
+        for segment, end in ends:
+            size = self._segments.size(segment)
+            if size < end:
+                with self._lock, db:
+                    db.execute(
+                        "DELETE FROM alerts WHERE segment = ? AND position + length > ?",
+                        (segment, size),
+                    )
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -121,6 +150,7 @@ class AlertStore:
             try:
                 db = sqlite3.connect(self.folder / "index.sqlite", check_same_thread=False)
                 db.execute("PRAGMA journal_mode=WAL")
+                # commits reach the WAL without an fsync each; ``sync`` makes them durable
                 db.execute("PRAGMA synchronous=NORMAL")
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot open store {self.folder}: {exc}") from None
@@ -172,12 +202,18 @@ class AlertStore:
     def add_rows(self, alerts: Iterable[Alert], sync: bool = True) -> list[tuple]:
         """Store the alerts not seen before; returns their rows (as ``rows`` gives them).
 
-        With ``sync=False`` the packets reach the operating system but are not
-        yet forced to disk: call ``sync`` before committing their Kafka offsets.
-        A live stream syncs every ~0.5 s rather than every batch, because an
-        fsync per batch caps a ZTF stream's 60 KB packets at ~600 MB/s here.
+        With ``sync=False`` the packets and rows reach the operating system but
+        are not yet forced to disk: call ``sync`` before committing their Kafka
+        offsets. A live stream syncs every ~0.5 s rather than every batch,
+        because an fsync per batch caps a ZTF stream's 60 KB packets at ~600
+        MB/s here.
         """
-        alerts = list(alerts)
+        rows = self._add_rows(list(alerts))
+        if sync:
+            self.sync()
+        return rows
+
+    def _add_rows(self, alerts: list[Alert]) -> list[tuple]:
         if not alerts:
             return []
         now = time.time()
@@ -190,7 +226,7 @@ class AlertStore:
                     continue
                 seen.add(key)
                 kept.append(alert)
-            segment, positions = self._segments.append([a.packet for a in kept], sync)
+            segment, positions = self._segments.append([a.packet for a in kept])
             rows = [self._row(a, segment, p, now) for a, p in zip(kept, positions, strict=True)]
             if not rows:
                 return []
@@ -224,10 +260,23 @@ class AlertStore:
         return table_rows
 
     def sync(self) -> None:
-        """Force every packet written so far to disk (then offsets may be committed);
-        see ``Segments.sync``."""
+        """Force everything stored so far to disk; then its Kafka offsets may be committed.
+
+        The packets first (``Segments.sync``), then the index: rows commit with
+        synchronous=NORMAL, which in WAL mode leaves the WAL unsynced, so a power
+        cut could roll back rows whose offsets Kafka already holds. One small
+        commit with synchronous=FULL syncs the WAL, and with it every commit
+        before it: one fsync per sync, not per batch.
+        """
         with self._lock:
             self._segments.sync()
+            db = self._db
+            db.execute("PRAGMA synchronous=FULL")
+            try:
+                with db:
+                    db.execute("INSERT OR REPLACE INTO synced VALUES (1, ?)", (time.time(),))
+            finally:
+                db.execute("PRAGMA synchronous=NORMAL")
 
     def _row(self, alert: Alert, segment: int, position: int, now: float) -> tuple:
         origin, quality = alert.origin, alert.quality
@@ -269,11 +318,13 @@ class AlertStore:
                 after = row
                 try:  # the counts need only what the light curve reads (2x faster)
                     alert = self.alert(row, cache, light_curve_only=True)
-                except AlertViewError as exc:
+                except Exception as exc:  # one packet's bug must not stop the stream
+                    known = isinstance(exc, (AlertViewError, OSError))
+                    reason = str(exc) if known else DecodeError.internal(exc).reason
                     with self._lock, self._db:
                         self._db.execute(
                             "INSERT INTO errors (reason, received) VALUES (?, ?)",
-                            (f"row {row}: history cannot be decoded: {exc}", time.time()),
+                            (f"row {row}: history cannot be decoded: {reason}", time.time()),
                         )
                     continue
                 done.append(

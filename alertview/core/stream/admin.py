@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
-from alertview.core.stream.config import KafkaSettings, unreachable
+from alertview.core.stream.config import BrokerHealth, KafkaSettings, StreamError, unreachable
 
 
 @dataclass(frozen=True)
@@ -54,17 +54,20 @@ def list_topics(
     timeout: float = 10,
 ) -> list[TopicInfo]:
     """Every topic (or those named) with watermarks, and ``group``'s lag when given."""
+    health = BrokerHealth(settings.bootstrap)
     config = {
         **settings.client_config(),
         "group.id": group or "alertview-topic-listing",
         "enable.auto.commit": False,
+        "error_cb": health,
     }
     consumer = Consumer(config)
     try:
         try:
             metadata = consumer.list_topics(timeout=timeout)
         except KafkaException as exc:
-            raise unreachable(settings.bootstrap, exc.args[0].str()) from None
+            consumer.poll(0)  # serves the error callback: the reason (a certificate, ...)
+            raise unreachable(settings.bootstrap, health.reason() or exc.args[0].str()) from None
         names = sorted(
             n for n in metadata.topics if not n.startswith("__") and (not topics or n in topics)
         )
@@ -85,3 +88,34 @@ def list_topics(
         return result
     finally:
         consumer.close()
+
+
+def offsets_at_time(
+    consumer: Consumer, partitions: list[TopicPartition], millis: int
+) -> dict[tuple[str, int], int]:
+    """First offset at or after ``millis`` per partition (-1: none yet)."""
+
+    def ask(ms: int) -> dict[tuple[str, int], int]:
+        query = [TopicPartition(p.topic, p.partition, ms) for p in partitions]
+        try:
+            found = consumer.offsets_for_times(query, timeout=10)
+        except KafkaException as exc:
+            raise StreamError(
+                f"this broker cannot find offsets by time ({exc.args[0].str()})"
+            ) from None
+        return {(p.topic, p.partition): p.offset for p in found}
+
+    offsets = ask(millis)
+    if all(o < 0 for o in offsets.values()):
+        # "nothing after that time", or a broker that cannot answer (librdkafka's
+        # mock says -1 even for time 0): a non-empty partition tells them apart
+        for p in partitions:
+            low, high = consumer.get_watermark_offsets(p, timeout=10)
+            if high > low:
+                if ask(0).get((p.topic, p.partition), -1) < 0:
+                    raise StreamError(
+                        "this broker cannot find offsets by time; start from earliest, "
+                        "latest or committed instead"
+                    )
+                break
+    return offsets

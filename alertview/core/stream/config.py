@@ -1,11 +1,18 @@
-"""Connection settings for real Kafka clusters, turned into librdkafka settings."""
+"""Connection settings for real Kafka clusters, turned into librdkafka settings, and
+what librdkafka says back about the connection (``BrokerHealth``)."""
 
 from __future__ import annotations
 
 import logging
+import re
+import time
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+from confluent_kafka import KafkaError
 
 from alertview.core.errors import AlertViewError
 
@@ -17,6 +24,7 @@ MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 KAFKA_LOG = logging.getLogger("alertview.kafka")
 KAFKA_LOG.addHandler(logging.NullHandler())
 KAFKA_LOG.propagate = False
+log = logging.getLogger(__name__)
 
 
 class StreamError(AlertViewError):
@@ -83,6 +91,140 @@ class KafkaSettings:
                     config[key] = value
         config.update(self.extra)
         return config
+
+
+@dataclass(frozen=True)
+class ConsumerSettings:
+    """What to read and from where; ``start`` is earliest, latest, committed or a time."""
+
+    kafka: KafkaSettings
+    topics: tuple[str, ...]
+    group_id: str
+    start: str | datetime = "committed"
+    batch_size: int = 500
+    poll_timeout: float = 0.2
+    #: Tansu joins a group in ~3 s at 6 s, ~20 s with librdkafka's 45 s default.
+    session_timeout_ms: int = 6000
+    #: Decode only the table's fields of each alert (the viewer; the store completes
+    #: the history later), not the whole packet.
+    table_only: bool = False
+
+    def consumer_config(self) -> dict[str, Any]:
+        config = {
+            **self.kafka.client_config(),
+            "group.id": self.group_id,
+            "enable.auto.commit": False,
+            "enable.auto.offset.store": False,
+            "auto.offset.reset": "latest" if self.start == "latest" else "earliest",
+            "session.timeout.ms": self.session_timeout_ms,
+            "heartbeat.interval.ms": max(500, self.session_timeout_ms // 3),
+            "max.partition.fetch.bytes": MAX_MESSAGE_BYTES,
+            "fetch.max.bytes": 2 * MAX_MESSAGE_BYTES,
+            # librdkafka's default (1000 ms) halves the rate of a Python decoder.
+            "fetch.queue.backoff.ms": 10,
+        }
+        config.update({k: v for k, v in self.kafka.extra.items() if k not in config})
+        return config
+
+
+#: Error codes that say why a connection fails, most telling first: a certificate
+#: or a password beats "Connection refused", which beats "1/1 brokers are down".
+_TELLING = (
+    KafkaError._SSL,
+    KafkaError.SASL_AUTHENTICATION_FAILED,
+    KafkaError._AUTHENTICATION,
+    KafkaError._RESOLVE,
+    KafkaError._TRANSPORT,
+)
+#: A certificate or a password refused: trying again for the rest of the timeout is vain.
+_REFUSALS = _TELLING[:3]
+#: librdkafka prefixes a broker's name ("ssl://host:9093/bootstrap: ") and appends
+#: its state ("(after 1ms in state SSL_HANDSHAKE)"): noise in a one-line message.
+_BROKER_PREFIX = re.compile(r"^(?:[a-z_]+://)?[^\s/]+/(?:bootstrap|-?\d+): ")
+_STATE_SUFFIX = re.compile(r"\s*\(after \d+ms in state \w+\)$")
+
+
+class BrokerHealth:
+    """What librdkafka's error callback says about the connection: pass it as ``error_cb``.
+
+    A failed metadata request only says "Local: Broker transport failure"; the
+    reason (a certificate that does not verify, a refused connection) comes
+    through the error callback, which runs in the client's next poll. An
+    outage is announced once, when every broker is down, and its end once, when
+    a broker is up again or messages flow (``news``): librdkafka reconnects by
+    itself, but the user should know the stream stood still, and for how long.
+    """
+
+    def __init__(self, bootstrap: str, keep: int = 20) -> None:
+        self.bootstrap = bootstrap
+        self._recent: deque[tuple[float, int, str]] = deque(maxlen=keep)
+        self._down_since: float | None = None
+        self._announced = False
+        self._news: list[str] = []
+
+    def __call__(self, error: KafkaError) -> None:
+        self._recent.append((time.monotonic(), error.code(), error.str()))
+        if error.code() == KafkaError._ALL_BROKERS_DOWN and self._down_since is None:
+            self._down_since = time.monotonic()
+            self._announced = False
+
+    @property
+    def down(self) -> bool:
+        """Every broker was unreachable at last report, and none answered since."""
+        return self._down_since is not None
+
+    @property
+    def refused(self) -> bool:
+        """A certificate or a password was refused: trying again will not help."""
+        return any(code in _REFUSALS for _, code, _ in self._recent)
+
+    @property
+    def texts(self) -> list[str]:
+        return [text for _, _, text in self._recent]
+
+    def reason(self, since: float = 0.0) -> str | None:
+        """The most telling error reported from ``since`` (monotonic time) on, without
+        librdkafka's broker prefix."""
+        recent = [(code, text) for at, code, text in self._recent if at >= since]
+        for wanted in _TELLING:
+            for code, text in reversed(recent):
+                if code == wanted:
+                    return _tidy(text)
+        return _tidy(recent[-1][1]) if recent else None
+
+    def reachable(self) -> None:
+        """A broker answered (messages arrived, or statistics show one up)."""
+        if self._down_since is None:
+            return
+        if self._announced:
+            seconds = time.monotonic() - self._down_since
+            self._say(f"Kafka at {self.bootstrap} is reachable again (after {seconds:.0f} s)")
+        self._down_since = None
+
+    def saw_statistics(self, stats: Mapping[str, Any]) -> None:
+        brokers = stats.get("brokers") or {}
+        if any(
+            name != "GroupCoordinator" and info.get("state") == "UP"
+            for name, info in brokers.items()
+        ):
+            self.reachable()
+
+    def news(self) -> list[str]:
+        """Lines worth telling the user since the last call (each outage once)."""
+        if self._down_since is not None and not self._announced:
+            self._announced = True
+            reason = self.reason(since=self._down_since - 1) or "all brokers are down"
+            self._say(f"lost contact with Kafka at {self.bootstrap} ({reason}); retrying")
+        news, self._news = self._news, []
+        return news
+
+    def _say(self, line: str) -> None:
+        log.info("%s", line)
+        self._news.append(line)
+
+
+def _tidy(text: str) -> str:
+    return _STATE_SUFFIX.sub("", _BROKER_PREFIX.sub("", text))
 
 
 def unreachable(bootstrap: str, error: object) -> StreamError:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
+import time
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,9 +24,10 @@ from alertview.core.alert import Alert, Origin
 from alertview.core.decode import decode_packet
 from alertview.core.errors import DecodeError
 from alertview.core.schemas import SchemaCache
+from alertview.core.stream.admin import offsets_at_time
 from alertview.core.stream.config import (
-    MAX_MESSAGE_BYTES,
-    KafkaSettings,
+    BrokerHealth,
+    ConsumerSettings,
     StreamError,
     unreachable,
 )
@@ -39,9 +43,18 @@ class ErrorRecord:
     partition: int
     offset: int
     reason: str
+    #: The traceback of an internal error (for --debug and the log), else None.
+    detail: str | None = None
 
     def __str__(self) -> str:
         return f"{self.topic}[{self.partition}]@{self.offset}: {self.reason}"
+
+    @classmethod
+    def of(cls, error: DecodeError, topic: str, partition: int, offset: int) -> ErrorRecord:
+        """The record of ``error``, with the traceback of an internal error's cause."""
+        cause = error.cause
+        detail = None if cause is None else "".join(traceback.format_exception(cause))
+        return cls(topic, partition, offset, error.reason, detail)
 
 
 @dataclass
@@ -73,40 +86,6 @@ class Batch:
         return Batch(kept, errors, next_offsets, self.messages, self.bytes)
 
 
-@dataclass(frozen=True)
-class ConsumerSettings:
-    """What to read and from where; ``start`` is earliest, latest, committed or a time."""
-
-    kafka: KafkaSettings
-    topics: tuple[str, ...]
-    group_id: str
-    start: str | datetime = "committed"
-    batch_size: int = 500
-    poll_timeout: float = 0.2
-    #: Tansu joins a group in ~3 s at 6 s, ~20 s with librdkafka's 45 s default.
-    session_timeout_ms: int = 6000
-    #: Decode only the table's fields of each alert (the viewer; the store completes
-    #: the history later), not the whole packet.
-    table_only: bool = False
-
-    def consumer_config(self) -> dict[str, Any]:
-        config = {
-            **self.kafka.client_config(),
-            "group.id": self.group_id,
-            "enable.auto.commit": False,
-            "enable.auto.offset.store": False,
-            "auto.offset.reset": "latest" if self.start == "latest" else "earliest",
-            "session.timeout.ms": self.session_timeout_ms,
-            "heartbeat.interval.ms": max(500, self.session_timeout_ms // 3),
-            "max.partition.fetch.bytes": MAX_MESSAGE_BYTES,
-            "fetch.max.bytes": 2 * MAX_MESSAGE_BYTES,
-            # librdkafka's default (1000 ms) halves the rate of a Python decoder.
-            "fetch.queue.backoff.ms": 10,
-        }
-        config.update({k: v for k, v in self.kafka.extra.items() if k not in config})
-        return config
-
-
 def _rubin_group_hint(group: str) -> str:
     return (
         f"the broker refused consumer group {group!r}; Rubin's brokers require the group id "
@@ -126,19 +105,25 @@ class AlertConsumer:
         self.cache = cache or SchemaCache()
         self._consumer: Consumer | None = None
         self._started: set[tuple[str, int]] = set()
-        self._broker_errors: list[str] = []
+        self._health = BrokerHealth(settings.kafka.bootstrap)
         self._pause_wanted = threading.Event()
         self._stop_wanted = threading.Event()
         self._paused = False
         self._committed: dict[tuple[str, int], int] = {}
+        self._commits_sent = self._commits_answered = 0
+        self._commit_failure: str | None = None  # of the last answer, if it failed
+        self._recommit = False
+        self._missing: set[str] = set()
         self._warnings: list[str] = []
         #: Messages the group has still to read (from librdkafka's statistics), if known.
         self.lag: int | None = None
 
     # -- life cycle ---------------------------------------------------------------------
     def open(self, timeout: float = 10) -> AlertConsumer:
+        """Connect (within ``timeout`` s, or until ``stop``) and subscribe."""
         config = self.settings.consumer_config()
-        config["error_cb"] = self._on_error
+        config["error_cb"] = self._health
+        config["on_commit"] = self._on_commit
         # librdkafka reports each partition's consumer lag in its statistics
         config.setdefault("statistics.interval.ms", 2000)
         config["stats_cb"] = self._on_stats
@@ -146,20 +131,48 @@ class AlertConsumer:
             self._consumer = Consumer(config)
         except KafkaException as exc:
             raise StreamError(f"bad consumer settings: {exc.args[0].str()}") from None
-        try:
-            self._consumer.list_topics(timeout=timeout)
-        except KafkaException as exc:
-            self._consumer.close()
-            self._consumer = None
-            errors = "; ".join(self._broker_errors[-2:]) or exc.args[0].str()
-            raise unreachable(self.settings.kafka.bootstrap, errors) from None
+        deadline = time.monotonic() + timeout
+        while True:  # short tries, so that a stop (SIGTERM) is honoured within ~0.5 s
+            try:
+                metadata = self._consumer.list_topics(
+                    timeout=max(0.05, min(0.5, deadline - time.monotonic()))
+                )
+                break
+            except KafkaException as exc:
+                if self._stop_wanted.is_set():
+                    return self  # stopped while connecting: there is nothing to read
+                self._consumer.poll(0)  # serves the error callback: the reason (TLS, ...)
+                if time.monotonic() < deadline and not self._health.refused:
+                    self._stop_wanted.wait(0.05)
+                    continue
+                self._consumer.close()
+                self._consumer = None
+                reason = self._health.reason() or exc.args[0].str()
+                raise unreachable(self.settings.kafka.bootstrap, reason) from None
+        for topic in self.settings.topics:
+            if not topic.startswith("^") and topic not in metadata.topics:
+                self._topic_missing(topic)
         self._consumer.subscribe(list(self.settings.topics), on_assign=self._on_assign)
         return self
 
-    def close(self) -> None:
-        if self._consumer is not None:
-            self._consumer.close()
-            self._consumer = None
+    def close(self, timeout: float | None = None) -> bool:
+        """Leave the group and close; False if that took longer than ``timeout`` s.
+
+        librdkafka waits for the answer to an offset commit in flight, for ever
+        while no broker is reachable; with a ``timeout`` the close goes on in a
+        thread of its own and the process may end meanwhile (the offsets are
+        then read again by the next run: nothing is lost).
+        """
+        consumer, self._consumer = self._consumer, None
+        if consumer is None:
+            return True
+        if timeout is None:
+            consumer.close()
+            return True
+        closing = threading.Thread(target=consumer.close, name="alertview-close", daemon=True)
+        closing.start()
+        closing.join(min(timeout, 0.2) if self._health.down else timeout)
+        return not closing.is_alive()
 
     def __enter__(self) -> AlertConsumer:
         return self.open()
@@ -186,13 +199,7 @@ class AlertConsumer:
         return self._paused
 
     # -- callbacks (run inside poll, in the consumer's thread) ----------------------------------
-    def _on_error(self, error: KafkaError) -> None:
-        self._broker_errors.append(error.str())
-        del self._broker_errors[:-20]
-
     def _on_stats(self, text: str) -> None:
-        import json
-
         try:
             stats = json.loads(text)
         except ValueError:
@@ -205,12 +212,28 @@ class AlertConsumer:
         ]
         known = [lag for lag in lags if lag >= 0]
         self.lag = sum(known) if known else None
+        self._health.saw_statistics(stats)
+
+    def _on_commit(self, error: KafkaError | None, partitions: list[TopicPartition]) -> None:
+        self._commits_answered += 1
+        if error is None:
+            error = next((p.error for p in partitions if p.error is not None), None)
+        if error is None or error.code() == KafkaError._NO_OFFSET:
+            self._commit_failure = None
+            return
+        if self._commit_failure is None:  # once per run of failures
+            self._warnings.append(
+                f"committing offsets failed ({error.str()}); they are committed again "
+                "once the broker answers (until then a restart reads those alerts again)"
+            )
+        self._commit_failure = error.str()
+        self._recommit = True
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         fresh = [p for p in partitions if (p.topic, p.partition) not in self._started]
         start = self.settings.start
         if fresh and isinstance(start, datetime):
-            by_key = self._offsets_at(consumer, fresh, int(start.timestamp() * 1000))
+            by_key = offsets_at_time(consumer, fresh, int(start.timestamp() * 1000))
             for p in fresh:
                 offset = by_key.get((p.topic, p.partition), -1)
                 p.offset = OFFSET_END if offset < 0 else offset
@@ -221,40 +244,10 @@ class AlertConsumer:
             for p in fresh:
                 p.offset = OFFSET_END
         self._started.update((p.topic, p.partition) for p in partitions)
+        self._missing.difference_update(p.topic for p in partitions)
         consumer.assign(partitions)
         if self._paused:
             consumer.pause(partitions)
-
-    @staticmethod
-    def _offsets_at(
-        consumer: Consumer, partitions: list[TopicPartition], millis: int
-    ) -> dict[tuple[str, int], int]:
-        """First offset at or after ``millis`` per partition (-1: none yet)."""
-
-        def ask(ms: int) -> dict[tuple[str, int], int]:
-            query = [TopicPartition(p.topic, p.partition, ms) for p in partitions]
-            try:
-                found = consumer.offsets_for_times(query, timeout=10)
-            except KafkaException as exc:
-                raise StreamError(
-                    f"this broker cannot find offsets by time ({exc.args[0].str()})"
-                ) from None
-            return {(p.topic, p.partition): p.offset for p in found}
-
-        offsets = ask(millis)
-        if all(o < 0 for o in offsets.values()):
-            # "nothing after that time", or a broker that cannot answer (librdkafka's
-            # mock says -1 even for time 0): a non-empty partition tells them apart
-            for p in partitions:
-                low, high = consumer.get_watermark_offsets(p, timeout=10)
-                if high > low:
-                    if ask(0).get((p.topic, p.partition), -1) < 0:
-                        raise StreamError(
-                            "this broker cannot find offsets by time; start from earliest, "
-                            "latest or committed instead"
-                        )
-                    break
-        return offsets
 
     # -- reading ---------------------------------------------------------------------------
     def poll(self) -> Batch:
@@ -268,12 +261,18 @@ class AlertConsumer:
             raise StreamError(f"Kafka: {exc.args[0].str()}") from None
         for message in messages:
             self._take(message, batch)
+        if batch.messages:
+            self._health.reachable()
+        self._warnings += self._health.news()
+        if self._recommit and not self._health.down and self._commits_pending == 0:
+            self._recommit = False  # what failed goes again, now the broker answers
+            self.commit_offsets(self._committed.items())
         return batch
 
     def _take(self, message: Any, batch: Batch) -> None:
         error = message.error()
         if error is not None:
-            self._raise_if_fatal(error)
+            self._raise_if_fatal(error, message.topic())
             return
         topic, partition, offset = message.topic(), message.partition(), message.offset()
         batch.messages += 1
@@ -281,26 +280,24 @@ class AlertConsumer:
         value = message.value()
         batch.bytes += len(value or b"")
         origin = Origin(topic, 0, topic, partition, offset)
+        # Every outcome of one message is its alerts or one error record (after the
+        # alerts it gave before failing): its offset is committed past either way.
         try:
             if not value:
                 raise DecodeError("empty message")
-            batch.alerts.extend(
-                decode_packet(
-                    value,
-                    self.cache,
-                    origin=origin,
-                    key=message.key(),
-                    table_only=self.settings.table_only,
-                )
-            )
-        except DecodeError as exc:
-            batch.errors.append(ErrorRecord(topic, partition, offset, exc.reason))
-        except Exception as exc:  # a decoder bug must not stop the stream
-            batch.errors.append(
-                ErrorRecord(topic, partition, offset, f"{type(exc).__name__}: {exc}")
-            )
+            for alert in decode_packet(
+                value,
+                self.cache,
+                origin=origin,
+                key=message.key(),
+                table_only=self.settings.table_only,
+            ):
+                batch.alerts.append(alert)
+        except Exception as exc:  # even a decoder bug is one error record, not a dead stream
+            error = exc if isinstance(exc, DecodeError) else DecodeError.internal(exc)
+            batch.errors.append(ErrorRecord.of(error, topic, partition, offset))
 
-    def _raise_if_fatal(self, error: KafkaError) -> None:
+    def _raise_if_fatal(self, error: KafkaError, topic: str | None = None) -> None:
         code = error.code()
         if code == KafkaError._PARTITION_EOF:
             return
@@ -310,11 +307,25 @@ class AlertConsumer:
             raise StreamError(f"not allowed to read {', '.join(self.settings.topics)}")
         if code in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC):
             # perhaps a typo, perhaps a topic about to be created: say so, keep waiting
-            self._warnings.append(f"{error.str()} (waiting for it)")
+            self._topic_missing(topic, error.str())
             return
         if code == KafkaError.SASL_AUTHENTICATION_FAILED or error.fatal():
             raise StreamError(f"Kafka: {error.str()}")
-        self._on_error(error)
+        self._health(error)
+
+    def _topic_missing(self, topic: str | None, text: str = "") -> None:
+        name = topic or text
+        if name not in self._missing:
+            self._missing.add(name)
+            what = f"topic {topic!r} does not exist" if topic else text
+            self._warnings.append(
+                f"{what} on {self.settings.kafka.bootstrap} (waiting for it to be created)"
+            )
+
+    @property
+    def missing_topics(self) -> list[str]:
+        """Topics asked for that the broker said do not exist (none of them assigned)."""
+        return sorted(self._missing)
 
     def _apply_pause(self, consumer: Consumer) -> None:
         want = self._pause_wanted.is_set()
@@ -323,6 +334,7 @@ class AlertConsumer:
             (consumer.pause if want else consumer.resume)(assignment)
             self._paused = want
 
+    # -- committing --------------------------------------------------------------------------
     def commit(self, batch: Batch, asynchronous: bool = True) -> None:
         """Commit a batch's offsets: call this after its alerts are stored."""
         if not batch.next_offsets:
@@ -330,10 +342,35 @@ class AlertConsumer:
         self._committed.update(batch.next_offsets)
         self.commit_offsets(batch.next_offsets.items(), asynchronous)
 
-    def commit_sync(self) -> None:
-        """Commit everything committed so far synchronously (before closing)."""
-        if self._committed:
-            self.commit_offsets(self._committed.items(), asynchronous=False)
+    def commit_sync(self, timeout: float = 5.0) -> str | None:
+        """Commit every offset handed to ``commit`` and wait for the broker's answer,
+        at most ``timeout`` s and not at all while no broker is reachable (so a
+        SIGTERM is honoured at once). Returns None once committed, else why not:
+        those alerts are then read again by the next run of this group."""
+        if not self._committed:
+            return None
+        if self._health.down:
+            return f"Kafka at {self.settings.kafka.bootstrap} is unreachable"
+        consumer = self._require_open()
+        was_paused = self._pause_wanted.is_set()
+        self._pause_wanted.set()  # answers are served by polling: no messages meanwhile
+        self._apply_pause(consumer)
+        self._commit_failure = None
+        self.commit_offsets(self._committed.items())
+        deadline = time.monotonic() + timeout
+        while self._commits_pending > 0 and time.monotonic() < deadline:
+            if self._health.down:
+                break
+            consumer.consume(self.settings.batch_size, 0.05)  # (paused: nothing to drop)
+        if not was_paused:
+            self.resume()
+        if self._commits_pending > 0:
+            return self._commit_failure or f"no answer from Kafka within {timeout:g} s"
+        return self._commit_failure
+
+    @property
+    def _commits_pending(self) -> int:
+        return self._commits_sent - self._commits_answered
 
     def commit_offsets(
         self, offsets: Iterable[tuple[tuple[str, int], int]], asynchronous: bool = True
@@ -348,6 +385,9 @@ class AlertConsumer:
                 raise StreamError(_rubin_group_hint(self.settings.group_id)) from None
             if code != KafkaError._NO_OFFSET:
                 raise StreamError(f"commit failed: {exc.args[0].str()}") from None
+            return
+        if asynchronous:
+            self._commits_sent += 1
 
     def take_warnings(self) -> list[str]:
         """Conditions worth telling the user that do not stop the stream (once each)."""
@@ -356,7 +396,7 @@ class AlertConsumer:
 
     @property
     def broker_errors(self) -> list[str]:
-        return list(self._broker_errors)
+        return self._health.texts
 
     def assignment(self) -> list[tuple[str, int]]:
         return [(p.topic, p.partition) for p in self._require_open().assignment()]

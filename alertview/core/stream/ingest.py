@@ -17,12 +17,12 @@ import contextlib
 import ctypes
 import ctypes.util
 import gc
+import logging
 import multiprocessing
 import os
 import queue
 import threading
 import time
-import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -37,6 +37,10 @@ HISTORY_BUDGET = 0.1
 SEND_EVERY = 0.1
 #: The stream's process yields the CPU to the viewer (and the broker) when both want it.
 NICENESS = 5
+#: Tracebacks of internal errors written to the log per run (a bug repeats alike).
+TRACEBACKS_LOGGED = 5
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,8 @@ _M_MMAP_THRESHOLD = -3
 
 def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> None:
     """The child's main loop; every outcome goes to ``conn`` as (kind, payload)."""
+    # the child's log (internal errors with their tracebacks) goes to the viewer's stderr
+    logging.basicConfig(level=logging.WARNING, format="alertview stream: %(message)s")
     _keep_freed_memory()
     # ~10 container objects per alert, all freed by reference counting: collect rarely
     gc.set_threshold(100_000, 50, 1000)
@@ -165,6 +171,7 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
     paused = stop = False
     send("state", "receiving")
     last_lag = time.monotonic()
+    tracebacks = 0
 
     def commit_synced() -> None:
         while True:
@@ -193,6 +200,10 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
             batch = consumer.poll()
             for warning in consumer.take_warnings():
                 send("state", warning)
+            for error in batch.errors:  # each is stored; a bug's traceback goes to the log
+                if error.detail is not None and tracebacks < TRACEBACKS_LOGGED:
+                    tracebacks += 1
+                    log.warning("%s\n%s", error, error.detail.rstrip())
             if batch.messages:
                 writer.inbox.put(batch)
             commit_synced()
@@ -209,17 +220,19 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
         if writer.failure is not None:
             raise writer.failure
         commit_synced()
-        consumer.commit_sync()
+        unsent = consumer.commit_sync()
+        if unsent is not None:
+            log.warning("the last offsets were not committed (%s): read again next time", unsent)
     except StreamError as exc:
         send("failed", str(exc))
     except Exception as exc:  # never die silently: say what happened
         send("failed", f"internal error: {type(exc).__name__}: {exc}")
-        traceback.print_exc()
+        log.exception("the stream's process failed")
     finally:
         if writer.is_alive():
             writer.inbox.put(_END)
             writer.join(10)
-        consumer.close()
+        consumer.close(timeout=5)  # (a commit in flight to a broker gone waits for ever)
         store.close()
         send("state", "stopped")
 

@@ -1,9 +1,20 @@
-"""`alertview consume`: a headless consumer that stores, filters and prints alerts."""
+"""`alertview consume`: a headless consumer that stores, filters and prints alerts.
+
+A batch reaches every sink before its offsets are committed: the store
+(synced), the --out files (each fsynced, then renamed into place), stdout
+(flushed). Killed at any moment, the consumer loses nothing: what was not
+committed is delivered again, the store recognises what it already holds and
+the files and lines are written again.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import hashlib
 import json
+import os
+import re
 import signal
 import sys
 import threading
@@ -14,15 +25,17 @@ from pathlib import Path
 from alertview.commands.kafka_options import add_kafka_arguments, kafka_settings
 from alertview.core.alert import Alert
 from alertview.core.encode import as_container_file
-from alertview.core.errors import UsageError
+from alertview.core.errors import DecodeError, UsageError
 from alertview.core.filters import AlertFilter, parse_filter
 from alertview.core.schemas import SchemaCache
+from alertview.core.segments import fsync_dir
 from alertview.core.store import AlertStore
 from alertview.core.stream.consumer import (
     START_POSITIONS,
     AlertConsumer,
     Batch,
     ConsumerSettings,
+    ErrorRecord,
 )
 from alertview.core.summary import alert_summary, summary_line
 
@@ -32,8 +45,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "consume",
         help="read alerts from Kafka: store, filter, print, save packets",
         description="Consume alerts from Kafka topics. Every alert received is stored in a "
-        "session (offsets are committed only after that); alerts that pass --filter are "
-        "printed, one line each, and their packets written to --out.",
+        "session; alerts that pass --filter are printed, one line each, and their packets "
+        "written to --out; offsets are committed only after all of that. The exit status "
+        "is 1 if a message could not be decoded or a topic does not exist.",
     )
     parser.add_argument(
         "--topic", action="append", required=True, help="topic, or ^regex (repeatable)"
@@ -50,7 +64,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--filter", metavar="EXPR", help="e.g. 'band == \"r\" and mag < 19'")
     parser.add_argument("--max", type=int, metavar="N", help="stop after N alerts received")
     parser.add_argument(
-        "--timeout", type=float, metavar="S", help="stop after S seconds with no new message"
+        "--timeout",
+        type=float,
+        metavar="S",
+        help="stop after S seconds with no new message (counted from the start while no "
+        "partition is assigned: a missing topic or an unreachable broker ends it too)",
     )
     parser.add_argument("--out", type=Path, metavar="DIR", help="write matching packets here")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -74,27 +92,129 @@ def parse_start(text: str) -> str | datetime:
     return moment if moment.tzinfo else moment.astimezone()
 
 
-def _packet_name(alert: Alert) -> str:
-    object_id = (alert.object_id or "noobject").replace("/", "_")
-    return f"{alert.survey}_{object_id}_{alert.alert_id}.avro"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]")
 
 
-class _Printer:
-    def __init__(self, args: argparse.Namespace, alert_filter: AlertFilter | None) -> None:
+def _name_part(text: str, limit: int) -> str:
+    """``text`` as part of a file name: safe characters only, at most ``limit`` of
+    them, never hidden; changed text gets a hash of the original, so that two
+    ids never share a name."""
+    safe = _UNSAFE.sub("_", text)[:limit]
+    if safe.startswith("."):
+        safe = "_" + safe[1:]
+    if safe == text:
+        return safe
+    digest = hashlib.blake2s(text.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+    return f"{safe}-{digest}"
+
+
+def packet_name(alert: Alert) -> str:
+    """``SURVEY_OBJECT_ALERTID.avro``, safe as a file name whatever the ids hold (a raw
+    objectId may be 300 characters long or hold a NUL)."""
+    parts = (
+        _name_part(alert.survey or "unknown", 32),
+        _name_part(alert.object_id or "noobject", 64),
+        _name_part(str(alert.alert_id), 40),
+    )
+    return "_".join(parts) + ".avro"
+
+
+class _OutFolder:
+    """``--out``: one container file per alert, whole or absent.
+
+    Each file is written under a hidden temporary name, fsynced and renamed
+    into place; the folder itself is synced once per batch, before the
+    batch's offsets are committed.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(".*.avro.part"):  # left by a run that was killed
+            stale.unlink(missing_ok=True)
+        self._renamed = False
+
+    def write(self, name: str, data: bytes) -> None:
+        partial = self.folder / f".{name}.part"
+        with partial.open("wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(partial, self.folder / name)
+        self._renamed = True
+
+    def sync(self) -> None:
+        if self._renamed:
+            fsync_dir(self.folder)
+            self._renamed = False
+
+
+class _Sinks:
+    """Where a batch goes before its offsets are committed: store, --out, stdout."""
+
+    def __init__(
+        self, args: argparse.Namespace, store: AlertStore | None, alert_filter: AlertFilter | None
+    ) -> None:
         self.args = args
+        self.store = store
         self.filter = alert_filter
-        self.matched = 0
-        if args.out:
-            args.out.mkdir(parents=True, exist_ok=True)
+        self.out = _OutFolder(args.out) if args.out else None
+        self.received = self.duplicates = self.matched = 0
+        self.errors = 0  # messages (or alerts) that could not be decoded, saved or printed
 
-    def alert(self, alert: Alert) -> None:
+    def take(self, batch: Batch) -> None:
+        """Every sink has the batch when this returns (or it raised)."""
+        if self.store is not None:
+            self.duplicates += len(batch.alerts) - self.store.add(batch.alerts, sync=False)
+            self.store.add_errors(batch.errors)
+            self.store.sync()
+        self.received += len(batch.alerts)
+        for error in batch.errors:
+            self._report(error)
+        lines = []
+        for alert in batch.alerts:
+            try:
+                line = self._alert(alert)
+            except OSError:
+                raise  # a full disk, a closed stdout: stop before committing
+            except Exception as exc:  # one alert's bug: reported, the stream goes on
+                self._report(_alert_error(alert, exc))
+                continue
+            if line is not None:
+                lines.append(line)
+        if self.out is not None:
+            self.out.sync()
+        if lines:
+            sys.stdout.write("\n".join(lines) + "\n")
+            sys.stdout.flush()
+
+    def _alert(self, alert: Alert) -> str | None:
         if self.filter is not None and not self.filter(alert):
-            return
-        self.matched += 1
+            return None
         summary = alert_summary(alert)
-        print(json.dumps(summary) if self.args.json else summary_line(summary), flush=True)
-        if self.args.out:
-            (self.args.out / _packet_name(alert)).write_bytes(as_container_file(alert))
+        line = json.dumps(summary) if self.args.json else summary_line(summary)
+        if self.out is not None:
+            self.out.write(packet_name(alert), as_container_file(alert))
+        self.matched += 1
+        return line
+
+    def _report(self, error: ErrorRecord) -> None:
+        self.errors += 1
+        print(f"alertview: {error}", file=sys.stderr, flush=True)
+        if getattr(self.args, "debug", False) and error.detail:
+            print(error.detail.rstrip(), file=sys.stderr, flush=True)
+
+
+def _alert_error(alert: Alert, exc: Exception) -> ErrorRecord:
+    origin = alert.origin
+    where = (origin.topic or "", origin.partition or 0, origin.offset or 0)
+    record = ErrorRecord.of(DecodeError.internal(exc), *where)
+    return dataclasses.replace(record, reason=f"alert {alert.alert_id}: {record.reason}")
+
+
+def _on_signals(handler) -> dict:
+    """Install ``handler`` for SIGINT and SIGTERM; returns the handlers it replaced."""
+    return {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,52 +227,72 @@ def run(args: argparse.Namespace) -> int:
         group_id=args.group or f"alertview-{getpass.getuser()}",
         start=parse_start(args.start),
     )
+    consumer = AlertConsumer(settings, SchemaCache(registry_url=args.registry))
     stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def on_signal(*_: object) -> None:
+        if stop.is_set():  # a second Ctrl-C: nothing more is committed
+            raise KeyboardInterrupt
+        stop.set()
+        consumer.stop()
+
+    previous = _on_signals(on_signal)
     store = (
         None if args.no_store else AlertStore.session(args.session or f"consume-{args.topic[0]}")
     )
-    printer = _Printer(args, alert_filter)
-    received = duplicates = errors = 0
-    last_message = time.monotonic()
-    consumer = AlertConsumer(settings, SchemaCache(registry_url=args.registry))
+    sinks = _Sinks(args, store, alert_filter)
     try:
-        consumer.open()
-        while not stop.is_set():
-            batch: Batch = consumer.poll()
-            for warning in consumer.take_warnings():
-                print(f"alertview: {warning}", file=sys.stderr, flush=True)
-            if batch.messages or not consumer.assignment():
-                last_message = time.monotonic()  # idle time counts once partitions are ours
-            elif args.timeout is not None and time.monotonic() - last_message > args.timeout:
-                break
-            if args.max is not None:
-                batch = batch.head(args.max - received)
-            if store is not None:
-                duplicates += len(batch.alerts) - store.add(batch.alerts)
-                store.add_errors(batch.errors)
-            consumer.commit(batch)
-            received += len(batch.alerts)
-            errors += len(batch.errors)
-            for error in batch.errors:
-                print(f"alertview: {error}", file=sys.stderr, flush=True)
-            for alert in batch.alerts:
-                printer.alert(alert)
-            if args.max is not None and received >= args.max:
-                break
-        consumer.commit_sync()
+        consumer.open(timeout=10 if args.timeout is None else min(10, args.timeout))
+        _consume(args, consumer, sinks, stop)
+        unsent = consumer.commit_sync()
+        if unsent is not None:
+            print(
+                f"alertview: the last offsets may not be committed ({unsent}): the next run "
+                f"of group {settings.group_id} may read those alerts again (stored once)",
+                file=sys.stderr,
+            )
     finally:
-        consumer.close()
+        if not consumer.close(timeout=1.0):
+            print(
+                f"alertview: Kafka at {settings.kafka.bootstrap} did not answer: "
+                "closed without leaving the group",
+                file=sys.stderr,
+            )
         if store is not None:
             store.close()
-    if alert_filter is not None and received:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if alert_filter is not None and sinks.received:
         for name in sorted(alert_filter.never_found()):
             print(f"alertview: filter field {name!r} was in none of the alerts", file=sys.stderr)
     where = f", stored in {store.folder}" if store is not None else ""
     print(
-        f"received {received} alerts ({duplicates} already stored), {printer.matched} matched, "
-        f"{errors} undecodable messages{where}",
+        f"received {sinks.received} alerts ({sinks.duplicates} already stored), "
+        f"{sinks.matched} matched, {sinks.errors} undecodable messages{where}",
         file=sys.stderr,
     )
-    return 0
+    return 1 if sinks.errors or consumer.missing_topics else 0
+
+
+def _consume(
+    args: argparse.Namespace, consumer: AlertConsumer, sinks: _Sinks, stop: threading.Event
+) -> None:
+    idle_since = time.monotonic()
+    had_partitions = False
+    while not stop.is_set():
+        batch = consumer.poll()
+        for warning in consumer.take_warnings():
+            print(f"alertview: {warning}", file=sys.stderr, flush=True)
+        now = time.monotonic()
+        has_partitions = bool(consumer.assignment())
+        if batch.messages or (has_partitions and not had_partitions):
+            idle_since = now  # new partitions get the whole --timeout to deliver
+        had_partitions = has_partitions
+        if args.timeout is not None and not batch.messages and now - idle_since > args.timeout:
+            return
+        if args.max is not None:
+            batch = batch.head(args.max - sinks.received)
+        sinks.take(batch)
+        consumer.commit(batch)
+        if args.max is not None and sinks.received >= args.max:
+            return

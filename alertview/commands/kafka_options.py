@@ -34,18 +34,24 @@ def add_kafka_arguments(parser: argparse.ArgumentParser) -> None:
         dest="extra",
         action="append",
         default=[],
+        type=librdkafka_setting,
         metavar="KEY=VALUE",
         help="any librdkafka setting, passed through (repeatable)",
     )
 
 
+def librdkafka_setting(text: str) -> tuple[str, str]:
+    """``-X key=value`` as (key, value); anything else is a usage error from argparse."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected KEY=VALUE, e.g. -X fetch.wait.max.ms=100"
+        )
+    return key.strip(), value.strip()
+
+
 def kafka_settings(args: argparse.Namespace) -> KafkaSettings:
-    extra = {}
-    for item in args.extra:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise argparse.ArgumentTypeError(f"-X {item}: expected KEY=VALUE")
-        extra[key.strip()] = value.strip()
+    extra = dict(args.extra)
     password = None
     if args.security_protocol.startswith("SASL"):
         password = os.environ.get(args.password_env)

@@ -217,7 +217,8 @@ def test_ctrl_c_commits_what_was_stored_and_exits_0(mock_broker, tmp_path):
     # the same group goes on where the interrupted one stopped: nothing lost, nothing twice
     again = run(
         "consume", "--bootstrap", bootstrap, "--topic", topic, "--group", group, "--json",
-        "--timeout", "4", "--no-store", env={"ALERTVIEW_DATA_DIR": str(tmp_path)},
+        "--max", 57 - len(seen), "--timeout", "20", "--no-store",
+        env={"ALERTVIEW_DATA_DIR": str(tmp_path)},
     )  # fmt: skip
     later = [json.loads(x)["alert_id"] for x in again.stdout.splitlines()]
     assert not set(seen) & set(later)

@@ -10,6 +10,7 @@ import time
 
 from alertview.commands.kafka_options import add_kafka_arguments, kafka_settings
 from alertview.commands.progress import ProgressLine, megabytes
+from alertview.commands.report import report_bad_input
 from alertview.core.replay import FRAMINGS, Cadence, MessageFramer, replay
 from alertview.core.schemas import SchemaCache
 from alertview.core.stream.producer import AlertProducer, ensure_topic
@@ -20,7 +21,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "replay",
         help="replay alert files into a Kafka topic at survey cadence",
         description="Publish alerts from files, folders or archives into a topic, one visit "
-        "(ZTF exposure, Rubin visit, or --visit-size alerts) every --interval seconds.",
+        "(ZTF exposure, Rubin visit, or --visit-size alerts) every --interval seconds. The "
+        "exit status is 1 if an input could not be read or an alert was not delivered.",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH")
     parser.add_argument("--topic", required=True)
@@ -79,8 +81,9 @@ def run(args: argparse.Namespace) -> int:
     stats = producer.flush(60)
     line.done()
     elapsed = time.monotonic() - start
+    failed = False
     for skipped in progress.skipped:
-        print(f"alertview: skipped {skipped}", file=sys.stderr)
+        failed |= report_bad_input(skipped, getattr(args, "debug", False))
     for error in stats.errors:
         print(f"alertview: {error}", file=sys.stderr)
     print(
@@ -90,4 +93,4 @@ def run(args: argparse.Namespace) -> int:
         f"{stats.delivered} delivered, {stats.failed} failed",
         file=sys.stderr,
     )
-    return 1 if stats.failed or stats.delivered != progress.alerts else 0
+    return 1 if failed or stats.failed or stats.delivered != progress.alerts else 0

@@ -11,6 +11,7 @@ time gaps divided by ``speed``.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -33,6 +34,7 @@ from alertview.core.schemas import SchemaCache, lsst_schema_id
 
 FramingChoice = Literal["native", "confluent", "fink"]
 FRAMINGS = ("native", "confluent", "fink")
+log = logging.getLogger(__name__)
 
 
 class ReplayError(AlertViewError):
@@ -57,7 +59,8 @@ class ReplayProgress:
     visits: int = 0
     alerts: int = 0
     bytes: int = 0
-    skipped: list[str] = field(default_factory=list)
+    #: Inputs not sent (unreadable, undecodable, or a framing bug), each once.
+    skipped: list[DecodeError] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -172,16 +175,25 @@ def replay(
     next_time = time.monotonic()
     last_mjd: float | None = None
 
+    def skip(error: DecodeError, loop_pass: int) -> None:
+        if loop_pass == 0:  # a loop meets the same bad inputs on every pass
+            progress.skipped.append(error)
+
     def alerts() -> Iterator[Alert | None]:
         loop_pass = 0
         while True:
             found = False
-            for item in read_alerts(paths, cache):
-                if isinstance(item, DecodeError):
-                    progress.skipped.append(str(item))
-                    continue
-                found = True
-                yield renumbered(item, loop_pass) if cadence.renumber else item
+            for path in paths:
+                try:
+                    for item in read_alerts([path], cache):
+                        if isinstance(item, DecodeError):
+                            skip(item, loop_pass)
+                            continue
+                        found = True
+                        yield renumbered(item, loop_pass) if cadence.renumber else item
+                except Exception as exc:  # unforeseen: this path ends, the next is read
+                    log.debug("replaying %s failed", path, exc_info=True)
+                    skip(DecodeError.internal(exc, str(path)), loop_pass)
             yield None  # a pass ends the visit it was in
             loop_pass += 1
             if not cadence.loop or not found or stop.is_set():
@@ -200,7 +212,14 @@ def replay(
         if stop.wait(max(0.0, next_time - time.monotonic())):
             break
         for alert in visit:
-            key, value = framer(alert)
+            try:
+                key, value = framer(alert)
+            except ReplayError:
+                raise  # a framing that cannot fit these alerts at all
+            except Exception as exc:  # one alert's bug: reported, the others are sent
+                log.debug("framing %s failed", alert.origin, exc_info=True)
+                progress.skipped.append(DecodeError.internal(exc, str(alert.origin)))
+                continue
             send(key, value)
             progress.alerts += 1
             progress.bytes += len(value)

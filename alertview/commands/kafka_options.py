@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import re
 
 from alertview.core.stream.config import SASL_MECHANISMS, SECURITY_PROTOCOLS, KafkaSettings
 
 PASSWORD_ENV = "ALERTVIEW_KAFKA_PASSWORD"
+#: librdkafka settings that hold secrets: never taken from argv, which every user of
+#: the machine can read in the process list.
+_SECRET_KEY = re.compile(r"password|secret|jaas|\.pem$|token", re.IGNORECASE)
 
 
 def add_kafka_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +34,11 @@ def add_kafka_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--cert-file", help="client certificate (PEM) for SSL")
     group.add_argument("--key-file", help="client key (PEM) for SSL")
     group.add_argument(
+        "--key-password-env",
+        metavar="VAR",
+        help="environment variable holding the password of an encrypted --key-file",
+    )
+    group.add_argument(
         "-X",
         dest="extra",
         action="append",
@@ -43,9 +52,13 @@ def add_kafka_arguments(parser: argparse.ArgumentParser) -> None:
 def librdkafka_setting(text: str) -> tuple[str, str]:
     """``-X key=value`` as (key, value); anything else is a usage error from argparse."""
     key, sep, value = text.partition("=")
-    if not sep or not key.strip():
+    if not sep or not key.strip():  # the text is not repeated: it may be a mistyped secret
+        raise argparse.ArgumentTypeError("expected KEY=VALUE, e.g. -X fetch.wait.max.ms=100")
+    if _SECRET_KEY.search(key):
         raise argparse.ArgumentTypeError(
-            f"{text!r}: expected KEY=VALUE, e.g. -X fetch.wait.max.ms=100"
+            f"{key.strip()} holds a secret, and the command line is visible to every user of "
+            "this machine: give the SASL password with --password-env and a key's password "
+            "with --key-password-env"
         )
     return key.strip(), value.strip()
 
@@ -66,5 +79,6 @@ def kafka_settings(args: argparse.Namespace) -> KafkaSettings:
         ca_file=args.ca_file,
         cert_file=args.cert_file,
         key_file=args.key_file,
+        key_password=os.environ.get(args.key_password_env) if args.key_password_env else None,
         extra=extra,
     )

@@ -45,7 +45,7 @@ class KafkaSettings:
     key_file: str | None = None
     key_password: str | None = field(default=None, repr=False)
     #: Any other librdkafka setting, passed through unchanged (wins over ours).
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)  # may hold secrets
 
     def __post_init__(self) -> None:
         if not self.bootstrap:

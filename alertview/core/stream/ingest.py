@@ -24,7 +24,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,8 @@ class SchemaSource:
     """How the child finds schemas: the parent's SchemaCache settings (picklable)."""
 
     registry_url: str | None = None
-    registry_config: tuple[tuple[str, Any], ...] = ()
+    #: may carry the registry's Basic-auth credentials: never in a repr
+    registry_config: tuple[tuple[str, Any], ...] = field(default=(), repr=False)
     use_lsst_package: bool = True
 
 

@@ -11,6 +11,7 @@ import pytest
 from alertview.core.broker import EmbeddedBroker
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.consumer import AlertConsumer, Batch, ConsumerSettings
+from tests.stream.kafka_fixtures import real_kafka, secured_kafka  # noqa: F401
 
 
 @pytest.fixture(scope="module", params=["mock", "tansu"])

@@ -1,9 +1,7 @@
 """Real Apache Kafka (the ``kafka`` broker engine) for stream tests.
 
-A test module imports the fixtures it uses, each started once per module (a
-JVM start is ~3-5 s)::
-
-    from tests.stream.kafka_fixtures import real_kafka  # noqa: F401
+``tests/stream/conftest.py`` offers them to every stream test; each is started
+once per module that uses it (a JVM start is ~3-5 s).
 """
 
 from __future__ import annotations

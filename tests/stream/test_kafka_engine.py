@@ -27,7 +27,6 @@ from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings
 from alertview.core.stream.producer import AlertProducer, ensure_topic
 from tests.conftest import SHARED, ZTF_FILES
-from tests.stream.kafka_fixtures import real_kafka, secured_kafka  # noqa: F401
 
 ALERTVIEW = [sys.executable, "-m", "alertview"]
 #: librdkafka before 2.6.1 sends a SCRAM nonce that Kafka 4 rejects (librdkafka #4895).
@@ -143,7 +142,7 @@ def test_broker_command_serves_kcat_and_cleans_up(tmp_path):
     assert not list(tmp.glob("alertview-kafka-*"))
 
 
-def test_replay_then_consume_over_plaintext(real_kafka):  # noqa: F811
+def test_replay_then_consume_over_plaintext(real_kafka):
     topic = f"plain-{uuid.uuid4().hex[:8]}"
     kafka = real_kafka.kafka_settings()
     assert kafka.security_protocol == "PLAINTEXT" and real_kafka.username is None
@@ -155,7 +154,7 @@ def test_replay_then_consume_over_plaintext(real_kafka):  # noqa: F811
     assert sorted(a.packet for a in received) == sorted(sent)  # byte for byte
 
 
-def test_replay_then_consume_over_sasl_ssl(secured_kafka):  # noqa: F811
+def test_replay_then_consume_over_sasl_ssl(secured_kafka):
     kafka = secured_kafka.kafka_settings()
     assert (kafka.security_protocol, kafka.sasl_mechanism) == ("SASL_SSL", "SCRAM-SHA-512")
     assert kafka.username == "alertview" and len(kafka.password or "") >= 24
@@ -166,7 +165,7 @@ def test_replay_then_consume_over_sasl_ssl(secured_kafka):  # noqa: F811
     assert sorted(a.packet for a in received) == sorted(sent) and len(sent) == len(ZTF_FILES)
 
 
-def test_wrong_password_receives_nothing(secured_kafka):  # noqa: F811
+def test_wrong_password_receives_nothing(secured_kafka):
     kafka = secured_kafka.kafka_settings()
     topic = f"locked-{uuid.uuid4().hex[:8]}"
     publish(kafka, topic, ZTF_FILES[:2])
@@ -191,7 +190,7 @@ def _wheel_librdkafka() -> str | None:
     return str(found[0]) if found else None
 
 
-def test_kcat_and_openssl_trust_the_generated_ca_and_user(secured_kafka):  # noqa: F811
+def test_kcat_and_openssl_trust_the_generated_ca_and_user(secured_kafka):
     """Independent clients: OpenSSL verifies the chain and the names, kcat logs in.
 
     Debian 12's kcat links librdkafka 2.0.2, whose SCRAM client-final nonce Kafka 4

@@ -17,13 +17,14 @@ import threading
 import time
 import uuid
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from alertview.core.stream.admin import list_topics
-from alertview.core.stream.config import KafkaSettings
+from alertview.core.stream.config import KafkaSettings, _tidy
 from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings
 from alertview.core.stream.producer import AlertProducer, ensure_topic
 from tests.conftest import ZTF_FILES
@@ -181,3 +182,20 @@ def test_a_refused_certificate_is_named(tmp_path):
     assert "certificate verify failed" in result.stderr
     assert "Broker transport failure" not in result.stderr
     assert time.monotonic() - start < 6
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GroupCoordinator: 127.0.0.1:40851: Connect to ipv4#127.0.0.1:40851 failed: "
+        "Connection refused (after 0ms in state CONNECT)",
+        "127.0.0.1:40851/bootstrap: Connect to ipv4#127.0.0.1:40851 failed: Connection refused",
+        "sasl_ssl://127.0.0.1:40851/1: Connect to ipv4#127.0.0.1:40851 failed: "
+        "Connection refused (after 3ms in state CONNECT)",
+        "Connect to ipv4#127.0.0.1:40851 failed: Connection refused",
+    ],
+)
+def test_the_reason_shown_is_librdkafkas_without_its_connection_names(text):
+    """Whichever connection saw it first (the CI saw the group coordinator's), the
+    user reads one reason."""
+    assert _tidy(text) == "Connect to ipv4#127.0.0.1:40851 failed: Connection refused"

@@ -140,7 +140,12 @@ _TELLING = (
 _REFUSALS = _TELLING[:3]
 #: librdkafka prefixes a broker's name ("ssl://host:9093/bootstrap: ") and appends
 #: its state ("(after 1ms in state SSL_HANDSHAKE)"): noise in a one-line message.
-_BROKER_PREFIX = re.compile(r"^(?:[a-z_]+://)?[^\s/]+/(?:bootstrap|-?\d+): ")
+#: librdkafka's names for the connection an error came on: "host:port/bootstrap: ",
+#: "sasl_ssl://host:port/1: ", "GroupCoordinator: host:port: ", "GroupCoordinator/1: ".
+_BROKER_PREFIX = re.compile(
+    r"^(?:GroupCoordinator(?:/\d+)?: )?"
+    r"(?:(?:[a-z_]+://)?[\w.\-\[\]:]*:\d+(?:/(?:bootstrap|-?\d+))?: )?"
+)
 _STATE_SUFFIX = re.compile(r"\s*\(after \d+ms in state \w+\)$")
 
 

@@ -102,7 +102,7 @@ class AlertConsumer:
 
     def __init__(self, settings: ConsumerSettings, cache: SchemaCache | None = None) -> None:
         self.settings = settings
-        self.cache = cache or SchemaCache()
+        self.cache = cache if cache is not None else SchemaCache()  # an empty cache is falsy
         self._consumer: Consumer | None = None
         self._started: set[tuple[str, int]] = set()
         self._health = BrokerHealth(settings.kafka.bootstrap)

@@ -2,12 +2,14 @@
 
     python benchmarks/ingest.py [--ztf 20000] [--rubin 20000] [--repeat 3]
         [--fink-python .bench-venv/bin/python] [--fink-ztf 20000] [--fink-rubin 2000]
+        [--engine tansu|kafka]
 
-Starts the embedded Tansu broker (it keeps every message; the librdkafka mock
-keeps only ~5 MB per partition), fills it with real shared alerts cycled with
-new ids (ZTF in its native framing, one container file per message; Rubin in
-Confluent framing; both again in Fink framing for fink-client), then for each
-survey, in one run, each reader with a fresh consumer group:
+Starts an embedded broker (Tansu in memory by default; ``--engine kafka``:
+Apache Kafka 4.1 with its data on disk, the broker alert streams really run
+on; the librdkafka mock keeps only ~5 MB per partition), fills it with real
+shared alerts cycled with new ids (ZTF in its native framing, one container
+file per message; Rubin in Confluent framing; both again in Fink framing for
+fink-client), then for each survey, in one run, each reader with a fresh consumer group:
 
 - ``ceiling``: confluent-kafka consuming the messages without decoding;
 - ``alertview_gui``: the viewer in its own process (Qt offscreen): worker
@@ -51,6 +53,11 @@ from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.producer import AlertProducer, ensure_topic
 
 PARTITIONS = 4
+#: The engines worth measuring on, as the results name them.
+ENGINES = {
+    "tansu": "tansu (embedded, in memory)",
+    "kafka": "apache kafka 4.1 (embedded, KRaft, data on disk)",
+}
 
 FINK_SCRIPT = textwrap.dedent(
     """
@@ -190,6 +197,7 @@ def main() -> None:
     parser.add_argument("--fink-ztf", type=int, default=20000, help="ZTF messages for fink")
     parser.add_argument("--fink-rubin", type=int, default=2000, help="Rubin messages for fink")
     parser.add_argument("--surveys", nargs="+", default=["ztf", "lsst"], choices=["ztf", "lsst"])
+    parser.add_argument("--engine", default="tansu", choices=ENGINES, help="embedded broker")
     args = parser.parse_args()
 
     surveys = {
@@ -197,8 +205,8 @@ def main() -> None:
         "lsst": (rubin_alerts, args.rubin, args.fink_rubin),
     }
     surveys = {name: surveys[name] for name in args.surveys}
-    result: dict = {"machine": machine(), "broker": "tansu (embedded, in memory)"}
-    with EmbeddedBroker("tansu") as broker:
+    result: dict = {"machine": machine(), "broker": ENGINES[args.engine]}
+    with EmbeddedBroker(args.engine) as broker:
         for survey, (read, count, fink_count) in surveys.items():
             alerts = read()
             native, fink = f"{survey}-native", f"{survey}-fink"

@@ -49,15 +49,38 @@ CREATE INDEX IF NOT EXISTS alerts_object ON alerts (object_id);
 -- rows stored from the table's fields only, whose history counts are still to come
 CREATE INDEX IF NOT EXISTS alerts_pending ON alerts (row) WHERE n_forced IS NULL;
 CREATE TABLE IF NOT EXISTS schemas (
-    ref INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE, schema_id INTEGER
+    ref INTEGER PRIMARY KEY, json TEXT NOT NULL, schema_id INTEGER, origin TEXT,
+    UNIQUE (json, schema_id, origin)
 );
 CREATE TABLE IF NOT EXISTS errors (
     topic TEXT, partition INTEGER, kafka_offset INTEGER, source TEXT,
-    reason TEXT NOT NULL, received REAL NOT NULL
+    reason TEXT NOT NULL, received REAL NOT NULL,
+    schema_id INTEGER, repeat INTEGER NOT NULL DEFAULT 0,
+    segment INTEGER, position INTEGER, length INTEGER
 );
 -- one row, rewritten by each sync (see AlertStore.sync)
 CREATE TABLE IF NOT EXISTS synced (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL);
 """
+
+#: The schemas table of older sessions (json unique, no origin) rebuilt in today's form.
+_SCHEMAS_WITH_ORIGIN = """
+CREATE TABLE schemas_new (
+    ref INTEGER PRIMARY KEY, json TEXT NOT NULL, schema_id INTEGER, origin TEXT,
+    UNIQUE (json, schema_id, origin)
+);
+INSERT INTO schemas_new (ref, json, schema_id) SELECT ref, json, schema_id FROM schemas;
+DROP TABLE schemas;
+ALTER TABLE schemas_new RENAME TO schemas;
+"""
+
+#: Columns added since the first sessions: (table, column, declaration), added at open.
+_ADDED_COLUMNS = (
+    ("errors", "schema_id", "INTEGER"),
+    ("errors", "repeat", "INTEGER NOT NULL DEFAULT 0"),
+    ("errors", "segment", "INTEGER"),
+    ("errors", "position", "INTEGER"),
+    ("errors", "length", "INTEGER"),
+)
 
 #: The columns of a stored row, in order (what the table and filters see).
 ROW_FIELDS = (
@@ -79,6 +102,25 @@ class StoredError:
     offset: int | None
     source: str | None
     reason: str
+    #: The unknown Confluent schema id the message named, else None.
+    schema_id: int | None = None
+    #: Another message with the same unknown ``schema_id`` was reported first.
+    repeat: bool = False
+    #: Its number, for ``error_packet`` (None where no bytes were kept).
+    row: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaUse:
+    """One writer schema met on one topic: what the viewer's Schemas view lists."""
+
+    topic: str | None
+    schema_id: int | None
+    label: str | None
+    #: Where the schema was found: lsst-alert-packet, a registry (redacted URL),
+    #: "container header", "message key" ...; None for sessions stored before it was kept.
+    origin: str | None
+    alerts: int
 
 
 def default_sessions_dir() -> Path:
@@ -114,10 +156,32 @@ class AlertStore:
         self._lock = threading.RLock()  # writers, and the list of connections
         db = self._db
         db.executescript(_SCHEMA)
-        self._schema_refs: dict[str, int] = dict(db.execute("SELECT json, ref FROM schemas"))
+        self._migrate(db)
+        self._schema_refs: dict[tuple[str, int | None, str | None], int] = {
+            (text, schema_id, origin): ref
+            for ref, text, schema_id, origin in db.execute(
+                "SELECT ref, json, schema_id, origin FROM schemas"
+            )
+        }
         last = db.execute("SELECT MAX(segment) FROM alerts").fetchone()[0] or 0
         self._segments = Segments(self.folder, last)
         self._drop_lost_rows()
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        """Bring a session written by an older version up to date: its schemas table
+        gains where each schema was found (one text may now come from two places),
+        its errors table what is needed to decode them later."""
+        if "origin" not in {r[1] for r in db.execute("PRAGMA table_info(schemas)")}:
+            with self._lock, db:
+                db.execute("BEGIN IMMEDIATE")  # another process may be opening it too
+                if "origin" not in {r[1] for r in db.execute("PRAGMA table_info(schemas)")}:
+                    for statement in _SCHEMAS_WITH_ORIGIN.split(";"):
+                        db.execute(statement)
+        for table, column, declaration in _ADDED_COLUMNS:
+            have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                with self._lock, db:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     def _drop_lost_rows(self, recent: int = 100_000) -> None:
         """Forget the newest rows whose packets are not in their segment.
@@ -168,17 +232,19 @@ class AlertStore:
     # -- writing ------------------------------------------------------------------------
     def _schema_ref(self, alert: Alert) -> int | None:
         schema = alert.writer_schema
-        if schema is None or alert.framing is Framing.CONTAINER:
+        if schema is None or alert.framing is Framing.CONTAINER:  # the packet holds it
             return None
-        text = schema.json
-        ref = self._schema_refs.get(text)
+        # one row per (text, id, origin): a v10 copy under a registry's own id is not v10.0
+        key = (schema.json, schema.schema_id, schema.origin or None)
+        ref = self._schema_refs.get(key)
         if ref is None:
             self._db.execute(
-                "INSERT OR IGNORE INTO schemas (json, schema_id) VALUES (?, ?)",
-                (text, schema.schema_id),
+                "INSERT OR IGNORE INTO schemas (json, schema_id, origin) VALUES (?, ?, ?)", key
             )
-            (ref,) = self._db.execute("SELECT ref FROM schemas WHERE json = ?", (text,)).fetchone()
-            self._schema_refs[text] = ref
+            (ref,) = self._db.execute(
+                "SELECT ref FROM schemas WHERE json = ? AND schema_id IS ? AND origin IS ?", key
+            ).fetchone()
+            self._schema_refs[key] = ref
         return ref
 
     def _present(self, alerts: Sequence[Alert]) -> set[tuple[str, int | str]]:
@@ -349,22 +415,42 @@ class AlertStore:
         return done
 
     def add_errors(self, errors: Iterable[object]) -> None:
-        """Keep decode failures (ErrorRecord or DecodeError) with where they came from."""
+        """Keep decode failures (ErrorRecord or DecodeError) with where they came from,
+        and the message's bytes where the record holds them (``error_packet``): a
+        message whose schema was unknown can be decoded once it is known."""
+        errors = list(errors)
+        if not errors:
+            return
         now = time.time()
-        rows = [
-            (
-                getattr(e, "topic", None),
-                getattr(e, "partition", None),
-                getattr(e, "offset", None) if hasattr(e, "topic") else None,
-                getattr(e, "source", None),
-                getattr(e, "reason", str(e)),
-                now,
-            )
-            for e in errors
-        ]
-        if rows:
-            with self._lock, self._db:
-                self._db.executemany("INSERT INTO errors VALUES (?, ?, ?, ?, ?, ?)", rows)
+        with self._lock:
+            packets = [p for e in errors if (p := getattr(e, "packet", None))]
+            segment, positions = self._segments.append(packets) if packets else (None, [])
+            at = iter(positions)
+            rows = []
+            for e in errors:
+                packet = getattr(e, "packet", None)
+                rows.append(
+                    (
+                        getattr(e, "topic", None),
+                        getattr(e, "partition", None),
+                        getattr(e, "offset", None) if hasattr(e, "topic") else None,
+                        getattr(e, "source", None),
+                        getattr(e, "reason", str(e)),
+                        now,
+                        getattr(e, "schema_id", None),
+                        int(bool(getattr(e, "repeat", False))),
+                        segment if packet else None,
+                        next(at) if packet else None,
+                        len(packet) if packet else None,
+                    )
+                )
+            with self._db:
+                self._db.executemany(
+                    "INSERT INTO errors (topic, partition, kafka_offset, source, reason, "
+                    "received, schema_id, repeat, segment, position, length) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
 
     # -- reading ------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -381,8 +467,46 @@ class AlertStore:
             return [(*r[:2], int(r[2]), *r[3:]) for r in self._db.execute(query, args)]
 
     def errors(self) -> list[StoredError]:
-        query = "SELECT topic, partition, kafka_offset, source, reason FROM errors"
-        return [StoredError(*r) for r in self._db.execute(query)]
+        query = (
+            "SELECT topic, partition, kafka_offset, source, reason, schema_id, repeat, "
+            "CASE WHEN segment IS NULL THEN NULL ELSE rowid END FROM errors ORDER BY rowid"
+        )
+        return [
+            StoredError(*r[:5], schema_id=r[5], repeat=bool(r[6]), row=r[7])
+            for r in self._db.execute(query)
+        ]
+
+    def unknown_schema_counts(self) -> dict[int, int]:
+        """Messages stored per unknown schema id (the errors panel's one row per id)."""
+        query = (
+            "SELECT schema_id, COUNT(*) FROM errors WHERE schema_id IS NOT NULL "
+            "GROUP BY schema_id ORDER BY schema_id"
+        )
+        return dict(self._db.execute(query))
+
+    def error_packet(self, row: int) -> bytes:
+        """The bytes of the message behind the error ``row`` (``StoredError.row``)."""
+        found = self._db.execute(
+            "SELECT segment, position, length FROM errors WHERE rowid = ?", (row,)
+        ).fetchone()
+        if found is None or found[0] is None:
+            raise StoreError(f"no message bytes kept for error {row}")
+        try:
+            return self._segments.read(*found)
+        except SegmentError as exc:
+            raise StoreError(f"error {row}: {exc}") from None
+
+    def schema_summary(self) -> list[SchemaUse]:
+        """Per topic (or file), each writer schema its alerts came with: id, version
+        label, where it was found, how many alerts. Container files carry their
+        schema in their header (no id)."""
+        query = (
+            "SELECT COALESCE(a.topic, a.source), s.schema_id, a.schema, "
+            "CASE WHEN a.framing = ? THEN 'container header' ELSE s.origin END, COUNT(*) "
+            "FROM alerts a LEFT JOIN schemas s ON a.schema_ref = s.ref "
+            "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3"
+        )
+        return [SchemaUse(*r) for r in self._db.execute(query, (str(Framing.CONTAINER),))]
 
     def error_count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM errors").fetchone()[0]

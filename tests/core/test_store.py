@@ -8,6 +8,7 @@ from alertview.core.encode import confluent_frame, rubin_native_record, schemale
 from alertview.core.schemas import SchemaCache
 from alertview.core.store import ROW_FIELDS, AlertStore
 from alertview.core.stream.consumer import ErrorRecord
+from alertview.core.urls import redact_url
 from tests.conftest import FINK_LSST_TRANSFER, SHARED, raw_records
 from tests.core.helpers import assert_same_alert
 
@@ -164,3 +165,137 @@ def test_rows_whose_packets_a_crash_lost_are_stored_again(tmp_path):
         again = [store.alert(row[0], cache) for row in store.rows()]
         assert sorted(a.alert_id for a in again) == sorted(a.alert_id for a in alerts)
         assert {a.packet for a in again} == {a.packet for a in alerts}
+
+
+def _rubin(cache: SchemaCache, index: int, schema_id: int) -> bytes:
+    raw = raw_records(FINK_LSST_TRANSFER)[index]
+    return confluent_frame(schemaless_body(rubin_native_record(raw), cache.by_id(1000)), schema_id)
+
+
+def test_schema_summary_says_each_topics_schemas_and_where_they_were_found(tmp_path):
+    from tests.registry_server import UNKNOWN_TO_PACKAGE, TestRegistry
+
+    with TestRegistry(credentials="bob:s3cret") as registry:
+        secret_url = f"http://bob:s3cret@{registry.url.removeprefix('http://')}"
+        cache = SchemaCache(registry_url=secret_url)
+        alerts = [
+            *decode_packet(_rubin(cache, 0, 1000), cache, origin=Origin("t", 0, "rubin", 0, 1)),
+            *decode_packet(_rubin(cache, 1, 1000), cache, origin=Origin("t", 0, "rubin", 0, 2)),
+            *decode_packet(
+                _rubin(cache, 2, UNKNOWN_TO_PACKAGE), cache, origin=Origin("t", 0, "rubin", 0, 3)
+            ),
+        ]
+        assert UNKNOWN_TO_PACKAGE in registry.asked and registry.refused == 0
+    ztf = list(read_alerts([SHARED / "ztf"], SchemaCache()))
+    with AlertStore(tmp_path / "s") as store:
+        assert store.add(alerts + ztf) == 3 + len(ztf)
+    with AlertStore(tmp_path / "s") as store:  # the origins are kept, not just remembered
+        summary = store.schema_summary()
+        rubin = [(u.schema_id, u.label, u.origin, u.alerts) for u in summary if u.topic == "rubin"]
+        shown = redact_url(secret_url)
+        assert "s3cret" not in shown and "127.0.0.1" in shown
+        assert rubin == [
+            (1000, alerts[0].schema_label, shown, 2),
+            (UNKNOWN_TO_PACKAGE, alerts[2].schema_label, shown, 1),
+        ]
+        assert "s3cret" not in repr(summary)
+        files = [u for u in summary if u.topic != "rubin"]
+        assert {u.origin for u in files} == {"container header"}
+        assert {u.schema_id for u in files} == {None}
+        assert sum(u.alerts for u in files) == len(ztf)
+        # the copy of v10 under its own id is read back offline under that id
+        (row,) = [r for r in store.rows() if r[ROW_FIELDS.index("kafka_offset")] == 3]
+        again = store.alert(row[0], SchemaCache(use_lsst_package=False))
+        assert_same_alert(again, alerts[2])
+
+
+def test_lsst_package_origin_is_kept(tmp_path):
+    cache = SchemaCache()
+    (alert,) = decode_packet(_rubin(cache, 0, 1000), cache, origin=Origin("t", 0, "rubin", 0, 1))
+    with AlertStore(tmp_path / "s") as store:
+        store.add([alert])
+        (use,) = store.schema_summary()
+        assert (use.topic, use.schema_id, use.origin, use.alerts) == (
+            "rubin",
+            1000,
+            "lsst-alert-packet",
+            1,
+        )
+        assert use.label == alert.schema_label and "10" in use.label
+
+
+def test_error_records_keep_their_bytes_and_unknown_ids(tmp_path):
+    cache = SchemaCache()
+    message = _rubin(cache, 0, 4321)
+    records = [
+        ErrorRecord("rubin", 0, 7, "unknown schema id 4321", schema_id=4321, packet=message),
+        ErrorRecord(
+            "rubin", 0, 8, "unknown schema id 4321", schema_id=4321, repeat=True, packet=message
+        ),
+        ErrorRecord("ztf", 1, 9, "truncated"),
+    ]
+    with AlertStore(tmp_path / "s") as store:
+        store.add_errors(records)
+    with AlertStore(tmp_path / "s") as store:
+        first, repeat, other = store.errors()
+        assert (first.schema_id, first.repeat, repeat.repeat, other.schema_id) == (
+            4321, False, True, None
+        )  # fmt: skip
+        assert other.row is None
+        assert store.error_packet(first.row) == store.error_packet(repeat.row) == message
+        assert store.unknown_schema_counts() == {4321: 2}
+        # once the schema is known, the kept bytes decode
+        known = SchemaCache()
+        known.remember_id(4321, known.by_id(1000))
+        (alert,) = decode_packet(store.error_packet(repeat.row), known, origin=Origin("x"))
+        assert alert.survey == "lsst"
+
+
+_OLD_SCHEMA = """
+CREATE TABLE alerts (
+    row INTEGER PRIMARY KEY, survey TEXT NOT NULL, alert_id INTEGER NOT NULL,
+    object_id TEXT, schema TEXT, ra REAL, dec REAL, mjd REAL, time_scale TEXT, band TEXT,
+    mag REAL, mag_err REAL, flux REAL, flux_err REAL,
+    rb REAL, drb REAL, reliability REAL, snr REAL,
+    n_detections INTEGER, n_upper_limits INTEGER, n_forced INTEGER,
+    topic TEXT, partition INTEGER, kafka_offset INTEGER, source TEXT, record_index INTEGER,
+    framing TEXT NOT NULL, schema_ref INTEGER,
+    segment INTEGER NOT NULL, position INTEGER NOT NULL, length INTEGER NOT NULL,
+    received REAL NOT NULL, UNIQUE (survey, alert_id)
+);
+CREATE TABLE schemas (ref INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE, schema_id INTEGER);
+CREATE TABLE errors (
+    topic TEXT, partition INTEGER, kafka_offset INTEGER, source TEXT,
+    reason TEXT NOT NULL, received REAL NOT NULL
+);
+"""
+
+
+def test_a_session_from_before_origins_is_migrated(tmp_path):
+    import sqlite3
+
+    cache = SchemaCache()
+    (alert,) = decode_packet(_rubin(cache, 0, 1000), cache, origin=Origin("t", 0, "rubin", 0, 1))
+    folder = tmp_path / "old"
+    folder.mkdir()
+    db = sqlite3.connect(folder / "index.sqlite")
+    db.executescript(_OLD_SCHEMA)
+    db.execute("INSERT INTO schemas VALUES (5, ?, 1000)", (alert.writer_schema.json,))
+    db.execute("INSERT INTO errors VALUES ('rubin', 0, 3, NULL, 'truncated', 1.0)")
+    db.commit()
+    db.close()
+    with AlertStore(folder) as store:
+        (old_error,) = store.errors()
+        assert (old_error.reason, old_error.schema_id, old_error.repeat) == (
+            "truncated", None, False
+        )  # fmt: skip
+        assert store.add([alert]) == 1
+        (use,) = store.schema_summary()
+        assert (use.schema_id, use.origin) == (1000, "lsst-alert-packet")
+        store.add_errors([ErrorRecord("rubin", 0, 4, "x", schema_id=7, packet=b"\0abc")])
+        assert store.unknown_schema_counts() == {7: 1}
+    db = sqlite3.connect(folder / "index.sqlite")
+    refs = db.execute("SELECT ref, schema_id, origin FROM schemas ORDER BY ref").fetchall()
+    db.close()
+    assert refs[0] == (5, 1000, None)  # the old row and its ref are kept
+    assert refs[1][1:] == (1000, "lsst-alert-packet")

@@ -74,7 +74,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--session", help="store session name (default: consume-TOPIC)")
     parser.add_argument("--no-store", action="store_true", help="do not keep received alerts")
-    parser.add_argument("--registry", metavar="URL", help="schema registry for Confluent frames")
+    parser.add_argument(
+        "--registry",
+        metavar="URL",
+        help="schema registry asked for Confluent frames' schema ids (before lsst-alert-packet); "
+        "credentials in the URL (https://user:password@host) are sent as HTTP Basic auth",
+    )
     add_kafka_arguments(parser)
     parser.set_defaults(handler=run)
 
@@ -200,6 +205,8 @@ class _Sinks:
 
     def _report(self, error: ErrorRecord) -> None:
         self.errors += 1
+        if error.repeat:  # the same unknown schema id as a message reported: counted at the end
+            return
         print(f"alertview: {error}", file=sys.stderr, flush=True)
         if getattr(self.args, "debug", False) and error.detail:
             print(error.detail.rstrip(), file=sys.stderr, flush=True)
@@ -262,6 +269,9 @@ def run(args: argparse.Namespace) -> int:
             store.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    for schema_id, count in sorted(consumer.unknown_schema_ids.items()):
+        plural = "message" if count == 1 else "messages"
+        print(f"alertview: unknown schema id {schema_id}: {count} {plural}", file=sys.stderr)
     if alert_filter is not None and sinks.received:
         for name in sorted(alert_filter.never_found()):
             print(f"alertview: filter field {name!r} was in none of the alerts", file=sys.stderr)

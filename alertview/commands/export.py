@@ -26,6 +26,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", required=True, choices=FORMATS)
     parser.add_argument("--out", required=True, type=Path, metavar="DEST")
     parser.add_argument("--filter", metavar="EXPR", help="export only the alerts that match")
+    parser.add_argument(
+        "--registry",
+        metavar="URL",
+        help="schema registry asked for Confluent frames' schema ids (before lsst-alert-packet); "
+        "credentials in the URL are sent as HTTP Basic auth",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -35,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
     def alerts():
         nonlocal failed
-        for item in read_alerts(args.paths, SchemaCache()):
+        for item in read_alerts(args.paths, SchemaCache(registry_url=args.registry)):
             if isinstance(item, DecodeError):
                 failed |= report_bad_input(item, args.debug)
             elif alert_filter is None or alert_filter(item):

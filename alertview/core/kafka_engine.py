@@ -7,6 +7,8 @@ Everything a restart needs lives in the data folder (mode 0700):
 - ``kraft/``: Kafka's log dirs (the topics' messages and the metadata log);
 - ``alertview-broker.json``: the cluster id and security it was formatted with;
 - ``password`` (0600), ``ca.pem`` and ``server.pem``: SCRAM password and TLS files;
+  the SCRAM user itself is made through the Admin API on the internal PLAINTEXT
+  listener after each start, so its password never appears on a command line;
 - ``server.properties``: written afresh at each start, as the ports may change;
 - ``kafka.log`` and ``jvm.log``: Kafka's warnings and the JVM's own output.
 """
@@ -30,8 +32,10 @@ from typing import Literal
 
 from alertview.core.broker import BrokerError, _free_port
 from alertview.core.certificates import ServerTLS, make_server_tls
+from alertview.core.errors import AlertViewError
 from alertview.core.kafka_jars import ensure_jars, find_java, kafka_dir, kafka_version
 from alertview.core.private_files import write_private
+from alertview.core.stream.admin import add_scram_user
 
 __all__ = ["MECHANISM", "SECURITIES", "USERNAME", "KafkaServer", "Security", "ensure_jars"]
 
@@ -245,6 +249,8 @@ class KafkaServer:
                 stderr=subprocess.STDOUT,
             )
         self._wait_started(kafka_log, jvm_log, offsets, started_at + timeout)
+        if tls is not None:
+            self._add_user(ports)
         seconds = time.monotonic() - started_at
         log.info("Apache Kafka %s started in %.1f s", kafka_version(), seconds)
 
@@ -294,8 +300,7 @@ class KafkaServer:
                     f"{password_file} is missing, and the broker's SCRAM credentials were made "
                     "with it; use another --data folder"
                 )
-            # Letters, digits, "-" and "_" only: StorageTool's --add-scram syntax and
-            # command lines take it as it is.
+            # Letters, digits, "-" and "_" only: easy to paste into any client's settings.
             write_private(password_file, secrets.token_urlsafe(24).encode())
         tls = ServerTLS(self.folder / "ca.pem", self.folder / "server.pem")
         if not tls.exists():
@@ -305,12 +310,25 @@ class KafkaServer:
         self.ca_file = tls.ca_file
         return tls
 
+    def _add_user(self, ports: Ports) -> None:
+        """The SCRAM user, through the Admin API on 127.0.0.1's PLAINTEXT listener.
+
+        StorageTool's ``--add-scram`` would put the password in the process list for
+        the second the format takes. KRaft keeps the user in its metadata log, so a
+        restart on the same data finds it; it is written again at each start all the
+        same (the password file is the truth), which also mends a start that stopped
+        between format and user.
+        """
+        assert self.password is not None and ports.internal is not None
+        try:
+            add_scram_user(f"127.0.0.1:{ports.internal}", USERNAME, self.password, MECHANISM)
+        except AlertViewError as exc:
+            raise BrokerError(f"Apache Kafka started, but without its SCRAM user: {exc}") from None
+
     def _format(self, jvm: list[str], properties: Path) -> None:
-        """Format the log dirs once, with the SCRAM user (KRaft keeps it in its metadata)."""
+        """Format the log dirs once (the SCRAM user comes after the start: ``_add_user``)."""
         cluster = _cluster_id()
         command = [*jvm, "kafka.tools.StorageTool", "format", "-t", cluster, "-c", str(properties)]
-        if self.password is not None:
-            command += ["--add-scram", f"{MECHANISM}=[name={USERNAME},password={self.password}]"]
         result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
         if result.returncode != 0:
             reason = _tail_reason(result.stderr, result.stdout)

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
+from confluent_kafka.admin import (
+    AdminClient,
+    ClusterMetadata,
+    ScramCredentialInfo,
+    ScramMechanism,
+    UserScramCredentialUpsertion,
+)
 
-from alertview.core.stream.config import BrokerHealth, KafkaSettings, StreamError, unreachable
+from alertview.core.stream.config import BrokerHealth, KafkaSettings, StreamError
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,39 @@ class TopicInfo:
         return sum(p.available if p.lag is None else p.lag for p in self.partitions)
 
 
+def fetch_metadata(client: Any, health: BrokerHealth, timeout: float) -> ClusterMetadata:
+    """The cluster's metadata, asked in short steps: a refused password or certificate
+    ends the wait at once with its one-line cause (``health.failure``), a broker that
+    does not answer after ``timeout`` s. ``client``: a Consumer, Producer or AdminClient
+    whose ``error_cb`` is ``health``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return client.list_topics(timeout=max(0.05, min(0.5, deadline - time.monotonic())))
+        except KafkaException as exc:
+            client.poll(0)  # serves the error callback: the reason (a certificate, ...)
+            if health.refused or time.monotonic() >= deadline:
+                raise health.failure(exc.args[0].str()) from None
+
+
+def add_scram_user(
+    bootstrap: str, user: str, password: str, mechanism: str = "SCRAM-SHA-512",
+    timeout: float = 30,
+) -> None:  # fmt: skip
+    """Create (or reset) a SCRAM user through the Admin API over a PLAINTEXT listener:
+    the password travels in the request, never on a command line."""
+    health = BrokerHealth(bootstrap)
+    admin = AdminClient({"bootstrap.servers": bootstrap, "error_cb": health})
+    fetch_metadata(admin, health, timeout)
+    kind = ScramMechanism[mechanism.upper().replace("-", "_")]
+    upsert = UserScramCredentialUpsertion(user, ScramCredentialInfo(kind, 8192), password.encode())
+    futures = admin.alter_user_scram_credentials([upsert], request_timeout=timeout)
+    try:
+        futures[user].result(timeout=timeout)
+    except KafkaException as exc:
+        raise StreamError(f"cannot create SCRAM user {user}: {exc.args[0].str()}") from None
+
+
 def list_topics(
     settings: KafkaSettings,
     group: str | None = None,
@@ -54,7 +96,7 @@ def list_topics(
     timeout: float = 10,
 ) -> list[TopicInfo]:
     """Every topic (or those named) with watermarks, and ``group``'s lag when given."""
-    health = BrokerHealth(settings.bootstrap)
+    health = BrokerHealth(settings.bootstrap, settings=settings)
     config = {
         **settings.client_config(),
         "group.id": group or "alertview-topic-listing",
@@ -63,11 +105,7 @@ def list_topics(
     }
     consumer = Consumer(config)
     try:
-        try:
-            metadata = consumer.list_topics(timeout=timeout)
-        except KafkaException as exc:
-            consumer.poll(0)  # serves the error callback: the reason (a certificate, ...)
-            raise unreachable(settings.bootstrap, health.reason() or exc.args[0].str()) from None
+        metadata = fetch_metadata(consumer, health, timeout)
         names = sorted(
             n for n in metadata.topics if not n.startswith("__") and (not topics or n in topics)
         )

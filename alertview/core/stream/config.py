@@ -15,6 +15,7 @@ from typing import Any
 from confluent_kafka import KafkaError
 
 from alertview.core.errors import AlertViewError
+from alertview.core.stream.failures import describe
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
@@ -44,6 +45,9 @@ class KafkaSettings:
     cert_file: str | None = None
     key_file: str | None = None
     key_password: str | None = field(default=None, repr=False)
+    #: Check the broker's certificate and host name (SSL, SASL_SSL). False only on the
+    #: user's explicit, insecure request (``--insecure-no-verify``, the dialog's box).
+    verify: bool = True
     #: Any other librdkafka setting, passed through unchanged (wins over ours).
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False)  # may hold secrets
 
@@ -89,6 +93,9 @@ class KafkaSettings:
             ):
                 if value:
                     config[key] = value
+            # librdkafka's defaults too, but said here: nothing else may turn them off
+            config["enable.ssl.certificate.verification"] = self.verify
+            config["ssl.endpoint.identification.algorithm"] = "https" if self.verify else "none"
         config.update(self.extra)
         return config
 
@@ -160,8 +167,12 @@ class BrokerHealth:
     itself, but the user should know the stream stood still, and for how long.
     """
 
-    def __init__(self, bootstrap: str, keep: int = 20) -> None:
+    def __init__(
+        self, bootstrap: str, keep: int = 20, settings: KafkaSettings | None = None
+    ) -> None:
         self.bootstrap = bootstrap
+        #: Names the user and mechanism, and the CA file, in ``failure``'s line.
+        self.settings = settings
         self._recent: deque[tuple[float, int, str]] = deque(maxlen=keep)
         self._down_since: float | None = None
         self._announced = False
@@ -196,6 +207,11 @@ class BrokerHealth:
                 if code == wanted:
                     return _tidy(text)
         return _tidy(recent[-1][1]) if recent else None
+
+    def failure(self, fallback: str = "no answer") -> StreamError:
+        """The one-line error for a connection that failed: the telling reason,
+        named (``authentication failed for user …``, ``certificate not trusted (…)``)."""
+        return unreachable(self.bootstrap, self.reason() or fallback, self.settings)
 
     def reachable(self) -> None:
         """A broker answered (messages arrived, or statistics show one up)."""
@@ -232,6 +248,9 @@ def _tidy(text: str) -> str:
     return _STATE_SUFFIX.sub("", _BROKER_PREFIX.sub("", text))
 
 
-def unreachable(bootstrap: str, error: object) -> StreamError:
-    """The one message for a cluster that does not answer."""
-    return StreamError(f"cannot reach Kafka at {bootstrap} ({error})")
+def unreachable(
+    bootstrap: str, error: object, settings: KafkaSettings | None = None
+) -> StreamError:
+    """The one message for a cluster that does not answer or refuses us: its cause
+    (``failures.describe``); ``settings`` name the user and the CA file."""
+    return StreamError(describe(str(error), bootstrap, settings))

@@ -9,7 +9,8 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from alertview.core.stream.config import KafkaSettings, StreamError, unreachable
+from alertview.core.stream.admin import fetch_metadata
+from alertview.core.stream.config import BrokerHealth, KafkaSettings, StreamError
 
 #: How many failure reasons to keep for the summary.
 _KEEP_ERRORS = 20
@@ -93,11 +94,10 @@ def ensure_topic(
     librdkafka's mock cluster does not serve CreateTopics: it auto-creates
     topics with 4 partitions on first use instead.
     """
-    admin = AdminClient(settings.client_config())
-    try:
-        metadata = admin.list_topics(timeout=timeout)
-    except KafkaException as exc:
-        raise unreachable(settings.bootstrap, exc.args[0].str()) from None
+    health = BrokerHealth(settings.bootstrap, settings=settings)
+    admin = AdminClient({**settings.client_config(), "error_cb": health})
+    # a refused password or certificate is named at once, as consume and topics do
+    metadata = fetch_metadata(admin, health, timeout)
     if topic in metadata.topics:
         return False
     if metadata.controller_id not in metadata.brokers:

@@ -1,0 +1,89 @@
+"""Why a connection to Kafka failed, in one line the user can act on.
+
+librdkafka says "certificate verify failed" for an unknown CA and for a
+certificate issued to another host alike, and never names the SASL user. The
+first is told apart by one TLS handshake of our own (Python's ``ssl`` reports
+OpenSSL's verify result); the second comes from the settings.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alertview.core.stream.config import KafkaSettings
+
+#: Seconds for the diagnosing handshake: the broker answered librdkafka just before.
+_HANDSHAKE_TIMEOUT = 3.0
+_MECHANISM = re.compile(r"SASL mechanism ([A-Z0-9-]+)")
+
+
+def describe(reason: str | None, bootstrap: str, settings: KafkaSettings | None = None) -> str:
+    """The one line for a connection that failed with librdkafka's ``reason``."""
+    text = reason or "no answer"
+    lowered = text.lower()
+    if "sasl authentication error" in lowered or "authentication failed" in lowered:
+        return _authentication(text, settings)
+    if "certificate verify failed" in lowered:
+        return _certificate(text, bootstrap, settings)
+    if "ssl handshake failed" in lowered:
+        detail = text.split(": ", 1)[-1]
+        return f"TLS handshake with {bootstrap} failed ({detail})"
+    return f"cannot reach Kafka at {bootstrap} ({text})"
+
+
+def _authentication(text: str, settings: KafkaSettings | None) -> str:
+    found = _MECHANISM.search(text)
+    mechanism = found.group(1) if found else None
+    if settings is not None:
+        mechanism = (settings.sasl_mechanism or mechanism or "PLAIN").upper()
+        user = settings.username or "(none)"
+        return f"authentication failed for user {user} (SASL {mechanism})"
+    return f"authentication failed (SASL {mechanism or 'unknown mechanism'})"
+
+
+def _certificate(text: str, bootstrap: str, settings: KafkaSettings | None) -> str:
+    ca_file = settings.ca_file if settings is not None else None
+    for host, port in servers(bootstrap):
+        found = tls_verify_problem(host, port, ca_file)
+        if found:
+            return found
+    return "certificate not trusted (the broker's certificate could not be verified)"
+
+
+def servers(bootstrap: str) -> list[tuple[str, int]]:
+    """``host:port`` pairs of a bootstrap list (``[v6]:port`` too); malformed ones left out."""
+    found = []
+    for item in bootstrap.split(","):
+        host, _, port = item.strip().rpartition(":")
+        if "://" in host:
+            host = host.split("://", 1)[1]
+        if host and port.isdigit():
+            found.append((host.strip("[]"), int(port)))
+    return found
+
+
+def tls_verify_problem(host: str, port: int, ca_file: str | None) -> str | None:
+    """Why ``host:port``'s certificate fails verification against ``ca_file`` (the
+    system's CAs when None), in the words of the one-line messages; None if it
+    verifies or the handshake fails for another reason."""
+    try:
+        context = ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        return f"certificate not trusted (CA file {ca_file} unusable: {exc})"
+    try:
+        with (
+            socket.create_connection((host, port), _HANDSHAKE_TIMEOUT) as raw,
+            context.wrap_socket(raw, server_hostname=host),
+        ):
+            return None
+    except ssl.SSLCertVerificationError as exc:
+        message = (exc.verify_message or str(exc)).rstrip(".")
+        if "mismatch" in message.lower():
+            return f"certificate does not match host {host} ({message})"
+        return f"certificate not trusted ({message})"
+    except (OSError, ssl.SSLError):
+        return None

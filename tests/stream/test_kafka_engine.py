@@ -12,17 +12,21 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 
+from alertview.core.broker import EmbeddedBroker
 from alertview.core.decode import read_alerts
 from alertview.core.errors import AlertViewError, DecodeError
 from alertview.core.kafka_jars import java_major
+from alertview.core.private_files import write_private
 from alertview.core.replay import Cadence, MessageFramer, replay
 from alertview.core.schemas import SchemaCache
+from alertview.core.stream.admin import list_topics
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings
 from alertview.core.stream.producer import AlertProducer, ensure_topic
@@ -312,3 +316,37 @@ def test_missing_maven_is_one_clear_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("alertview: the kafka engine needs Maven (mvn) once")
     assert "apt-get install maven" in result.stderr and "Traceback" not in result.stderr
+
+
+def _command_lines(seen: set[str], done: threading.Event) -> None:
+    """Every process's command line, read over and over until ``done``."""
+    while not done.is_set():
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            with contextlib.suppress(OSError):
+                seen.add(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        time.sleep(0.01)
+
+
+def test_sasl_ssl_password_never_on_a_command_line(tmp_path):
+    """The SCRAM user is made through the Admin API, not StorageTool's --add-scram."""
+    data = tmp_path / "broker"
+    data.mkdir(mode=0o700)
+    password = "pw-" + uuid.uuid4().hex
+    write_private(data / "password", password.encode())
+    seen: set[str] = set()
+    done = threading.Event()
+    scanner = threading.Thread(target=_command_lines, args=(seen, done), daemon=True)
+    scanner.start()
+    try:
+        with EmbeddedBroker("kafka", data=data, security="sasl_ssl") as broker:
+            done.set()
+            scanner.join(5)
+            # the scan saw the short format run and the broker, so it could have seen the
+            # password; the user exists, with this password
+            assert any("StorageTool format" in line for line in seen)
+            assert any("kafka.Kafka" in line for line in seen)
+            assert broker.password == password
+            assert list_topics(broker.kafka_settings()) is not None
+    finally:
+        done.set()
+    assert not [line for line in seen if password in line]

@@ -46,12 +46,15 @@ def _authentication(text: str, settings: KafkaSettings | None) -> str:
 
 
 def _certificate(text: str, bootstrap: str, settings: KafkaSettings | None) -> str:
-    ca_file = settings.ca_file if settings is not None else None
-    for host, port in servers(bootstrap):
-        found = tls_verify_problem(host, port, ca_file)
-        if found:
-            return found
-    return "certificate not trusted (the broker's certificate could not be verified)"
+    if settings is not None:  # without them, which CA the client used is unknown
+        for host, port in servers(bootstrap):
+            found = tls_verify_problem(host, port, settings.ca_file)
+            if found:
+                return found
+    return (
+        f"certificate not trusted (the certificate of {bootstrap} could not be verified "
+        "against the CA file, or was issued for another host)"
+    )
 
 
 def servers(bootstrap: str) -> list[tuple[str, int]]:

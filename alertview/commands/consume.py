@@ -270,8 +270,8 @@ def run(args: argparse.Namespace) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     for schema_id, count in sorted(consumer.unknown_schema_ids.items()):
-        plural = "message" if count == 1 else "messages"
-        print(f"alertview: unknown schema id {schema_id}: {count} {plural}", file=sys.stderr)
+        if count > 1:  # the messages after the first were not said one by one
+            print(f"alertview: unknown schema id {schema_id}: {count} messages", file=sys.stderr)
     if alert_filter is not None and sinks.received:
         for name in sorted(alert_filter.never_found()):
             print(f"alertview: filter field {name!r} was in none of the alerts", file=sys.stderr)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDateTime, QObject, QSettings, Qt, QTimeZone, Signal
+from PySide6.QtCore import QDateTime, QSettings, Qt, QTimeZone
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -31,6 +32,7 @@ from alertview.core.stream.config import SASL_MECHANISMS, SECURITY_PROTOCOLS, Ka
 from alertview.core.stream.consumer import ConsumerSettings
 from alertview.core.stream.registry import BASIC_AUTH
 from alertview.core.urls import has_secret_query, split_credentials
+from alertview.gui.off_thread import OffThread
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,9 @@ PROFILE_FIELDS = (
     "mechanism",
     "username",
     "ca_file",
+    "cert_file",
+    "key_file",
+    "insecure",
     "group",
     "registry",
     "registry_user",
@@ -53,25 +58,6 @@ def keyring_usable() -> bool:
     """True when the OS offers a keyring that protects passwords: not keyring's 'fail'
     backend, nor a plaintext file such as keyrings.alt's (see ``core.secrets``)."""
     return secrets.keyring_usable()
-
-
-class _TopicLister(QObject):
-    """Lists topics off the GUI thread (a real cluster may take seconds to answer)."""
-
-    listed = Signal(list)
-    failed = Signal(str)
-
-    def start(self, settings: KafkaSettings, group: str | None) -> None:
-        def work() -> None:
-            try:
-                self.listed.emit(list_topics(settings, group=group, timeout=8))
-            except AlertViewError as exc:
-                self.failed.emit(str(exc))
-            except Exception as exc:  # whatever the client raised: the dialog must go on
-                log.debug("listing topics failed", exc_info=True)
-                self.failed.emit(f"listing topics failed: {type(exc).__name__}: {exc}")
-
-        threading.Thread(target=work, name="list-topics", daemon=True).start()
 
 
 class ConnectionDialog(QDialog):
@@ -99,6 +85,17 @@ class ConnectionDialog(QDialog):
         )
         self.password.setPlaceholderText(hint)
         self.ca_file = QLineEdit()
+        self.ca_file.setPlaceholderText("PEM; empty: the system's CAs")
+        self.cert_file = QLineEdit()
+        self.cert_file.setPlaceholderText("PEM, for mutual TLS only")
+        self.key_file = QLineEdit()
+        self.key_file.setPlaceholderText("PEM, for mutual TLS only")
+        self.insecure = QCheckBox("Do not check the broker's certificate (INSECURE)")
+        self.insecure.setToolTip(
+            "Anyone on the network path could pose as the broker and read your password "
+            "and the alerts. Only for a broker you cannot get a CA file for."
+        )
+        self.insecure.toggled.connect(self._insecure_toggled)
         self.group = QLineEdit()
         self.group.setPlaceholderText("Rubin: must start with your user name")
         self.registry = QLineEdit()
@@ -124,6 +121,8 @@ class ConnectionDialog(QDialog):
         self.start_time.setEnabled(False)
         self.list_button = QPushButton("List topics")
         self.list_button.clicked.connect(self.list_topics)
+        self.test_button = QPushButton("Test connection")
+        self.test_button.clicked.connect(self.test_connection)
         self.topics = QTableWidget(0, 3)
         self.topics.setHorizontalHeaderLabels(["Topic", "Partitions", "Messages"])
         self.topics.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -131,9 +130,12 @@ class ConnectionDialog(QDialog):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self._build()
-        self._lister = _TopicLister(self)
-        self._lister.listed.connect(self._show_topics)
+        self._lister = OffThread("listing topics", self)
+        self._lister.done.connect(self._show_topics)
         self._lister.failed.connect(self._listing_failed)
+        self._tester = OffThread("testing the connection", self)
+        self._tester.done.connect(self._tested)
+        self._tester.failed.connect(self._test_failed)
         self._load_profiles()
 
     def _build(self) -> None:
@@ -144,7 +146,10 @@ class ConnectionDialog(QDialog):
         form.addRow("SASL mechanism", self.mechanism)
         form.addRow("User name", self.username)
         form.addRow("Password", self.password)
-        form.addRow("CA file", self.ca_file)
+        form.addRow("CA file", self._with_picker(self.ca_file, "CA certificate"))
+        form.addRow("Client certificate", self._with_picker(self.cert_file, "Client certificate"))
+        form.addRow("Client key", self._with_picker(self.key_file, "Client key"))
+        form.addRow("", self.insecure)
         form.addRow("Group id", self.group)
         form.addRow("Schema registry", self.registry)
         form.addRow("Registry user", self.registry_user)
@@ -161,12 +166,39 @@ class ConnectionDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.list_button)
+        actions = QHBoxLayout()
+        actions.addWidget(self.test_button)
+        actions.addWidget(self.list_button)
+        layout.addLayout(actions)
         layout.addWidget(self.topics, 1)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         self.profile.currentTextChanged.connect(self._load_profile)
         self.resize(640, 640)
+
+    def _with_picker(self, field: QLineEdit, title: str) -> QHBoxLayout:
+        """``field`` with a "…" button that fills it from a file dialog."""
+        button = QPushButton("…")
+        button.setToolTip(f"Choose the {title.lower()} file")
+
+        def pick() -> None:
+            path, _ = QFileDialog.getOpenFileName(
+                self, title, field.text(), "PEM (*.pem *.crt *.key);;All files (*)"
+            )
+            if path:
+                field.setText(path)
+
+        button.clicked.connect(pick)
+        row = QHBoxLayout()
+        row.addWidget(field, 1)
+        row.addWidget(button)
+        return row
+
+    def _insecure_toggled(self, checked: bool) -> None:
+        if checked:
+            self.message.setText(
+                "INSECURE: the broker's certificate and host name will not be checked"
+            )
 
     # -- profiles ---------------------------------------------------------------------------
     def _load_profiles(self) -> None:
@@ -191,6 +223,8 @@ class ConnectionDialog(QDialog):
             if isinstance(widget, QComboBox):
                 if value:
                     widget.setCurrentText(value)
+            elif isinstance(widget, QCheckBox):
+                widget.setChecked(str(value).lower() == "true")
             else:
                 widget.setText(value)
         settings.endGroup()
@@ -210,6 +244,9 @@ class ConnectionDialog(QDialog):
         settings.beginGroup(f"profiles/{name}")
         for field in PROFILE_FIELDS:
             widget = getattr(self, field)
+            if isinstance(widget, QCheckBox):
+                settings.setValue(field, "true" if widget.isChecked() else "false")
+                continue
             value = widget.currentText() if isinstance(widget, QComboBox) else widget.text()
             settings.setValue(field, value.strip())
         settings.endGroup()
@@ -269,6 +306,9 @@ class ConnectionDialog(QDialog):
             username=self.username.text().strip() or None,
             password=self.password.text() or None,
             ca_file=self.ca_file.text().strip() or None,
+            cert_file=self.cert_file.text().strip() or None,
+            key_file=self.key_file.text().strip() or None,
+            verify=not self.insecure.isChecked(),
         )
 
     def selected_topics(self) -> tuple[str, ...]:
@@ -297,12 +337,38 @@ class ConnectionDialog(QDialog):
             return
         self.message.setText(f"asking {settings.bootstrap} …")
         self.list_button.setEnabled(False)
-        self._lister.start(settings, self.group.text().strip() or None)
+        group = self.group.text().strip() or None
+        self._lister.start(lambda: list_topics(settings, group=group, timeout=8))
 
     def _listing_failed(self, message: str) -> None:
         """Say why, and let the user correct the settings and list again."""
         self.message.setText(message)
         self.list_button.setEnabled(True)
+
+    def test_connection(self) -> None:
+        """Connect and ask for the cluster's topics, off the GUI thread; the answer, or
+        the one-line cause of a failure, goes to the message line."""
+        try:
+            settings = self.kafka_settings()
+        except AlertViewError as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText(f"connecting to {settings.bootstrap} …")
+        self.test_button.setEnabled(False)
+        self._tester.start(lambda: (settings.bootstrap, list_topics(settings, timeout=8)))
+
+    def _tested(self, answer: tuple[str, list[TopicInfo]]) -> None:
+        bootstrap, topics = answer
+        self.test_button.setEnabled(True)
+        user = self.username.text().strip()
+        who = f" as {user}" if user and self.protocol.currentText().startswith("SASL") else ""
+        unchecked = " (certificate NOT checked)" if self.insecure.isChecked() else ""
+        self.message.setText(f"connected to {bootstrap}{who}{unchecked}: {len(topics)} topics")
+
+    def _test_failed(self, message: str) -> None:
+        """Say why; the button is enabled again for another try."""
+        self.message.setText(message)
+        self.test_button.setEnabled(True)
 
     def _show_topics(self, topics: list[TopicInfo]) -> None:
         self.list_button.setEnabled(True)

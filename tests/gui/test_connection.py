@@ -20,6 +20,10 @@ from alertview.gui.connection_dialog import (
 )
 from tests.conftest import ZTF_FILES
 from tests.fake_keyrings import MemoryKeyring, PlaintextKeyring, using_keyring
+from tests.stream import kafka_fixtures
+
+#: Real Apache Kafka over SASL_SSL (SCRAM-SHA-512, its own CA), started for this module.
+secured_kafka = kafka_fixtures.secured_kafka
 
 REGISTRY = "https://alice:s3cr3t@reg.example.org:8081"
 
@@ -217,3 +221,74 @@ def test_list_topics_again_after_a_failure(qtbot, private_settings, broker):
     assert dialog.list_button.isEnabled()
     list_and_choose(qtbot, dialog, broker.bootstrap)
     assert dialog.consumer_settings().topics == ("ztf-night",)
+
+
+def fill_secured(dialog: ConnectionDialog, broker, password: str) -> None:
+    dialog.bootstrap.setText(broker.bootstrap)
+    dialog.protocol.setCurrentText("SASL_SSL")
+    dialog.mechanism.setCurrentText("SCRAM-SHA-512")
+    dialog.username.setText(broker.username)
+    dialog.password.setText(password)
+    dialog.ca_file.setText(str(broker.ca_file))
+
+
+def test_connection_again(qtbot, dialog: ConnectionDialog, expected: str) -> None:
+    """Click Test connection; wait until the message starts with ``expected`` and the
+    button can be clicked again."""
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert not dialog.test_button.isEnabled()  # one test at a time, off the GUI thread
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=15000)
+    assert dialog.message.text().startswith(expected), dialog.message.text()
+
+
+test_connection_again.__test__ = False  # a helper, not a test
+
+
+def test_test_connection_to_secured_kafka_names_the_cause_and_retries(
+    qtbot, private_settings, secured_kafka
+):
+    wrong = "wrong-" + secured_kafka.password
+    with using_keyring(MemoryKeyring()) as memory:
+        dialog = ConnectionDialog()
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.profile.setCurrentText("secured")
+        fill_secured(dialog, secured_kafka, wrong)
+        test_connection_again(
+            qtbot, dialog, "authentication failed for user alertview (SASL SCRAM-SHA-512)"
+        )
+        shown = [dialog.message.text()]
+        dialog.save_profile()  # what Connect would keep, after a failed test
+        saved_after_failure = settings_text(private_settings)
+        # retried after the failure, with the right password: connected
+        dialog.password.setText(secured_kafka.password)
+        test_connection_again(
+            qtbot, dialog, f"connected to {secured_kafka.bootstrap} as alertview"
+        )
+        shown.append(dialog.message.text())
+        # no CA file: the system's CAs do not know the broker's
+        dialog.ca_file.setText("")
+        test_connection_again(qtbot, dialog, "certificate not trusted (")
+        shown.append(dialog.message.text())
+        # the insecure opt-out, visibly so, connects without checking
+        dialog.insecure.setChecked(True)
+        assert "INSECURE" in dialog.insecure.text() and "INSECURE" in dialog.message.text()
+        assert dialog.kafka_settings().verify is False
+        test_connection_again(qtbot, dialog, "connected to")
+        assert "certificate NOT checked" in dialog.message.text()
+        shown.append(dialog.message.text())
+        dialog.insecure.setChecked(False)
+        dialog.ca_file.setText(str(secured_kafka.ca_file))
+        dialog.save_profile()
+        assert memory.stored[(KEYRING_SERVICE, "secured:alertview")] == secured_kafka.password
+        dialog.close()
+        again = ConnectionDialog()
+        qtbot.addWidget(again)
+        assert again.password.text() == secured_kafka.password  # from the keyring
+        assert again.ca_file.text() == str(secured_kafka.ca_file)
+        assert not again.insecure.isChecked()
+    text = settings_text(private_settings)
+    assert "secured" in text and secured_kafka.bootstrap in text
+    for secret in (wrong, secured_kafka.password):
+        assert secret not in text and secret not in saved_after_failure
+        assert not [line for line in shown if secret in line]

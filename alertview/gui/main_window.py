@@ -32,6 +32,7 @@ from alertview.core.filters import FilterError, parse_filter
 from alertview.core.schemas import SchemaCache
 from alertview.core.store import AlertStore
 from alertview.core.stream.consumer import ConsumerSettings
+from alertview.core.stream.ingest import BrokerStatus
 from alertview.gui.alert_loader import AlertLoader
 from alertview.gui.errors_dialog import show_errors_dialog
 from alertview.gui.export_action import ask_and_export
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         self.model = AlertTableModel(lambda row: self.store.alert(row, self.cache).record, self)
         self.worker: StreamWorker | None = None
         self.lag: int | None = None
+        self.broker_status = BrokerStatus()
         self.received = 0
         self._rate_window: list[tuple[float, int]] = []
         self._columns_sized = False
@@ -219,6 +221,7 @@ class MainWindow(QMainWindow):
         worker.state_changed.connect(self.stream_state.setText)
         worker.failed.connect(self._stream_failed)
         worker.lag_changed.connect(lambda lag: setattr(self, "lag", lag))
+        worker.health_changed.connect(self._health_changed)
         self.worker = worker
         self.pause_action.setEnabled(True)
         self.stop_action.setEnabled(True)
@@ -244,6 +247,7 @@ class MainWindow(QMainWindow):
             self.worker.stop()
             self.worker.wait()
             self.worker = None
+            self._health_changed(BrokerStatus())  # no stream, no outage to show
         self.pause_action.setEnabled(False)
         self.stop_action.setEnabled(False)
 
@@ -267,6 +271,11 @@ class MainWindow(QMainWindow):
             return 0.0
         span = self._rate_window[-1][0] - self._rate_window[0][0]
         return sum(n for _, n in self._rate_window[1:]) / span if span > 0 else 0.0
+
+    def _health_changed(self, status: BrokerStatus) -> None:
+        """The outage stays in sight until the broker answers (the stream resumes by itself)."""
+        self.broker_status = status
+        self._update_status()
 
     def _stream_failed(self, message: str) -> None:
         self.errors.append(message)
@@ -336,7 +345,8 @@ class MainWindow(QMainWindow):
         self.error_button.setText(f"{n_errors} errors")
         lag = "" if self.lag is None else f", lag {self.lag}"
         live = f", {self.received} received, {self.rate:.0f}/s{lag}" if self.worker else ""
-        self.status.setText(f"{total} alerts{live}")
+        outage = f" — {self.broker_status.describe()}" if self.broker_status.down else ""
+        self.status.setText(f"{total} alerts{live}{outage}")
 
     # -- selection ---------------------------------------------------------------------------
     def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:

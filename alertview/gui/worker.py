@@ -16,7 +16,7 @@ from PySide6.QtCore import QThread, Signal
 from alertview.core.schemas import SchemaCache
 from alertview.core.store import AlertStore
 from alertview.core.stream.consumer import ConsumerSettings
-from alertview.core.stream.ingest import IngestProcess, SchemaSource
+from alertview.core.stream.ingest import BrokerStatus, IngestProcess, SchemaSource
 
 #: Seconds between two row signals to the GUI.
 EMIT_EVERY = 0.1
@@ -35,6 +35,8 @@ class StreamWorker(QThread):
     lag_changed = Signal(object)
     #: [(row, n_detections, n_upper_limits, n_forced, schema)] of rows completed later.
     history_completed = Signal(object)
+    #: A BrokerStatus each time the broker stops or starts answering again.
+    health_changed = Signal(object)
 
     def __init__(self, settings: ConsumerSettings, store: AlertStore, cache: SchemaCache) -> None:
         super().__init__()
@@ -90,6 +92,8 @@ class StreamWorker(QThread):
                     self.lag_changed.emit(payload)
                 elif kind == "history":
                     self.history_completed.emit(payload)
+                elif kind == "health":
+                    self.health_changed.emit(payload)
             now = time.monotonic()
             if (rows or messages or errors) and now - last_emit >= EMIT_EVERY:
                 self.batches_stored.emit(rows, messages, errors)
@@ -99,3 +103,4 @@ class StreamWorker(QThread):
             self.batches_stored.emit(rows, messages, errors)
         process.join()
         self._process = None
+        self.health_changed.emit(BrokerStatus())  # a stopped stream has no outage to show

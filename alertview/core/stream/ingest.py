@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import dataclasses
 import gc
 import logging
 import multiprocessing
@@ -39,8 +40,49 @@ SEND_EVERY = 0.1
 NICENESS = 5
 #: Tracebacks of internal errors written to the log per run (a bug repeats alike).
 TRACEBACKS_LOGGED = 5
+#: librdkafka settings that make an outage show within ~1 s instead of ~10 s: a
+#: broker gone is only "all brokers down" once librdkafka has tried it again, and
+#: its reconnect backoff grows to 10 s by default (measured on Apache Kafka 4.1:
+#: 9.7 s from the broker's end to the news, 0.3 s with these). The user's own -X win.
+OUTAGE_SETTINGS = {"reconnect.backoff.max.ms": 1000}
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BrokerStatus:
+    """Whether the broker answers, sent to the viewer as ``("health", BrokerStatus)``
+    each time that changes: an outage must show even while no alert arrives."""
+
+    #: When the outage began (seconds since the epoch), or None: the broker answers.
+    down_since: float | None = None
+    #: librdkafka's most telling reason, e.g. "Connection refused".
+    reason: str | None = None
+
+    @property
+    def down(self) -> bool:
+        return self.down_since is not None
+
+    def describe(self) -> str:
+        """The status bar's words: "broker unreachable since 01:02:03" (local time)."""
+        if self.down_since is None:
+            return ""
+        since = time.strftime("%H:%M:%S", time.localtime(self.down_since))
+        return f"broker unreachable since {since}"
+
+
+def _broker_status(consumer) -> BrokerStatus:
+    """The consumer's BrokerHealth as a picklable value.
+
+    AlertConsumer keeps its BrokerHealth private; ``health`` is used once it
+    offers one, else its attribute (the same object).
+    """
+    health = getattr(consumer, "health", None) or consumer._health
+    if not health.down:
+        return BrokerStatus()
+    since = health._down_since  # monotonic: turned into the wall clock's time
+    wall = time.time() - (time.monotonic() - since)
+    return BrokerStatus(wall, health.reason(since=since - 1))
 
 
 @dataclass(frozen=True)
@@ -145,6 +187,10 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
     from alertview.core.stream.config import StreamError
     from alertview.core.stream.consumer import AlertConsumer
 
+    extra = {**OUTAGE_SETTINGS, **settings.kafka.extra}
+    settings = dataclasses.replace(
+        settings, kafka=dataclasses.replace(settings.kafka, extra=extra)
+    )
     send_lock = threading.Lock()
 
     def send(kind: str, payload: Any = None) -> None:
@@ -173,6 +219,7 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
     send("state", "receiving")
     last_lag = time.monotonic()
     tracebacks = 0
+    health = BrokerStatus()
 
     def commit_synced() -> None:
         while True:
@@ -201,6 +248,10 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
             batch = consumer.poll()
             for warning in consumer.take_warnings():
                 send("state", warning)
+            status = _broker_status(consumer)
+            if status.down != health.down:  # once per change: news, not a heartbeat
+                health = status
+                send("health", status)
             for error in batch.errors:  # each is stored; a bug's traceback goes to the log
                 if error.detail is not None and tracebacks < TRACEBACKS_LOGGED:
                     tracebacks += 1

@@ -24,63 +24,10 @@ from alertview.core.errors import AlertViewError, DecodeError
 from alertview.core.packets import FULL, LIGHT_CURVE, Framing, decode_bytes, read_single
 from alertview.core.schemas import SchemaCache
 from alertview.core.segments import SegmentError, Segments, fsync_dir
+from alertview.core.store_tables import create_tables
 from alertview.core.surveys import to_alert
 
 _INT64_MAX = 2**63 - 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS alerts (
-    row INTEGER PRIMARY KEY,
-    survey TEXT NOT NULL,
-    alert_id INTEGER NOT NULL,
-    object_id TEXT,
-    schema TEXT,
-    ra REAL, dec REAL, mjd REAL, time_scale TEXT, band TEXT,
-    mag REAL, mag_err REAL, flux REAL, flux_err REAL,
-    rb REAL, drb REAL, reliability REAL, snr REAL,
-    n_detections INTEGER, n_upper_limits INTEGER, n_forced INTEGER,
-    topic TEXT, partition INTEGER, kafka_offset INTEGER, source TEXT, record_index INTEGER,
-    framing TEXT NOT NULL, schema_ref INTEGER,
-    segment INTEGER NOT NULL, position INTEGER NOT NULL, length INTEGER NOT NULL,
-    received REAL NOT NULL,
-    UNIQUE (survey, alert_id)
-);
-CREATE INDEX IF NOT EXISTS alerts_object ON alerts (object_id);
--- rows stored from the table's fields only, whose history counts are still to come
-CREATE INDEX IF NOT EXISTS alerts_pending ON alerts (row) WHERE n_forced IS NULL;
-CREATE TABLE IF NOT EXISTS schemas (
-    ref INTEGER PRIMARY KEY, json TEXT NOT NULL, schema_id INTEGER, origin TEXT,
-    UNIQUE (json, schema_id, origin)
-);
-CREATE TABLE IF NOT EXISTS errors (
-    topic TEXT, partition INTEGER, kafka_offset INTEGER, source TEXT,
-    reason TEXT NOT NULL, received REAL NOT NULL,
-    schema_id INTEGER, repeat INTEGER NOT NULL DEFAULT 0,
-    segment INTEGER, position INTEGER, length INTEGER
-);
--- one row, rewritten by each sync (see AlertStore.sync)
-CREATE TABLE IF NOT EXISTS synced (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL);
-"""
-
-#: The schemas table of older sessions (json unique, no origin) rebuilt in today's form.
-_SCHEMAS_WITH_ORIGIN = """
-CREATE TABLE schemas_new (
-    ref INTEGER PRIMARY KEY, json TEXT NOT NULL, schema_id INTEGER, origin TEXT,
-    UNIQUE (json, schema_id, origin)
-);
-INSERT INTO schemas_new (ref, json, schema_id) SELECT ref, json, schema_id FROM schemas;
-DROP TABLE schemas;
-ALTER TABLE schemas_new RENAME TO schemas;
-"""
-
-#: Columns added since the first sessions: (table, column, declaration), added at open.
-_ADDED_COLUMNS = (
-    ("errors", "schema_id", "INTEGER"),
-    ("errors", "repeat", "INTEGER NOT NULL DEFAULT 0"),
-    ("errors", "segment", "INTEGER"),
-    ("errors", "position", "INTEGER"),
-    ("errors", "length", "INTEGER"),
-)
 
 #: The columns of a stored row, in order (what the table and filters see).
 ROW_FIELDS = (
@@ -155,8 +102,8 @@ class AlertStore:
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.RLock()  # writers, and the list of connections
         db = self._db
-        db.executescript(_SCHEMA)
-        self._migrate(db)
+        with self._lock:
+            create_tables(db)
         self._schema_refs: dict[tuple[str, int | None, str | None], int] = {
             (text, schema_id, origin): ref
             for ref, text, schema_id, origin in db.execute(
@@ -166,22 +113,6 @@ class AlertStore:
         last = db.execute("SELECT MAX(segment) FROM alerts").fetchone()[0] or 0
         self._segments = Segments(self.folder, last)
         self._drop_lost_rows()
-
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        """Bring a session written by an older version up to date: its schemas table
-        gains where each schema was found (one text may now come from two places),
-        its errors table what is needed to decode them later."""
-        if "origin" not in {r[1] for r in db.execute("PRAGMA table_info(schemas)")}:
-            with self._lock, db:
-                db.execute("BEGIN IMMEDIATE")  # another process may be opening it too
-                if "origin" not in {r[1] for r in db.execute("PRAGMA table_info(schemas)")}:
-                    for statement in _SCHEMAS_WITH_ORIGIN.split(";"):
-                        db.execute(statement)
-        for table, column, declaration in _ADDED_COLUMNS:
-            have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
-            if column not in have:
-                with self._lock, db:
-                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     def _drop_lost_rows(self, recent: int = 100_000) -> None:
         """Forget the newest rows whose packets are not in their segment.

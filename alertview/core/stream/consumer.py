@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import struct
 import threading
 import time
-import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +21,7 @@ from confluent_kafka import (
 
 from alertview.core.alert import Alert, Origin
 from alertview.core.decode import decode_packet
-from alertview.core.errors import DecodeError, SchemaNotFound
+from alertview.core.errors import DecodeError
 from alertview.core.schemas import SchemaCache
 from alertview.core.stream.admin import offsets_at_time
 from alertview.core.stream.config import (
@@ -33,36 +30,9 @@ from alertview.core.stream.config import (
     StreamError,
     unreachable,
 )
+from alertview.core.stream.error_records import ErrorRecord, UnknownSchemas
 
 START_POSITIONS = ("earliest", "latest", "committed")
-
-
-@dataclass(frozen=True, slots=True)
-class ErrorRecord:
-    """A message that could not be turned into alerts: kept, reported, never dropped."""
-
-    topic: str
-    partition: int
-    offset: int
-    reason: str
-    #: The traceback of an internal error (for --debug and the log), else None.
-    detail: str | None = None
-    #: The Confluent schema id that could not be found, else None.
-    schema_id: int | None = None
-    #: A later message with an unknown ``schema_id`` already reported: kept, not said again.
-    repeat: bool = False
-    #: The message's bytes, stored so that it can be decoded once its schema is known.
-    packet: bytes | None = field(default=None, repr=False, compare=False)
-
-    def __str__(self) -> str:
-        return f"{self.topic}[{self.partition}]@{self.offset}: {self.reason}"
-
-    @classmethod
-    def of(cls, error: DecodeError, topic: str, partition: int, offset: int) -> ErrorRecord:
-        """The record of ``error``, with the traceback of an internal error's cause."""
-        cause = error.cause
-        detail = None if cause is None else "".join(traceback.format_exception(cause))
-        return cls(topic, partition, offset, error.reason, detail)
 
 
 @dataclass
@@ -123,7 +93,7 @@ class AlertConsumer:
         self._recommit = False
         self._missing: set[str] = set()
         self._warnings: list[str] = []
-        self._unknown_ids: dict[int, int] = {}  # schema id -> messages that named it
+        self._unknown = UnknownSchemas()
         #: Messages the group has still to read (from librdkafka's statistics), if known.
         self.lag: int | None = None
 
@@ -305,28 +275,12 @@ class AlertConsumer:
         except Exception as exc:  # even a decoder bug is one error record, not a dead stream
             error = exc if isinstance(exc, DecodeError) else DecodeError.internal(exc)
             record = ErrorRecord.of(error, topic, partition, offset)
-            batch.errors.append(self._unknown_schema(record, exc, value))
-
-    def _unknown_schema(
-        self, record: ErrorRecord, exc: Exception, value: bytes | None
-    ) -> ErrorRecord:
-        """``record`` with its packet kept and, for a Confluent frame whose schema id is
-        unknown, that id: a stream written with one unknown id fails alike on every
-        message, so only the first is said in full (``unknown_schema_ids`` counts them)."""
-        value = value or b""
-        if isinstance(exc, SchemaNotFound) and value[:1] == b"\0" and len(value) >= 5:
-            (schema_id,) = struct.unpack(">I", value[1:5])
-            count = self._unknown_ids.get(schema_id, 0) + 1
-            self._unknown_ids[schema_id] = count
-            return dataclasses.replace(
-                record, schema_id=schema_id, repeat=count > 1, packet=bytes(value)
-            )
-        return dataclasses.replace(record, packet=bytes(value) or None)
+            batch.errors.append(self._unknown.classify(record, exc, value))
 
     @property
     def unknown_schema_ids(self) -> dict[int, int]:
         """Messages read per schema id that could not be found (since ``open``)."""
-        return dict(self._unknown_ids)
+        return self._unknown.counts
 
     def _raise_if_fatal(self, error: KafkaError, topic: str | None = None) -> None:
         code = error.code()

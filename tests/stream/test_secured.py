@@ -228,3 +228,22 @@ def test_verification_is_on_by_default_and_off_only_visibly(secured_kafka, forwa
     assert insecure.returncode == 0, insecure.stderr
     assert insecure.stderr.startswith("alertview: WARNING: --insecure-no-verify: ")
     assert "NOT checked" in insecure.stderr
+
+
+def test_a_mechanism_the_broker_does_not_offer_and_a_missing_ca_file_are_named(secured_kafka):
+    settings = options(secured_kafka)
+    mechanism = settings.index("SCRAM-SHA-512")
+    for wanted in ("SCRAM-SHA-256", "PLAIN"):
+        settings[mechanism] = wanted
+        result, seconds = run("topics", *settings, password=secured_kafka.password)
+        assert result.returncode == 1 and seconds < LIMIT
+        assert result.stderr.strip() == (
+            f"alertview: SASL mechanism {wanted} is not offered by Kafka at "
+            f"{secured_kafka.bootstrap} (it offers SCRAM-SHA-512)"
+        )
+    missing = "/nonexistent/ca.pem"
+    result, _ = run(
+        "topics", *options(secured_kafka, ca_file=missing), password=secured_kafka.password
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"alertview: CA file {missing} is not a file"

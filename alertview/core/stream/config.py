@@ -4,6 +4,7 @@ what librdkafka says back about the connection (``BrokerHealth``)."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections import deque
@@ -64,6 +65,13 @@ class KafkaSettings:
                 f"SASL mechanism {self.sasl_mechanism!r} is not one of "
                 f"{', '.join(SASL_MECHANISMS)}"
             )
+        for what, path in (
+            ("CA file", self.ca_file),
+            ("client certificate", self.cert_file),
+            ("client key", self.key_file),
+        ):
+            if path and not os.path.isfile(path):  # librdkafka's own words: "BIO lib"
+                raise StreamError(f"{what} {path} is not a file")
 
     def client_config(self) -> dict[str, Any]:
         """Settings shared by producers, consumers and admin clients."""

@@ -19,12 +19,21 @@ if TYPE_CHECKING:
 #: Seconds for the diagnosing handshake: the broker answered librdkafka just before.
 _HANDSHAKE_TIMEOUT = 3.0
 _MECHANISM = re.compile(r"SASL mechanism ([A-Z0-9-]+)")
+_OFFERED = re.compile(
+    r"SASL (\S+) mechanism handshake failed: .*supported mechanisms: ([A-Z0-9_, -]+)"
+)
 
 
 def describe(reason: str | None, bootstrap: str, settings: KafkaSettings | None = None) -> str:
     """The one line for a connection that failed with librdkafka's ``reason``."""
     text = reason or "no answer"
     lowered = text.lower()
+    offered = _OFFERED.search(text)
+    if offered:
+        return (
+            f"SASL mechanism {offered.group(1)} is not offered by Kafka at {bootstrap} "
+            f"(it offers {offered.group(2)})"
+        )
     if "sasl authentication error" in lowered or "authentication failed" in lowered:
         return _authentication(text, settings)
     if "certificate verify failed" in lowered:

@@ -16,7 +16,7 @@ from typing import Any
 from confluent_kafka import KafkaError
 
 from alertview.core.errors import AlertViewError
-from alertview.core.stream.failures import describe
+from alertview.core.stream.failures import REFUSED_WORDS, describe
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
@@ -200,7 +200,10 @@ class BrokerHealth:
     @property
     def refused(self) -> bool:
         """A certificate or a password was refused: trying again will not help."""
-        return any(code in _REFUSALS for _, code, _ in self._recent)
+        return any(
+            code in _REFUSALS or any(word in text for word in REFUSED_WORDS)
+            for _, code, text in self._recent
+        )
 
     @property
     def texts(self) -> list[str]:

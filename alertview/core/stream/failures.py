@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 #: Seconds for the diagnosing handshake: the broker answered librdkafka just before.
 _HANDSHAKE_TIMEOUT = 3.0
 _MECHANISM = re.compile(r"SASL mechanism ([A-Z0-9-]+)")
+#: TLS alerts a server sends about the certificate a client presented.
+_CLIENT_CERTIFICATE_REFUSED = (
+    "alert unknown ca",
+    "alert bad certificate",
+    "alert certificate unknown",
+)
+#: Words that end a connection attempt at once: trying again cannot help.
+REFUSED_WORDS = ("alert certificate required", *_CLIENT_CERTIFICATE_REFUSED)
 _OFFERED = re.compile(
     r"SASL (\S+) mechanism handshake failed: .*supported mechanisms: ([A-Z0-9_, -]+)"
 )
@@ -34,6 +42,10 @@ def describe(reason: str | None, bootstrap: str, settings: KafkaSettings | None 
             f"SASL mechanism {offered.group(1)} is not offered by Kafka at {bootstrap} "
             f"(it offers {offered.group(2)})"
         )
+    if "alert certificate required" in lowered:
+        return f"Kafka at {bootstrap} asks for a client certificate (--cert-file and --key-file)"
+    if any(alert in lowered for alert in _CLIENT_CERTIFICATE_REFUSED):
+        return f"Kafka at {bootstrap} refused the client certificate ({_tls_alert(text)})"
     if "sasl authentication error" in lowered or "authentication failed" in lowered:
         return _authentication(text, settings)
     if "certificate verify failed" in lowered:
@@ -42,6 +54,12 @@ def describe(reason: str | None, bootstrap: str, settings: KafkaSettings | None 
         detail = text.split(": ", 1)[-1]
         return f"TLS handshake with {bootstrap} failed ({detail})"
     return f"cannot reach Kafka at {bootstrap} ({text})"
+
+
+def _tls_alert(text: str) -> str:
+    """``tlsv1 alert unknown ca`` out of OpenSSL's "error:…:SSL routines::… : SSL alert …"."""
+    found = re.search(r"((?:tlsv1\d?|sslv3) alert [a-z ]+)", text)
+    return found.group(1) if found else text
 
 
 def _authentication(text: str, settings: KafkaSettings | None) -> str:

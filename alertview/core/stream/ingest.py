@@ -43,7 +43,7 @@ TRACEBACKS_LOGGED = 5
 #: librdkafka settings that make an outage show within ~1 s instead of ~10 s: a
 #: broker gone is only "all brokers down" once librdkafka has tried it again, and
 #: its reconnect backoff grows to 10 s by default (measured on Apache Kafka 4.1:
-#: 9.7 s from the broker's end to the news, 0.3 s with these). The user's own -X win.
+#: 0.5-9.7 s from the broker's end to the news, 0.3 s with these). The user's -X win.
 OUTAGE_SETTINGS = {"reconnect.backoff.max.ms": 1000}
 
 log = logging.getLogger(__name__)

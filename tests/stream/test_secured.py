@@ -8,6 +8,7 @@ from a private file, the environment or a prompt, and never show in any output.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import socket
 import ssl
@@ -24,6 +25,8 @@ import pytest
 from alertview.core.broker import _free_port
 from alertview.core.certificates import make_server_tls
 from alertview.core.private_files import write_private
+from alertview.core.stream.config import StreamError
+from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings
 from tests.conftest import ZTF_FILES
 
 ALERTVIEW = [sys.executable, "-m", "alertview"]
@@ -373,3 +376,26 @@ def test_mutual_tls_sends_the_client_certificate_and_its_absence_is_named(tmp_pa
         assert set(server.clients) == {"alice"}
     finally:
         server.close()
+
+
+@pytest.mark.parametrize("kind", ["password", "unknown CA"])
+def test_the_viewers_consumer_gets_the_cause_as_its_stream_error(secured_kafka, other_ca, kind):
+    """What the viewer's stream process shows: AlertConsumer.open's StreamError."""
+    kafka = secured_kafka.kafka_settings()
+    if kind == "password":
+        kafka = dataclasses.replace(kafka, password=WRONG)
+    else:
+        kafka = dataclasses.replace(kafka, ca_file=str(other_ca))
+    consumer = AlertConsumer(ConsumerSettings(kafka, ("t",), f"g-{uuid.uuid4().hex[:6]}"))
+    started = time.monotonic()
+    with pytest.raises(StreamError) as raised:
+        consumer.open(timeout=10)
+    assert time.monotonic() - started < LIMIT
+    # consumer.py does not yet hand its settings to unreachable(): no user name, no
+    # diagnosis of the CA (see expected_line)
+    expected = {
+        "password": "authentication failed (SASL SCRAM-SHA-512)",
+        "unknown CA": "certificate not trusted (",
+    }[kind]
+    assert str(raised.value).startswith(expected)
+    assert WRONG not in str(raised.value) and secured_kafka.password not in str(raised.value)

@@ -154,6 +154,19 @@ class _OutFolder:
             self._renamed = False
 
 
+def _is_new(alert: Alert, highest: dict[tuple[str | None, int | None], int]) -> bool:
+    """Whether ``alert`` is past the highest offset taken from its partition (and
+    note it); an alert from a file has no offset and is always new."""
+    origin = alert.origin
+    if origin.offset is None:
+        return True
+    key = (origin.topic, origin.partition)
+    if origin.offset <= highest.get(key, -1):
+        return False
+    highest[key] = origin.offset
+    return True
+
+
 class _Sinks:
     """Where a batch goes before its offsets are committed: store, --out, stdout."""
 
@@ -166,6 +179,9 @@ class _Sinks:
         self.out = _OutFolder(args.out) if args.out else None
         self.received = self.duplicates = self.matched = 0
         self.errors = 0  # messages (or alerts) that could not be decoded, saved or printed
+        #: The highest offset taken per (topic, partition): a message read again after a
+        #: broker restart or a rebalance is not counted twice towards --max.
+        self._highest: dict[tuple[str | None, int | None], int] = {}
 
     def take(self, batch: Batch) -> None:
         """Every sink has the batch when this returns (or it raised)."""
@@ -173,7 +189,7 @@ class _Sinks:
             self.duplicates += len(batch.alerts) - self.store.add(batch.alerts, sync=False)
             self.store.add_errors(batch.errors)
             self.store.sync()
-        self.received += len(batch.alerts)
+        self.received += self._new(batch.alerts)
         for error in batch.errors:
             self._report(error)
         lines = []
@@ -192,6 +208,20 @@ class _Sinks:
         if lines:
             sys.stdout.write("\n".join(lines) + "\n")
             sys.stdout.flush()
+
+    def _new(self, alerts: list[Alert]) -> int:
+        """How many of ``alerts`` were not taken before (at-least-once redelivers)."""
+        return sum(_is_new(alert, self._highest) for alert in alerts)
+
+    def up_to_max(self, batch: Batch, limit: int) -> Batch:
+        """The batch up to the alert that makes ``limit`` alerts received; the offsets
+        of what is cut off are not committed, so a later run reads it."""
+        wanted, highest, new = limit - self.received, dict(self._highest), 0
+        for index, alert in enumerate(batch.alerts):
+            new += _is_new(alert, highest)
+            if new >= wanted:
+                return batch.head(index + 1)
+        return batch
 
     def _alert(self, alert: Alert) -> str | None:
         if self.filter is not None and not self.filter(alert):
@@ -301,7 +331,7 @@ def _consume(
         if args.timeout is not None and not batch.messages and now - idle_since > args.timeout:
             return
         if args.max is not None:
-            batch = batch.head(args.max - sinks.received)
+            batch = sinks.up_to_max(batch, args.max)
         sinks.take(batch)
         consumer.commit(batch)
         if args.max is not None and sinks.received >= args.max:

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -32,12 +31,14 @@ from alertview.core.stream.config import SASL_MECHANISMS, SECURITY_PROTOCOLS, Ka
 from alertview.core.stream.consumer import ConsumerSettings
 from alertview.core.stream.registry import BASIC_AUTH
 from alertview.core.urls import has_secret_query, split_credentials
+from alertview.gui.file_field import with_file_picker
 from alertview.gui.off_thread import OffThread
 
 log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "AlertView Kafka"
 REGISTRY_KEYRING_SERVICE = "AlertView schema registry"
+KEY_KEYRING_SERVICE = "AlertView client key"
 #: What a profile keeps in QSettings: never a password, never a URL with credentials.
 PROFILE_FIELDS = (
     "bootstrap",
@@ -90,6 +91,9 @@ class ConnectionDialog(QDialog):
         self.cert_file.setPlaceholderText("PEM, for mutual TLS only")
         self.key_file = QLineEdit()
         self.key_file.setPlaceholderText("PEM, for mutual TLS only")
+        self.key_password = QLineEdit()
+        self.key_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_password.setPlaceholderText("only for an encrypted key; " + hint)
         self.insecure = QCheckBox("Do not check the broker's certificate (INSECURE)")
         self.insecure.setToolTip(
             "Anyone on the network path could pose as the broker and read your password "
@@ -146,9 +150,12 @@ class ConnectionDialog(QDialog):
         form.addRow("SASL mechanism", self.mechanism)
         form.addRow("User name", self.username)
         form.addRow("Password", self.password)
-        form.addRow("CA file", self._with_picker(self.ca_file, "CA certificate"))
-        form.addRow("Client certificate", self._with_picker(self.cert_file, "Client certificate"))
-        form.addRow("Client key", self._with_picker(self.key_file, "Client key"))
+        form.addRow("CA file", with_file_picker(self, self.ca_file, "CA certificate"))
+        form.addRow(
+            "Client certificate", with_file_picker(self, self.cert_file, "Client certificate")
+        )
+        form.addRow("Client key", with_file_picker(self, self.key_file, "Client key"))
+        form.addRow("Client key password", self.key_password)
         form.addRow("", self.insecure)
         form.addRow("Group id", self.group)
         form.addRow("Schema registry", self.registry)
@@ -175,24 +182,6 @@ class ConnectionDialog(QDialog):
         layout.addWidget(buttons)
         self.profile.currentTextChanged.connect(self._load_profile)
         self.resize(640, 640)
-
-    def _with_picker(self, field: QLineEdit, title: str) -> QHBoxLayout:
-        """``field`` with a "…" button that fills it from a file dialog."""
-        button = QPushButton("…")
-        button.setToolTip(f"Choose the {title.lower()} file")
-
-        def pick() -> None:
-            path, _ = QFileDialog.getOpenFileName(
-                self, title, field.text(), "PEM (*.pem *.crt *.key);;All files (*)"
-            )
-            if path:
-                field.setText(path)
-
-        button.clicked.connect(pick)
-        row = QHBoxLayout()
-        row.addWidget(field, 1)
-        row.addWidget(button)
-        return row
 
     def _insecure_toggled(self, checked: bool) -> None:
         if checked:
@@ -232,6 +221,9 @@ class ConnectionDialog(QDialog):
         self.registry_password.setText(
             self._stored_password(REGISTRY_KEYRING_SERVICE, name, self.registry_user) or ""
         )
+        self.key_password.setText(
+            self._stored_password(KEY_KEYRING_SERVICE, name, self.key_file) or ""
+        )
         if self._take_registry_credentials():
             # a profile saved before credentials were kept out of the settings file
             self.save_profile(name)
@@ -255,6 +247,7 @@ class ConnectionDialog(QDialog):
         self._store_password(
             REGISTRY_KEYRING_SERVICE, name, self.registry_user, self.registry_password
         )
+        self._store_password(KEY_KEYRING_SERVICE, name, self.key_file, self.key_password)
 
     def _stored_password(self, service: str, name: str, user: QLineEdit) -> str | None:
         if self.keyring is None:
@@ -308,6 +301,7 @@ class ConnectionDialog(QDialog):
             ca_file=self.ca_file.text().strip() or None,
             cert_file=self.cert_file.text().strip() or None,
             key_file=self.key_file.text().strip() or None,
+            key_password=self.key_password.text() or None,
             verify=not self.insecure.isChecked(),
         )
 

@@ -13,6 +13,7 @@ from alertview.core.broker import EmbeddedBroker
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.producer import AlertProducer
 from alertview.gui.connection_dialog import (
+    KEY_KEYRING_SERVICE,
     KEYRING_SERVICE,
     REGISTRY_KEYRING_SERVICE,
     ConnectionDialog,
@@ -21,6 +22,7 @@ from alertview.gui.connection_dialog import (
 from tests.conftest import ZTF_FILES
 from tests.fake_keyrings import MemoryKeyring, PlaintextKeyring, using_keyring
 from tests.stream import kafka_fixtures
+from tests.stream.tls_servers import ClientCertificateServer, client_certificate
 
 #: Real Apache Kafka over SASL_SSL (SCRAM-SHA-512, its own CA), started for this module.
 secured_kafka = kafka_fixtures.secured_kafka
@@ -292,3 +294,39 @@ def test_test_connection_to_secured_kafka_names_the_cause_and_retries(
     for secret in (wrong, secured_kafka.password):
         assert secret not in text and secret not in saved_after_failure
         assert not [line for line in shown if secret in line]
+
+
+def test_client_certificate_and_encrypted_key_from_the_dialog(qtbot, private_settings, tmp_path):
+    """Mutual TLS from the dialog: the certificate reaches a server that requires one;
+    the key's password goes to the keyring only; without a certificate, said so."""
+    client_ca, cert, key = client_certificate(tmp_path, b"key-secret")
+    server = ClientCertificateServer(tmp_path, client_ca)
+    try:
+        with using_keyring(MemoryKeyring()) as memory:
+            dialog = ConnectionDialog()
+            qtbot.addWidget(dialog)
+            dialog.show()
+            dialog.profile.setCurrentText("mtls")
+            dialog.bootstrap.setText(server.bootstrap)
+            dialog.protocol.setCurrentText("SSL")
+            dialog.ca_file.setText(str(server.ca_file))
+            dialog.cert_file.setText(str(cert))
+            dialog.key_file.setText(str(key))
+            dialog.key_password.setText("key-secret")
+            # the server speaks no Kafka: the test ends in 'cannot reach', after the handshake
+            test_connection_again(qtbot, dialog, f"cannot reach Kafka at {server.bootstrap}")
+            assert server.clients and set(server.clients) == {"alice"}
+            dialog.save_profile()
+            assert memory.stored[(KEY_KEYRING_SERVICE, f"mtls:{key}")] == "key-secret"
+            dialog.cert_file.setText("")
+            dialog.key_file.setText("")
+            test_connection_again(
+                qtbot, dialog, f"Kafka at {server.bootstrap} asks for a client certificate"
+            )
+            dialog.close()
+            again = ConnectionDialog()
+            qtbot.addWidget(again)
+            assert again.key_file.text() == str(key) and again.key_password.text() == "key-secret"
+    finally:
+        server.close()
+    assert "key-secret" not in settings_text(private_settings)

@@ -11,7 +11,6 @@ import contextlib
 import dataclasses
 import os
 import socket
-import ssl
 import subprocess
 import sys
 import threading
@@ -28,6 +27,7 @@ from alertview.core.private_files import write_private
 from alertview.core.stream.config import StreamError
 from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings
 from tests.conftest import ZTF_FILES
+from tests.stream.tls_servers import ClientCertificateServer, client_certificate
 
 ALERTVIEW = [sys.executable, "-m", "alertview"]
 PASSWORD_ENV = "ALERTVIEW_KAFKA_PASSWORD"
@@ -257,85 +257,8 @@ def test_a_mechanism_the_broker_does_not_offer_and_a_missing_ca_file_are_named(s
     assert result.stderr.strip() == f"alertview: CA file {missing} is not a file"
 
 
-def _client_certificate(folder: Path, key_password: bytes) -> tuple[Path, Path, Path]:
-    """A CA, and a client certificate it signed with an encrypted key: (ca, cert, key)."""
-    import datetime as dt
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    def name(text: str) -> x509.Name:
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
-
-    now = dt.datetime.now(dt.UTC)
-    ca_name = f"client CA {uuid.uuid4().hex[:8]}"
-
-    def builder(subject: str, issuer: str, key) -> x509.CertificateBuilder:
-        return (
-            x509.CertificateBuilder().subject_name(name(subject)).issuer_name(name(issuer))
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-        )  # fmt: skip
-
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca = (
-        builder(ca_name, ca_name, ca_key)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    cert = (
-        builder("alice", ca_name, key)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    paths = folder / "client-ca.pem", folder / "client.pem", folder / "client.key"
-    paths[0].write_bytes(ca.public_bytes(pem))
-    paths[1].write_bytes(cert.public_bytes(pem))
-    encryption = serialization.BestAvailableEncryption(key_password)
-    write_private(paths[2], key.private_bytes(pem, serialization.PrivateFormat.PKCS8, encryption))
-    return paths
-
-
-class ClientCertificateServer:
-    """A TLS server that requires a client certificate from the client CA, and keeps the
-    common name of each client certificate it verified (it speaks no Kafka after that)."""
-
-    def __init__(self, folder: Path, client_ca: Path) -> None:
-        tls = make_server_tls(folder)
-        self.ca_file = tls.ca_file
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.load_cert_chain(tls.keystore_file)
-        self.context.verify_mode = ssl.CERT_REQUIRED
-        self.context.load_verify_locations(client_ca)
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.bootstrap = f"127.0.0.1:{self.server.getsockname()[1]}"
-        self.clients: list[str] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            with (
-                contextlib.suppress(OSError),
-                client,
-                self.context.wrap_socket(client, server_side=True) as tls,
-            ):
-                subject = dict(item[0] for item in tls.getpeercert()["subject"])
-                self.clients.append(subject["commonName"])
-
-    def close(self) -> None:
-        self.server.close()
-
-
 def test_mutual_tls_sends_the_client_certificate_and_its_absence_is_named(tmp_path):
-    client_ca, cert, key = _client_certificate(tmp_path, b"key-secret")
+    client_ca, cert, key = client_certificate(tmp_path, b"key-secret")
     server = ClientCertificateServer(tmp_path, client_ca)
     tls = ["--bootstrap", server.bootstrap, "--security-protocol", "SSL",
            "--ca-file", server.ca_file]  # fmt: skip
@@ -365,7 +288,7 @@ def test_mutual_tls_sends_the_client_certificate_and_its_absence_is_named(tmp_pa
         # a client certificate from a CA the server does not know: refused, and said so
         other = tmp_path / "other"
         other.mkdir()
-        _, cert, key = _client_certificate(other, b"key-secret")
+        _, cert, key = client_certificate(other, b"key-secret")
         refused, seconds = run(
             "topics", *tls, "--cert-file", cert, "--key-file", key,
             "--key-password-env", "CLIENT_KEY_PASSWORD", password=None,

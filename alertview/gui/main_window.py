@@ -37,6 +37,7 @@ from alertview.gui.alert_loader import AlertLoader
 from alertview.gui.errors_dialog import show_errors_dialog
 from alertview.gui.export_action import ask_and_export
 from alertview.gui.inspection import InspectionView
+from alertview.gui.schemas_view import add_schemas_action
 from alertview.gui.table_model import COLUMNS, ROLE_ROW_ID, AlertTableModel
 from alertview.gui.window_settings import restore_window_settings, save_window_settings
 from alertview.gui.worker import StreamWorker
@@ -171,6 +172,7 @@ class MainWindow(QMainWindow):
         stream_menu = self.menuBar().addMenu("&Stream")
         for action in (self.pause_action, self.stop_action, self.follow_action):
             stream_menu.addAction(action)
+        add_schemas_action(self)
         self.resize(1500, 900)
 
     # -- data in -----------------------------------------------------------------------------

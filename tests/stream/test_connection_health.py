@@ -178,8 +178,7 @@ def test_a_refused_certificate_is_named(tmp_path):
     finally:
         server.close()
     assert result.returncode == 1
-    assert result.stderr.startswith(f"alertview: cannot reach Kafka at 127.0.0.1:{port} (")
-    assert "certificate verify failed" in result.stderr
+    assert result.stderr.startswith("alertview: certificate not trusted (")
     assert "Broker transport failure" not in result.stderr
     assert time.monotonic() - start < 6
 

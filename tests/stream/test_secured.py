@@ -36,7 +36,7 @@ LIMIT = 15.0
 #: consumer.py's open() does not yet pass its KafkaSettings to ``unreachable()``, so
 #: consume and the viewer cannot name the user nor diagnose the certificate. Set True
 #: with that one-line change (``unreachable(bootstrap, reason, self.settings.kafka)``).
-CONSUMER_NAMES_CAUSE = False
+CONSUMER_NAMES_CAUSE = True
 
 
 class Forwarder:

@@ -83,6 +83,10 @@ class KafkaSettings:
             "socket.keepalive.enable": True,
             # librdkafka's notices (disconnects of idle connections) are not errors
             "log.connection.close": False,
+            # a broker gone shows as "all brokers down" only once librdkafka has tried it
+            # again, and its backoff grows to 10 s by default: an outage was noticed after
+            # 0.5-9.7 s on Apache Kafka 4.1, ~0.3 s with this
+            "reconnect.backoff.max.ms": 1000,
             "log_level": 4,
             "logger": KAFKA_LOG,
         }
@@ -196,6 +200,11 @@ class BrokerHealth:
     def down(self) -> bool:
         """Every broker was unreachable at last report, and none answered since."""
         return self._down_since is not None
+
+    @property
+    def down_since(self) -> float | None:
+        """When (``time.monotonic()``) every broker became unreachable; None when up."""
+        return self._down_since
 
     @property
     def refused(self) -> bool:

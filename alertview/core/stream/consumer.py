@@ -98,6 +98,11 @@ class AlertConsumer:
         self.lag: int | None = None
 
     # -- life cycle ---------------------------------------------------------------------
+    @property
+    def health(self) -> BrokerHealth:
+        """Whether the cluster answers, since when not, and why (for the viewer's status)."""
+        return self._health
+
     def open(self, timeout: float = 10) -> AlertConsumer:
         """Connect (within ``timeout`` s, or until ``stop``) and subscribe."""
         config = self.settings.consumer_config()
@@ -127,7 +132,9 @@ class AlertConsumer:
                 self._consumer.close()
                 self._consumer = None
                 reason = self._health.reason() or exc.args[0].str()
-                raise unreachable(self.settings.kafka.bootstrap, reason) from None
+                raise unreachable(
+                    self.settings.kafka.bootstrap, reason, self.settings.kafka
+                ) from None
         for topic in self.settings.topics:
             if not topic.startswith("^") and topic not in metadata.topics:
                 self._topic_missing(topic)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
-import dataclasses
 import gc
 import logging
 import multiprocessing
@@ -40,11 +39,6 @@ SEND_EVERY = 0.1
 NICENESS = 5
 #: Tracebacks of internal errors written to the log per run (a bug repeats alike).
 TRACEBACKS_LOGGED = 5
-#: librdkafka settings that make an outage show within ~1 s instead of ~10 s: a
-#: broker gone is only "all brokers down" once librdkafka has tried it again, and
-#: its reconnect backoff grows to 10 s by default (measured on Apache Kafka 4.1:
-#: 0.5-9.7 s from the broker's end to the news, 0.3 s with these). The user's -X win.
-OUTAGE_SETTINGS = {"reconnect.backoff.max.ms": 1000}
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +66,11 @@ class BrokerStatus:
 
 
 def _broker_status(consumer) -> BrokerStatus:
-    """The consumer's BrokerHealth as a picklable value.
-
-    AlertConsumer keeps its BrokerHealth private; ``health`` is used once it
-    offers one, else its attribute (the same object).
-    """
-    health = getattr(consumer, "health", None) or consumer._health
-    if not health.down:
+    """The consumer's BrokerHealth as a picklable value."""
+    health = consumer.health
+    since = health.down_since  # monotonic: turned into the wall clock's time
+    if since is None:
         return BrokerStatus()
-    since = health._down_since  # monotonic: turned into the wall clock's time
     wall = time.time() - (time.monotonic() - since)
     return BrokerStatus(wall, health.reason(since=since - 1))
 
@@ -187,10 +177,6 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
     from alertview.core.stream.config import StreamError
     from alertview.core.stream.consumer import AlertConsumer
 
-    extra = {**OUTAGE_SETTINGS, **settings.kafka.extra}
-    settings = dataclasses.replace(
-        settings, kafka=dataclasses.replace(settings.kafka, extra=extra)
-    )
     send_lock = threading.Lock()
 
     def send(kind: str, payload: Any = None) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -280,15 +281,24 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _stream_failed(self, message: str) -> None:
+        """The stream ended (a refused password or certificate, a broker not found):
+        said in a dialog the user cannot miss, kept in the errors panel."""
         self.errors.append(message)
         self.stream_state.setText(message)
         self._update_status()
+        self.failure_box = QMessageBox(
+            QMessageBox.Icon.Warning, "The stream stopped", message, parent=self
+        )
+        self.failure_box.setModal(False)  # the table stays usable behind it
+        self.failure_box.show()
 
     def show_errors(self) -> None:
         """The errors panel: every message that could not be decoded, and where."""
         self.errors_dialog = show_errors_dialog(self, self.store.errors(), self.errors)
 
     def closeEvent(self, event) -> None:
+        if getattr(self, "failure_box", None) is not None:
+            self.failure_box.close()
         self.stop_stream()
         self.loader.shutdown()
         self.model.stop_filtering()

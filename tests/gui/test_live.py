@@ -74,5 +74,7 @@ def test_a_wrong_host_is_a_readable_message(window, qtbot):
     qtbot.waitUntil(lambda: worker.isFinished(), timeout=30000)
     assert window.stream_state.text().startswith("cannot reach Kafka at 127.0.0.1:1")
     assert time.monotonic() - started < 25
+    qtbot.waitUntil(lambda: getattr(window, "failure_box", None) is not None, timeout=5000)
+    assert window.failure_box.text().startswith("cannot reach Kafka at 127.0.0.1:1")
     window.filter_edit.setText("mag < 20")  # the window is still usable
     assert window.isVisible()

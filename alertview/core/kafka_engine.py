@@ -64,8 +64,13 @@ class Ports:
 
 
 def _cluster_id() -> str:
-    """A cluster id as Kafka makes them: a random UUID in 22 characters of base64url."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    """A cluster id as Kafka makes them: a random UUID in 22 characters of base64url,
+    never starting with "-" (Kafka's own Uuid.randomUuid redraws those too: the storage
+    tool's command line would take it for an option; one CI run in ~30 met it)."""
+    while True:
+        cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cluster.startswith("-"):
+            return cluster
 
 
 def _value(value: object) -> str:

@@ -350,3 +350,13 @@ def test_sasl_ssl_password_never_on_a_command_line(tmp_path):
     finally:
         done.set()
     assert not [line for line in seen if password in line]
+
+
+def test_cluster_ids_never_look_like_an_option():
+    """A base64url id starts with "-" once in 64 draws; Kafka's storage tool would take
+    it for an option (seen failing a CI run)."""
+    from alertview.core.kafka_engine import _cluster_id
+
+    ids = [_cluster_id() for _ in range(2000)]
+    assert not any(i.startswith("-") for i in ids)
+    assert all(len(i) == 22 for i in ids) and len(set(ids)) == len(ids)

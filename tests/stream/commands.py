@@ -16,6 +16,20 @@ from collections.abc import Mapping
 ALERTVIEW = [sys.executable, "-m", "alertview"]
 
 
+def run_alertview(
+    *args: object, env: Mapping[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    """``alertview ARGS`` to its end, its output captured (``env`` added to ours)."""
+    return subprocess.run(
+        [*ALERTVIEW, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
 class Command:
     def __init__(self, *args: object, env: Mapping[str, str] | None = None) -> None:
         self.process = subprocess.Popen(

@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime
@@ -19,20 +18,8 @@ from alertview.core.stream.config import KafkaSettings, StreamError
 from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings
 from alertview.core.stream.producer import AlertProducer, ensure_topic
 from tests.conftest import SHARED, ZTF_FILES
+from tests.stream.commands import ALERTVIEW, run_alertview
 from tests.stream.conftest import consume_until, n_alerts
-
-ALERTVIEW = [sys.executable, "-m", "alertview"]
-
-
-def run(*args, env=None, timeout=120):
-    return subprocess.run(
-        [*ALERTVIEW, *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
 
 
 @pytest.mark.parametrize("engine", ["mock", "tansu"])
@@ -64,14 +51,14 @@ def _check_broker_process(process, engine, port_file):
 
 def test_replay_and_consume_commands(broker, tmp_path):
     topic = f"cli-{uuid.uuid4().hex[:8]}"
-    replayed = run(
+    replayed = run_alertview(
         "replay", SHARED, "--bootstrap", broker.bootstrap, "--topic", topic, "--interval", "0"
     )
     assert replayed.returncode == 0, replayed.stderr
     assert "replayed 57 alerts" in replayed.stderr and "57 delivered, 0 failed" in replayed.stderr
     out = tmp_path / "out"
     env = {"ALERTVIEW_DATA_DIR": str(tmp_path / "data")}
-    consumed = run(
+    consumed = run_alertview(
         "consume", "--bootstrap", broker.bootstrap, "--topic", topic, "--from", "earliest",
         "--max", "57", "--json", "--filter", 'band == "r" and mag < 19', "--out", out,
         "--group", f"g-{topic}", env=env,
@@ -83,13 +70,13 @@ def test_replay_and_consume_commands(broker, tmp_path):
     assert "received 57 alerts" in consumed.stderr
     assert len(list(out.glob("*.avro"))) == len(lines)
     # the saved packets are container files that inspect reads back
-    inspected = run("inspect", "--json", out)
+    inspected = run_alertview("inspect", "--json", out)
     assert inspected.returncode == 0
     assert sorted(json.loads(x)["alert_id"] for x in inspected.stdout.splitlines()) == sorted(
         line["alert_id"] for line in lines
     )
     # every received alert was stored, so a second run stores nothing new
-    again = run(
+    again = run_alertview(
         "consume", "--bootstrap", broker.bootstrap, "--topic", topic, "--from", "earliest",
         "--max", "57", "--group", f"g2-{topic}", "--session", f"consume-{topic}", env=env,
     )  # fmt: skip
@@ -97,14 +84,16 @@ def test_replay_and_consume_commands(broker, tmp_path):
 
 
 def test_bad_filter_is_one_clear_line():
-    result = run("consume", "--bootstrap", "127.0.0.1:1", "--topic", "t", "--filter", "rb >== 1")
+    result = run_alertview(
+        "consume", "--bootstrap", "127.0.0.1:1", "--topic", "t", "--filter", "rb >== 1"
+    )
     assert result.returncode == 1
     assert result.stderr.startswith("alertview: bad filter: invalid syntax at column")
     assert "Traceback" not in result.stderr
 
 
 def test_unreachable_broker_is_one_clear_line():
-    result = run("consume", "--bootstrap", "127.0.0.1:1", "--topic", "t", timeout=60)
+    result = run_alertview("consume", "--bootstrap", "127.0.0.1:1", "--topic", "t", timeout=60)
     assert result.returncode == 1
     assert result.stderr.startswith("alertview: cannot reach Kafka at 127.0.0.1:1")
     assert "Traceback" not in result.stderr
@@ -157,7 +146,7 @@ def test_kcat_reads_lists_and_produces(mock_broker, tmp_path):
     assert KCAT, "kcat is installed by .ci/run (Debian package kcat)"
     topic = f"kcat-{uuid.uuid4().hex[:6]}"
     bootstrap = mock_broker.bootstrap
-    replayed = run(
+    replayed = run_alertview(
         "replay", *ZTF_FILES, "--bootstrap", bootstrap, "--topic", topic, "--interval", "0"
     )
     assert replayed.returncode == 0, replayed.stderr
@@ -197,7 +186,9 @@ def test_kcat_reads_lists_and_produces(mock_broker, tmp_path):
 def test_ctrl_c_commits_what_was_stored_and_exits_0(mock_broker, tmp_path):
     bootstrap = mock_broker.bootstrap
     topic = f"sigint-{uuid.uuid4().hex[:6]}"
-    replayed = run("replay", SHARED, "--bootstrap", bootstrap, "--topic", topic, "--interval", "0")
+    replayed = run_alertview(
+        "replay", SHARED, "--bootstrap", bootstrap, "--topic", topic, "--interval", "0"
+    )
     assert replayed.returncode == 0, replayed.stderr
     group = f"g-{topic}"
     env = {**os.environ, "ALERTVIEW_DATA_DIR": str(tmp_path)}
@@ -215,7 +206,7 @@ def test_ctrl_c_commits_what_was_stored_and_exits_0(mock_broker, tmp_path):
     seen = [first["alert_id"], *(json.loads(x)["alert_id"] for x in rest.splitlines())]
     assert "received" in errors and "Traceback" not in errors
     # the same group goes on where the interrupted one stopped: nothing lost, nothing twice
-    again = run(
+    again = run_alertview(
         "consume", "--bootstrap", bootstrap, "--topic", topic, "--group", group, "--json",
         "--max", 57 - len(seen), "--timeout", "20", "--no-store",
         env={"ALERTVIEW_DATA_DIR": str(tmp_path)},
@@ -228,11 +219,11 @@ def test_ctrl_c_commits_what_was_stored_and_exits_0(mock_broker, tmp_path):
 def test_topics_command_lists_watermarks_and_lag(mock_broker):
     bootstrap = mock_broker.bootstrap
     topic = f"topics-{uuid.uuid4().hex[:6]}"
-    replayed = run(
+    replayed = run_alertview(
         "replay", *ZTF_FILES, "--bootstrap", bootstrap, "--topic", topic, "--interval", "0"
     )
     assert replayed.returncode == 0, replayed.stderr
-    listed = run("topics", "--bootstrap", bootstrap, "--json")
+    listed = run_alertview("topics", "--bootstrap", bootstrap, "--json")
     (info,) = [json.loads(x) for x in listed.stdout.splitlines() if topic in x]
     assert info["available"] == len(ZTF_FILES) and len(info["partitions"]) == 4
     assert info["lag"] is None  # no group asked

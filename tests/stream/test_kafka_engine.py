@@ -11,7 +11,6 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -31,8 +30,8 @@ from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings
 from alertview.core.stream.producer import AlertProducer, ensure_topic
 from tests.conftest import SHARED, ZTF_FILES
+from tests.stream.commands import ALERTVIEW, run_alertview
 
-ALERTVIEW = [sys.executable, "-m", "alertview"]
 #: librdkafka before 2.6.1 sends a SCRAM nonce that Kafka 4 rejects (librdkafka #4895).
 SCRAM_FIXED = (2, 6, 1)
 
@@ -68,17 +67,6 @@ def consume(kafka: KafkaSettings, topic: str, expected: int, timeout: float = 40
             assert not batch.errors
             alerts += batch.alerts
     return alerts
-
-
-def run(*args: object, env: dict | None = None, timeout: float = 120):
-    return subprocess.run(
-        [*ALERTVIEW, *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
 
 
 def start_broker(*args: object, env: dict | None = None) -> tuple[subprocess.Popen, dict]:
@@ -265,8 +253,9 @@ def test_sasl_ssl_broker_command_keeps_messages_and_credentials_across_a_restart
         ]  # fmt: skip
         env = {"ALERTVIEW_KAFKA_PASSWORD": password}
         topic = f"kept-{uuid.uuid4().hex[:8]}"
-        replayed = run("replay", *ZTF_FILES, "--topic", topic, "--interval", "0", *options,
-                       env=env)  # fmt: skip
+        replayed = run_alertview(
+            "replay", *ZTF_FILES, "--topic", topic, "--interval", "0", *options, env=env
+        )
         assert replayed.returncode == 0, replayed.stderr
         assert f"{len(ZTF_FILES)} delivered, 0 failed" in replayed.stderr
     finally:
@@ -282,7 +271,7 @@ def test_sasl_ssl_broker_command_keeps_messages_and_credentials_across_a_restart
     try:
         assert again["bootstrap"] == bootstrap
         assert Path(again["ca_file"]).read_bytes() == ca
-        consumed = run(
+        consumed = run_alertview(
             "consume", "--topic", topic, "--from", "earliest", "--max", len(ZTF_FILES),
             "--timeout", 60, "--json", "--no-store", "--group", f"g-{topic}", *options,
             env=env,
@@ -307,7 +296,7 @@ def test_missing_maven_is_one_clear_line(tmp_path):
     bin_dir.mkdir()
     java = Path(shutil.which("java")).resolve()
     (bin_dir / "java").symlink_to(java)
-    result = run(
+    result = run_alertview(
         "broker", "--engine", "kafka",
         env={"PATH": str(bin_dir), "ALERTVIEW_CACHE_DIR": str(tmp_path / "cache"),
              "JAVA_HOME": ""},

@@ -15,17 +15,29 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from alertview.core.alert import Alert, Origin
+from alertview.core.alert import Alert
 from alertview.core.errors import AlertViewError, DecodeError
-from alertview.core.packets import FULL, LIGHT_CURVE, Framing, decode_bytes, read_single
+from alertview.core.packets import Framing
 from alertview.core.schemas import SchemaCache
-from alertview.core.segments import SegmentError, Segments, fsync_dir
+from alertview.core.segments import Segments, fsync_dir
+from alertview.core.store_errors import ErrorRecords, StoredError, StoreError
+from alertview.core.store_reading import SchemaUse, StoredAlerts
 from alertview.core.store_tables import create_tables
-from alertview.core.surveys import to_alert
+
+# the store's public names; StoreError, StoredError (store_errors) and SchemaUse
+# (store_reading) are defined there and imported from here as before
+__all__ = [
+    "ROW_FIELDS",
+    "AlertStore",
+    "SchemaUse",
+    "StoreError",
+    "StoredError",
+    "default_sessions_dir",
+    "row_as_fields",
+]
 
 _INT64_MAX = 2**63 - 1
 
@@ -36,38 +48,6 @@ ROW_FIELDS = (
     "n_detections", "n_upper_limits", "n_forced", "topic", "partition", "kafka_offset",
     "source", "record_index",
 )  # fmt: skip
-
-
-class StoreError(AlertViewError):
-    """The store cannot be opened or written."""
-
-
-@dataclass(frozen=True, slots=True)
-class StoredError:
-    topic: str | None
-    partition: int | None
-    offset: int | None
-    source: str | None
-    reason: str
-    #: The unknown Confluent schema id the message named, else None.
-    schema_id: int | None = None
-    #: Another message with the same unknown ``schema_id`` was reported first.
-    repeat: bool = False
-    #: Its number, for ``error_packet`` (None where no bytes were kept).
-    row: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SchemaUse:
-    """One writer schema met on one topic: what the viewer's Schemas view lists."""
-
-    topic: str | None
-    schema_id: int | None
-    label: str | None
-    #: Where the schema was found: lsst-alert-packet, a registry (redacted URL),
-    #: "container header", "message key" ...; None for sessions stored before it was kept.
-    origin: str | None
-    alerts: int
 
 
 def default_sessions_dir() -> Path:
@@ -85,7 +65,7 @@ def _db_id(alert_id: int) -> int | str:
     return alert_id if -_INT64_MAX - 1 <= alert_id <= _INT64_MAX else str(alert_id)
 
 
-class AlertStore:
+class AlertStore(ErrorRecords, StoredAlerts):
     """A session's alerts on disk. Thread-safe; one writer at a time."""
 
     def __init__(self, folder: str | os.PathLike) -> None:
@@ -345,44 +325,6 @@ class AlertStore:
                 )
         return done
 
-    def add_errors(self, errors: Iterable[object]) -> None:
-        """Keep decode failures (ErrorRecord or DecodeError) with where they came from,
-        and the message's bytes where the record holds them (``error_packet``): a
-        message whose schema was unknown can be decoded once it is known."""
-        errors = list(errors)
-        if not errors:
-            return
-        now = time.time()
-        with self._lock:
-            packets = [p for e in errors if (p := getattr(e, "packet", None))]
-            segment, positions = self._segments.append(packets) if packets else (None, [])
-            at = iter(positions)
-            rows = []
-            for e in errors:
-                packet = getattr(e, "packet", None)
-                rows.append(
-                    (
-                        getattr(e, "topic", None),
-                        getattr(e, "partition", None),
-                        getattr(e, "offset", None) if hasattr(e, "topic") else None,
-                        getattr(e, "source", None),
-                        getattr(e, "reason", str(e)),
-                        now,
-                        getattr(e, "schema_id", None),
-                        int(bool(getattr(e, "repeat", False))),
-                        segment if packet else None,
-                        next(at) if packet else None,
-                        len(packet) if packet else None,
-                    )
-                )
-            with self._db:
-                self._db.executemany(
-                    "INSERT INTO errors (topic, partition, kafka_offset, source, reason, "
-                    "received, schema_id, repeat, segment, position, length) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
-
     # -- reading ------------------------------------------------------------------------
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
@@ -396,110 +338,6 @@ class AlertStore:
             args.append(limit)
         with self._lock:
             return [(*r[:2], int(r[2]), *r[3:]) for r in self._db.execute(query, args)]
-
-    def errors(self) -> list[StoredError]:
-        query = (
-            "SELECT topic, partition, kafka_offset, source, reason, schema_id, repeat, "
-            "CASE WHEN segment IS NULL THEN NULL ELSE rowid END FROM errors ORDER BY rowid"
-        )
-        return [
-            StoredError(*r[:5], schema_id=r[5], repeat=bool(r[6]), row=r[7])
-            for r in self._db.execute(query)
-        ]
-
-    def unknown_schema_counts(self) -> dict[int, int]:
-        """Messages stored per unknown schema id (the errors panel's one row per id)."""
-        query = (
-            "SELECT schema_id, COUNT(*) FROM errors WHERE schema_id IS NOT NULL "
-            "GROUP BY schema_id ORDER BY schema_id"
-        )
-        return dict(self._db.execute(query))
-
-    def error_packet(self, row: int) -> bytes:
-        """The bytes of the message behind the error ``row`` (``StoredError.row``)."""
-        found = self._db.execute(
-            "SELECT segment, position, length FROM errors WHERE rowid = ?", (row,)
-        ).fetchone()
-        if found is None or found[0] is None:
-            raise StoreError(f"no message bytes kept for error {row}")
-        try:
-            return self._segments.read(*found)
-        except SegmentError as exc:
-            raise StoreError(f"error {row}: {exc}") from None
-
-    def schema_summary(self) -> list[SchemaUse]:
-        """Per topic (or file), each writer schema its alerts came with: id, version
-        label, where it was found, how many alerts. Container files carry their
-        schema in their header (no id)."""
-        query = (
-            "SELECT COALESCE(a.topic, a.source), s.schema_id, a.schema, "
-            "CASE WHEN a.framing = ? THEN 'container header' ELSE s.origin END, COUNT(*) "
-            "FROM alerts a LEFT JOIN schemas s ON a.schema_ref = s.ref "
-            "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3"
-        )
-        return [SchemaUse(*r) for r in self._db.execute(query, (str(Framing.CONTAINER),))]
-
-    def error_count(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM errors").fetchone()[0]
-
-    def packet(self, row: int) -> bytes:
-        """The raw packet bytes of a stored alert, read from its segment."""
-        found = self._db.execute(
-            "SELECT segment, position, length FROM alerts WHERE row = ?", (row,)
-        ).fetchone()
-        if found is None:
-            raise StoreError(f"no alert at row {row}")
-        segment, position, length = found
-        # a row is committed only after its bytes were written: no lock needed here
-        try:
-            return self._segments.read(segment, position, length)
-        except SegmentError as exc:
-            raise StoreError(f"row {row}: {exc}") from None
-
-    def alert(self, row: int, cache: SchemaCache, light_curve_only: bool = False) -> Alert:
-        """A stored alert decoded again from its packet (``light_curve_only``: as
-        much as the viewer shows, see ``decode_bytes``)."""
-        found = self._db.execute(
-            "SELECT a.framing, s.json, s.schema_id, a.topic, a.partition, a.kafka_offset, "
-            "a.source, a.record_index FROM alerts a LEFT JOIN schemas s "
-            "ON a.schema_ref = s.ref WHERE a.row = ?",
-            (row,),
-        ).fetchone()
-        if found is None:
-            raise StoreError(f"no alert at row {row}")
-        framing, schema_json, schema_id, topic, partition, offset, source, index = found
-        data = self.packet(row)
-        key = schema = None
-        if schema_json is not None:
-            writer = cache.from_text(schema_json.encode(), origin="store")
-            if framing == Framing.CONFLUENT and schema_id is not None:
-                cache.remember_id(schema_id, writer)
-            elif framing == Framing.FINK:
-                key = schema_json.encode()
-            else:
-                schema = writer
-        origin = Origin(source or "", index or 0, topic, partition, offset)
-        part = LIGHT_CURVE if light_curve_only else FULL
-        if framing == Framing.SCHEMALESS and schema is not None:
-            decoded = read_single(data, schema, part=part)
-        else:
-            decoded = next(
-                iter(
-                    decode_bytes(
-                        data,
-                        cache,
-                        key=key,
-                        schema=schema,
-                        source=source,
-                        light_curve_only=light_curve_only,
-                    )
-                )
-            )
-        return to_alert(decoded, origin)
-
-    def iter_alerts(self, cache: SchemaCache, rows: Iterable[int]) -> Iterator[Alert]:
-        for row in rows:
-            yield self.alert(row, cache)
 
     def close(self) -> None:
         with self._lock:

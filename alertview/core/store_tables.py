@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 
-_SCHEMA = """
+#: The alerts table: unchanged since the first sessions (older ones differ in
+#: their schemas and errors tables only).
+ALERTS_TABLE = """
 CREATE TABLE IF NOT EXISTS alerts (
     row INTEGER PRIMARY KEY,
     survey TEXT NOT NULL,
@@ -26,6 +28,11 @@ CREATE TABLE IF NOT EXISTS alerts (
     received REAL NOT NULL,
     UNIQUE (survey, alert_id)
 );
+"""
+
+_SCHEMA = (
+    ALERTS_TABLE
+    + """
 CREATE INDEX IF NOT EXISTS alerts_object ON alerts (object_id);
 -- rows stored from the table's fields only, whose history counts are still to come
 CREATE INDEX IF NOT EXISTS alerts_pending ON alerts (row) WHERE n_forced IS NULL;
@@ -42,6 +49,7 @@ CREATE TABLE IF NOT EXISTS errors (
 -- one row, rewritten by each sync (see AlertStore.sync)
 CREATE TABLE IF NOT EXISTS synced (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL);
 """
+)
 
 #: The schemas table of older sessions (json unique, no origin) rebuilt in today's form.
 _SCHEMAS_WITH_ORIGIN = """

@@ -7,6 +7,7 @@ from alertview.core.decode import decode_packet, read_alerts
 from alertview.core.encode import confluent_frame, rubin_native_record, schemaless_body
 from alertview.core.schemas import SchemaCache
 from alertview.core.store import ROW_FIELDS, AlertStore
+from alertview.core.store_tables import ALERTS_TABLE
 from alertview.core.stream.consumer import ErrorRecord
 from alertview.core.urls import redact_url
 from tests.conftest import FINK_LSST_TRANSFER, SHARED, raw_records
@@ -251,24 +252,17 @@ def test_error_records_keep_their_bytes_and_unknown_ids(tmp_path):
         assert alert.survey == "lsst"
 
 
-_OLD_SCHEMA = """
-CREATE TABLE alerts (
-    row INTEGER PRIMARY KEY, survey TEXT NOT NULL, alert_id INTEGER NOT NULL,
-    object_id TEXT, schema TEXT, ra REAL, dec REAL, mjd REAL, time_scale TEXT, band TEXT,
-    mag REAL, mag_err REAL, flux REAL, flux_err REAL,
-    rb REAL, drb REAL, reliability REAL, snr REAL,
-    n_detections INTEGER, n_upper_limits INTEGER, n_forced INTEGER,
-    topic TEXT, partition INTEGER, kafka_offset INTEGER, source TEXT, record_index INTEGER,
-    framing TEXT NOT NULL, schema_ref INTEGER,
-    segment INTEGER NOT NULL, position INTEGER NOT NULL, length INTEGER NOT NULL,
-    received REAL NOT NULL, UNIQUE (survey, alert_id)
-);
+# a session from before origins: today's alerts table, older schemas and errors tables
+_OLD_SCHEMA = (
+    ALERTS_TABLE
+    + """
 CREATE TABLE schemas (ref INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE, schema_id INTEGER);
 CREATE TABLE errors (
     topic TEXT, partition INTEGER, kafka_offset INTEGER, source TEXT,
     reason TEXT NOT NULL, received REAL NOT NULL
 );
 """
+)
 
 
 def test_a_session_from_before_origins_is_migrated(tmp_path):

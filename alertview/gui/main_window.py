@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,7 +17,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -32,13 +29,13 @@ from alertview.core.errors import DecodeError
 from alertview.core.filters import FilterError, parse_filter
 from alertview.core.schemas import SchemaCache
 from alertview.core.store import AlertStore
-from alertview.core.stream.consumer import ConsumerSettings
 from alertview.core.stream.ingest import BrokerStatus
 from alertview.gui.alert_loader import AlertLoader
 from alertview.gui.errors_dialog import show_errors_dialog
 from alertview.gui.export_action import ask_and_export
 from alertview.gui.inspection import InspectionView
 from alertview.gui.schemas_view import add_schemas_action
+from alertview.gui.stream_control import StreamControl
 from alertview.gui.table_model import COLUMNS, ROLE_ROW_ID, AlertTableModel
 from alertview.gui.window_settings import restore_window_settings, save_window_settings
 from alertview.gui.worker import StreamWorker
@@ -50,7 +47,10 @@ OPEN_BATCH = 500
 REFRESH_CHUNK = 5_000
 
 
-class MainWindow(QMainWindow):
+class MainWindow(QMainWindow, StreamControl):
+    """The window; the live-stream part (connect, pause, stop, failures) is in
+    ``StreamControl`` (``stream_control.py``)."""
+
     #: The inspection view now shows this alert id.
     alert_shown = Signal(object)
 
@@ -211,86 +211,6 @@ class MainWindow(QMainWindow):
         self.model.append_rows(rows)
         if first and not self._columns_sized:
             self.table.resizeColumnsToContents()
-
-    # -- live stream --------------------------------------------------------------------------
-    def connect_stream(self, settings: ConsumerSettings) -> StreamWorker:
-        """Start reading ``settings``' topics in a worker thread."""
-        self.stop_stream()
-        # the table's fields first: a Rubin visit lands in seconds; history when idle
-        settings = dataclasses.replace(settings, table_only=True)
-        worker = StreamWorker(settings, self.store, self.cache)
-        worker.history_completed.connect(self.model.update_counts)
-        worker.batches_stored.connect(self._batches_stored)
-        worker.state_changed.connect(self.stream_state.setText)
-        worker.failed.connect(self._stream_failed)
-        worker.lag_changed.connect(lambda lag: setattr(self, "lag", lag))
-        worker.health_changed.connect(self._health_changed)
-        self.worker = worker
-        self.pause_action.setEnabled(True)
-        self.stop_action.setEnabled(True)
-        topics = ", ".join(settings.topics)
-        self.setWindowTitle(f"AlertView — {topics} @ {settings.kafka.bootstrap}")
-        worker.start()
-        return worker
-
-    def ask_connect(self) -> None:
-        """The connection dialog; on Connect, the stream starts in the worker thread."""
-        from alertview.gui.connection_dialog import ConnectionDialog
-
-        dialog = ConnectionDialog(self)
-        if dialog.exec() == ConnectionDialog.DialogCode.Accepted:
-            url, config = dialog.registry_settings()
-            if url:
-                self.cache.use_registry(url, config)
-            self.connect_stream(dialog.consumer_settings())
-        dialog.deleteLater()
-
-    def stop_stream(self) -> None:
-        if self.worker is not None:
-            self.worker.stop()
-            self.worker.wait()
-            self.worker = None
-            self._health_changed(BrokerStatus())  # no stream, no outage to show
-        self.pause_action.setEnabled(False)
-        self.stop_action.setEnabled(False)
-
-    def _pause_toggled(self, paused: bool) -> None:
-        if self.worker is not None:
-            (self.worker.pause if paused else self.worker.resume)()
-
-    def _batches_stored(self, rows: list[tuple], messages: int, errors: int) -> None:
-        now = time.monotonic()
-        self.received += messages
-        self._rate_window = [(t, n) for t, n in self._rate_window if now - t < 5.0]
-        self._rate_window.append((now, messages))
-        self._append(rows)
-        self._update_status()
-        if self.follow_action.isChecked() and self.model.rowCount():
-            self.table.scrollToBottom()
-
-    @property
-    def rate(self) -> float:
-        if len(self._rate_window) < 2:
-            return 0.0
-        span = self._rate_window[-1][0] - self._rate_window[0][0]
-        return sum(n for _, n in self._rate_window[1:]) / span if span > 0 else 0.0
-
-    def _health_changed(self, status: BrokerStatus) -> None:
-        """The outage stays in sight until the broker answers (the stream resumes by itself)."""
-        self.broker_status = status
-        self._update_status()
-
-    def _stream_failed(self, message: str) -> None:
-        """The stream ended (a refused password or certificate, a broker not found):
-        said in a dialog the user cannot miss, kept in the errors panel."""
-        self.errors.append(message)
-        self.stream_state.setText(message)
-        self._update_status()
-        self.failure_box = QMessageBox(
-            QMessageBox.Icon.Warning, "The stream stopped", message, parent=self
-        )
-        self.failure_box.setModal(False)  # the table stays usable behind it
-        self.failure_box.show()
 
     def show_errors(self) -> None:
         """The errors panel: every message that could not be decoded, and where."""

@@ -91,6 +91,8 @@ class StreamControl:
         self.errors.append(message)
         self.stream_state.setText(message)
         self._update_status()
+        if getattr(self, "failure_box", None) is not None:  # one dialog, the latest cause
+            self.failure_box.close()
         self.failure_box = QMessageBox(
             QMessageBox.Icon.Warning, "The stream stopped", message, parent=self
         )

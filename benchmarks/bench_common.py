@@ -15,10 +15,10 @@ from pathlib import Path
 import fastavro
 
 from alertview.core.alert import Alert
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError
 from alertview.core.replay import MessageFramer
-from alertview.core.schemas import SchemaCache
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(

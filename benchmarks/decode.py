@@ -31,11 +31,11 @@ import numpy as np
 from astropy.io import fits
 
 from alertview.core.alert import Origin
+from alertview.core.avro.encode import confluent_frame, rubin_native_record, schemaless_body
+from alertview.core.avro.packets import decode_bytes
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.cutouts import decode_cutouts
 from alertview.core.decode import decode_packet, read_alerts
-from alertview.core.encode import confluent_frame, rubin_native_record, schemaless_body
-from alertview.core.packets import decode_bytes
-from alertview.core.schemas import SchemaCache
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SHARED = HERE.parent.parent / "shared" / "data" / "alerts"

@@ -48,7 +48,7 @@ from bench_common import (
 )
 from confluent_kafka import Consumer
 
-from alertview.core.broker import EmbeddedBroker
+from alertview.core.broker.engines import EmbeddedBroker
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.producer import AlertProducer, ensure_topic
 
@@ -120,7 +120,7 @@ def gui_child(bootstrap: str, topic: str, count: int) -> None:
 
     from PySide6.QtCore import QElapsedTimer, QTimer
 
-    from alertview.core.store import AlertStore
+    from alertview.core.session.store import AlertStore
     from alertview.core.stream.consumer import ConsumerSettings
     from alertview.gui.app import make_application
     from alertview.gui.main_window import MainWindow

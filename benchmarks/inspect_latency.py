@@ -86,9 +86,9 @@ def viewer_child(survey: str, selections: int) -> None:
     from PySide6.QtCore import QEventLoop, QTimer
 
     from alertview.core.alert import Origin
+    from alertview.core.avro.schemas import SchemaCache
     from alertview.core.decode import decode_packet
-    from alertview.core.schemas import SchemaCache
-    from alertview.core.store import AlertStore
+    from alertview.core.session.store import AlertStore
     from alertview.gui.app import make_application
     from alertview.gui.main_window import MainWindow
 
@@ -152,7 +152,7 @@ def run_viewer(survey: str, selections: int) -> dict[str, list[float]]:
 
 def run_fink(python: str, survey: str) -> list[float]:
     """fink-client's viewer on single-alert files in Fink's own format."""
-    from alertview.core.encode import container_file
+    from alertview.core.avro.encode import container_file
 
     unique = same_alerts(survey)
     with tempfile.TemporaryDirectory() as folder:

@@ -43,9 +43,9 @@ FILTERS = (
 
 def make_session(folder: Path, size: int) -> int:
     """The real alerts stored, then copied in the index up to ``size`` rows."""
+    from alertview.core.avro.schemas import SchemaCache
     from alertview.core.decode import read_alerts
-    from alertview.core.schemas import SchemaCache
-    from alertview.core.store import AlertStore
+    from alertview.core.session.store import AlertStore
 
     with AlertStore(folder) as store:
         store.add(a for a in read_alerts([SHARED], SchemaCache()) if not isinstance(a, Exception))
@@ -77,8 +77,8 @@ def child(folder: str, repeat: int) -> None:
     """Open the viewer on the session; print what it cost."""
     from PySide6.QtWidgets import QApplication
 
-    from alertview.core.schemas import SchemaCache
-    from alertview.core.store import AlertStore
+    from alertview.core.avro.schemas import SchemaCache
+    from alertview.core.session.store import AlertStore
     from alertview.gui.app import make_application
     from alertview.gui.main_window import MainWindow
     from alertview.gui.table_model import COLUMNS

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 
-from alertview.core.store import AlertStore
+from alertview.core.session.store import AlertStore
 from alertview.gui.app import make_application
 from alertview.gui.main_window import MainWindow
 from alertview.resources import samples_dir

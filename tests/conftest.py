@@ -8,7 +8,7 @@ from pathlib import Path
 import fastavro
 import pytest
 
-from alertview.core.schemas import SchemaCache
+from alertview.core.avro.schemas import SchemaCache
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ALERTVIEW_SHARED_DATA", REPO.parent / "shared" / "data" / "alerts"))

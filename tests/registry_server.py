@@ -18,7 +18,7 @@ from typing import Any
 
 import fastavro.schema
 
-from alertview.core.schemas import lsst_package_root
+from alertview.core.avro.schemas import lsst_package_root
 
 #: An id Rubin's scheme never gives (MAJOR*100+MINOR), holding a copy of v10.0.
 UNKNOWN_TO_PACKAGE = 9999

@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-from alertview.core.encode import confluent_frame, rubin_native_record, schemaless_body
-from alertview.core.schemas import SchemaCache
+from alertview.core.avro.encode import confluent_frame, rubin_native_record, schemaless_body
+from alertview.core.avro.schemas import SchemaCache
 from tests.conftest import (
     FINK_LSST_TRANSFER,
     FINK_ZTF_MULTI,

@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from alertview.core.broker import ENGINES, EmbeddedBroker
+from alertview.core.broker.engines import ENGINES, EmbeddedBroker
 from alertview.core.errors import UsageError
 from alertview.core.private_files import write_private
 

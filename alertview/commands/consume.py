@@ -24,12 +24,11 @@ from pathlib import Path
 
 from alertview.commands.kafka_options import add_kafka_arguments, kafka_settings
 from alertview.core.alert import Alert
-from alertview.core.encode import as_container_file
+from alertview.core.avro.encode import as_container_file
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.errors import DecodeError, UsageError
-from alertview.core.filters import AlertFilter, parse_filter
-from alertview.core.schemas import SchemaCache
-from alertview.core.segments import fsync_dir
-from alertview.core.store import AlertStore
+from alertview.core.session.segments import fsync_dir
+from alertview.core.session.store import AlertStore
 from alertview.core.stream.consumer import (
     START_POSITIONS,
     AlertConsumer,
@@ -38,6 +37,7 @@ from alertview.core.stream.consumer import (
     ErrorRecord,
 )
 from alertview.core.summary import alert_summary, summary_line
+from alertview.core.table.filters import AlertFilter, parse_filter
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

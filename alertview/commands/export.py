@@ -6,11 +6,11 @@ import argparse
 from pathlib import Path
 
 from alertview.commands.report import report_bad_input
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError
 from alertview.core.export import FORMATS, export_alerts
-from alertview.core.filters import parse_filter
-from alertview.core.schemas import SchemaCache
+from alertview.core.table.filters import parse_filter
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -6,9 +6,9 @@ import argparse
 import json
 
 from alertview.commands.report import report_bad_input
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError, UsageError
-from alertview.core.schemas import SchemaCache
 from alertview.core.summary import alert_summary, summary_line
 from alertview.resources import samples_dir
 

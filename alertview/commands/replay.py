@@ -11,8 +11,8 @@ import time
 from alertview.commands.kafka_options import add_kafka_arguments, kafka_settings
 from alertview.commands.progress import ProgressLine, megabytes
 from alertview.commands.report import report_bad_input
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.replay import FRAMINGS, Cadence, MessageFramer, replay
-from alertview.core.schemas import SchemaCache
 from alertview.core.stream.producer import AlertProducer, ensure_topic
 
 

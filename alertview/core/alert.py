@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from alertview.core.packets import Framing
-from alertview.core.schemas import WriterSchema
+from alertview.core.avro.packets import Framing
+from alertview.core.avro.schemas import WriterSchema
 
 #: Offset between a Rubin/AB flux in nJy and its magnitude: m = -2.5 log10(f) + 31.4.
 NJY_ZERO_POINT = 31.4

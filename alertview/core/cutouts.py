@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from alertview.core import codecs
 from alertview.core.alert import CUTOUT_NAMES, Alert
+from alertview.core.avro import codecs
 from alertview.core.errors import CutoutError, DecodeError
 
 if TYPE_CHECKING:

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from alertview.core.alert import Alert, Origin
+from alertview.core.avro.packets import Framing, decode_bytes, decode_container, read_single
+from alertview.core.avro.schemas import SchemaCache, WriterSchema
 from alertview.core.errors import DecodeError
-from alertview.core.packets import Framing, decode_bytes, decode_container, read_single
-from alertview.core.schemas import SchemaCache, WriterSchema
 from alertview.core.sources import iter_blobs
 from alertview.core.surveys import to_alert
 

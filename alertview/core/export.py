@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from alertview.core.alert import Alert
-from alertview.core.encode import container_file
+from alertview.core.avro.encode import container_file
 from alertview.core.errors import AlertViewError
 from alertview.core.summary import alert_summary
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import copy
 
 from alertview.core.alert import Alert
-from alertview.core.encode import container_file, schemaless_body
-from alertview.core.packets import DecodedRecord, Framing
+from alertview.core.avro.encode import container_file, schemaless_body
+from alertview.core.avro.packets import DecodedRecord, Framing
 from alertview.core.surveys import to_alert
 
 

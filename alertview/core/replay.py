@@ -20,17 +20,17 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from alertview.core.alert import Alert
-from alertview.core.decode import read_alerts
-from alertview.core.encode import (
+from alertview.core.avro.encode import (
     as_container_file,
     confluent_frame,
     rubin_native_record,
     schemaless_body,
 )
+from alertview.core.avro.packets import Framing
+from alertview.core.avro.schemas import SchemaCache, lsst_schema_id
+from alertview.core.decode import read_alerts
 from alertview.core.errors import AlertViewError, DecodeError
-from alertview.core.packets import Framing
 from alertview.core.renumber import renumbered
-from alertview.core.schemas import SchemaCache, lsst_schema_id
 
 FramingChoice = Literal["native", "confluent", "fink"]
 FRAMINGS = ("native", "confluent", "fink")

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from alertview.core.codecs import GZIP_MAGIC
+from alertview.core.avro.codecs import GZIP_MAGIC
 from alertview.core.errors import DecodeError
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, Signal
 
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.cutouts import decode_cutouts
-from alertview.core.schemas import SchemaCache
-from alertview.core.store import AlertStore
+from alertview.core.session.store import AlertStore
 from alertview.gui.cutouts import prepare
 
 #: Decoded alerts kept ready (each holds its packet and scaled stamps: ~0.1-1 MB).

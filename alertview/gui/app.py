@@ -36,7 +36,7 @@ def make_application():
 def run_viewer(paths: Sequence[str | os.PathLike] = ()) -> int:
     """Open the main window on a temporary session holding ``paths``."""
     app = make_application()
-    from alertview.core.store import AlertStore
+    from alertview.core.session.store import AlertStore
     from alertview.gui.main_window import MainWindow
 
     with tempfile.TemporaryDirectory(prefix="alertview-") as folder:
@@ -57,9 +57,9 @@ def render_alert(path: str | os.PathLike, index: int, out: Path, size=(1200, 850
     """Draw the inspection view of one alert to a PNG, with no screen needed."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = make_application()
+    from alertview.core.avro.schemas import SchemaCache
     from alertview.core.decode import read_alerts
     from alertview.core.errors import DecodeError, UsageError
-    from alertview.core.schemas import SchemaCache
     from alertview.gui.inspection import InspectionView
 
     alerts = []

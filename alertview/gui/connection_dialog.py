@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from alertview.core import secrets
+from alertview.core.avro.registry import BASIC_AUTH
 from alertview.core.errors import AlertViewError
 from alertview.core.stream.admin import TopicInfo, list_topics
 from alertview.core.stream.config import SASL_MECHANISMS, SECURITY_PROTOCOLS, KafkaSettings
 from alertview.core.stream.consumer import ConsumerSettings
-from alertview.core.stream.registry import BASIC_AUTH
 from alertview.core.urls import has_secret_query, split_credentials
 from alertview.gui.file_field import with_file_picker
 from alertview.gui.off_thread import OffThread

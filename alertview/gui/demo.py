@@ -14,10 +14,10 @@ import time
 import uuid
 from pathlib import Path
 
-from alertview.core.broker import EmbeddedBroker, Engine
+from alertview.core.avro.schemas import SchemaCache
+from alertview.core.broker.engines import EmbeddedBroker, Engine
 from alertview.core.replay import Cadence, MessageFramer, replay
-from alertview.core.schemas import SchemaCache
-from alertview.core.store import AlertStore
+from alertview.core.session.store import AlertStore
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.consumer import ConsumerSettings
 from alertview.core.stream.producer import AlertProducer, ensure_topic

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from alertview.core.store import StoredError
+from alertview.core.session.store import StoredError
 
 HEADERS = ("Topic / file", "Partition", "Offset", "Reason", "Messages")
 

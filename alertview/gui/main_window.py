@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError
-from alertview.core.filters import FilterError, parse_filter
-from alertview.core.schemas import SchemaCache
-from alertview.core.store import AlertStore
+from alertview.core.session.store import AlertStore
 from alertview.core.stream.ingest import BrokerStatus
+from alertview.core.table.filters import FilterError, parse_filter
 from alertview.gui.alert_loader import AlertLoader
 from alertview.gui.errors_dialog import show_errors_dialog
 from alertview.gui.export_action import ask_and_export

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from alertview.core.store import AlertStore, SchemaUse
+from alertview.core.session.store import AlertStore, SchemaUse
 
 HEADERS = ("Topic / file", "Schema id", "Version", "Found in", "Alerts")
 

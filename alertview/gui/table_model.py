@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from alertview.core.columns import AlertColumns
-from alertview.core.filter_columns import NotVectorised, filter_mask
-from alertview.core.filter_errors import FilterError
-from alertview.core.filter_jobs import FilterJob, FilterQueue, JobKind, RecordOf
-from alertview.core.filters import AlertFilter
+from alertview.core.table.columns import AlertColumns
+from alertview.core.table.filter_columns import NotVectorised, filter_mask
+from alertview.core.table.filter_errors import FilterError
+from alertview.core.table.filter_jobs import FilterJob, FilterQueue, JobKind, RecordOf
+from alertview.core.table.filters import AlertFilter
 from alertview.gui.table_columns import COLUMNS, show_text
 
 ROLE_ROW_ID = Qt.ItemDataRole.UserRole + 1

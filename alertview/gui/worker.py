@@ -13,8 +13,8 @@ import time
 
 from PySide6.QtCore import QThread, Signal
 
-from alertview.core.schemas import SchemaCache
-from alertview.core.store import AlertStore
+from alertview.core.avro.schemas import SchemaCache
+from alertview.core.session.store import AlertStore
 from alertview.core.stream.consumer import ConsumerSettings
 from alertview.core.stream.ingest import BrokerStatus, IngestProcess, SchemaSource
 

@@ -24,12 +24,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from alertview.core.alert import Origin
-from alertview.core.codecs import MAX_INFLATED_BYTES
+from alertview.core.avro.codecs import MAX_INFLATED_BYTES
+from alertview.core.avro.encode import confluent_frame, rubin_native_record, schemaless_body
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.cutouts import decode_cutouts
 from alertview.core.decode import decode_packet, read_alerts
-from alertview.core.encode import confluent_frame, rubin_native_record, schemaless_body
 from alertview.core.errors import CutoutError, DecodeError
-from alertview.core.schemas import SchemaCache
 from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_MULTI, ZTF_FILES, raw_records
 from tests.core.helpers import avro_long
 

@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 
 from alertview.core.alert import Origin
-from alertview.core.avro_compiled import compile_reader
+from alertview.core.avro.compiled import compile_reader
+from alertview.core.avro.packets import decode_bytes
+from alertview.core.avro.schemas import TABLE_FIELDS, SchemaCache, lsst_package_root
 from alertview.core.decode import decode_packet, whole_record
-from alertview.core.packets import decode_bytes
-from alertview.core.schemas import TABLE_FIELDS, SchemaCache, lsst_package_root
 from tests.conftest import FINK_LSST_TRANSFER, SHARED, ZTF_FILES, raw_records
 
 SHARED_FILES = sorted(p for p in SHARED.rglob("*.avro"))

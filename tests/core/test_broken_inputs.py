@@ -8,8 +8,8 @@ import struct
 import pytest
 
 from alertview.core.alert import Origin
+from alertview.core.avro.encode import confluent_frame, rubin_native_record, schemaless_body
 from alertview.core.decode import decode_packet, read_alerts
-from alertview.core.encode import confluent_frame, rubin_native_record, schemaless_body
 from alertview.core.errors import DecodeError
 from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_MULTI, ZTF_FILES, raw_records
 

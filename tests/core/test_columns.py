@@ -8,14 +8,15 @@ import time
 import numpy as np
 import pytest
 
-from alertview.core.columns import AlertColumns
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
-from alertview.core.filter_columns import TABLE_NAMES, NotVectorised, filter_mask
-from alertview.core.filter_fields import MappingLookup
-from alertview.core.filter_jobs import ORIGIN_FIELDS, origin_samples, row_mask
-from alertview.core.filters import parse_filter
-from alertview.core.schemas import SchemaCache
-from alertview.core.store import AlertStore, row_as_fields
+from alertview.core.session.store import AlertStore
+from alertview.core.table.columns import AlertColumns
+from alertview.core.table.filter_columns import TABLE_NAMES, NotVectorised, filter_mask
+from alertview.core.table.filter_fields import MappingLookup
+from alertview.core.table.filter_jobs import ORIGIN_FIELDS, origin_samples, row_mask
+from alertview.core.table.filters import parse_filter
+from alertview.core.table.rows import row_as_fields
 from tests.conftest import SHARED
 
 EXPRESSIONS = [

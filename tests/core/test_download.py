@@ -10,10 +10,10 @@ from typing import ClassVar
 
 import pytest
 
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
 from alertview.core.download import DownloadError, archive_url, download
 from alertview.core.errors import DecodeError
-from alertview.core.schemas import SchemaCache
 from tests.conftest import SHARED, ZTF_FILES
 
 

@@ -16,13 +16,14 @@ import time
 import fastavro
 import pytest
 
-from alertview.core import codecs, sources
+from alertview.core import sources
 from alertview.core.alert import Alert, Origin
-from alertview.core.avro_compiled import compile_reader
+from alertview.core.avro import codecs
+from alertview.core.avro.compiled import compile_reader
+from alertview.core.avro.packets import read_single
+from alertview.core.avro.schemas import MAX_CACHED_SCHEMAS
 from alertview.core.decode import decode_packet, read_alerts
 from alertview.core.errors import DamagedInput, DecodeError
-from alertview.core.packets import read_single
-from alertview.core.schemas import MAX_CACHED_SCHEMAS
 from tests.conftest import FINK_ZTF_MULTI, REPO, ZTF_FILES, raw_records
 from tests.core.helpers import avro_long
 

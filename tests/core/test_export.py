@@ -11,10 +11,10 @@ import pytest
 from astropy.io import fits
 from astropy.table import Table
 
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.cutouts import decode_cutouts
 from alertview.core.decode import read_alerts
 from alertview.core.export import export_alerts
-from alertview.core.schemas import SchemaCache
 from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_MULTI, SHARED, raw_records
 
 

@@ -8,11 +8,11 @@ import tracemalloc
 
 import pytest
 
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
-from alertview.core.filter_bounds import MAX_DEPTH, MAX_LENGTH
-from alertview.core.filter_fields import MappingLookup, record_names
-from alertview.core.filters import FilterError, check_names, parse_filter
-from alertview.core.schemas import SchemaCache
+from alertview.core.table.filter_bounds import MAX_DEPTH, MAX_LENGTH
+from alertview.core.table.filter_fields import MappingLookup, record_names
+from alertview.core.table.filters import FilterError, check_names, parse_filter
 from tests.conftest import SHARED
 
 ALERTS = None

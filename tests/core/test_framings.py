@@ -11,15 +11,15 @@ from typing import ClassVar
 import pytest
 
 from alertview.core.alert import Origin
-from alertview.core.decode import decode_packet, read_alerts
-from alertview.core.encode import (
+from alertview.core.avro.encode import (
     confluent_frame,
     container_file,
     rubin_native_record,
     schemaless_body,
 )
-from alertview.core.packets import Framing
-from alertview.core.schemas import SchemaCache, lsst_published_versions
+from alertview.core.avro.packets import Framing
+from alertview.core.avro.schemas import SchemaCache, lsst_published_versions
+from alertview.core.decode import decode_packet, read_alerts
 from tests.conftest import (
     FINK_LSST_TRANSFER,
     FINK_ZTF_MULTI,

@@ -11,8 +11,8 @@ from typing import ClassVar
 
 import pytest
 
+from alertview.core.avro.registry import BASIC_AUTH, RegistryClient, registry_config
 from alertview.core.errors import SchemaNotFound
-from alertview.core.stream.registry import BASIC_AUTH, RegistryClient, registry_config
 
 SCHEMA = json.dumps({"type": "record", "name": "A", "fields": [{"name": "x", "type": "int"}]})
 GOOD = "Basic " + base64.b64encode(b"alice:s3cr:et").decode()

@@ -9,9 +9,9 @@ import fastavro
 import numpy as np
 import pytest
 
+from alertview.core.avro.packets import decode_bytes
 from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError
-from alertview.core.packets import decode_bytes
 from alertview.core.surveys.ztf import schema_label
 from tests.conftest import (
     FINK_LSST_TRANSFER,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from alertview.core.alert import Origin
+from alertview.core.avro.encode import confluent_frame, rubin_native_record, schemaless_body
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import decode_packet, read_alerts
-from alertview.core.encode import confluent_frame, rubin_native_record, schemaless_body
-from alertview.core.schemas import SchemaCache
-from alertview.core.store import ROW_FIELDS, AlertStore
-from alertview.core.store_tables import ALERTS_TABLE
+from alertview.core.session.store import AlertStore
+from alertview.core.session.store_tables import ALERTS_TABLE
 from alertview.core.stream.consumer import ErrorRecord
+from alertview.core.table.rows import ROW_FIELDS
 from alertview.core.urls import redact_url
 from tests.conftest import FINK_LSST_TRANSFER, SHARED, raw_records
 from tests.core.helpers import assert_same_alert

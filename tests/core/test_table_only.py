@@ -11,10 +11,11 @@ from __future__ import annotations
 import pytest
 
 from alertview.core.alert import Origin
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import decode_packet, read_alerts
 from alertview.core.replay import MessageFramer
-from alertview.core.schemas import SchemaCache
-from alertview.core.store import ROW_FIELDS, AlertStore
+from alertview.core.session.store import AlertStore
+from alertview.core.table.rows import ROW_FIELDS
 from tests.conftest import SHARED
 
 COUNTS = ("n_detections", "n_upper_limits", "n_forced")

@@ -41,7 +41,7 @@ def private_settings(tmp_path):
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    from alertview.core.store import AlertStore
+    from alertview.core.session.store import AlertStore
     from alertview.gui.app import make_application
     from alertview.gui.main_window import MainWindow
 

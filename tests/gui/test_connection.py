@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from alertview.core.broker import EmbeddedBroker
+from alertview.core.broker.engines import EmbeddedBroker
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.producer import AlertProducer
 from alertview.gui.connection_dialog import (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
 
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
 from alertview.core.links import alert_links
-from alertview.core.schemas import SchemaCache
 from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_MULTI
 from tests.gui.test_main_window import column, show_row
 
@@ -78,7 +78,7 @@ def test_layout_and_choices_persist(window, qtbot):
     window.close()
     settings = QSettings()
     assert settings.value("main/follow", type=bool) is True
-    from alertview.core.store import AlertStore
+    from alertview.core.session.store import AlertStore
     from alertview.gui.main_window import MainWindow
 
     store = AlertStore(window.store.folder.parent / "again")

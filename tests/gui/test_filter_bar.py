@@ -10,12 +10,12 @@ import time
 import pytest
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
-from alertview.core.filter_columns import table_fields
-from alertview.core.filter_fields import MappingLookup
-from alertview.core.filters import parse_filter
-from alertview.core.schemas import SchemaCache
-from alertview.core.store import AlertStore
+from alertview.core.session.store import AlertStore
+from alertview.core.table.filter_columns import table_fields
+from alertview.core.table.filter_fields import MappingLookup
+from alertview.core.table.filters import parse_filter
 from alertview.gui.table_columns import COLUMNS
 from alertview.gui.table_model import SYNC_WAIT, AlertTableModel
 from tests.conftest import SHARED

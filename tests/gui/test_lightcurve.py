@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
-from alertview.core.schemas import SchemaCache
 from alertview.gui.lightcurve import LightcurvePanel
 from tests.conftest import FORCED_TEST, raw_records
 from tests.core.forced_packets import with_unmeasured_epochs

@@ -6,9 +6,9 @@ import math
 
 from PySide6.QtCore import QPointF, Qt
 
+from alertview.core.avro.encode import container_file
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
-from alertview.core.encode import container_file
-from alertview.core.schemas import SchemaCache
 from alertview.gui.table_model import COLUMNS, ROLE_ROW_ID
 from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE, SHARED, raw_records
 from tests.core.helpers import conform

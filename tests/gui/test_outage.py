@@ -12,7 +12,7 @@ import time
 import uuid
 from datetime import datetime
 
-from alertview.core.broker import EmbeddedBroker
+from alertview.core.broker.engines import EmbeddedBroker
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.consumer import ConsumerSettings
 from alertview.core.stream.producer import ensure_topic

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from alertview.core.alert import Origin
+from alertview.core.avro.encode import confluent_frame, rubin_native_record, schemaless_body
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import decode_packet
-from alertview.core.encode import confluent_frame, rubin_native_record, schemaless_body
-from alertview.core.schemas import SchemaCache
 from alertview.core.stream.consumer import ErrorRecord
 from alertview.core.urls import redact_url
 from tests.conftest import FINK_LSST_TRANSFER, ZTF_FILES, raw_records

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from alertview.core.broker import EmbeddedBroker
+from alertview.core.broker.engines import EmbeddedBroker
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.consumer import AlertConsumer, Batch, ConsumerSettings
 from tests.stream.kafka_fixtures import real_kafka, secured_kafka  # noqa: F401

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from alertview.core.store import ROW_FIELDS, AlertStore
+from alertview.core.session.store import AlertStore
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.producer import AlertProducer
+from alertview.core.table.rows import ROW_FIELDS
 from benchmarks.bench_common import unique_messages, ztf_alerts
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from alertview.core.broker import EmbeddedBroker
+from alertview.core.broker.engines import EmbeddedBroker
 
 
 @pytest.fixture(scope="module")

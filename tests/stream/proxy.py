@@ -14,7 +14,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 
-from alertview.core.broker import _free_port, _wait_for_port, tansu_binary
+from alertview.core.broker.engines import _free_port, _wait_for_port, tansu_binary
 
 
 class Proxy:

@@ -17,11 +17,11 @@ import pytest
 
 from alertview import cli
 from alertview.core import replay as replay_module
-from alertview.core.broker import EmbeddedBroker
+from alertview.core.avro.schemas import SchemaCache
+from alertview.core.broker.engines import EmbeddedBroker
 from alertview.core.decode import read_alerts
 from alertview.core.replay import Cadence, MessageFramer, replay
-from alertview.core.schemas import SchemaCache
-from alertview.core.store import AlertStore
+from alertview.core.session.store import AlertStore
 from alertview.core.stream import consumer as consumer_module
 from alertview.core.stream.admin import list_topics
 from alertview.core.stream.config import KafkaSettings

@@ -136,7 +136,7 @@ KCAT = shutil.which("kcat")
 
 @pytest.fixture
 def mock_broker():
-    from alertview.core.broker import EmbeddedBroker
+    from alertview.core.broker.engines import EmbeddedBroker
 
     with EmbeddedBroker("mock") as running:
         yield running

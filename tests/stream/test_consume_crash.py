@@ -20,12 +20,12 @@ import fastavro
 import pytest
 
 from alertview.commands.consume import packet_name
-from alertview.core.broker import EmbeddedBroker
+from alertview.core.avro.schemas import SchemaCache
+from alertview.core.broker.engines import EmbeddedBroker
 from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError
 from alertview.core.renumber import renumbered
 from alertview.core.replay import MessageFramer
-from alertview.core.schemas import SchemaCache
 from alertview.core.stream.admin import list_topics
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings

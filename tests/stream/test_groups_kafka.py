@@ -17,9 +17,9 @@ import uuid
 from datetime import UTC, datetime
 
 from alertview.core.alert import Origin
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import decode_packet
-from alertview.core.schemas import SchemaCache
-from alertview.core.store import AlertStore
+from alertview.core.session.store import AlertStore
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.producer import ensure_topic
 from tests.stream.commands import Command

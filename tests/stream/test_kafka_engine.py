@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from alertview.core.broker import EmbeddedBroker
+from alertview.core.avro.schemas import SchemaCache
+from alertview.core.broker.engines import EmbeddedBroker
+from alertview.core.broker.kafka_jars import java_major
 from alertview.core.decode import read_alerts
 from alertview.core.errors import AlertViewError, DecodeError
-from alertview.core.kafka_jars import java_major
 from alertview.core.private_files import write_private
 from alertview.core.replay import Cadence, MessageFramer, replay
-from alertview.core.schemas import SchemaCache
 from alertview.core.stream.admin import list_topics
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings
@@ -344,7 +344,7 @@ def test_sasl_ssl_password_never_on_a_command_line(tmp_path):
 def test_cluster_ids_never_look_like_an_option():
     """A base64url id starts with "-" once in 64 draws; Kafka's storage tool would take
     it for an option (seen failing a CI run)."""
-    from alertview.core.kafka_engine import _cluster_id
+    from alertview.core.broker.kafka_engine import _cluster_id
 
     ids = [_cluster_id() for _ in range(2000)]
     assert not any(i.startswith("-") for i in ids)

@@ -10,8 +10,8 @@ import json
 import time
 import uuid
 
-from alertview.core.broker import EmbeddedBroker
-from alertview.core.store import AlertStore
+from alertview.core.broker.engines import EmbeddedBroker
+from alertview.core.session.store import AlertStore
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.producer import ensure_topic
 from tests.stream.commands import Command

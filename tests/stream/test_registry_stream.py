@@ -18,11 +18,11 @@ import uuid
 import pytest
 
 from alertview.core.alert import Origin
-from alertview.core.broker import EmbeddedBroker
+from alertview.core.avro.encode import confluent_frame, rubin_native_record, schemaless_body
+from alertview.core.avro.schemas import SchemaCache
+from alertview.core.broker.engines import EmbeddedBroker
 from alertview.core.decode import decode_packet
-from alertview.core.encode import confluent_frame, rubin_native_record, schemaless_body
-from alertview.core.schemas import SchemaCache
-from alertview.core.store import AlertStore
+from alertview.core.session.store import AlertStore
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings
 from alertview.core.stream.ingest import IngestProcess, SchemaSource

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError
 from alertview.core.replay import Cadence, MessageFramer, ReplayError, group_visits, replay
-from alertview.core.schemas import SchemaCache
-from alertview.core.store import AlertStore
+from alertview.core.session.store import AlertStore
 from alertview.core.stream.admin import list_topics
 from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings
 from alertview.core.stream.producer import AlertProducer, ensure_topic
@@ -199,7 +199,7 @@ def test_ten_megabyte_alert_travels(kafka, topic):
     """A real ZTF record with a 10 MB science stamp: producer, broker and consumer take it."""
     import os as _os
 
-    from alertview.core.encode import container_file
+    from alertview.core.avro.encode import container_file
 
     alert = file_alerts([ZTF_FILES[4]])[0]
     record = dict(alert.record)

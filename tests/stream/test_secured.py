@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from alertview.core.broker import _free_port
-from alertview.core.certificates import make_server_tls
+from alertview.core.broker.certificates import make_server_tls
+from alertview.core.broker.engines import _free_port
 from alertview.core.private_files import write_private
 from alertview.core.stream.config import StreamError
 from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings

@@ -11,7 +11,7 @@ import threading
 import uuid
 from pathlib import Path
 
-from alertview.core.certificates import make_server_tls
+from alertview.core.broker.certificates import make_server_tls
 from alertview.core.private_files import write_private
 
 

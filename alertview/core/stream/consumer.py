@@ -20,9 +20,9 @@ from confluent_kafka import (
 )
 
 from alertview.core.alert import Alert, Origin
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import decode_packet
 from alertview.core.errors import DecodeError
-from alertview.core.schemas import SchemaCache
 from alertview.core.stream.admin import offsets_at_time
 from alertview.core.stream.config import (
     BrokerHealth,

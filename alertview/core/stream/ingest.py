@@ -172,8 +172,8 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
     gc.set_threshold(100_000, 50, 1000)
     with contextlib.suppress(AttributeError, OSError):
         os.nice(NICENESS)  # when the cores are busy, the viewer's clicks come first
-    from alertview.core.schemas import SchemaCache
-    from alertview.core.store import AlertStore
+    from alertview.core.avro.schemas import SchemaCache
+    from alertview.core.session.store import AlertStore
     from alertview.core.stream.config import StreamError
     from alertview.core.stream.consumer import AlertConsumer
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from alertview.core.alert import Alert, Origin
+from alertview.core.avro.packets import DecodedRecord
 from alertview.core.errors import DecodeError
-from alertview.core.packets import DecodedRecord
 from alertview.core.surveys import generic, lsst, ztf
 
 

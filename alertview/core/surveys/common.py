@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from alertview.core.alert import Origin
-from alertview.core.packets import DecodedRecord
+from alertview.core.avro.packets import DecodedRecord
 
 CUTOUT_FIELDS = {
     "science": "cutoutScience",

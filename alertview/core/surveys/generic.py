@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from alertview.core.alert import Alert, Origin
-from alertview.core.packets import DecodedRecord
+from alertview.core.avro.packets import DecodedRecord
 from alertview.core.surveys.common import packet_fields
 
 ID_NAMES = ("alertId", "alert_id", "candid", "diaSourceId", "sourceId", "id")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from alertview.core.alert import Alert, Origin, Photometry, flux_to_mag
-from alertview.core.packets import DecodedRecord
+from alertview.core.avro.packets import DecodedRecord
 from alertview.core.surveys.common import first_present, packet_fields
 
 _VERSION = re.compile(r"v(\d+)_(\d+)")

@@ -20,7 +20,7 @@ from alertview.core.alert import (
     flux_to_mag,
     mag_to_flux,
 )
-from alertview.core.packets import DecodedRecord
+from alertview.core.avro.packets import DecodedRecord
 from alertview.core.surveys.common import packet_fields
 
 BANDS = {1: "g", 2: "r", 3: "i"}

@@ -29,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from alertview.core.columns import AlertColumns, TextSlice
-from alertview.core.filter_bounds import MISSING, arithmetic, call_function, negative
-from alertview.core.filters import COMPARISONS, AlertFilter
-from alertview.core.store import ROW_FIELDS, row_as_fields
+from alertview.core.table.columns import AlertColumns, TextSlice
+from alertview.core.table.filter_bounds import MISSING, arithmetic, call_function, negative
+from alertview.core.table.filters import COMPARISONS, AlertFilter
+from alertview.core.table.rows import ROW_FIELDS, row_as_fields
 
 log = logging.getLogger(__name__)
 

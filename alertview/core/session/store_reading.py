@@ -12,10 +12,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from alertview.core.alert import Alert, Origin
-from alertview.core.packets import FULL, LIGHT_CURVE, Framing, decode_bytes, read_single
-from alertview.core.schemas import SchemaCache
-from alertview.core.segments import SegmentError, Segments
-from alertview.core.store_errors import StoreError
+from alertview.core.avro.packets import FULL, LIGHT_CURVE, Framing, decode_bytes, read_single
+from alertview.core.avro.schemas import SchemaCache
+from alertview.core.session.segments import SegmentError, Segments
+from alertview.core.session.store_errors import StoreError
 from alertview.core.surveys import to_alert
 
 

@@ -26,9 +26,9 @@ from typing import Any
 
 import fastavro
 
-from alertview.core.codecs import CODECS, GZIP_MAGIC, gunzip
+from alertview.core.avro.codecs import CODECS, GZIP_MAGIC, gunzip
+from alertview.core.avro.schemas import SchemaCache, WriterSchema
 from alertview.core.errors import DamagedInput, DecodeError, SchemaNotFound
-from alertview.core.schemas import SchemaCache, WriterSchema
 
 CONTAINER_MAGIC = b"Obj\x01"
 _SYNC_SIZE = 16

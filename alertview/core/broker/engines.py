@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal
 from alertview.core.errors import AlertViewError
 
 if TYPE_CHECKING:
-    from alertview.core.kafka_engine import KafkaServer
+    from alertview.core.broker.kafka_engine import KafkaServer
     from alertview.core.stream.config import KafkaSettings
 
 Engine = Literal["mock", "tansu", "kafka"]
@@ -171,7 +171,7 @@ class EmbeddedBroker:
     def start(self, timeout: float | None = None) -> EmbeddedBroker:
         """Start and wait until it serves: ``timeout`` defaults to 20 s, 120 s for kafka."""
         if self.engine == "kafka":
-            from alertview.core.kafka_engine import KafkaServer
+            from alertview.core.broker.kafka_engine import KafkaServer
 
             self._kafka = KafkaServer(self.data, self.port, self.security, self.log)
             try:

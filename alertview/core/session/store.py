@@ -19,35 +19,26 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from alertview.core.alert import Alert
+from alertview.core.avro.packets import Framing
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.errors import AlertViewError, DecodeError
-from alertview.core.packets import Framing
-from alertview.core.schemas import SchemaCache
-from alertview.core.segments import Segments, fsync_dir
-from alertview.core.store_errors import ErrorRecords, StoredError, StoreError
-from alertview.core.store_reading import SchemaUse, StoredAlerts
-from alertview.core.store_tables import create_tables
+from alertview.core.session.segments import Segments, fsync_dir
+from alertview.core.session.store_errors import ErrorRecords, StoredError, StoreError
+from alertview.core.session.store_reading import SchemaUse, StoredAlerts
+from alertview.core.session.store_tables import create_tables
+from alertview.core.table.rows import ROW_FIELDS
 
 # the store's public names; StoreError, StoredError (store_errors) and SchemaUse
 # (store_reading) are defined there and imported from here as before
 __all__ = [
-    "ROW_FIELDS",
     "AlertStore",
     "SchemaUse",
     "StoreError",
     "StoredError",
     "default_sessions_dir",
-    "row_as_fields",
 ]
 
 _INT64_MAX = 2**63 - 1
-
-#: The columns of a stored row, in order (what the table and filters see).
-ROW_FIELDS = (
-    "row", "survey", "alert_id", "object_id", "schema", "ra", "dec", "mjd", "time_scale",
-    "band", "mag", "mag_err", "flux", "flux_err", "rb", "drb", "reliability", "snr",
-    "n_detections", "n_upper_limits", "n_forced", "topic", "partition", "kafka_offset",
-    "source", "record_index",
-)  # fmt: skip
 
 
 def default_sessions_dir() -> Path:
@@ -352,13 +343,3 @@ class AlertStore(ErrorRecords, StoredAlerts):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def row_as_fields(row: Sequence) -> dict:
-    """A stored row under the names the filter language uses (as ``inspect --json``)."""
-    fields = dict(zip(ROW_FIELDS, row, strict=True))
-    fields["schema"] = fields.get("schema")
-    fields["offset"] = fields.pop("kafka_offset")
-    detections = fields.pop("n_detections")
-    fields["n_history_detections"] = None if detections is None else detections - 1
-    return fields

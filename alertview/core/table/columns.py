@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from alertview.core.store import ROW_FIELDS
+from alertview.core.table.rows import ROW_FIELDS
 
 #: Numbers held as float64 (NaN is null); counts and offsets are exact below 2**53.
 NUMBER_FIELDS = (

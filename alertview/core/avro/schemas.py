@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 import fastavro
 import fastavro.schema
 
-from alertview.core.avro_compiled import CompileError, Reader, compile_reader, named_types
+from alertview.core.avro.compiled import CompileError, Reader, compile_reader, named_types
 from alertview.core.errors import DecodeError, SchemaNotFound
 from alertview.core.urls import redact_url
 
 if TYPE_CHECKING:
-    from alertview.core.stream.registry import RegistryClient
+    from alertview.core.avro.registry import RegistryClient
 
 _LSST_NAME = re.compile(r"lsst\.v(\d+)_(\d+)")
 #: JSON nesting of a writer schema beyond which it is refused (ZTF's and Rubin's are
@@ -344,7 +344,7 @@ class SchemaCache:
         raise SchemaNotFound(f"unknown schema id {schema_id} (looked in: {where})")
 
     def _fetch_from_registry(self, schema_id: int) -> str | None:
-        from alertview.core.stream.registry import RegistryClient
+        from alertview.core.avro.registry import RegistryClient
 
         if self._registry_client is None:
             self._registry_client = RegistryClient(self.registry_url, self._registry_config)

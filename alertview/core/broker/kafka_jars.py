@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ET
 from functools import cache
 from pathlib import Path
 
-from alertview.core.broker import BrokerError
+from alertview.core.broker.engines import BrokerError
 from alertview.resources import resource_dir
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from alertview.core.errors import AlertViewError
-from alertview.core.segments import SegmentError, Segments
+from alertview.core.session.segments import SegmentError, Segments
 
 
 class StoreError(AlertViewError):

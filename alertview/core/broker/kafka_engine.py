@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from alertview.core.broker import BrokerError, _free_port
-from alertview.core.certificates import ServerTLS, make_server_tls
+from alertview.core.broker.certificates import ServerTLS, make_server_tls
+from alertview.core.broker.engines import BrokerError, _free_port
+from alertview.core.broker.kafka_jars import ensure_jars, find_java, kafka_dir, kafka_version
 from alertview.core.errors import AlertViewError
-from alertview.core.kafka_jars import ensure_jars, find_java, kafka_dir, kafka_version
 from alertview.core.private_files import write_private
 from alertview.core.stream.admin import add_scram_user
 

@@ -30,7 +30,7 @@ from difflib import get_close_matches
 from typing import Any
 
 from alertview.core.alert import Alert
-from alertview.core.filter_bounds import (
+from alertview.core.table.filter_bounds import (
     FAILURES,
     FUNCTIONS,
     INT_MAX,
@@ -46,8 +46,8 @@ from alertview.core.filter_bounds import (
     strict_call,
     strict_negative,
 )
-from alertview.core.filter_errors import FilterError, TextPositions
-from alertview.core.filter_fields import FieldLookup, MappingLookup
+from alertview.core.table.filter_errors import FilterError, TextPositions
+from alertview.core.table.filter_fields import FieldLookup, MappingLookup
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import fastavro
 
-from alertview.core.packets import Framing
-from alertview.core.schemas import WriterSchema
+from alertview.core.avro.packets import Framing
+from alertview.core.avro.schemas import WriterSchema
 
 if TYPE_CHECKING:
     from alertview.core.alert import Alert

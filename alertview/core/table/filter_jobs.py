@@ -26,11 +26,11 @@ from typing import Literal
 
 import numpy as np
 
-from alertview.core.columns import AlertColumns
-from alertview.core.filter_columns import TABLE_NAMES, table_fields
-from alertview.core.filter_errors import FilterError
-from alertview.core.filter_fields import MappingLookup, record_names
-from alertview.core.filters import AlertFilter, check_names
+from alertview.core.table.columns import AlertColumns
+from alertview.core.table.filter_columns import TABLE_NAMES, table_fields
+from alertview.core.table.filter_errors import FilterError
+from alertview.core.table.filter_fields import MappingLookup, record_names
+from alertview.core.table.filters import AlertFilter, check_names
 
 log = logging.getLogger(__name__)
 

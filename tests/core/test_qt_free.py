@@ -59,9 +59,7 @@ def test_only_core_stream_imports_confluent_kafka():
     from pathlib import Path
 
     root = Path(alertview.core.__file__).resolve().parents[1]
-    pattern = re.compile(
-        r"^\s*(from|import)\s+confluent_kafka(?!\.schema_registry)", re.MULTILINE
-    )
+    pattern = re.compile(r"^\s*(from|import)\s+confluent_kafka(?!\.schema_registry)", re.MULTILINE)
     importers = {
         str(path.relative_to(root))
         for path in root.rglob("*.py")

@@ -1,17 +1,25 @@
-"""Shared fixtures: the real alert packets in ../shared/data/alerts."""
+"""Shared fixtures: the real alert packets bundled in tests/data/alerts (provenance in
+tests/data/README.md), and no test reaching the OS keyring."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import fastavro
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
 
 from alertview.core.avro.schemas import SchemaCache
+from tests.fake_keyrings import NO_KEYRING_ENV, NoKeyring
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("ALERTVIEW_SHARED_DATA", REPO.parent / "shared" / "data" / "alerts"))
+#: The bundled packets (a clean clone has them; nothing outside the repository is read).
+DATA = REPO / "tests" / "data" / "alerts"
+#: The name the tests import (the packets once came from ../shared/data/alerts).
+SHARED = DATA
 
 ZTF_FILES = sorted((SHARED / "ztf").glob("*.avro"))
 FINK_ZTF_MULTI = SHARED / "fink" / "avro_multi_alerts.avro"
@@ -24,11 +32,28 @@ FINK_LSST_TRANSFER = SHARED / "fink" / "lsst-transfer" / "part-2-918301.avro"
 PROTOTYPE = SHARED / "ztf" / "87704463155000.avro"
 FORCED_TEST = SHARED / "ztf" / "forcedphot_test_1660293514215020000.avro"
 
+# Child processes (`alertview ...` run by the tests) inherit this: keyring loads the
+# backend named here before any it would find on the machine. Forced, not defaulted: a
+# developer's own PYTHON_KEYRING_BACKEND may name their real keyring.
+os.environ.update(NO_KEYRING_ENV)
+
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     # The tests are about real packets: their absence is a failure, never a skip.
     if not (SHARED / "ztf").is_dir():
         raise pytest.UsageError(f"real alert packets not found at {SHARED}")
+
+
+@pytest.fixture(autouse=True)
+def isolated_keyring() -> Iterator[KeyringBackend]:
+    """Every test starts with no keyring (keyring's own "fail" backend: nothing is kept,
+    as on a machine without one); a test wanting one sets a fake (tests/fake_keyrings.py,
+    ``using_keyring``) and must put this one back. The developer's keyring is never
+    read nor written."""
+    backend = NoKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    assert keyring.get_keyring() is backend, "a test left another keyring in place"
 
 
 def raw_records(path: Path) -> list[dict]:

@@ -13,6 +13,13 @@ from collections.abc import Iterator
 
 import keyring
 from keyring.backend import KeyringBackend
+from keyring.backends import fail
+
+#: No keyring at all: keyring's own "fail" backend (priority 0, keeps nothing), what a
+#: machine without an OS keyring has. tests/conftest.py sets it for every test.
+NoKeyring = fail.Keyring
+#: The same for child processes: keyring loads the backend this names before any other.
+NO_KEYRING_ENV = {"PYTHON_KEYRING_BACKEND": f"{NoKeyring.__module__}.{NoKeyring.__name__}"}
 
 
 class MemoryKeyring(KeyringBackend):

@@ -13,7 +13,14 @@ import threading
 import time
 from collections.abc import Mapping
 
+from tests.fake_keyrings import NO_KEYRING_ENV
+
 ALERTVIEW = [sys.executable, "-m", "alertview"]
+
+
+def child_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Our environment, no OS keyring (as every test has), then ``env``."""
+    return {**os.environ, **NO_KEYRING_ENV, **(env or {})}
 
 
 def run_alertview(
@@ -25,7 +32,7 @@ def run_alertview(
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **(env or {})},
+        env=child_env(env),
         check=False,
     )
 
@@ -37,7 +44,7 @@ class Command:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, **(env or {})},
+            env=child_env(env),
         )
         self.out: list[str] = []
         self.err: list[str] = []

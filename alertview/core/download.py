@@ -158,7 +158,7 @@ def _finish(path: Path, size: int, resumed_from: int, extracted: int) -> Downloa
 def _extract_stream(stream: _Tee, folder: Path) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     count = 0
-    with tarfile.open(fileobj=stream, mode="r|*") as archive:  # type: ignore[arg-type]
+    with tarfile.open(fileobj=stream, mode="r|*") as archive:  # type: ignore[call-overload]
         for member in archive:
             if not member.isfile():
                 continue

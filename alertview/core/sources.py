@@ -14,9 +14,10 @@ import lzma
 import os
 import tarfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alertview.core.avro.codecs import GZIP_MAGIC
 from alertview.core.errors import DecodeError
@@ -28,7 +29,11 @@ _TAR_MAGIC_OFFSET = 257
 #: Rubin's ~100 KB, a Fink file of many alerts some MB): it is reported, not read.
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
 #: Compressed files that may hold a tar archive, by their magic bytes.
-_COMPRESSED = {GZIP_MAGIC: gzip.open, b"\xfd7zXZ\x00": lzma.open, b"BZh": bz2.open}
+_COMPRESSED: dict[bytes, Callable[..., Any]] = {
+    GZIP_MAGIC: gzip.open,
+    b"\xfd7zXZ\x00": lzma.open,
+    b"BZh": bz2.open,
+}
 #: Separates an archive's path from a member's name in a source name.
 MEMBER_SEPARATOR = "!"
 

@@ -93,7 +93,7 @@ def make_server_tls(
         .sign(ca_key, hashes.SHA256())
     )
     key = ec.generate_private_key(ec.SECP256R1())
-    names = [x509.DNSName(host) for host in hosts]
+    names: list[x509.GeneralName] = [x509.DNSName(host) for host in hosts]
     names += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips]
     cert = (
         _builder(_name(hosts[0] if hosts else ips[0]), ca_name, key.public_key())

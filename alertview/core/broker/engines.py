@@ -24,6 +24,7 @@ from alertview.core.errors import AlertViewError
 if TYPE_CHECKING:
     from alertview.core.broker.kafka_engine import KafkaServer
     from alertview.core.stream.config import KafkaSettings
+    from alertview.core.stream.mock import MockCluster
 
 Engine = Literal["mock", "tansu", "kafka"]
 ENGINES: tuple[Engine, ...] = ("mock", "tansu", "kafka")
@@ -118,7 +119,7 @@ class EmbeddedBroker:
         self.data = data
         self.security = security
         self.bootstrap = ""
-        self._mock = None
+        self._mock: MockCluster | None = None
         self._process: subprocess.Popen | None = None
         self._kafka: KafkaServer | None = None
 

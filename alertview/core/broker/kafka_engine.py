@@ -82,7 +82,7 @@ def server_properties(
     kraft: Path, ports: Ports, tls: ServerTLS | None = None
 ) -> dict[str, object]:
     """The broker's configuration: one node, settings that suit a laptop and tests."""
-    listeners = {
+    listeners: dict[str, tuple[int | None, str]] = {
         "CLIENT": (ports.client, "SASL_SSL" if tls else "PLAINTEXT"),
         "CONTROLLER": (ports.controller, "PLAINTEXT"),
     }

@@ -50,9 +50,10 @@ def kafka_version() -> str:
     root = ET.parse(kafka_dir() / "pom.xml").getroot()
     found = root.find("{http://maven.apache.org/POM/4.0.0}properties/"
                       "{http://maven.apache.org/POM/4.0.0}kafka.version")  # fmt: skip
-    if found is None or not (found.text or "").strip():
+    version = "" if found is None else (found.text or "").strip()
+    if not version:
         raise BrokerError(f"no <kafka.version> in {kafka_dir() / 'pom.xml'}")
-    return found.text.strip()
+    return version
 
 
 def cache_dir() -> Path:

@@ -78,7 +78,11 @@ def add_scram_user(
     """Create (or reset) a SCRAM user through the Admin API over a PLAINTEXT listener:
     the password travels in the request, never on a command line."""
     health = BrokerHealth(bootstrap)
-    config = {"bootstrap.servers": bootstrap, "error_cb": health, "logger": KAFKA_LOG}
+    config: dict[str, Any] = {
+        "bootstrap.servers": bootstrap,
+        "error_cb": health,
+        "logger": KAFKA_LOG,
+    }
     admin = AdminClient({**config, "log_level": 4})  # not librdkafka's notices on stderr
     fetch_metadata(admin, health, timeout)
     kind = ScramMechanism[mechanism.upper().replace("-", "_")]

@@ -16,7 +16,7 @@ class MockCluster:
     """
 
     def __init__(self, brokers: int = 1) -> None:
-        self._owner = Producer(
+        self._owner: Producer | None = Producer(
             {"test.mock.num.brokers": brokers, "log_level": 0, "logger": KAFKA_LOG}
         )
         metadata = self._owner.list_topics(timeout=10)

@@ -95,7 +95,8 @@ def ensure_topic(
     topics with 4 partitions on first use instead.
     """
     health = BrokerHealth(settings.bootstrap, settings=settings)
-    admin = AdminClient({**settings.client_config(), "error_cb": health})
+    config: dict[str, Any] = {**settings.client_config(), "error_cb": health}
+    admin = AdminClient(config)
     # a refused password or certificate is named at once, as consume and topics do
     metadata = fetch_metadata(admin, health, timeout)
     if topic in metadata.topics:

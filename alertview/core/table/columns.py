@@ -158,8 +158,8 @@ class AlertColumns:
         for name, column in self.numbers.items():
             values = by_field[_INDEX[name]]
             column.extend(np.array([np.nan if v is None else v for v in values], np.float64))
-        for name, column in self.texts.items():
-            column.extend(by_field[_INDEX[name]])
+        for name, text_column in self.texts.items():
+            text_column.extend(by_field[_INDEX[name]])
 
     def quality(self) -> np.ndarray:
         """The score a survey gives: ZTF drb, else rb; Rubin reliability."""
@@ -214,5 +214,5 @@ class AlertColumns:
 
     @property
     def nbytes(self) -> int:
-        columns = [self.row, self.alert_id, *self.numbers.values(), *self.texts.values()]
-        return sum(c.nbytes for c in columns)
+        numbers = [self.row, self.alert_id, *self.numbers.values()]
+        return sum(c.nbytes for c in numbers) + sum(t.nbytes for t in self.texts.values())

@@ -232,7 +232,7 @@ class _Evaluator:
         if value.text is None:
             return value
         data = value.text.materialise()
-        return _Value(data, np.not_equal(data, None))
+        return _Value(data, np.not_equal(data, None))  # type: ignore[call-overload]
 
     def _Call(self, node: ast.Call) -> _Value:
         if not isinstance(node.func, ast.Name) or node.keywords:

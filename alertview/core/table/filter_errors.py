@@ -61,6 +61,7 @@ class TextPositions:
 
     def column(self, node: ast.AST) -> int | None:
         """Where ``node`` starts, if it has a position."""
-        if not hasattr(node, "col_offset"):
+        lineno, offset = getattr(node, "lineno", None), getattr(node, "col_offset", None)
+        if lineno is None or offset is None:
             return None
-        return self.at(node.lineno, node.col_offset)
+        return self.at(lineno, offset)

@@ -48,7 +48,7 @@ JobKind = Literal["all", "tail", "recheck"]
 def row_mask(
     alert_filter: AlertFilter,
     columns: AlertColumns,
-    positions: Sequence[int],
+    positions: Sequence[int] | np.ndarray,
     record_of: RecordOf | None = None,
     stopped: Callable[[], bool] = lambda: False,
     progress: Callable[[int], None] | None = None,

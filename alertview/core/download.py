@@ -58,7 +58,13 @@ def archive_url(night_or_url: str, base_url: str = DEFAULT_BASE_URL) -> str:
 class _Tee:
     """Reads the part already on disk, then the network, saving what the network gives."""
 
-    def __init__(self, local: BinaryIO | None, remote: BinaryIO, sink: BinaryIO, progress):
+    def __init__(
+        self,
+        local: BinaryIO | None,
+        remote: BinaryIO,
+        sink: BinaryIO,
+        progress: Callable[[int], None],
+    ) -> None:
         self.local, self.remote, self.sink, self.progress = local, remote, sink, progress
 
     def read(self, size: int = -1) -> bytes:

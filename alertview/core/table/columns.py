@@ -8,7 +8,7 @@ and sorting it through Python comparisons takes tens of seconds; as columns
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -119,7 +119,7 @@ class TextSlice:
         self.values = values
         self.codes = codes
 
-    def code_mask(self, test) -> np.ndarray:
+    def code_mask(self, test: Callable[[str | None], object]) -> np.ndarray:
         """``test(value)`` evaluated once per distinct value, spread over the rows."""
         per_code = np.fromiter((bool(test(v)) for v in self.values), bool, len(self.values))
         return per_code[self.codes] if len(per_code) else np.zeros(len(self.codes), bool)

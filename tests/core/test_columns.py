@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 
 import numpy as np
 import pytest
@@ -130,11 +129,9 @@ BOUNDED = [
 @pytest.mark.parametrize("expression", BOUNDED)
 def test_bounded_arithmetic_means_the_same_on_both_paths(expression, stored_rows, columns):
     alert_filter = parse_filter(expression)
-    started = time.perf_counter()
     expected = [alert_filter.matches(MappingLookup(row_as_fields(r))) for r in stored_rows]
     assert filter_mask(alert_filter, columns).tolist() == expected  # vectorised, no fallback
     assert row_mask(alert_filter, columns, range(len(columns))).tolist() == expected
-    assert time.perf_counter() - started < 1.0
 
 
 @pytest.mark.parametrize("base", [2**40, 2**61, 2**62])  # int64 fast path, its edge, beyond
@@ -142,9 +139,7 @@ def test_exact_integers_wrap_nowhere_and_stay_fast(stored_rows, base):
     many = AlertColumns()
     many.append_rows([(i, *r[1:2], base + i, *r[3:]) for i, r in enumerate(stored_rows * 400)])
     alert_filter = parse_filter(f"alert_id * 4 > {4 * base + 40} and (alert_id - 1) % 7 == 0")
-    started = time.perf_counter()
     mask = filter_mask(alert_filter, many)
-    assert time.perf_counter() - started < 2.0
     assert mask.tolist() == [i > 10 and (base + i - 1) % 7 == 0 for i in range(len(many))]
 
 

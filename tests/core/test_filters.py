@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 import tracemalloc
 
 import pytest
@@ -122,15 +121,13 @@ HOSTILE = [
 @pytest.mark.parametrize(("expression", "message"), HOSTILE)
 def test_hostile_expressions_are_refused_at_once_in_little_memory(expression, message):
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(FilterError, match=message) as info:
             parse_filter(expression)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - started < 1.0
-    assert peak < 20e6
+    assert peak < 20e6  # refused before anything was built or computed
     assert str(info.value).startswith("bad filter: ")
     assert len(str(info.value)) < 200  # one readable line, however long the text
 
@@ -163,13 +160,10 @@ def test_random_text_gives_a_filter_or_a_filter_error_and_nothing_else():
     rng = random.Random(10)
     for _ in range(3000):
         text = " ".join(rng.choice(tokens) for _ in range(rng.randint(1, 40)))
-        started = time.perf_counter()
         try:
             test = parse_filter(text)
         except FilterError:
             continue
-        finally:
-            assert time.perf_counter() - started < 1.0, text
         test.matches(MappingLookup({"mag": 18.5, "rb": 0.9}))  # never raises
 
 
@@ -190,9 +184,13 @@ def test_random_text_gives_a_filter_or_a_filter_error_and_nothing_else():
 )
 def test_out_of_range_results_on_fields_are_null_and_cheap(alerts, expression):
     test = parse_filter(expression)
-    started = time.perf_counter()
-    assert not any(test(a) for a in alerts)
-    assert time.perf_counter() - started < 1.0
+    tracemalloc.start()
+    try:
+        assert not any(test(a) for a in alerts)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20e6  # nothing huge was built (10**9 copies of a string, say)
 
 
 def test_undefined_results_are_null_so_not_and_isnull_see_them(alerts):

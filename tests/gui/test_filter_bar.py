@@ -17,7 +17,7 @@ from alertview.core.table.filter_columns import table_fields
 from alertview.core.table.filter_fields import MappingLookup
 from alertview.core.table.filters import parse_filter
 from alertview.gui.table_columns import COLUMNS
-from alertview.gui.table_model import SYNC_WAIT, AlertTableModel
+from alertview.gui.table_model import AlertTableModel
 from tests.conftest import SHARED
 
 
@@ -50,11 +50,9 @@ def test_a_misspelled_name_is_refused_at_once_without_decoding_on_the_gui_thread
     window.open_paths([SHARED])
     reads = watch_reads(window.model)
     qtbot.keyClicks(window.filter_edit, "rbb > 0.5")
-    started = time.perf_counter()
     qtbot.keyClick(window.filter_edit, Qt.Key.Key_Return)
     message = "bad filter: unknown field 'rbb' (did you mean 'rb'?) at column 1: >>>rbb > 0.5"
     qtbot.waitUntil(lambda: window.match_label.text() == message, timeout=2000)
-    assert time.perf_counter() - started < 1.0
     assert window.filter_edit.toolTip() == message
     assert window.model.rowCount() == 57 and window.model.alert_filter is None
     # one packet per origin (file) was read to learn the field names, off the GUI thread
@@ -62,9 +60,8 @@ def test_a_misspelled_name_is_refused_at_once_without_decoding_on_the_gui_thread
     # every origin has been looked at: the next typo costs no packet at all
     reads.clear()
     window.filter_edit.setText("nbad == 0 and fwhmm < 5")
-    started = time.perf_counter()
     qtbot.keyClick(window.filter_edit, Qt.Key.Key_Return)
-    assert time.perf_counter() - started < 0.2
+    # said when the key press returns: no waiting, no background job
     assert window.match_label.text().startswith(
         "bad filter: unknown field 'fwhmm' (did you mean 'fwhm'?) at column 15"
     )
@@ -79,9 +76,8 @@ def test_a_filter_reading_many_packets_runs_in_the_background(window, qtbot, ale
     timer = QTimer()
     timer.timeout.connect(lambda: gaps.append(clock.restart()))
     window.filter_edit.setText("nbad == 0 and fwhm <= 5")
-    started = time.perf_counter()
-    window.apply_filter()
-    assert time.perf_counter() - started < SYNC_WAIT + 0.4
+    window.apply_filter()  # returns while the packets are still being read:
+    assert len(reads) < 57
     clock.start()
     timer.start(10)
     assert window.model.filtering
@@ -150,9 +146,7 @@ def test_rows_arriving_under_a_packet_filter_are_filtered_and_sorted_too(window,
 def test_hostile_filters_are_explained_at_once(window, text):
     window.open_paths([SHARED])
     window.filter_edit.setText(text)
-    started = time.perf_counter()
-    window.apply_filter()
-    assert time.perf_counter() - started < 1.0
+    window.apply_filter()  # explained when it returns: no background job
     assert window.match_label.text().startswith("bad filter: ")
     assert window.model.rowCount() == 57 and not window.model.filtering
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import QElapsedTimer, QTimer
 
 
@@ -69,11 +67,9 @@ def test_a_wrong_host_is_a_readable_message(window, qtbot):
     from alertview.core.stream.consumer import ConsumerSettings
 
     settings = ConsumerSettings(KafkaSettings("127.0.0.1:1"), ("t",), "g")
-    started = time.monotonic()
     worker = window.connect_stream(settings)
-    qtbot.waitUntil(lambda: worker.isFinished(), timeout=30000)
+    qtbot.waitUntil(lambda: worker.isFinished(), timeout=25000)
     assert window.stream_state.text().startswith("cannot reach Kafka at 127.0.0.1:1")
-    assert time.monotonic() - started < 25
     qtbot.waitUntil(lambda: getattr(window, "failure_box", None) is not None, timeout=5000)
     assert window.failure_box.text().startswith("cannot reach Kafka at 127.0.0.1:1")
     window.filter_edit.setText("mag < 20")  # the window is still usable

@@ -325,8 +325,3 @@ def _read_with_astropy(name: str, data: bytes, fits: Any) -> Cutout:
             if isinstance(v, int | float) and not isinstance(v, bool)
         }
     return Cutout(name, image, "fits", header_text, data, _sky_transform(cards))
-
-
-def describe(cutouts: Mapping[str, Cutout | CutoutError]) -> dict[str, Any]:
-    """name -> [rows, cols] for the stamps that decoded."""
-    return {n: list(c.shape) for n, c in cutouts.items() if isinstance(c, Cutout)}

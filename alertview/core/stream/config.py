@@ -214,10 +214,6 @@ class BrokerHealth:
             for _, code, text in self._recent
         )
 
-    @property
-    def texts(self) -> list[str]:
-        return [text for _, _, text in self._recent]
-
     def reason(self, since: float = 0.0) -> str | None:
         """The most telling error reported from ``since`` (monotonic time) on, without
         librdkafka's broker prefix."""

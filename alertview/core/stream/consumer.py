@@ -386,10 +386,6 @@ class AlertConsumer:
         warnings, self._warnings = self._warnings, []
         return warnings
 
-    @property
-    def broker_errors(self) -> list[str]:
-        return self._health.texts
-
     def assignment(self) -> list[tuple[str, int]]:
         return [(p.topic, p.partition) for p in self._require_open().assignment()]
 

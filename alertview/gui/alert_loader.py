@@ -1,7 +1,8 @@
 """Decoding the selected alert off the GUI thread, and the next one before it is asked for.
 
-A Rubin packet with ~1,000 previous and forced sources takes ~20 ms to
-decode; browsing the table row by row should not wait for it. The loader
+A Rubin packet's light curve takes ~5 ms to decode with ~250 previous
+sources (benchmarks/results/decode.json), longer with a longer history;
+browsing the table row by row should not wait for it. The loader
 decodes on one background thread, drops results for rows no longer
 selected (a generation counter), keeps the last few alerts ready, and
 fetches the row after the selected one while the user looks at it.

@@ -200,7 +200,8 @@ def _read_record(
     ``WriterSchema.light_curve_reader``).
 
     The schema's compiled reader reads it (``avro_compiled``: same values as
-    fastavro, 2-3x faster); fastavro where a schema did not compile.
+    fastavro, ~1.8x (Rubin) to ~2.7x (ZTF) faster, benchmarks/results/decode.json);
+    fastavro where a schema did not compile.
     """
     try:
         if part == TABLE:

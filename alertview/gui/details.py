@@ -1,8 +1,8 @@
-"""The whole packet as a searchable tree, with copy, and links to look the alert up."""
+"""The whole packet as a searchable tree, with copy, and links to look the alert up.
+``DetailsController`` holds the fields and decides what a search shows."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -18,17 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from alertview.core.alert import Alert
-from alertview.core.decode import whole_record
-from alertview.core.links import alert_links
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    if isinstance(value, float):
-        return repr(value)
-    return "null" if value is None else str(value)
+from alertview.controllers.details import DetailsController, Entry, entries
 
 
 class DetailsPanel(QWidget):
@@ -36,10 +26,11 @@ class DetailsPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.controller = DetailsController(self)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Find a field or value…")
         self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self._filter)
+        self.search.textChanged.connect(self.controller.set_search)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Field", "Value"])
         self.tree.setColumnWidth(0, 260)
@@ -62,93 +53,72 @@ class DetailsPanel(QWidget):
         layout.addWidget(self.search)
         layout.addWidget(self.tree, 1)
         layout.addLayout(bottom)
-        self.alert: Alert | None = None
 
-    def show_alert(self, alert: Alert) -> None:
-        """Links now; the tree when it is on screen (a Rubin packet has ~70,000 fields)."""
-        self.alert = alert
-        self.links.setText(
-            " · ".join(f'<a href="{url}">{name}</a>' for name, url in alert_links(alert))
-        )
+    def show_alert(self, alert) -> None:
+        self.controller.show_alert(alert)
+
+    # -- the DetailsView the controller drives ----------------------------------------------
+    def show_links(self, links: list[tuple[str, str]]) -> None:
+        self.links.setText(" · ".join(f'<a href="{url}">{name}</a>' for name, url in links))
+
+    def show_record(self) -> None:
+        """The tree when it is on screen (a Rubin packet has ~70,000 fields)."""
         self._built = False
         if self.isVisible():
             self._build()
+
+    def show_matches(self, shown: set[tuple[int, ...]] | None) -> None:
+        if shown is not None:
+            self._populate_all()  # a search looks everywhere
+
+        def visit(item: QTreeWidgetItem, path: tuple[int, ...]) -> None:
+            item.setHidden(shown is not None and path not in shown)
+            children = [(*path, i) for i in range(item.childCount())]
+            for i, child in enumerate(children):
+                visit(item.child(i), child)
+            if shown is not None and any(child in shown for child in children):
+                item.setExpanded(True)
+
+        root = self.tree.invisibleRootItem()
+        for i in range(root.childCount()):
+            visit(root.child(i), (i,))
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._built:
             self._build()
 
+    # -- the tree, made as it is expanded -------------------------------------------------------
     def _build(self) -> None:
         self._built = True
         self.tree.clear()
         self._pending.clear()
-        if self.alert is not None:
-            try:
-                record = whole_record(self.alert)  # the viewer decoded the light curve's part
-            except Exception as exc:  # it decoded once: say so rather than fail
-                record = self.alert.record
-                QTreeWidgetItem(self.tree, ["(partly shown)", f"cannot decode the rest: {exc}"])
-            self._add(self.tree.invisibleRootItem(), record)
+        if self.controller.alert is not None:
+            self._add(self.tree.invisibleRootItem(), self.controller.top_entries())
             self.tree.expandToDepth(0)
-        self._filter(self.search.text())
+        self.show_matches(self.controller.matches())
 
-    def _add(self, parent: QTreeWidgetItem, value: Any) -> None:
-        if isinstance(value, Mapping):
-            for key, inner in value.items():
-                self._item(parent, str(key), inner)
-        elif isinstance(value, list):
-            for index, inner in enumerate(value):
-                self._item(parent, f"[{index}]", inner)
-
-    def _item(self, parent: QTreeWidgetItem, name: str, value: Any) -> None:
-        if isinstance(value, Mapping | list):
-            summary = f"{len(value)} items" if isinstance(value, list) else ""
-            item = QTreeWidgetItem(parent, [name, summary])
-            if value:  # children are made when the item is first expanded
+    def _add(self, parent: QTreeWidgetItem, rows: list[Entry]) -> None:
+        for name, text, children in rows:
+            item = QTreeWidgetItem(parent, [name, text])
+            if children is not None:  # made when the item is first expanded
                 item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
-                self._pending[item] = value
-        else:
-            QTreeWidgetItem(parent, [name, _shown(value)])
+                self._pending[item] = children
 
     def _populate(self, item: QTreeWidgetItem) -> None:
         value = self._pending.pop(item, None)
         if value is not None:
-            self._add(item, value)
+            self._add(item, entries(value))
 
     def _populate_all(self) -> None:
         while self._pending:
             self._populate(next(iter(self._pending)))
-
-    def _filter(self, text: str) -> None:
-        needle = text.strip().lower()
-        if needle:
-            self._populate_all()  # a search looks everywhere
-
-        def visit(item: QTreeWidgetItem) -> bool:
-            own = not needle or needle in item.text(0).lower() or needle in item.text(1).lower()
-            children = [visit(item.child(i)) for i in range(item.childCount())]
-            show = own or any(children)
-            item.setHidden(not show)
-            if needle and any(children):
-                item.setExpanded(True)
-            return show
-
-        root = self.tree.invisibleRootItem()
-        for i in range(root.childCount()):
-            visit(root.child(i))
-
-    def visible_fields(self) -> list[str]:
-        """Top-level field names on show (what a test checks)."""
-        root = self.tree.invisibleRootItem()
-        return [
-            root.child(i).text(0) for i in range(root.childCount()) if not root.child(i).isHidden()
-        ]
 
     def copy_selection(self) -> None:
         lines = [f"{i.text(0)} = {i.text(1)}" for i in self.tree.selectedItems()]
         QGuiApplication.clipboard().setText("\n".join(lines))
 
     def copy_position(self) -> None:
-        if self.alert is not None:
-            QGuiApplication.clipboard().setText(f"{self.alert.ra:.7f} {self.alert.dec:+.7f}")
+        alert = self.controller.alert
+        if alert is not None:
+            QGuiApplication.clipboard().setText(f"{alert.ra:.7f} {alert.dec:+.7f}")

@@ -285,7 +285,7 @@ class MainWindow(QMainWindow, StreamControl):
         """Decode off the GUI thread; a result for a row no longer selected is dropped."""
         if not current.isValid():
             return
-        choices = self.inspection.cutouts.display_choices()
+        choices = self.inspection.cutouts.controller.display_choices()
         # browsing row by row: the next row in the same direction is decoded once this
         # one is shown (not before: the two would share the GIL with the drawing)
         step = -1 if previous.isValid() and previous.row() == current.row() + 1 else 1

@@ -1,4 +1,5 @@
-"""Follow the system's light or dark colour scheme.
+"""Colours: the bands' colours and symbols (one place, so bands look alike
+everywhere), and the window following the system's light or dark scheme.
 
 Qt follows the platform scheme where its platform theme does (macOS,
 Windows, recent GNOME/KDE); elsewhere (plain X11, Xvfb) a dark system
@@ -12,6 +13,27 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
+
+#: Per-band colours (ZTF g r i, Rubin u g r i z y), readable on light and dark.
+BAND_COLOURS = {
+    "u": "#7b3fb5",
+    "g": "#2ca02c",
+    "r": "#d62728",
+    "i": "#e08a1e",
+    "z": "#8c564b",
+    "y": "#555555",
+}
+BAND_SYMBOLS = {"u": "s", "g": "o", "r": "o", "i": "d", "z": "h", "y": "star"}
+DEFAULT_COLOUR = "#1f77b4"
+
+
+def band_colour(band: str) -> str:
+    return BAND_COLOURS.get(band, DEFAULT_COLOUR)
+
+
+def band_symbol(band: str) -> str:
+    return BAND_SYMBOLS.get(band, "o")
+
 
 _DARK = {
     QPalette.ColorRole.Window: "#2b2b2b",

@@ -17,7 +17,7 @@ def save_window_settings(window: MainWindow) -> None:
     settings.setValue("main/splitter", window.splitter.saveState())
     settings.setValue("main/header", window.table.horizontalHeader().saveState())
     settings.setValue("main/follow", window.follow_action.isChecked())
-    cutouts, lightcurve = window.inspection.cutouts, window.inspection.lightcurve
+    cutouts, lightcurve = window.inspection.cutouts.controller, window.inspection.lightcurve
     settings.setValue("cutouts/limits", cutouts.limits)
     settings.setValue("cutouts/stretch", cutouts.stretch)
     settings.setValue("cutouts/colours", cutouts.colour_map)
@@ -36,7 +36,7 @@ def restore_window_settings(window: MainWindow) -> bool:
     if header is not None:
         window.table.horizontalHeader().restoreState(header)
     window.follow_action.setChecked(settings.value("main/follow", False, type=bool))
-    cutouts, lightcurve = window.inspection.cutouts, window.inspection.lightcurve
+    cutouts, lightcurve = window.inspection.cutouts.controller, window.inspection.lightcurve
     cutouts.set_display(
         settings.value("cutouts/limits", cutouts.limits),
         settings.value("cutouts/stretch", cutouts.stretch),

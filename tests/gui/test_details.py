@@ -17,13 +17,13 @@ def test_packet_tree_has_every_field_and_finks_additions(window, qtbot):
     qtbot.keyClick(window.table, Qt.Key.Key_Return)
     details = window.inspection.details
     assert window.inspection.tabs.currentWidget() is details
-    fields = details.visible_fields()
+    fields = details.controller.visible_fields()
     for name in ("candid", "candidate", "prv_candidates", "cdsxmatch", "rfscore", "snn"):
         assert name in fields
     details.search.setText("cdsxmatch")
-    assert details.visible_fields() == ["cdsxmatch"]
+    assert details.controller.visible_fields() == ["cdsxmatch"]
     details.search.setText("magpsf")  # found inside candidate and prv_candidates
-    assert set(details.visible_fields()) == {"candidate", "prv_candidates", "cmagpsf"}
+    assert set(details.controller.visible_fields()) == {"candidate", "prv_candidates", "cmagpsf"}
     alert = window.inspection.alert
     assert f"https://fink-portal.org/{alert.object_id}" in details.links.text()
     assert "simbad" in details.links.text() and "legacysurvey" in details.links.text()
@@ -38,7 +38,7 @@ def test_a_rubin_alert_drawn_from_its_light_curve_fields_shows_every_field(windo
     qtbot.keyClick(window.table, Qt.Key.Key_Return)
     details = window.inspection.details
     details.search.setText("apFlux")  # a diaSource field the light curve does not read
-    assert set(details.visible_fields()) == {"diaSource", "prvDiaSources"}
+    assert set(details.controller.visible_fields()) == {"diaSource", "prvDiaSources"}
     root = details.tree.invisibleRootItem()
     sources = next(root.child(i) for i in range(root.childCount())
                    if root.child(i).text(0) == "prvDiaSources")  # fmt: skip
@@ -88,7 +88,11 @@ def test_layout_and_choices_persist(window, qtbot):
     assert again.follow_action.isChecked()
     assert again.table.horizontalHeader().sectionSize(1) == 321
     cutouts = again.inspection.cutouts
-    assert (cutouts.limits, cutouts.stretch, cutouts.colour_map) == (
+    assert (
+        cutouts.controller.limits,
+        cutouts.controller.stretch,
+        cutouts.controller.colour_map,
+    ) == (
         "percentile",
         "log",
         "viridis",
@@ -104,10 +108,14 @@ def test_cutout_display_menu_and_pixel_under_the_cursor(window, qtbot):
     science = cutouts.images["science"]
     before = science.image.copy()
     cutouts.set_display(limits="minmax", stretch="linear", colours="viridis")
-    assert (cutouts.limits, cutouts.stretch, cutouts.colour_map) == ("minmax", "linear", "viridis")
+    assert (
+        cutouts.controller.limits,
+        cutouts.controller.stretch,
+        cutouts.controller.colour_map,
+    ) == ("minmax", "linear", "viridis")
     assert not (science.image == before).all()  # redrawn with the new limits and stretch
     alert = window.inspection.alert
-    text = cutouts.describe_pixel("science", 14.5, 14.5)
+    text = cutouts.controller.describe_pixel("science", 14.5, 14.5)
     assert text.startswith("Science pixel (14, 14) = ") and "nJy" in text
     ra = float(text.split("RA ")[1].split()[0])
     assert abs(ra - alert.ra) < 3 / 3600  # the stamp's centre is the source
@@ -117,9 +125,9 @@ def test_light_curve_days_before_the_alert(window, qtbot):
     window.open_paths([FINK_ZTF_MULTI])
     show_row(window, qtbot, 3)
     lightcurve = window.inspection.lightcurve
-    counts = dict(lightcurve.counts)
+    counts = dict(lightcurve.controller.counts)
     lightcurve.time_axis.setCurrentIndex(1)
-    assert lightcurve.counts == counts
+    assert lightcurve.controller.counts == counts
     import pyqtgraph as pg
 
     xs = [
@@ -156,6 +164,6 @@ def test_missing_and_broken_stamps_show_labelled_blanks(qtbot):
             "difference": CutoutError("difference cutout cannot be decoded (bad gzip)"),
         }
     )
-    assert panel.shapes() == {"science": (30, 30)}
+    assert panel.controller.shapes() == {"science": (30, 30)}
     assert "template cutout is missing" in panel.labels["template"].text
     assert "cannot be decoded" in panel.labels["difference"].text

@@ -29,7 +29,9 @@ def decode(path):
 
 
 def series_counts(panel, series: str) -> dict[str, int]:
-    return {k.rpartition(" ")[2]: v for k, v in panel.counts.items() if k.startswith(series)}
+    return {
+        k.rpartition(" ")[2]: v for k, v in panel.controller.counts.items() if k.startswith(series)
+    }
 
 
 def test_forced_non_detections_are_drawn_as_upper_limits(panel):
@@ -39,14 +41,16 @@ def test_forced_non_detections_are_drawn_as_upper_limits(panel):
     for p in points:
         if p.get("candid") is None and p.get("diffmaglim") is not None:
             expected[BANDS[p["fid"]]] = expected.get(BANDS[p["fid"]], 0) + 1
-    assert not panel.flux_mode and sum(expected.values()) == 18
+    assert not panel.controller.flux and sum(expected.values()) == 18
     assert series_counts(panel, "upper limits") == expected
     for band, n in expected.items():
-        assert f"{band} limit ({n})" in panel.legend_lines()
+        assert f"{band} limit ({n})" in panel.controller.legend_lines()
     panel.units.setCurrentIndex(1)  # flux: limits are magnitudes only, forced points drawn
     assert series_counts(panel, "upper limits") == {}
     assert sum(series_counts(panel, "forced").values()) == len(points)
-    assert not [line for line in panel.legend_lines() if "without a measurement" in line]
+    assert not [
+        line for line in panel.controller.legend_lines() if "without a measurement" in line
+    ]
 
 
 def test_legend_says_how_many_forced_epochs_had_no_measurement(panel, tmp_path):
@@ -54,14 +58,17 @@ def test_legend_says_how_many_forced_epochs_had_no_measurement(panel, tmp_path):
     alert = decode(path)
     panel.show_alert(alert)
     note = "3 forced epochs without a measurement"
-    assert note in panel.legend_lines() and note in panel.legend.text
+    assert note in panel.controller.legend_lines() and note in panel.legend.text
     # the unmeasured epochs keep their limits; only the measured ones are forced points
     assert sum(series_counts(panel, "upper limits").values()) == len(record["prv_candidates"])
     panel.units.setCurrentIndex(1)
-    assert note in panel.legend_lines()  # in no view, so named in every view
+    assert note in panel.controller.legend_lines()  # in no view, so named in every view
     assert sum(series_counts(panel, "forced").values()) == len(record["prv_candidates"]) - 3
     panel.forced_box.setChecked(False)  # forced photometry hidden: nothing to explain
-    assert note not in panel.legend_lines() and "without a measurement" not in panel.legend.text
+    assert (
+        note not in panel.controller.legend_lines()
+        and "without a measurement" not in panel.legend.text
+    )
     panel.forced_box.setChecked(True)
     panel.show_alert(decode(with_unmeasured_epochs(tmp_path, 1)[0]))
-    assert "1 forced epoch without a measurement" in panel.legend_lines()
+    assert "1 forced epoch without a measurement" in panel.controller.legend_lines()

@@ -57,9 +57,9 @@ def test_selecting_a_ztf_row_draws_its_light_curve_and_cutouts(window, qtbot):
         for p in points:
             key = f"{kind} {'gri'[p['fid'] - 1]}"
             expected[key] = expected.get(key, 0) + 1
-    assert lightcurve.counts == expected
-    assert not lightcurve.flux_mode
-    assert window.inspection.cutouts.shapes() == {
+    assert lightcurve.controller.counts == expected
+    assert not lightcurve.controller.flux
+    assert window.inspection.cutouts.controller.shapes() == {
         "science": (63, 63), "template": (63, 63), "difference": (63, 63)
     }  # fmt: skip
     # the keyboard moves through the alerts and the panes follow
@@ -77,13 +77,15 @@ def test_points_without_a_magnitude_are_named_not_dropped(window, qtbot):
     forced = [p for p in raw["prv_candidates"] if p.get("forcediffimflux") is not None]
     show_row(window, qtbot, 0)
     lightcurve = window.inspection.lightcurve
-    assert not lightcurve.flux_mode
-    assert not [k for k in lightcurve.counts if k.startswith("forced")]
+    assert not lightcurve.controller.flux
+    assert not [k for k in lightcurve.controller.counts if k.startswith("forced")]
     note = f"{len(forced)} forced points with flux ≤ 0: see Flux"
-    assert note in lightcurve.legend_lines() and note in lightcurve.legend.text
+    assert note in lightcurve.controller.legend_lines() and note in lightcurve.legend.text
     lightcurve.units.setCurrentIndex(1)  # flux: drawn, and the note goes
-    assert sum(v for k, v in lightcurve.counts.items() if k.startswith("forced")) == len(forced)
-    assert not [line for line in lightcurve.legend_lines() if "see Flux" in line]
+    assert sum(
+        v for k, v in lightcurve.controller.counts.items() if k.startswith("forced")
+    ) == len(forced)
+    assert not [line for line in lightcurve.controller.legend_lines() if "see Flux" in line]
 
 
 def test_selecting_a_rubin_row_shows_flux_and_forced_points(window, qtbot):
@@ -91,20 +93,22 @@ def test_selecting_a_rubin_row_shows_flux_and_forced_points(window, qtbot):
     raw = raw_records(FINK_LSST_TRANSFER)[1]
     show_row(window, qtbot, row_of(window, raw["diaSourceId"]))
     lightcurve = window.inspection.lightcurve
-    assert lightcurve.flux_mode  # difference fluxes can be negative: flux by default
+    assert lightcurve.controller.flux  # difference fluxes can be negative: flux by default
     bands = [s["band"] for s in [*raw["prvDiaSources"], raw["diaSource"]]]
     for band in set(bands):
-        assert lightcurve.counts[f"detections {band}"] == bands.count(band)
+        assert lightcurve.controller.counts[f"detections {band}"] == bands.count(band)
         # the legend reads the same counts, one line per series
-        assert f"{band} ({bands.count(band)})" in lightcurve.legend_lines()
+        assert f"{band} ({bands.count(band)})" in lightcurve.controller.legend_lines()
         assert f"&nbsp;{band} ({bands.count(band)})" in lightcurve.legend.text
     forced = [s["band"] for s in raw["prvDiaForcedSources"]]
-    assert sum(v for k, v in lightcurve.counts.items() if k.startswith("forced")) == len(forced)
-    assert window.inspection.cutouts.shapes() == {
+    assert sum(
+        v for k, v in lightcurve.controller.counts.items() if k.startswith("forced")
+    ) == len(forced)
+    assert window.inspection.cutouts.controller.shapes() == {
         n: (30, 30) for n in ("science", "template", "difference")
     }
     lightcurve.forced_box.setChecked(False)
-    assert not [k for k in lightcurve.counts if k.startswith("forced")]
+    assert not [k for k in lightcurve.controller.counts if k.startswith("forced")]
     assert "forced" not in lightcurve.legend.text
 
 
@@ -265,7 +269,7 @@ def test_the_next_row_is_decoded_while_the_current_one_is_looked_at(window, qtbo
     window.open_paths([SHARED])
     show_row(window, qtbot, 4)
     loader = window.loader
-    choices = window.inspection.cutouts.display_choices()
+    choices = window.inspection.cutouts.controller.display_choices()
     following = window.model.index(5, 0).data(ROLE_ROW_ID)
     qtbot.waitUntil(lambda: (following, choices) in loader._ready, timeout=10000)
     shown = []

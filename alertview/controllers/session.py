@@ -1,0 +1,215 @@
+"""The session behind the main window: files in, live batches in, the filter, the
+status text, and which alert to decode next.
+
+The window keeps what only Qt can hold (the worker thread, the decode thread,
+dialogs, timers); it reports what happened and this controller decides what
+follows and what the window says.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+
+from alertview.controllers.views import AlertLoader, SessionView, TableModel
+from alertview.core.avro.schemas import SchemaCache
+from alertview.core.decode import read_alerts
+from alertview.core.errors import DecodeError
+from alertview.core.session.store import AlertStore
+from alertview.core.stream.ingest import BrokerStatus
+from alertview.core.table.filters import FilterError, parse_filter
+
+#: Alerts read from files are stored (and read back) in batches of this size.
+OPEN_BATCH = 500
+#: Rows read from the store at a time: a reopened session can hold millions, and
+#: small chunks keep the transient Python tuples (~1.5 KB a row) from bloating RSS.
+REFRESH_CHUNK = 5_000
+#: Seconds of batches the ingest rate is averaged over.
+RATE_WINDOW = 5.0
+
+
+class SessionController:
+    """Rows into the table, the filter, the status bar and the read-ahead policy."""
+
+    def __init__(
+        self,
+        view: SessionView,
+        store: AlertStore,
+        cache: SchemaCache,
+        model: TableModel,
+        loader: AlertLoader,
+    ) -> None:
+        self.view = view
+        self.store = store
+        self.cache = cache
+        self.model = model
+        self.loader = loader
+        #: Messages that could not be read from files, and stream failures.
+        self.errors: list[str] = []
+        self.streaming = False
+        self.follow = False  # scroll to the newest rows as they arrive
+        self.lag: int | None = None
+        self.broker_status = BrokerStatus()
+        self.received = 0
+        self.match_text = ""
+        self._rate_window: list[tuple[float, int]] = []
+        self._read_ahead: tuple[int, tuple[str, str]] | None = None  # (row id, choices)
+        self._last_row = 0
+
+    # -- rows in --------------------------------------------------------------------------------
+    def open_paths(self, paths: Iterable[str | os.PathLike]) -> int:
+        """Read files, folders or archives into the session; returns alerts added."""
+        added, batch = 0, []
+        for item in read_alerts(paths, self.cache):
+            if isinstance(item, DecodeError):
+                self.errors.append(f"warning: {item}" if item.warning else str(item))
+                continue
+            batch.append(item)
+            if len(batch) >= OPEN_BATCH:
+                added += self.store.add(batch)
+                batch = []
+        added += self.store.add(batch)
+        self.refresh_rows()
+        return added
+
+    def refresh_rows(self) -> None:
+        """Append the rows the store gained since the last call (one insert per batch)."""
+        while rows := self.store.rows(after=self._last_row, limit=REFRESH_CHUNK):
+            self._append(rows)
+            if len(rows) < REFRESH_CHUNK:
+                break
+        self.update_status()
+
+    def _append(self, rows: list[tuple]) -> None:
+        """Rows in store order; any already shown (read by ``refresh_rows``) are skipped."""
+        if rows and rows[0][0] <= self._last_row:
+            rows = [r for r in rows if r[0] > self._last_row]
+        if not rows:
+            return
+        first = self.model.total == 0
+        self._last_row = rows[-1][0]
+        self.model.append_rows(rows)
+        self.view.rows_added(first)
+
+    # -- the filter -----------------------------------------------------------------------------
+    def apply_filter(self, text: str) -> None:
+        """Filter the table; a bad filter (a typo, a hostile text) is explained, never
+        raised. One reading packets finishes in the model's background thread."""
+        text = text.strip()
+        try:
+            self.model.set_filter(parse_filter(text) if text else None)
+        except FilterError as exc:
+            self.filter_failed(str(exc))
+            return
+        self.view.show_filter_error(None)
+        self.update_status()
+        if self.model.filtering:
+            self._show_match("filtering…")
+
+    def filter_failed(self, message: str) -> None:
+        self.view.show_filter_error(message)
+        self._show_match(message)
+
+    def filter_progressed(self, done: int, total: int) -> None:
+        if done < total:
+            self._show_match(f"filtering… {done} of {total}")
+        else:
+            self.update_status()
+
+    def _show_match(self, text: str) -> None:
+        self.match_text = text
+        self.view.show_match(text)
+
+    # -- the status bar -------------------------------------------------------------------------
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + self.store.error_count()
+
+    def status_text(self) -> str:
+        lag = "" if self.lag is None else f", lag {self.lag}"
+        live = f", {self.received} received, {self.rate:.0f}/s{lag}" if self.streaming else ""
+        outage = f" — {self.broker_status.describe()}" if self.broker_status.down else ""
+        return f"{self.model.total} alerts{live}{outage}"
+
+    def update_status(self) -> None:
+        if self.model.alert_filter is not None:
+            self._show_match(f"{self.model.rowCount()} of {self.model.total} match")
+        elif not self.match_text.startswith("bad filter"):
+            self._show_match("")
+        self.view.show_error_count(self.error_count)
+        self.view.show_status(self.status_text())
+
+    # -- the live stream ------------------------------------------------------------------------
+    def stream_started(self, topics: Iterable[str], bootstrap: str) -> None:
+        self.streaming = True
+        self.view.show_stream_controls(True)
+        self.view.show_title(f"AlertView — {', '.join(topics)} @ {bootstrap}")
+
+    def stream_stopped(self) -> None:
+        """The worker has ended (or none ran): no stream, so no outage to show."""
+        if self.streaming:
+            self.streaming = False
+            self.health_changed(BrokerStatus())
+        self.view.show_stream_controls(False)
+
+    def batches_stored(self, rows: list[tuple], messages: int, errors: int) -> None:
+        now = time.monotonic()
+        self.received += messages
+        self._rate_window = [(t, n) for t, n in self._rate_window if now - t < RATE_WINDOW]
+        self._rate_window.append((now, messages))
+        self._append(rows)
+        self.update_status()
+        if self.follow and self.model.rowCount():
+            self.view.scroll_to_newest()
+
+    @property
+    def rate(self) -> float:
+        """Alerts a second over the last few seconds."""
+        if len(self._rate_window) < 2:
+            return 0.0
+        span = self._rate_window[-1][0] - self._rate_window[0][0]
+        return sum(n for _, n in self._rate_window[1:]) / span if span > 0 else 0.0
+
+    def lag_changed(self, lag: int | None) -> None:
+        self.lag = lag  # shown with the next batch
+
+    def health_changed(self, status: BrokerStatus) -> None:
+        """The outage stays in sight until the broker answers (the stream resumes by itself)."""
+        self.broker_status = status
+        self.update_status()
+
+    def stream_failed(self, message: str) -> None:
+        """The stream ended (a refused password or certificate, a broker not found):
+        said in a dialog the user cannot miss, kept in the errors panel."""
+        self.errors.append(message)
+        self.view.show_stream_state(message)
+        self.update_status()
+        self.view.show_failure(message)
+
+    # -- the selected alert ---------------------------------------------------------------------
+    def current_changed(self, row: int, previous: int) -> None:
+        """Row ``row`` was selected (``previous``: -1 if none): decode it off the GUI
+        thread; browsing row by row, the next row in the same direction is decoded once
+        this one is shown (not before: the two would share the GIL with the drawing)."""
+        if row < 0:
+            return
+        choices = self.view.display_choices()
+        following = row + (-1 if previous == row + 1 else 1)
+        self._read_ahead = None
+        if 0 <= following < self.model.rowCount():
+            self._read_ahead = (self.model.row_id(following), choices)
+        self.loader.request(self.model.row_id(row), choices)
+
+    def decoded(self, generation: int, alert, result) -> None:
+        """The loader's answer: drawn if its row is still the selected one."""
+        if generation != self.loader.generation:
+            return  # the user has moved on
+        if alert is None:
+            self.view.show_message(str(result))
+            return
+        cutouts, prepared = result
+        self.view.show_alert(alert, cutouts, prepared)
+        if self._read_ahead is not None:
+            self.loader.prefetch(*self._read_ahead)
+            self._read_ahead = None

@@ -32,10 +32,11 @@ from astropy.io import fits
 
 from alertview.core.alert import Origin
 from alertview.core.avro.encode import confluent_frame, rubin_native_record, schemaless_body
-from alertview.core.avro.packets import decode_bytes
+from alertview.core.avro.detail import Detail
+from alertview.core.avro.packets import read_records
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.cutouts import decode_cutouts
-from alertview.core.decode import decode_packet, read_alerts
+from alertview.core.decode import decode_bytes, read_alerts
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SHARED = HERE.parent.parent / "shared" / "data" / "alerts"
@@ -85,14 +86,14 @@ def rubin_messages(shared: Path, count: int) -> list[bytes]:
     return [packets[i % len(packets)] for i in range(count)]
 
 
-def decode_all(messages: list[bytes], **options: bool) -> int:
-    """To Alerts; ``options``: table_only (a live stream's first pass) or
-    light_curve_only (the viewer's selection)."""
+def decode_all(messages: list[bytes], detail: Detail = Detail.FULL) -> int:
+    """To Alerts, as far as ``detail`` asks: TABLE (a live stream's first pass),
+    LIGHT_CURVE (the viewer's selection) or FULL."""
     cache = SchemaCache()
     origin = Origin("bench")
     n = 0
     for message in messages:
-        for _ in decode_packet(message, cache, origin=origin, **options):
+        for _ in decode_bytes(message, cache, origin=origin, detail=detail):
             n += 1
     return n
 
@@ -108,7 +109,7 @@ def fastavro_schemaless(messages: list[bytes]) -> int:
 def records_only(messages: list[bytes]) -> int:
     """Framing + cached-schema Avro decode, without the mapping to Alert."""
     cache = SchemaCache()
-    return sum(1 for message in messages for _ in decode_bytes(message, cache))
+    return sum(1 for message in messages for _ in read_records(message, cache))
 
 
 def fastavro_reader_per_message(messages: list[bytes]) -> int:
@@ -156,7 +157,7 @@ def main() -> None:
             "alertview_alerts_per_s": timed(lambda: decode_all(ztf), args.repeat),
             "alertview_records_only_per_s": timed(lambda: records_only(ztf), args.repeat),
             "alertview_table_fields_per_s": timed(
-                lambda: decode_all(ztf, table_only=True), args.repeat
+                lambda: decode_all(ztf, detail=Detail.TABLE), args.repeat
             ),
             "fastavro_reader_per_message_per_s": timed(
                 lambda: fastavro_reader_per_message(ztf), args.repeat
@@ -173,10 +174,10 @@ def main() -> None:
                 lambda: fastavro_schemaless(rubin), args.repeat
             ),
             "alertview_light_curve_only_per_s": timed(
-                lambda: decode_all(rubin, light_curve_only=True), args.repeat
+                lambda: decode_all(rubin, detail=Detail.LIGHT_CURVE), args.repeat
             ),
             "alertview_table_fields_per_s": timed(
-                lambda: decode_all(rubin * 20, table_only=True), args.repeat
+                lambda: decode_all(rubin * 20, detail=Detail.TABLE), args.repeat
             ),
         },
         "cutouts_ms_per_alert_three_stamps": {

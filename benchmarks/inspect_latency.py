@@ -87,7 +87,7 @@ def viewer_child(survey: str, selections: int) -> None:
 
     from alertview.core.alert import Origin
     from alertview.core.avro.schemas import SchemaCache
-    from alertview.core.decode import decode_packet
+    from alertview.core.decode import decode_bytes
     from alertview.core.session.store import AlertStore
     from alertview.gui.app import make_application
     from alertview.gui.main_window import MainWindow
@@ -100,7 +100,7 @@ def viewer_child(survey: str, selections: int) -> None:
         store = AlertStore(Path(folder) / "session")
         for number, (key, value) in enumerate(messages):
             origin = Origin("bench", 0, "bench", 0, number)
-            store.add(decode_packet(value, cache, origin=origin, key=key))
+            store.add(decode_bytes(value, cache, origin=origin, key=key))
         window = MainWindow(store, SchemaCache())
         window.resize(1500, 900)
         window.show()
@@ -159,7 +159,7 @@ def run_fink(python: str, survey: str) -> list[float]:
         paths = []
         for number, alert in enumerate(unique):
             path = Path(folder) / f"{number}.avro"
-            path.write_bytes(container_file([dict(alert.record)], alert.writer_schema))
+            path.write_bytes(container_file([dict(alert.record)], alert.packet.schema))
             paths.append(str(path))
         result = subprocess.run(
             [python, "-c", FINK_SCRIPT, survey, *paths],

@@ -26,6 +26,7 @@ from alertview.commands.kafka_options import add_kafka_arguments, kafka_settings
 from alertview.core.alert import Alert
 from alertview.core.avro.encode import as_container_file
 from alertview.core.avro.schemas import SchemaCache
+from alertview.core.decode import whole_record
 from alertview.core.errors import DecodeError, UsageError
 from alertview.core.session.segments import fsync_dir
 from alertview.core.session.store import AlertStore
@@ -229,7 +230,7 @@ class _Sinks:
         summary = alert_summary(alert)
         line = json.dumps(summary) if self.args.json else summary_line(summary)
         if self.out is not None:
-            self.out.write(packet_name(alert), as_container_file(alert))
+            self.out.write(packet_name(alert), as_container_file(alert.packet, whole_record(alert)))
         self.matched += 1
         return line
 

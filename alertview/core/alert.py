@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from alertview.core.avro.packets import Framing
-from alertview.core.avro.schemas import WriterSchema
+from alertview.core.avro.detail import Detail
+from alertview.core.avro.packets import Packet
 
 #: Offset between a Rubin/AB flux in nJy and its magnitude: m = -2.5 log10(f) + 31.4.
 NJY_ZERO_POINT = 31.4
@@ -149,17 +149,16 @@ class Alert:
     cutouts: Mapping[str, bytes] = field(default_factory=dict)
     #: Who sent it (ZTF, Fink, ...), from the packet where it says.
     publisher: str | None = None
+    #: The fields decoded from ``packet`` (as many as ``detail`` says).
     record: Mapping[str, Any] = field(default_factory=dict, repr=False)
-    packet: bytes = field(default=b"", repr=False)
-    framing: Framing = Framing.CONTAINER
-    writer_schema: WriterSchema | None = field(default=None, repr=False)
+    #: The alert's bytes as sent, their framing and writer schema.
+    packet: Packet = field(default_factory=Packet, repr=False)
     origin: Origin = field(default_factory=lambda: Origin(""))
-    #: False when only the table's fields were decoded (a live stream's first pass):
-    #: photometry is then empty, and the store decodes the history later.
-    history_decoded: bool = True
-    #: False when ``record``'s history records hold only the fields the viewer shows
-    #: (decoded with ``light_curve_only``): decode the packet again for the rest.
-    complete: bool = True
+    #: How much of the packet was decoded. TABLE (a live stream's first pass): the
+    #: photometry is empty and ``complete_history`` counts it later. LIGHT_CURVE:
+    #: the history records hold only the fields the viewer shows (``whole_record``
+    #: decodes the rest). FULL: every field.
+    detail: Detail = Detail.FULL
 
     @property
     def n_upper_limits(self) -> int:

@@ -19,6 +19,7 @@ import numpy as np
 
 from alertview.core.alert import Alert
 from alertview.core.avro.encode import container_file
+from alertview.core.decode import whole_record
 from alertview.core.errors import AlertViewError
 from alertview.core.summary import alert_summary
 
@@ -144,14 +145,15 @@ def _write_avro(alerts: list[Alert], dest: Path) -> list[Path]:
     """One container file per writer schema (an Avro file holds one schema)."""
     groups: dict[int, list[Alert]] = {}
     for alert in alerts:
-        groups.setdefault(id(alert.writer_schema), []).append(alert)
+        groups.setdefault(id(alert.packet.schema), []).append(alert)
     dest.parent.mkdir(parents=True, exist_ok=True)
     written = []
     for number, group in enumerate(groups.values()):
         path = (
             dest if len(groups) == 1 else dest.with_name(f"{dest.stem}-{number + 1}{dest.suffix}")
         )
-        path.write_bytes(container_file([a.record for a in group], group[0].writer_schema))
+        records = [whole_record(a) for a in group]
+        path.write_bytes(container_file(records, group[0].packet.schema))
         written.append(path)
     return written
 

@@ -11,16 +11,17 @@ from __future__ import annotations
 import copy
 
 from alertview.core.alert import Alert
-from alertview.core.avro.encode import container_file, schemaless_body
-from alertview.core.avro.packets import DecodedRecord, Framing
+from alertview.core.avro.encode import repacked
+from alertview.core.avro.packets import DecodedRecord
+from alertview.core.decode import whole_record
 from alertview.core.surveys import to_alert
 
 
 def renumbered(alert: Alert, pass_number: int) -> Alert:
     """A copy of ``alert`` whose alert id is larger by ``pass_number``."""
-    if pass_number == 0 or alert.writer_schema is None:
+    if pass_number == 0 or alert.packet.schema is None:
         return alert
-    record = copy.copy(dict(alert.record))
+    record = copy.copy(dict(whole_record(alert)))
     if alert.survey == "ztf":
         if record.get("alertId") is not None:
             record["alertId"] += pass_number
@@ -35,9 +36,4 @@ def renumbered(alert: Alert, pass_number: int) -> Alert:
             record["diaSourceId"] = source["diaSourceId"]
     else:
         return alert
-    if alert.framing is Framing.CONTAINER:
-        packet = container_file([record], alert.writer_schema)
-    else:
-        packet = schemaless_body(record, alert.writer_schema)
-    decoded = DecodedRecord(record, alert.writer_schema, packet, alert.framing, 0, 0)
-    return to_alert(decoded, alert.origin)
+    return to_alert(DecodedRecord(record, repacked(record, alert.packet)), alert.origin)

@@ -28,7 +28,7 @@ from alertview.core.avro.encode import (
 )
 from alertview.core.avro.packets import Framing
 from alertview.core.avro.schemas import SchemaCache, lsst_schema_id
-from alertview.core.decode import read_alerts
+from alertview.core.decode import read_alerts, whole_record
 from alertview.core.errors import AlertViewError, DecodeError
 from alertview.core.renumber import renumbered
 
@@ -125,17 +125,17 @@ class MessageFramer:
             return str(alert.alert_id).encode(), self._rubin_confluent(alert)
         if self.framing == "confluent":
             return str(alert.alert_id).encode(), self._confluent(alert)
-        return str(alert.alert_id).encode(), as_container_file(alert)
+        return str(alert.alert_id).encode(), as_container_file(alert.packet, whole_record(alert))
 
     def _rubin_confluent(self, alert: Alert) -> bytes:
-        if alert.framing is Framing.CONFLUENT:
-            return alert.packet
+        if alert.packet.framing is Framing.CONFLUENT:
+            return alert.packet.data
         version = alert.schema_label.removeprefix("lsst ").split(".")
         if len(version) != 2 or not all(v.isdigit() for v in version):
             raise ReplayError(f"alert {alert.alert_id}: no Rubin schema version to frame it with")
         schema_id = lsst_schema_id(int(version[0]), int(version[1]))
         schema = self.cache.by_id(schema_id)
-        record = rubin_native_record(alert.record)
+        record = rubin_native_record(whole_record(alert))
         return confluent_frame(schemaless_body(record, schema), schema_id)
 
     def _confluent(self, alert: Alert) -> bytes:
@@ -144,14 +144,15 @@ class MessageFramer:
                 f"{alert.survey} alerts have no registry schema id: give --schema-id "
                 "(registered in your schema registry) or use --framing native or fink"
             )
-        return confluent_frame(schemaless_body(alert.record, alert.writer_schema), self.schema_id)
+        body = schemaless_body(whole_record(alert), alert.packet.schema)
+        return confluent_frame(body, self.schema_id)
 
     def _fink(self, alert: Alert) -> tuple[bytes, bytes]:
-        schema = alert.writer_schema
+        schema = alert.packet.schema
         key = schema.json.encode()
-        if alert.framing in (Framing.SCHEMALESS, Framing.FINK):
-            return key, alert.packet
-        return key, schemaless_body(alert.record, schema)
+        if alert.packet.framing in (Framing.SCHEMALESS, Framing.FINK):
+            return key, alert.packet.data
+        return key, schemaless_body(whole_record(alert), schema)
 
 
 Sender = Callable[[bytes | None, bytes], None]

@@ -44,7 +44,7 @@ def alert_summary(
         "cutout_shapes": {n: list(c.shape) for n, c in cutouts.items() if isinstance(c, Cutout)},
         "cutout_errors": {n: str(c) for n, c in cutouts.items() if isinstance(c, CutoutError)},
         "publisher": alert.publisher,
-        "framing": str(alert.framing),
+        "framing": str(alert.packet.framing),
     }
     summary.update({k: _finite(v) for k, v in alert.quality.items()})
     if alert.origin.topic is not None:

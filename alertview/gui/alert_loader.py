@@ -16,8 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, Signal
 
+from alertview.core.avro.detail import Detail
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.cutouts import decode_cutouts
+from alertview.core.decode import decode_stored
 from alertview.core.session.store import AlertStore
 from alertview.gui.cutouts import prepare
 
@@ -96,7 +98,7 @@ class AlertLoader(QObject):
     def _decode(self, key: tuple) -> tuple:
         row_id, choices = key
         # the light curve's fields of the history only; the packet tree decodes the rest
-        alert = self.store.alert(row_id, self.cache, light_curve_only=True)
+        alert = decode_stored(self.store, row_id, self.cache, Detail.LIGHT_CURVE)
         cutouts = decode_cutouts(alert)
         return alert, cutouts, prepare(cutouts, choices)  # zscale here, not in the GUI
 

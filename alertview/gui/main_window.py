@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from alertview.core.avro.schemas import SchemaCache
+from alertview.core.decode import decode_stored
 from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError
 from alertview.core.session.store import AlertStore
@@ -63,7 +64,7 @@ class MainWindow(QMainWindow, StreamControl):
         self.loader.loaded.connect(self._show_decoded)
         self._read_ahead: tuple | None = None  # (row id, display choices) to decode next
         self.errors: list[str] = []
-        self.model = AlertTableModel(lambda row: self.store.alert(row, self.cache).record, self)
+        self.model = AlertTableModel(lambda row: decode_stored(self.store, row, self.cache).record, self)
         self.worker: StreamWorker | None = None
         self.lag: int | None = None
         self.broker_status = BrokerStatus()
@@ -369,7 +370,7 @@ class MainWindow(QMainWindow, StreamControl):
         return [i.data(ROLE_ROW_ID) for i in sorted(indexes, key=lambda i: i.row())]
 
     def _load_alert(self, row: int):
-        return self.store.alert(row, self.cache)
+        return decode_stored(self.store, row, self.cache)
 
     def select_row(self, row: int) -> None:
         index = self.model.index(row, 0)

@@ -9,6 +9,7 @@ import time
 
 from PySide6.QtWidgets import QMessageBox
 
+from alertview.core.avro.detail import Detail
 from alertview.core.stream.consumer import ConsumerSettings
 from alertview.core.stream.ingest import BrokerStatus
 from alertview.gui.worker import StreamWorker
@@ -22,7 +23,7 @@ class StreamControl:
         """Start reading ``settings``' topics in a worker thread."""
         self.stop_stream()
         # the table's fields first: a Rubin visit lands in seconds; history when idle
-        settings = dataclasses.replace(settings, table_only=True)
+        settings = dataclasses.replace(settings, detail=Detail.TABLE)
         worker = StreamWorker(settings, self.store, self.cache)
         worker.history_completed.connect(self.model.update_counts)
         worker.batches_stored.connect(self._batches_stored)

@@ -28,7 +28,7 @@ from alertview.core.avro.codecs import MAX_INFLATED_BYTES
 from alertview.core.avro.encode import confluent_frame, rubin_native_record, schemaless_body
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.cutouts import decode_cutouts
-from alertview.core.decode import decode_packet, read_alerts
+from alertview.core.decode import decode_bytes, read_alerts
 from alertview.core.errors import CutoutError, DecodeError
 from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_MULTI, ZTF_FILES, raw_records
 from tests.core.helpers import avro_long
@@ -169,7 +169,7 @@ def main(seed: int, rounds: int, memory_limit: int) -> dict:
                 counts["cases"] += 1
                 origin = Origin(f"{name} {kind} #{round_}")
                 run_case(
-                    lambda m=mutated, o=origin, k=key: decode_packet(m, cache, origin=o, key=k),
+                    lambda m=mutated, o=origin, k=key: decode_bytes(m, cache, origin=o, key=k),
                     counts,
                     origin.source,
                 )
@@ -178,7 +178,7 @@ def main(seed: int, rounds: int, memory_limit: int) -> dict:
     for name, data in bombs:
         counts["cases"] += 1
         origin = Origin(name)
-        run_case(lambda d=data, o=origin: decode_packet(d, cache, origin=o), counts, name)
+        run_case(lambda d=data, o=origin: decode_bytes(d, cache, origin=o), counts, name)
     with tempfile.TemporaryDirectory() as folder:
         for path in tar_cases(Path(folder), packets[0][1], rng):
             counts["cases"] += 1

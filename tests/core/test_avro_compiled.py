@@ -20,9 +20,10 @@ import pytest
 
 from alertview.core.alert import Origin
 from alertview.core.avro.compiled import compile_reader
-from alertview.core.avro.packets import decode_bytes
+from alertview.core.avro.detail import Detail
+from alertview.core.avro.packets import read_records
 from alertview.core.avro.schemas import TABLE_FIELDS, SchemaCache, lsst_package_root
-from alertview.core.decode import decode_packet, whole_record
+from alertview.core.decode import decode_bytes, whole_record
 from tests.conftest import FINK_LSST_TRANSFER, SHARED, ZTF_FILES, raw_records
 
 SHARED_FILES = sorted(p for p in SHARED.rglob("*.avro"))
@@ -44,7 +45,7 @@ def same(a, b) -> bool:
 def test_real_packets_read_as_fastavro_reads_them(path, cache):
     assert len(SHARED_FILES) >= 10 and len(RUBIN_SAMPLES) >= 8  # v3..v11 in the package
     expected = raw_records(path)
-    decoded = list(decode_bytes(path.read_bytes(), cache))
+    decoded = list(read_records(path.read_bytes(), cache))
     assert decoded and all(
         d.schema.reader is not None for d in decoded
     )  # compiled, not fallen back
@@ -56,7 +57,7 @@ def test_real_packets_read_as_fastavro_reads_them(path, cache):
 @pytest.mark.parametrize("path", SHARED_FILES + RUBIN_SAMPLES, ids=lambda p: p.name)
 def test_table_prefix_reads_as_fastavro_reads_it(path, cache):
     """Up to the table's record, which keeps only the fields the table reads."""
-    (first, *_) = decode_bytes(path.read_bytes(), cache)
+    (first, *_) = read_records(path.read_bytes(), cache)
     prefix = first.schema.table_prefix
     assert prefix is not None
     stream = io.BytesIO()  # the record re-encoded: a schemaless body
@@ -191,13 +192,13 @@ RUBIN_FILES = [FINK_LSST_TRANSFER, *RUBIN_SAMPLES]
 @pytest.mark.parametrize("path", RUBIN_FILES, ids=lambda p: f"{p.parent.parent.name}-{p.name}")
 def test_light_curve_decode_draws_what_the_whole_decode_draws(path):
     data = path.read_bytes()
-    whole = list(decode_packet(data, SchemaCache(), origin=Origin(str(path))))
+    whole = list(decode_bytes(data, SchemaCache(), origin=Origin(str(path))))
     shown = list(
-        decode_packet(data, SchemaCache(), origin=Origin(str(path)), light_curve_only=True)
+        decode_bytes(data, SchemaCache(), origin=Origin(str(path)), detail=Detail.LIGHT_CURVE)
     )
     assert len(shown) == len(whole)
     for quick, full in zip(shown, whole, strict=True):
-        assert full.complete
+        assert full.detail is Detail.FULL
         for name in ("alert_id", "object_id", "ra", "dec", "mjd", "band", "flux", "quality"):
             assert getattr(quick, name) == getattr(full, name), name
         for series in ("detections", "upper_limits", "forced"):
@@ -208,16 +209,16 @@ def test_light_curve_decode_draws_what_the_whole_decode_draws(path):
         assert quick.cutouts == full.cutouts
         assert same(whole_record(quick), full.record)  # the packet tree's fields, all there
     if any(len(a.detections) > 1 for a in whole):
-        assert not shown[0].complete  # the history really was cut down
+        assert shown[0].detail is Detail.LIGHT_CURVE  # the history really was cut down
         mine, theirs = shown[0].record, whole[0].record
         histories = ("prvDiaSources", "prvDiaForcedSources")
         assert any(mine[h] and set(mine[h][0]) < set(theirs[h][0]) for h in histories)
 
 
 def test_ztf_is_decoded_whole_for_display(cache):
-    (alert,) = decode_packet(ZTF_FILES[0].read_bytes(), cache, origin=Origin("z"),
-                             light_curve_only=True)  # fmt: skip
-    assert alert.complete  # nothing to gain: a whole ZTF packet decodes in ~0.15 ms
+    (alert,) = decode_bytes(ZTF_FILES[0].read_bytes(), cache, origin=Origin("z"),
+                             detail=Detail.LIGHT_CURVE)  # fmt: skip
+    assert alert.detail is Detail.FULL  # nothing to gain: a whole ZTF packet decodes in ~0.15 ms
 
 
 def test_a_corrupt_block_count_raises_instead_of_looping():

@@ -9,7 +9,7 @@ import pytest
 
 from alertview.core.alert import Origin
 from alertview.core.avro.encode import confluent_frame, rubin_native_record, schemaless_body
-from alertview.core.decode import decode_packet, read_alerts
+from alertview.core.decode import decode_bytes, read_alerts
 from alertview.core.errors import DecodeError
 from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_MULTI, ZTF_FILES, raw_records
 
@@ -17,7 +17,7 @@ ZTF = ZTF_FILES[0]
 
 
 def decode(data, cache, **kwargs):
-    return list(decode_packet(data, cache, origin=Origin("msg-7"), **kwargs))
+    return list(decode_bytes(data, cache, origin=Origin("msg-7"), **kwargs))
 
 
 def rubin_message(cache, schema_id=1000):

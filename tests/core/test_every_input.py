@@ -19,9 +19,9 @@ from alertview.core import sources
 from alertview.core.alert import Alert, Origin
 from alertview.core.avro import codecs
 from alertview.core.avro.compiled import compile_reader
-from alertview.core.avro.packets import read_single
+from alertview.core.avro.packets import Framing, Packet
 from alertview.core.avro.schemas import MAX_CACHED_SCHEMAS
-from alertview.core.decode import decode_packet, read_alerts
+from alertview.core.decode import decode_bytes, read_alerts
 from alertview.core.errors import DamagedInput, DecodeError
 from tests.conftest import FINK_ZTF_MULTI, REPO, ZTF_FILES, raw_records
 from tests.core.helpers import avro_long
@@ -104,7 +104,7 @@ def test_a_list_writer_schema_is_read_and_labelled(cache, tmp_path):
     assert isinstance(alert, Alert), alert
     assert alert.survey == "ztf" and alert.alert_id == reference.alert_id
     assert alert.schema_label == reference.schema_label
-    assert alert.writer_schema.name == "ztf.alert"
+    assert alert.packet.schema.name == "ztf.alert"
     assert len(alert.detections) == len(reference.detections)
 
 
@@ -137,7 +137,7 @@ def test_a_file_damaged_before_any_record_fails(cache):
 
 def read_alerts_of(data: bytes, cache):
     try:
-        yield from decode_packet(data, cache, origin=Origin("file.avro"))
+        yield from decode_bytes(data, cache, origin=Origin("file.avro"))
     except DecodeError as exc:
         yield exc
 
@@ -160,10 +160,10 @@ def zeros_record_file(codec: str, size: int) -> bytes:
 @pytest.mark.parametrize("codec", ["deflate", "snappy", "bzip2", "xz"])
 def test_a_container_block_inflating_past_the_cap_is_refused(cache, monkeypatch, codec):
     monkeypatch.setattr(codecs, "MAX_BLOCK_BYTES", 4 * 2**20)
-    small = list(decode_packet(zeros_record_file(codec, 2**20), cache, origin=Origin("ok")))
+    small = list(decode_bytes(zeros_record_file(codec, 2**20), cache, origin=Origin("ok")))
     assert len(small[0].record["b"]) == 2**20  # below the cap: read as before
     with pytest.raises(DecodeError, match=rf"{codec} block inflates past 4 MB: refused"):
-        list(decode_packet(zeros_record_file(codec, 8 * 2**20), cache, origin=Origin("bomb")))
+        list(decode_bytes(zeros_record_file(codec, 8 * 2**20), cache, origin=Origin("bomb")))
 
 
 def test_gzip_members_and_layers_count_against_one_cap():
@@ -183,7 +183,7 @@ def test_unsupported_codec_is_one_clear_error(cache):
         b"\x14avro.codec\x08null", b"\x14avro.codec\x08lz77"
     )
     with pytest.raises(DecodeError, match="codec 'lz77' is not supported"):
-        list(decode_packet(data, cache, origin=Origin("x")))
+        list(decode_bytes(data, cache, origin=Origin("x")))
 
 
 # -- counts and lengths a packet announces ------------------------------------------------
@@ -194,10 +194,10 @@ def test_an_array_of_nulls_claiming_2_to_the_40_items_is_refused_at_once(cache):
         "fields": [{"name": "x", "type": {"type": "array", "items": "null"}}],
     }
     writer = cache.from_text(json.dumps(schema).encode())
-    assert read_single(avro_long(3) + b"\x00", writer).record == {"x": [None, None, None]}
+    assert Packet(avro_long(3) + b"\x00", Framing.SCHEMALESS, writer).decode().record == {"x": [None, None, None]}
     # refused from the count alone: the error is the check's, before any item is read
     with pytest.raises(DecodeError, match="items that take no bytes"):
-        read_single(avro_long(2**40) + b"\x00", writer)
+        Packet(avro_long(2**40) + b"\x00", Framing.SCHEMALESS, writer).decode()
 
 
 def test_unions_of_more_than_63_types_compile_and_match_fastavro():
@@ -227,11 +227,11 @@ def nested_schema(depth: int) -> bytes:
 
 def test_a_schema_nested_hundreds_deep_is_refused(cache):
     with pytest.raises(DecodeError, match=r"schema nested \d+ deep \(at most 100\)"):
-        list(decode_packet(b"\x00", cache, key=nested_schema(60), origin=Origin("fink")))
+        list(decode_bytes(b"\x00", cache, key=nested_schema(60), origin=Origin("fink")))
     with pytest.raises(DecodeError, match="schema is nested too deep to parse"):
-        list(decode_packet(b"\x00", cache, key=nested_schema(400), origin=Origin("fink")))
+        list(decode_bytes(b"\x00", cache, key=nested_schema(400), origin=Origin("fink")))
     header_file = container(json.loads(nested_schema(20)), [])  # a legal depth still reads
-    assert list(decode_packet(header_file, cache, origin=Origin("ok"))) == []
+    assert list(decode_bytes(header_file, cache, origin=Origin("ok"))) == []
     with pytest.raises(DecodeError, match=r"nested too deep|nested \d+ deep"):
         cache.from_text(b"[" * 100_000 + b"]" * 100_000)
 
@@ -240,7 +240,7 @@ def test_the_schema_cache_keeps_a_bounded_number_of_schemas(cache):
     for i in range(3 * MAX_CACHED_SCHEMAS):
         schema = {"type": "record", "name": f"s{i}", "fields": [{"name": "x", "type": "int"}]}
         record = list(
-            decode_packet(b"\x02", cache, key=json.dumps(schema).encode(), origin=Origin("m"))
+            decode_bytes(b"\x02", cache, key=json.dumps(schema).encode(), origin=Origin("m"))
         )
         assert record[0].record == {"x": 1}
     assert len(cache._by_text) <= MAX_CACHED_SCHEMAS

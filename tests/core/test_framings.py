@@ -19,7 +19,7 @@ from alertview.core.avro.encode import (
 )
 from alertview.core.avro.packets import Framing
 from alertview.core.avro.schemas import SchemaCache, lsst_published_versions
-from alertview.core.decode import decode_packet, read_alerts
+from alertview.core.decode import decode_bytes, read_alerts
 from tests.conftest import (
     FINK_LSST_TRANSFER,
     FINK_ZTF_MULTI,
@@ -38,7 +38,7 @@ def file_alerts(path, cache):
 
 
 def one(data, cache, **kwargs):
-    (alert,) = decode_packet(data, cache, origin=Origin("message"), **kwargs)
+    (alert,) = decode_bytes(data, cache, origin=Origin("message"), **kwargs)
     return alert
 
 
@@ -60,8 +60,8 @@ def test_rubin_confluent_frames_decode_like_the_file(cache):
         message = confluent_frame(schemaless_body(rubin_native_record(raw), schema), RUBIN_V10)
         assert message[0] == 0 and message[1:5] == b"\x00\x00\x03\xe8"
         got = one(message, cache)
-        assert got.framing is Framing.CONFLUENT and got.packet == message
-        assert got.writer_schema is schema
+        assert got.packet.framing is Framing.CONFLUENT and got.packet.data == message
+        assert got.packet.schema is schema
         assert_same_alert(got, want)
 
 
@@ -80,19 +80,19 @@ def test_ztf_container_per_message_is_the_file_itself(cache):
     for path in ZTF_FILES:
         data = path.read_bytes()
         got = one(data, cache)
-        assert got.packet == data and got.framing is Framing.CONTAINER
+        assert got.packet.data == data and got.packet.framing is Framing.CONTAINER
         assert_same_alert(got, file_alerts(path, cache)[0])
 
 
 @pytest.mark.parametrize("path", [FINK_ZTF_MULTI, FINK_LSST_TRANSFER], ids=lambda p: p.name)
 def test_fink_schema_in_key(cache, path):
     expected = file_alerts(path, cache)
-    schema = expected[0].writer_schema
+    schema = expected[0].packet.schema
     key = schema.json.encode()
     for raw, want in zip(raw_records(path), expected, strict=True):
         body = schemaless_body(raw, schema)
         got = one(body, cache, key=key)
-        assert got.framing is Framing.FINK and got.packet == body
+        assert got.packet.framing is Framing.FINK and got.packet.data == body
         assert_same_alert(got, want)
         # Fink's added fields survive, value for value (NaN-safe: compare encodings)
         assert set(got.record) == set(want.record)
@@ -114,25 +114,25 @@ def test_schemaless_body_with_user_schema_file(cache, tmp_path):
     raw = raw_records(SHARED / "fink" / "ztf-transfer" / "part-3-305711.avro")[3]
     body = schemaless_body(raw, schema)
     alert = one(body, cache, schema=schema)
-    assert alert.framing is Framing.SCHEMALESS and alert.alert_id == raw["candid"]
+    assert alert.packet.framing is Framing.SCHEMALESS and alert.alert_id == raw["candid"]
 
 
 def test_each_schema_is_parsed_once(cache):
     data = ZTF_FILES[0].read_bytes()
     alerts = [one(data, cache) for _ in range(50)]
     assert len(cache) == 1
-    assert len({id(a.writer_schema) for a in alerts}) == 1
+    assert len({id(a.packet.schema) for a in alerts}) == 1
     raw = raw_records(FINK_LSST_TRANSFER)[0]
     schema = cache.by_id(RUBIN_V10)
     message = confluent_frame(schemaless_body(rubin_native_record(raw), schema), RUBIN_V10)
-    assert {id(one(message, cache).writer_schema) for _ in range(20)} == {id(schema)}
+    assert {id(one(message, cache).packet.schema) for _ in range(20)} == {id(schema)}
     assert len(cache) == 2
 
 
 def test_multi_record_containers_in_other_codecs(cache, tmp_path):
     raws = raw_records(FINK_ZTF_MULTI)
     expected = file_alerts(FINK_ZTF_MULTI, cache)
-    schema = expected[0].writer_schema
+    schema = expected[0].packet.schema
     for codec in ("null", "deflate", "snappy"):
         path = tmp_path / f"multi-{codec}.bin"
         path.write_bytes(container_file(raws, schema, codec=codec))
@@ -141,7 +141,7 @@ def test_multi_record_containers_in_other_codecs(cache, tmp_path):
         for a, b in zip(got, expected, strict=True):
             assert_same_alert(a, b)
             # each record's packet is its exact body, re-decodable alone
-            assert one(a.packet, cache, schema=schema).alert_id == a.alert_id
+            assert one(a.packet.data, cache, schema=schema).alert_id == a.alert_id
 
 
 class _Registry(BaseHTTPRequestHandler):
@@ -191,7 +191,7 @@ def test_schema_from_registry_over_http(registry):
     for _ in range(5):
         alert = one(message, cache)
     assert alert.alert_id == raw["diaSourceId"]
-    assert alert.writer_schema.origin.startswith("http://127.0.0.1")
+    assert alert.packet.schema.origin.startswith("http://127.0.0.1")
     assert len([r for r in _Registry.requests if "4242" in r]) == 1  # fetched once
     unknown = confluent_frame(b"\x02", 77)
     with pytest.raises(Exception, match="unknown schema id 77"):

@@ -9,7 +9,7 @@ import fastavro
 import numpy as np
 import pytest
 
-from alertview.core.avro.packets import decode_bytes
+from alertview.core.avro.packets import read_records
 from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError
 from alertview.core.surveys.ztf import schema_label
@@ -143,14 +143,15 @@ def named_type_list(alert_schema: dict) -> list:
 
 def test_ztf_schema_label_of_a_list_schema(cache):
     path = SHARED / "ztf" / "396522680015020000.avro"  # 1.x: no schemavsn in the record
-    (decoded,) = decode_bytes(path.read_bytes(), cache)
+    (decoded,) = read_records(path.read_bytes(), cache)
     listed = named_type_list(dict(decoded.schema.raw))
     fastavro.parse_schema(listed)  # a valid Avro schema, as such packets carry
     assert [t["name"] for t in listed] == ["candidate", "prv_candidate", "cutout", "alert"]
 
     def label(raw, record=decoded.record):
         schema = dataclasses.replace(decoded.schema, raw=raw)
-        return schema_label(dataclasses.replace(decoded, record=record, schema=schema))
+        packet = dataclasses.replace(decoded.packet, schema=schema)
+        return schema_label(dataclasses.replace(decoded, record=record, packet=packet))
 
     assert label(decoded.schema.raw) == label(listed) == "ztf 1.7"
     first = [{**listed[-1], "version": "1.9"}, *listed[:-1]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alertview.core.alert import Origin
 from alertview.core.avro.encode import confluent_frame, rubin_native_record, schemaless_body
 from alertview.core.avro.schemas import SchemaCache
-from alertview.core.decode import decode_packet, read_alerts
+from alertview.core.decode import decode_bytes, decode_stored, read_alerts
 from alertview.core.session.store import AlertStore
 from alertview.core.session.store_tables import ALERTS_TABLE
 from alertview.core.stream.consumer import ErrorRecord
@@ -21,7 +21,7 @@ def test_store_reopen_and_read_back_every_framing(tmp_path):
     schema = cache.by_id(1000)
     raw = raw_records(FINK_LSST_TRANSFER)[2]
     message = confluent_frame(schemaless_body(rubin_native_record(raw), schema), 1000)
-    (confluent,) = decode_packet(message, cache, origin=Origin("t", 0, "rubin", 1, 99))
+    (confluent,) = decode_bytes(message, cache, origin=Origin("t", 0, "rubin", 1, 99))
     with AlertStore(tmp_path / "s") as store:
         assert store.add(alerts) == 57
         assert store.add([confluent]) == 0  # same (survey, alert id) as the file's record
@@ -31,8 +31,8 @@ def test_store_reopen_and_read_back_every_framing(tmp_path):
         assert [r[ROW_FIELDS.index("alert_id")] for r in rows] == [a.alert_id for a in alerts]
         fresh = SchemaCache()
         for row, alert in zip(rows, alerts, strict=True):
-            again = store.alert(row[0], fresh)
-            assert again.packet == alert.packet
+            again = decode_stored(store, row[0], fresh)
+            assert again.packet.data == alert.packet.data
             assert_same_alert(again, alert)
             assert again.origin.source == alert.origin.source
 
@@ -42,12 +42,12 @@ def test_confluent_packets_read_back_offline(tmp_path):
     schema = cache.by_id(1000)
     raw = raw_records(FINK_LSST_TRANSFER)[0]
     message = confluent_frame(schemaless_body(rubin_native_record(raw), schema), 1000)
-    (alert,) = decode_packet(message, cache, origin=Origin("rubin", 0, "rubin", 0, 5))
+    (alert,) = decode_bytes(message, cache, origin=Origin("rubin", 0, "rubin", 0, 5))
     with AlertStore(tmp_path / "s") as store:
         store.add([alert])
         (row,) = store.rows()
         # a reader with no registry and no lsst-alert-packet still decodes it
-        again = store.alert(row[0], SchemaCache(use_lsst_package=False))
+        again = decode_stored(store, row[0], SchemaCache(use_lsst_package=False))
         assert_same_alert(again, alert)
         assert (again.origin.topic, again.origin.partition, again.origin.offset) == (
             "rubin",
@@ -63,7 +63,7 @@ def test_duplicates_within_and_across_batches(tmp_path):
         assert store.add(alerts[2:5]) == 0
         assert len(store) == len(alerts)
         size = sum(p.stat().st_size for p in (tmp_path / "s").glob("*.seg"))
-        assert size == sum(len(a.packet) for a in alerts)  # no duplicate bytes written
+        assert size == sum(len(a.packet.data) for a in alerts)  # no duplicate bytes written
 
 
 def test_errors_are_kept(tmp_path):
@@ -121,8 +121,8 @@ def test_two_processes_add_to_one_session(tmp_path):
         by_id = {a.alert_id: a for a in alerts}
         fresh = SchemaCache()
         for row in rows:
-            again = store.alert(row[0], fresh)
-            assert again.packet == by_id[again.alert_id].packet
+            again = decode_stored(store, row[0], fresh)
+            assert again.packet.data == by_id[again.alert_id].packet.data
         assert len(list(tmp_path.glob("packets-*.seg"))) == 2  # one segment per writer
 
 
@@ -159,14 +159,14 @@ def test_rows_whose_packets_a_crash_lost_are_stored_again(tmp_path):
         store.add(alerts)
     (segment,) = (tmp_path / "s").glob("packets-*.seg")
     with segment.open("r+b") as stream:  # the page cache never reached the disk
-        stream.truncate(sum(len(a.packet) for a in alerts[:2]) + 10)
+        stream.truncate(sum(len(a.packet.data) for a in alerts[:2]) + 10)
     with AlertStore(tmp_path / "s") as store:
         assert len(store) == 2
         assert store.add(alerts) == 2  # re-delivered: stored again, not "already stored"
         cache = SchemaCache()
-        again = [store.alert(row[0], cache) for row in store.rows()]
+        again = [decode_stored(store, row[0], cache) for row in store.rows()]
         assert sorted(a.alert_id for a in again) == sorted(a.alert_id for a in alerts)
-        assert {a.packet for a in again} == {a.packet for a in alerts}
+        assert {a.packet.data for a in again} == {a.packet.data for a in alerts}
 
 
 def _rubin(cache: SchemaCache, index: int, schema_id: int) -> bytes:
@@ -181,9 +181,9 @@ def test_schema_summary_says_each_topics_schemas_and_where_they_were_found(tmp_p
         secret_url = f"http://bob:s3cret@{registry.url.removeprefix('http://')}"
         cache = SchemaCache(registry_url=secret_url)
         alerts = [
-            *decode_packet(_rubin(cache, 0, 1000), cache, origin=Origin("t", 0, "rubin", 0, 1)),
-            *decode_packet(_rubin(cache, 1, 1000), cache, origin=Origin("t", 0, "rubin", 0, 2)),
-            *decode_packet(
+            *decode_bytes(_rubin(cache, 0, 1000), cache, origin=Origin("t", 0, "rubin", 0, 1)),
+            *decode_bytes(_rubin(cache, 1, 1000), cache, origin=Origin("t", 0, "rubin", 0, 2)),
+            *decode_bytes(
                 _rubin(cache, 2, UNKNOWN_TO_PACKAGE), cache, origin=Origin("t", 0, "rubin", 0, 3)
             ),
         ]
@@ -207,13 +207,13 @@ def test_schema_summary_says_each_topics_schemas_and_where_they_were_found(tmp_p
         assert sum(u.alerts for u in files) == len(ztf)
         # the copy of v10 under its own id is read back offline under that id
         (row,) = [r for r in store.rows() if r[ROW_FIELDS.index("kafka_offset")] == 3]
-        again = store.alert(row[0], SchemaCache(use_lsst_package=False))
+        again = decode_stored(store, row[0], SchemaCache(use_lsst_package=False))
         assert_same_alert(again, alerts[2])
 
 
 def test_lsst_package_origin_is_kept(tmp_path):
     cache = SchemaCache()
-    (alert,) = decode_packet(_rubin(cache, 0, 1000), cache, origin=Origin("t", 0, "rubin", 0, 1))
+    (alert,) = decode_bytes(_rubin(cache, 0, 1000), cache, origin=Origin("t", 0, "rubin", 0, 1))
     with AlertStore(tmp_path / "s") as store:
         store.add([alert])
         (use,) = store.schema_summary()
@@ -249,7 +249,7 @@ def test_error_records_keep_their_bytes_and_unknown_ids(tmp_path):
         # once the schema is known, the kept bytes decode
         known = SchemaCache()
         known.remember_id(4321, known.by_id(1000))
-        (alert,) = decode_packet(store.error_packet(repeat.row), known, origin=Origin("x"))
+        (alert,) = decode_bytes(store.error_packet(repeat.row), known, origin=Origin("x"))
         assert alert.survey == "lsst"
 
 
@@ -270,12 +270,12 @@ def test_a_session_from_before_origins_is_migrated(tmp_path):
     import sqlite3
 
     cache = SchemaCache()
-    (alert,) = decode_packet(_rubin(cache, 0, 1000), cache, origin=Origin("t", 0, "rubin", 0, 1))
+    (alert,) = decode_bytes(_rubin(cache, 0, 1000), cache, origin=Origin("t", 0, "rubin", 0, 1))
     folder = tmp_path / "old"
     folder.mkdir()
     db = sqlite3.connect(folder / "index.sqlite")
     db.executescript(_OLD_SCHEMA)
-    db.execute("INSERT INTO schemas VALUES (5, ?, 1000)", (alert.writer_schema.json,))
+    db.execute("INSERT INTO schemas VALUES (5, ?, 1000)", (alert.packet.schema.json,))
     db.execute("INSERT INTO errors VALUES ('rubin', 0, 3, NULL, 'truncated', 1.0)")
     db.commit()
     db.close()

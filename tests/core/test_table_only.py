@@ -2,7 +2,7 @@
 
 Every shared alert is framed as a survey sends it (ZTF: one container file per
 message; Rubin: Confluent wire format; both again as Fink does: schema in the
-key), decoded with ``table_only``, stored, and completed; the rows must then
+key), decoded at ``Detail.TABLE``, stored, and completed; the rows must then
 equal those of a full decode.
 """
 
@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 
 from alertview.core.alert import Origin
+from alertview.core.avro.detail import Detail
 from alertview.core.avro.schemas import SchemaCache
-from alertview.core.decode import decode_packet, read_alerts
+from alertview.core.decode import HistoryCompletion, decode_bytes, read_alerts
 from alertview.core.replay import MessageFramer
 from alertview.core.session.store import AlertStore
 from alertview.core.table.rows import ROW_FIELDS
@@ -35,11 +36,11 @@ def test_table_fields_then_history_give_the_full_rows(framing, shared_alerts, tm
     quick = []
     for number, (key, value) in enumerate(messages):
         origin = Origin("t", 0, "t", 0, number)
-        (alert,) = decode_packet(value, fresh, origin=origin, key=key, table_only=True)
+        (alert,) = decode_bytes(value, fresh, origin=origin, key=key, detail=Detail.TABLE)
         quick.append(alert)
-    assert all(not a.history_decoded for a in quick)
+    assert all(a.detail is Detail.TABLE for a in quick)
     full = [
-        next(decode_packet(v, fresh, origin=Origin("t", 0, "t", 0, n), key=k))
+        next(decode_bytes(v, fresh, origin=Origin("t", 0, "t", 0, n), key=k))
         for n, (k, v) in enumerate(messages)
     ]
     for fast, slow in zip(quick, full, strict=True):
@@ -57,9 +58,10 @@ def test_table_fields_then_history_give_the_full_rows(framing, shared_alerts, tm
         reference.add(full)
         counts = [ROW_FIELDS.index(c) for c in COUNTS]
         assert all(store.rows()[i][counts[2]] is None for i in range(len(quick)))
-        done = store.complete_history(SchemaCache(), budget=60)
+        history = HistoryCompletion(store, SchemaCache())
+        done = history.run(budget=60)
         assert len(done) == len(quick)
-        assert store.complete_history(SchemaCache(), budget=60) == []  # nothing left
+        assert history.run(budget=60) == []  # nothing left
         assert store.rows() == reference.rows()
         for row, *numbers, _schema in done:
             expected = reference.rows()[row - 1]
@@ -68,14 +70,15 @@ def test_table_fields_then_history_give_the_full_rows(framing, shared_alerts, tm
 
 def test_history_that_cannot_be_decoded_is_reported_not_retried(shared_alerts, tmp_path):
     cache = SchemaCache()
-    rubin = max((a for a in shared_alerts if a.survey == "lsst"), key=lambda a: len(a.packet))
+    rubin = max((a for a in shared_alerts if a.survey == "lsst"), key=lambda a: len(a.packet.data))
     _key, value = MessageFramer("native", cache)(rubin)  # Confluent framing
     middle = len(value) // 2
     broken = value[:middle] + b"\xff" * 64 + value[middle + 64 :]  # the history garbled
-    (alert,) = decode_packet(broken, SchemaCache(), origin=Origin("t"), table_only=True)
+    (alert,) = decode_bytes(broken, SchemaCache(), origin=Origin("t"), detail=Detail.TABLE)
     with AlertStore(tmp_path) as store:
         store.add([alert])
-        assert store.complete_history(SchemaCache(), budget=5) == []
+        history = HistoryCompletion(store, SchemaCache())
+        assert history.run(budget=5) == []
         assert store.error_count() == 1 and "history cannot be decoded" in store.errors()[0].reason
-        assert store.complete_history(SchemaCache(), budget=5) == []
+        assert history.run(budget=5) == []
         assert store.error_count() == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
 
+from alertview.core.avro.detail import Detail
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
 from alertview.core.links import alert_links
@@ -33,7 +34,7 @@ def test_a_rubin_alert_drawn_from_its_light_curve_fields_shows_every_field(windo
     window.open_paths([FINK_LSST_TRANSFER])
     show_row(window, qtbot, 0)
     shown = window.inspection.alert
-    assert not shown.complete  # the viewer decoded the light curve's part of the history
+    assert shown.detail is Detail.LIGHT_CURVE  # the viewer decoded the light curve's part of the history
     assert len(shown.detections) > 1 and len(shown.forced) > 1
     qtbot.keyClick(window.table, Qt.Key.Key_Return)
     details = window.inspection.details

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QElapsedTimer, QTimer
 
+from alertview.core.decode import decode_stored
+
 
 def test_rows_arrive_while_the_gui_keeps_ticking(window, qtbot):
     from alertview.gui.demo import DemoStream
@@ -42,7 +44,8 @@ def test_rows_arrive_while_the_gui_keeps_ticking(window, qtbot):
 
         qtbot.waitUntil(counted, timeout=20000)
         first = window.model.field(0, "alert_id")
-        stored = window.store.alert(int(window.model.columns.row.values[0]), window.cache)
+        row = int(window.model.columns.row.values[0])
+        stored = decode_stored(window.store, row, window.cache)
         assert stored.alert_id == first
         assert window.model.field(0, "n_detections") == len(stored.detections)
 

@@ -142,7 +142,7 @@ def _previous_alert_file(tmp_path):
     """The alert ZTF sent for an earlier detection of ZTF19acihgng, rebuilt from its history."""
     (alert,) = read_alerts([FINK_ZTF_SINGLE], SchemaCache())
     raw = raw_records(FINK_ZTF_SINGLE)[0]
-    schema = alert.writer_schema.raw
+    schema = alert.packet.schema.raw
     candidate_schema = next(f["type"] for f in schema["fields"] if f["name"] == "candidate")
     detections = sorted((p for p in raw["prv_candidates"] if p["candid"]), key=lambda p: p["jd"])
     previous = detections[-1]
@@ -153,7 +153,7 @@ def _previous_alert_file(tmp_path):
         "prv_candidates": [p for p in raw["prv_candidates"] if p["jd"] < previous["jd"]],
     }
     path = tmp_path / "previous.avro"
-    path.write_bytes(container_file([record], alert.writer_schema))
+    path.write_bytes(container_file([record], alert.packet.schema))
     return path, previous
 
 

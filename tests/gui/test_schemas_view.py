@@ -5,7 +5,7 @@ from __future__ import annotations
 from alertview.core.alert import Origin
 from alertview.core.avro.encode import confluent_frame, rubin_native_record, schemaless_body
 from alertview.core.avro.schemas import SchemaCache
-from alertview.core.decode import decode_packet
+from alertview.core.decode import decode_bytes
 from alertview.core.stream.consumer import ErrorRecord
 from alertview.core.urls import redact_url
 from tests.conftest import FINK_LSST_TRANSFER, ZTF_FILES, raw_records
@@ -27,7 +27,7 @@ def _rubin_alerts(cache: SchemaCache, schema_ids: list[int], first_offset: int =
     return [
         alert
         for offset, message in enumerate(_rubin_messages(schema_ids), first_offset)
-        for alert in decode_packet(message, cache, origin=Origin("k", 0, "rubin", 0, offset))
+        for alert in decode_bytes(message, cache, origin=Origin("k", 0, "rubin", 0, offset))
     ]
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from alertview import cli
 from alertview.core import replay as replay_module
+from alertview.core.avro.detail import Detail
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.broker.engines import EmbeddedBroker
 from alertview.core.decode import read_alerts
@@ -90,20 +91,20 @@ def _failing_once(real, marker: bytes):
     met yet.
     """
 
-    def decode_packet(value, *args, **kwargs):
+    def decode_bytes(value, *args, **kwargs):
         if value == marker:
             raise RuntimeError("a bug met a packet")
         return real(value, *args, **kwargs)
 
-    return decode_packet
+    return decode_bytes
 
 
 def test_consume_survives_an_internal_error(mock_broker, tmp_path, monkeypatch, capsys):
     topic = f"bug-{uuid.uuid4().hex[:6]}"
     good = _good(3)
     _produce(mock_broker.bootstrap, topic, good)
-    real = consumer_module.decode_packet
-    monkeypatch.setattr(consumer_module, "decode_packet", _failing_once(real, good[1]))
+    real = consumer_module.decode_bytes
+    monkeypatch.setattr(consumer_module, "decode_bytes", _failing_once(real, good[1]))
     monkeypatch.setenv("ALERTVIEW_DATA_DIR", str(tmp_path))
     for debug in ([], ["--debug"]):
         group = f"g-{topic}-{len(debug)}"
@@ -125,15 +126,15 @@ def test_the_consumer_keeps_a_bugs_traceback_for_the_log(mock_broker, monkeypatc
     topic = f"trace-{uuid.uuid4().hex[:6]}"
     good = _good(2)
     _produce(mock_broker.bootstrap, topic, good)
-    real = consumer_module.decode_packet
-    monkeypatch.setattr(consumer_module, "decode_packet", _failing_once(real, good[0]))
+    real = consumer_module.decode_bytes
+    monkeypatch.setattr(consumer_module, "decode_bytes", _failing_once(real, good[0]))
     settings = ConsumerSettings(KafkaSettings(mock_broker.bootstrap), (topic,), "g", "earliest")
     with AlertConsumer(settings) as consumer:
         batches = consume_until(consumer, lambda b: sum(x.messages for x in b) >= 2, 30)
     (error,) = [e for b in batches for e in b.errors]
     assert error.reason.startswith("internal error: RuntimeError")
     assert "Traceback" in error.detail and "a bug met a packet" in error.detail
-    assert [a.packet for b in batches for a in b.alerts] == [good[1]]
+    assert [a.packet.data for b in batches for a in b.alerts] == [good[1]]
 
 
 def test_the_viewers_stream_process_stores_the_error_and_commits_past(mock_broker, tmp_path):
@@ -142,7 +143,7 @@ def test_the_viewers_stream_process_stores_the_error_and_commits_past(mock_broke
     good = _good(3)
     _produce(mock_broker.bootstrap, topic, [good[0], GARBAGE, *good[1:]])
     settings = ConsumerSettings(
-        KafkaSettings(mock_broker.bootstrap), (topic,), group, "earliest", table_only=True
+        KafkaSettings(mock_broker.bootstrap), (topic,), group, "earliest", detail=Detail.TABLE
     )
     process = IngestProcess(settings, tmp_path / "session", SchemaSource())
     rows = errors = 0
@@ -194,10 +195,10 @@ def test_replay_goes_on_after_a_framing_bug(monkeypatch):
     victim = alerts[1].alert_id
     real = replay_module.as_container_file
 
-    def as_container_file(alert):
-        if alert.alert_id == victim:
+    def as_container_file(packet, record):
+        if record["candid"] == victim:
             raise KeyError("a bug met an alert")
-        return real(alert)
+        return real(packet, record)
 
     monkeypatch.setattr(replay_module, "as_container_file", as_container_file)
     sent: list[bytes] = []

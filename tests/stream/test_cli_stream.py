@@ -118,7 +118,7 @@ def test_start_from_a_time(broker, topic, kafka):
                 consume_until(consumer, lambda b: False, timeout=15)
             return
         batches = consume_until(consumer, lambda b: n_alerts(b) >= len(ZTF_FILES) - 3, 30)
-    assert sorted(a.packet for b in batches for a in b.alerts) == sorted(
+    assert sorted(a.packet.data for b in batches for a in b.alerts) == sorted(
         p.read_bytes() for p in ZTF_FILES[3:]
     )
 
@@ -180,7 +180,7 @@ def test_kcat_reads_lists_and_produces(mock_broker, tmp_path):
     with AlertConsumer(settings) as consumer:
         batches = consume_until(consumer, lambda b: n_alerts(b) >= 1, 30)
     (alert,) = [a for b in batches for a in b.alerts]
-    assert alert.packet == ZTF_FILES[4].read_bytes() and alert.survey == "ztf"
+    assert alert.packet.data == ZTF_FILES[4].read_bytes() and alert.survey == "ztf"
 
 
 def test_ctrl_c_commits_what_was_stored_and_exits_0(mock_broker, tmp_path):

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from alertview.core.alert import Origin
 from alertview.core.avro.schemas import SchemaCache
-from alertview.core.decode import decode_packet
+from alertview.core.decode import decode_bytes
 from alertview.core.session.store import AlertStore
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.producer import ensure_topic
@@ -112,7 +112,7 @@ def test_from_a_time_reads_exactly_what_came_after(real_kafka, tmp_path):
     expected = {
         alert.alert_id
         for number, (_, value) in enumerate(late)
-        for alert in decode_packet(value, cache, origin=Origin("late", number))
+        for alert in decode_bytes(value, cache, origin=Origin("late", number))
     }
     env = {"ALERTVIEW_DATA_DIR": str(tmp_path / "data")}
     args = ("consume", "--bootstrap", real_kafka.bootstrap, "--topic", topic,

@@ -143,7 +143,7 @@ def test_replay_then_consume_over_plaintext(real_kafka):
     assert len(sent) == len(expected) > 50
     received = consume(kafka, topic, len(sent))
     assert sorted(a.alert_id for a in received) == sorted(a.alert_id for a in expected)
-    assert sorted(a.packet for a in received) == sorted(sent)  # byte for byte
+    assert sorted(a.packet.data for a in received) == sorted(sent)  # byte for byte
 
 
 def test_replay_then_consume_over_sasl_ssl(secured_kafka):
@@ -154,7 +154,7 @@ def test_replay_then_consume_over_sasl_ssl(secured_kafka):
     topic = f"secure-{uuid.uuid4().hex[:8]}"
     sent = publish(kafka, topic, ZTF_FILES)
     received = consume(kafka, topic, len(sent))
-    assert sorted(a.packet for a in received) == sorted(sent) and len(sent) == len(ZTF_FILES)
+    assert sorted(a.packet.data for a in received) == sorted(sent) and len(sent) == len(ZTF_FILES)
 
 
 def test_wrong_password_receives_nothing(secured_kafka):

@@ -21,7 +21,7 @@ from alertview.core.alert import Origin
 from alertview.core.avro.encode import confluent_frame, rubin_native_record, schemaless_body
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.broker.engines import EmbeddedBroker
-from alertview.core.decode import decode_packet
+from alertview.core.decode import decode_bytes
 from alertview.core.session.store import AlertStore
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings
@@ -93,9 +93,9 @@ def test_consumer_asks_the_registry(mock_broker, topic, messages):
         )
     assert errors == [] and unknown == {}
     assert len(alerts) == COUNT and {a.survey for a in alerts} == {"lsst"}
-    assert [a.packet for a in alerts] == messages
+    assert [a.packet.data for a in alerts] == messages
     assert registry.asked == [UNKNOWN_TO_PACKAGE]  # asked once, then cached
-    assert {a.writer_schema.origin for a in alerts} == {registry.url}
+    assert {a.packet.schema.origin for a in alerts} == {registry.url}
 
 
 def test_consumer_authenticates_with_credentials_in_the_url(mock_broker, topic):
@@ -104,7 +104,7 @@ def test_consumer_authenticates_with_credentials_in_the_url(mock_broker, topic):
         alerts, errors, _ = _consume(mock_broker.bootstrap, topic, SchemaCache(registry_url=url))
     assert len(alerts) == COUNT and errors == []
     assert registry.refused == 0 and UNKNOWN_TO_PACKAGE in registry.asked
-    assert {a.writer_schema.origin for a in alerts} == {redact_url(url)}
+    assert {a.packet.schema.origin for a in alerts} == {redact_url(url)}
     assert PASSWORD not in redact_url(url)
 
 
@@ -221,7 +221,7 @@ def test_stream_process_without_registry_keeps_the_messages(mock_broker, topic, 
             decoded = [
                 alert
                 for e in stored
-                for alert in decode_packet(store.error_packet(e.row), cache, origin=Origin("s"))
+                for alert in decode_bytes(store.error_packet(e.row), cache, origin=Origin("s"))
             ]
         assert len(decoded) == COUNT and {a.survey for a in decoded} == {"lsst"}
 

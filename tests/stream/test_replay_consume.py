@@ -65,19 +65,19 @@ def test_every_shared_alert_arrives_once_and_decodes_like_inspect(kafka, topic, 
     assert sorted(a.alert_id for a in received) == sorted(a.alert_id for a in expected)
     assert summaries(received) == summaries(expected)
     # what arrived is byte for byte what was sent
-    assert sorted(a.packet for a in received) == sorted(value for _, value in sent)
+    assert sorted(a.packet.data for a in received) == sorted(value for _, value in sent)
     if framing == "native":
         ztf_bytes = {f.read_bytes() for f in ZTF_FILES}
-        assert ztf_bytes <= {a.packet for a in received}  # ZTF files travel unchanged
+        assert ztf_bytes <= {a.packet.data for a in received}  # ZTF files travel unchanged
         rubin = [a for a in received if a.survey == "lsst"]
-        assert {a.packet[:5] for a in rubin} == {b"\x00\x00\x00\x03\xe8"}  # Confluent, v10.0
+        assert {a.packet.data[:5] for a in rubin} == {b"\x00\x00\x00\x03\xe8"}  # Confluent, v10.0
 
 
 def test_rubin_confluent_framing(kafka, topic):
     publish(kafka, topic, [FINK_LSST_TRANSFER], "confluent")
     batches = read_all(kafka, topic, 7)
     alerts = [a for b in batches for a in b.alerts]
-    assert len(alerts) == 7 and {str(a.framing) for a in alerts} == {"confluent"}
+    assert len(alerts) == 7 and {str(a.packet.framing) for a in alerts} == {"confluent"}
     assert summaries(alerts) == summaries(file_alerts([FINK_LSST_TRANSFER]))
 
 
@@ -204,7 +204,7 @@ def test_ten_megabyte_alert_travels(kafka, topic):
     alert = file_alerts([ZTF_FILES[4]])[0]
     record = dict(alert.record)
     record["cutoutScience"] = {"fileName": "big.fits.gz", "stampData": _os.urandom(10_000_000)}
-    big = container_file([record], alert.writer_schema)
+    big = container_file([record], alert.packet.schema)
     assert len(big) > 10_000_000
     ensure_topic(kafka, topic, 1)
     producer = AlertProducer(kafka)
@@ -212,4 +212,4 @@ def test_ten_megabyte_alert_travels(kafka, topic):
     assert producer.flush(60).delivered == 1
     batches = read_all(kafka, topic, 1)
     (received,) = [a for b in batches for a in b.alerts]
-    assert received.packet == big and len(received.cutouts["science"]) == 10_000_000
+    assert received.packet.data == big and len(received.cutouts["science"]) == 10_000_000

@@ -10,15 +10,12 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import fastavro
 
-from alertview.core.avro.packets import Framing
+from alertview.core.avro.packets import Framing, Packet
 from alertview.core.avro.schemas import WriterSchema
-
-if TYPE_CHECKING:
-    from alertview.core.alert import Alert
 
 
 def schemaless_body(record: Mapping[str, Any], schema: WriterSchema) -> bytes:
@@ -54,8 +51,20 @@ def rubin_native_record(record: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def as_container_file(alert: Alert) -> bytes:
-    """An alert as its own Avro container file (ZTF's message format; readable anywhere)."""
-    if alert.framing is Framing.CONTAINER:
-        return alert.packet
-    return container_file([alert.record], alert.writer_schema)
+def repacked(record: Mapping[str, Any], like: Packet) -> Packet:
+    """``record`` framed as ``like`` is, with its writer schema (a Confluent frame keeps
+    its schema id)."""
+    if like.framing is Framing.CONTAINER:
+        return Packet(container_file([record], like.schema), like.framing, like.schema)
+    body = schemaless_body(record, like.schema)
+    if like.framing is Framing.CONFLUENT:
+        body = like.data[:5] + body
+    return Packet(body, like.framing, like.schema)
+
+
+def as_container_file(packet: Packet, record: Mapping[str, Any]) -> bytes:
+    """A packet as its own Avro container file (ZTF's message format; readable anywhere);
+    ``record`` is its record decoded whole (``decode.whole_record``)."""
+    if packet.framing is Framing.CONTAINER:
+        return packet.data
+    return container_file([record], packet.schema)

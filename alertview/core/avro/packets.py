@@ -1,24 +1,23 @@
-"""Bytes -> Avro records, whatever the framing.
+"""Bytes -> Avro records, whatever the framing; one alert's bytes as a ``Packet``.
 
 The framing is recognised from the bytes, never from a file name:
 
 - gzip (``1f 8b``): decompressed, then recognised again;
-- Avro object container (``Obj\\x01``): ZTF sends one per Kafka message;
-  Fink and archives hold many records in one;
+- Avro object container (``Obj\\x01``, see ``container``): ZTF sends one per
+  Kafka message; Fink and archives hold many records in one;
 - Confluent wire format (byte 0 is 0, then a 4-byte big-endian schema id):
   Rubin;
 - Fink's live stream: the writer schema JSON in the message key;
 - a schemaless body with a schema the user gives.
 
-Container headers are parsed here rather than with ``fastavro.reader`` so
-that the schema is looked up in the :class:`SchemaCache` instead of being
-parsed again for every message.
+Each record comes out with its ``Packet``: the alert's bytes, their framing
+and writer schema, all that is needed to read it again at another ``Detail``
+(what the store keeps, what the viewer decodes when an alert is selected).
 """
 
 from __future__ import annotations
 
 import io
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,15 +25,11 @@ from typing import Any
 
 import fastavro
 
-from alertview.core.avro.codecs import CODECS, GZIP_MAGIC, gunzip
+from alertview.core.avro.codecs import GZIP_MAGIC, gunzip
+from alertview.core.avro.container import CONTAINER_MAGIC, Block, Cursor, Truncated, open_container
+from alertview.core.avro.detail import Detail
 from alertview.core.avro.schemas import SchemaCache, WriterSchema
 from alertview.core.errors import DamagedInput, DecodeError, SchemaNotFound
-
-CONTAINER_MAGIC = b"Obj\x01"
-_SYNC_SIZE = 16
-#: Records in one container block beyond which the count is corrupt unless the
-#: block has as many bytes (an alert record takes hundreds of bytes at least).
-_MAX_RECORDS_PER_BLOCK = 100_000
 
 
 class Framing(StrEnum):
@@ -47,43 +42,71 @@ class Framing(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Packet:
+    """One alert's bytes as sent, and what is needed to read them again.
+
+    ``data`` is a whole message (a ZTF container file, a Rubin Confluent
+    frame, a Fink body), or the body alone of a record out of a multi-record
+    container file (SCHEMALESS). ``schema`` is the writer schema; a container
+    file carries its own, so it may be None there until the file is read.
+    """
+
+    data: bytes = b""
+    framing: Framing = Framing.CONTAINER
+    schema: WriterSchema | None = None
+
+    @property
+    def detached_schema(self) -> WriterSchema | None:
+        """The writer schema when the bytes do not carry it (all but a container file):
+        what must be kept beside them to read them again."""
+        return None if self.framing is Framing.CONTAINER else self.schema
+
+    def decode(self, detail: Detail = Detail.FULL, cache: SchemaCache | None = None) -> DecodedRecord:
+        """The record, decoded as far as ``detail`` asks (``DecodedRecord.detail``
+        says how far: a schema without the projection asked for is read whole).
+        ``cache`` knows container headers already met."""
+        try:
+            if self.framing is Framing.CONTAINER:
+                for decoded in _container_records(self.data, cache or SchemaCache(), detail):
+                    return decoded
+                raise DecodeError("container file holds no record", offset=0)
+            if self.schema is None:
+                raise DecodeError(f"no writer schema to read a {self.framing} packet", offset=0)
+            return _read_body(self, 5 if self.framing is Framing.CONFLUENT else 0, detail)
+        except Truncated as exc:
+            raise DecodeError(exc.reason, offset=exc.offset) from None
+
+
+@dataclass(frozen=True, slots=True)
 class DecodedRecord:
-    """One Avro record with what is needed to trace and re-export it."""
+    """One Avro record with the packet it was read from."""
 
     record: dict[str, Any]
-    schema: WriterSchema
-    #: Exact bytes of this alert as sent (a whole message, or the record body
-    #: when it came from a multi-record container file).
-    packet: bytes
-    framing: Framing
+    packet: Packet
     #: Record index within its source (0 for a single message).
-    index: int
+    index: int = 0
     #: Byte offset of the record within the (decompressed) source.
-    offset: int
-    #: Only the table's fields were decoded (``table_only``); the history was skipped.
-    partial: bool = False
-    #: With ``partial``: entries in the first history array (prv_candidates,
+    offset: int = 0
+    #: How much of the record was read: TABLE (the history skipped), LIGHT_CURVE
+    #: (history records with ``schemas.LIGHT_CURVE_FIELDS`` only) or FULL.
+    detail: Detail = Detail.FULL
+    #: With TABLE: entries in the first history array (prv_candidates,
     #: prvDiaSources), read from its block header; None if not known.
     history_length: int | None = None
-    #: History records hold only ``schemas.LIGHT_CURVE_FIELDS`` (``light_curve_only``).
-    projected: bool = False
+
+    @property
+    def schema(self) -> WriterSchema:
+        return self.packet.schema
 
 
-#: How much of a record to decode: all, up to the table's fields, or all but the
-#: history records' fields the viewer does not show.
-FULL, TABLE, LIGHT_CURVE = "full", "table", "light curve"
-
-
-# -- framing detection --------------------------------------------------------------
-def decode_bytes(
+def read_records(
     data: bytes,
     cache: SchemaCache,
     *,
     key: bytes | None = None,
     schema: WriterSchema | None = None,
     source: str | None = None,
-    table_only: bool = False,
-    light_curve_only: bool = False,
+    detail: Detail = Detail.FULL,
 ) -> Iterator[DecodedRecord]:
     """Every record in ``data``, a Kafka message value or a whole file.
 
@@ -93,14 +116,11 @@ def decode_bytes(
         The Kafka message key; Fink puts the writer schema JSON there.
     schema
         A schema for schemaless bodies (given by the user).
-    table_only
-        For a packet holding one alert: decode only up to the fields the
-        table shows (``WriterSchema.table_prefix``), not the history.
-    light_curve_only
-        Decode history records with only the fields the viewer shows
-        (``WriterSchema.light_curve_reader``; ``DecodedRecord.projected``).
+    detail
+        How much of each record to decode (``Detail``). TABLE stops at the
+        table's fields (``WriterSchema.table_prefix``) of a packet holding one
+        alert; the records of a file holding many are read whole.
     """
-    part = TABLE if table_only else LIGHT_CURVE if light_curve_only else FULL
     try:
         if not data:
             raise DecodeError("empty packet (0 bytes)", offset=0)
@@ -109,105 +129,101 @@ def decode_bytes(
             if not data:
                 raise DecodeError("gzip data holds nothing (0 bytes)", offset=0)
         if data[:4] == CONTAINER_MAGIC:
-            yield from decode_container(data, cache, part)
+            yield from _container_records(data, cache, detail)
         elif key is not None and key.lstrip()[:1] == b"{":
             writer = cache.from_text(key, origin="message key")
-            yield read_single(data, writer, Framing.FINK, part)
-        elif (
-            data[0] == 0
-            and len(data) >= 5
-            and (confluent := _confluent(data, cache, schema, part))
-        ):
-            yield confluent
+            yield _read_body(Packet(data, Framing.FINK, writer), 0, detail)
+        elif data[0] == 0 and len(data) >= 5 and (writer := _confluent(data, cache, schema)):
+            yield _read_body(Packet(data, Framing.CONFLUENT, writer), 5, detail)
         elif schema is not None:
-            yield read_single(data, schema, Framing.SCHEMALESS, part)
+            yield _read_body(Packet(data, Framing.SCHEMALESS, schema), 0, detail)
         else:
             raise DecodeError(
                 "not an Avro container, a Confluent frame or a Fink message, and no "
                 f"schema given for a schemaless body (first bytes {data[:8].hex(' ')})",
                 offset=0,
             )
-    except _Truncated as exc:  # a header cut short: the packet failed
+    except Truncated as exc:  # a header cut short: the packet failed
         raise DecodeError(exc.reason, source, exc.offset) from None
     except DecodeError as exc:
         raise exc.located(source) from None
 
 
-def _confluent(
-    data: bytes, cache: SchemaCache, fallback: WriterSchema | None, part: str = FULL
-) -> DecodedRecord | None:
-    (schema_id,) = struct.unpack_from(">I", data, 1)
+def _confluent(data: bytes, cache: SchemaCache, fallback: WriterSchema | None) -> WriterSchema | None:
+    """The writer schema of a Confluent frame's id; None if unknown but the user gave
+    a schema (a schemaless body that merely starts with 0)."""
     try:
-        writer = cache.by_id(schema_id)
+        return cache.by_id(int.from_bytes(data[1:5], "big"))
     except SchemaNotFound:
-        if fallback is not None:  # a schemaless body that merely starts with 0
+        if fallback is not None:
             return None
         raise
-    if part == TABLE and writer.table_prefix is not None:
-        return _read_table_fields(data, 5, writer, data, Framing.CONFLUENT, 0)
-    record, end = _read_record(data, 5, writer, part)
-    _check_consumed(data, end, writer)
-    return DecodedRecord(
-        record, writer, data, Framing.CONFLUENT, 0, 0, projected=_projected(writer, part)
-    )
 
 
-def read_single(
-    data: bytes,
-    writer: WriterSchema,
-    framing: Framing = Framing.SCHEMALESS,
-    part: str = FULL,
-) -> DecodedRecord:
-    """One schemaless body written with ``writer`` (the whole of ``data``)."""
-    if part == TABLE and writer.table_prefix is not None:
-        return _read_table_fields(data, 0, writer, data, framing, 0)
-    record, end = _read_record(data, 0, writer, part)
-    _check_consumed(data, end, writer)
-    return DecodedRecord(record, writer, data, framing, 0, 0, projected=_projected(writer, part))
+# -- one record -------------------------------------------------------------------------
+def _read_body(packet: Packet, start: int, detail: Detail) -> DecodedRecord:
+    """The one record of ``packet``, whose body begins at ``start``."""
+    data, writer = packet.data, packet.schema
+    detail = _detail_read(writer, detail)
+    if detail is Detail.TABLE:
+        return _read_table_fields(data, start, packet, 0)
+    record, end = _read_record(data, start, writer, detail)
+    if end != len(data):
+        raise DecodeError(
+            f"body does not match schema {writer.name or '?'}: "
+            f"{len(data) - end} bytes left after the record",
+            offset=end,
+        )
+    return DecodedRecord(record, packet, 0, 0, detail)
+
+
+def _detail_read(writer: WriterSchema, detail: Detail) -> Detail:
+    """``detail``, or FULL where ``writer`` has no projection for it."""
+    if detail is Detail.TABLE and writer.table_prefix is None:
+        return Detail.FULL
+    if detail is Detail.LIGHT_CURVE and writer.light_curve_reader is None:
+        return Detail.FULL
+    return detail
 
 
 def _read_table_fields(
-    data: bytes | memoryview,
-    start: int,
-    writer: WriterSchema,
-    packet: bytes,
-    framing: Framing,
-    offset: int,
+    data: bytes | memoryview, start: int, packet: Packet, offset: int
 ) -> DecodedRecord:
     """The record up to the table's fields, and the history's length from its header.
 
     Writers (Java's and fastavro's) put a whole array in one block, so the
     first block count is its length; a negative count means a size follows.
     """
+    writer = packet.schema
     _, array_branch = writer.table_prefix
-    record, end = _read_record(data, start, writer, TABLE)
+    record, end = _read_record(data, start, writer, Detail.TABLE)
     length = None
     if array_branch is not None:
-        cursor = _Cursor(bytes(data[end : end + 20]))
+        cursor = Cursor(bytes(data[end : end + 20]))
         try:
             branch = -1 if array_branch == -1 else cursor.long()
             length = abs(cursor.long()) if branch == array_branch else 0
         except DecodeError:
             length = None
-    return DecodedRecord(record, writer, packet, framing, 0, offset, True, length)
+    return DecodedRecord(record, packet, 0, offset, Detail.TABLE, length)
 
 
 def _read_record(
-    data: bytes | memoryview, start: int, writer: WriterSchema, part: str = FULL
+    data: bytes | memoryview, start: int, writer: WriterSchema, detail: Detail
 ) -> tuple[dict, int]:
-    """The record at ``start`` and where it ends; the ``part`` of it asked for (TABLE:
-    only up to the table's fields, ``WriterSchema.table_prefix``; LIGHT_CURVE: see
-    ``WriterSchema.light_curve_reader``).
+    """The record at ``start`` and where it ends, read at ``detail`` (one ``writer``
+    has a projection for, see ``_detail_read``): TABLE up to the table's fields
+    (``WriterSchema.table_prefix``), LIGHT_CURVE with ``WriterSchema.light_curve_reader``.
 
     The schema's compiled reader reads it (``avro_compiled``: same values as
     fastavro, ~1.8x (Rubin) to ~2.7x (ZTF) faster, benchmarks/results/decode.json);
     fastavro where a schema did not compile.
     """
     try:
-        if part == TABLE:
+        if detail is Detail.TABLE:
             reader = writer.table_reader
-        elif part == LIGHT_CURVE:
-            reader = writer.light_curve_reader or writer.reader
+        elif detail is Detail.LIGHT_CURVE:
+            reader = writer.light_curve_reader
         else:
             reader = writer.reader
         if reader is not None:
@@ -215,7 +231,7 @@ def _read_record(
         else:
             stream = io.BytesIO(data)
             stream.seek(start)
-            parsed = writer.table_prefix[0] if part == TABLE else writer.parsed
+            parsed = writer.table_prefix[0] if detail is Detail.TABLE else writer.parsed
             record, end = fastavro.schemaless_reader(stream, parsed, None), stream.tell()
     except Exception as exc:  # EOFError, IndexError, UnicodeDecodeError, struct.error, ...
         raise DecodeError(
@@ -227,127 +243,31 @@ def _read_record(
     return record, end
 
 
-def _projected(writer: WriterSchema, part: str) -> bool:
-    return part == LIGHT_CURVE and writer.light_curve_reader is not None
-
-
-def _check_consumed(data: bytes, end: int, writer: WriterSchema) -> None:
-    if end != len(data):
-        raise DecodeError(
-            f"body does not match schema {writer.name or '?'}: "
-            f"{len(data) - end} bytes left after the record",
-            offset=end,
-        )
-
-
-# -- Avro object container files -------------------------------------------------------
-class _Truncated(DecodeError):
-    """The bytes end before what they announce: what came before may still be read."""
-
-
-class _Cursor:
-    """Reads Avro's primitive encodings from a buffer, with offsets for errors."""
-
-    __slots__ = ("data", "pos")
-
-    def __init__(self, data: bytes, pos: int = 0) -> None:
-        self.data = data
-        self.pos = pos
-
-    def long(self) -> int:
-        shift = result = 0
-        while True:
-            if self.pos >= len(self.data):
-                raise _Truncated("truncated (in a varint)", offset=self.pos)
-            byte = self.data[self.pos]
-            self.pos += 1
-            result |= (byte & 0x7F) << shift
-            if not byte & 0x80:
-                return (result >> 1) ^ -(result & 1)
-            shift += 7
-            if shift > 63:
-                raise DecodeError("corrupt varint", offset=self.pos)
-
-    def skip(self, size: int) -> int:
-        """Move past ``size`` bytes; returns where they start."""
-        start = self.pos
-        if size < 0:
-            raise DecodeError(f"corrupt length {size}", offset=start)
-        if start + size > len(self.data):
-            raise _Truncated(
-                f"truncated: {size} bytes expected, {len(self.data) - start} left", offset=start
-            )
-        self.pos = start + size
-        return start
-
-    def take(self, size: int) -> bytes:
-        start = self.skip(size)
-        return self.data[start : start + size]
-
-
-def _read_header(cursor: _Cursor) -> tuple[dict[str, bytes], bytes]:
-    cursor.take(4)
-    meta: dict[str, bytes] = {}
-    while (count := cursor.long()) != 0:
-        if count < 0:  # a negative count is followed by the block's byte size
-            cursor.long()
-            count = -count
-        for _ in range(count):
-            name = cursor.take(cursor.long()).decode("utf-8", "replace")
-            meta[name] = cursor.take(cursor.long())
-    return meta, cursor.take(_SYNC_SIZE)
-
-
-@dataclass(frozen=True, slots=True)
-class _Block:
-    start: int  #: offset of the block in the file
-    count: int  #: records it announces
-    payload: bytes  #: the file itself (null codec: read in place) or the decompressed block
-    begin: int  #: where its records begin in ``payload``
-    end: int  #: and end
-    #: Bytes of this block missing at the end of the file: only the records that
-    #: fit before the end are real.
-    missing: int = 0
-
-
-def decode_container(data: bytes, cache: SchemaCache, part: str = FULL) -> Iterator[DecodedRecord]:
+# -- the records of an Avro object container file ---------------------------------------
+def _container_records(data: bytes, cache: SchemaCache, detail: Detail) -> Iterator[DecodedRecord]:
     """Records of an Avro object container file, schema taken from the cache.
 
-    Blocks are read one at a time, so a file damaged at its end (a short last
-    block, a truncated sync marker) still gives every record before the
-    damage, then a ``DamagedInput`` saying what is missing. With ``part``
-    TABLE, a file holding a single alert (ZTF's Kafka messages) is decoded
-    only up to the table's fields.
+    A file damaged at its end (a short last block, a truncated sync marker)
+    still gives every record before the damage, then a ``DamagedInput`` saying
+    what is missing. A file holding one alert (ZTF's Kafka messages) is its
+    packet; a record of a file holding many is a schemaless body.
     """
-    known = cache.known_header(data)
-    if known is not None:  # ZTF: every message repeats the same header (but its sync)
-        writer, codec, end = known
-        cursor = _Cursor(data, end)
-        sync = cursor.take(_SYNC_SIZE)
-    else:
-        cursor = _Cursor(data)
-        meta, sync = _read_header(cursor)
-        if "avro.schema" not in meta:
-            raise DecodeError("container header has no avro.schema", offset=0)
-        writer = cache.from_text(meta["avro.schema"], origin="container header")
-        codec = meta.get("avro.codec", b"null").decode("ascii", "replace") or "null"
-        cache.remember_header(data[: cursor.pos - _SYNC_SIZE], writer, codec)
-    decompress = CODECS.get(codec)
-    if decompress is None:
-        raise DecodeError(f"container codec {codec!r} is not supported", offset=0)
+    writer, blocks = open_container(data, cache)
     read = 0
     try:
-        for block in _blocks(cursor, data, sync, codec, decompress):
-            single = read == 0 and block.count == 1 and cursor.pos == len(data)
-            if single and part == TABLE and writer.table_prefix is not None:
-                yield _read_table_fields(
-                    block.payload, block.begin, writer, data, Framing.CONTAINER, block.start
-                )
+        for block in blocks:
+            if read == 0 and block.count == 1 and block.last:  # one alert: the file
+                packet = Packet(data, Framing.CONTAINER, writer)
+                if _detail_read(writer, detail) is Detail.TABLE:
+                    yield _read_table_fields(block.payload, block.begin, packet, block.start)
+                    return
+                yield from _block_records(block, writer, detail, 0, packet)
                 return
-            for decoded in _block_records(block, writer, part, read, data if single else None):
+            detail = Detail.FULL if detail is Detail.TABLE else detail
+            for decoded in _block_records(block, writer, detail, read, None):
                 yield decoded
                 read += 1
-    except _Truncated as exc:
+    except Truncated as exc:
         if read == 0:  # nothing to show: the file failed
             raise DecodeError(exc.reason, offset=exc.offset) from None
         raise DamagedInput(
@@ -357,67 +277,23 @@ def decode_container(data: bytes, cache: SchemaCache, part: str = FULL) -> Itera
         ) from None
 
 
-def _blocks(cursor: _Cursor, data: bytes, sync: bytes, codec: str, decompress) -> Iterator[_Block]:
-    """The file's blocks in order; a block the file ends inside comes out with the
-    bytes it ``missing`` (null codec: its records that fit are still whole), then
-    the truncation."""
-    while cursor.pos < len(data):
-        start = cursor.pos
-        count = cursor.long()
-        size = cursor.long()
-        if count < 0 or (count > _MAX_RECORDS_PER_BLOCK and count > size):
-            raise DecodeError(f"corrupt block: {count} records in {size} bytes", offset=start)
-        if codec == "null":
-            begin = cursor.pos
-            try:
-                cursor.skip(size)
-            except _Truncated:
-                yield _Block(start, count, data, begin, len(data), begin + size - len(data))
-                raise _Truncated(
-                    f"truncated: the last block lacks {begin + size - len(data)} of its "
-                    f"{size} bytes",
-                    offset=len(data),
-                ) from None
-            block = _Block(start, count, data, begin, begin + size)
-        else:
-            payload = decompress(cursor.take(size), start)
-            block = _Block(start, count, payload, 0, len(payload))
-        if len(data) - cursor.pos < _SYNC_SIZE:  # records complete, sync marker cut
-            yield block
-            cursor.take(_SYNC_SIZE)
-        if cursor.take(_SYNC_SIZE) != sync:
-            raise DecodeError("sync marker mismatch after a block", offset=cursor.pos - _SYNC_SIZE)
-        yield block
-
-
-def _truncated_in(block: _Block, index: int) -> _Truncated:
-    return _Truncated(
-        f"truncated: the file ends inside record {index}, {block.missing} bytes short of "
-        f"its last block's end",
-        offset=block.end,
-    )
-
-
 def _block_records(
-    block: _Block, writer: WriterSchema, part: str, index: int, whole: bytes | None
+    block: Block, writer: WriterSchema, detail: Detail, index: int, whole: Packet | None
 ) -> Iterator[DecodedRecord]:
-    """The records of one block; ``whole`` is the file when it is this one alert."""
+    """The records of one block; ``whole`` is the file's packet when it is this one alert."""
+    detail = _detail_read(writer, detail)
     pos = block.begin
     for _ in range(block.count):
         try:
-            record, end = _read_record(block.payload, pos, writer, part)
+            record, end = _read_record(block.payload, pos, writer, detail)
         except DecodeError as exc:
             if block.missing:  # the file ends inside this record
-                raise _truncated_in(block, index) from None
+                raise block.truncated_in(index) from None
             raise DecodeError(f"record {index}: {exc.reason}", offset=block.start) from None
         if block.missing and end > block.end:
-            raise _truncated_in(block, index)
-        packet = whole if whole is not None else block.payload[pos:end]
-        framing = Framing.CONTAINER if whole is not None else Framing.SCHEMALESS
-        yield DecodedRecord(
-            record, writer, packet, framing, index, block.start,
-            projected=_projected(writer, part),
-        )  # fmt: skip
+            raise block.truncated_in(index)
+        packet = whole if whole is not None else Packet(block.payload[pos:end], Framing.SCHEMALESS, writer)
+        yield DecodedRecord(record, packet, index, block.start, detail)
         pos = end
         index += 1
     if pos < block.end and not block.missing:

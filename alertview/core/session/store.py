@@ -19,9 +19,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from alertview.core.alert import Alert
-from alertview.core.avro.packets import Framing
-from alertview.core.avro.schemas import SchemaCache
-from alertview.core.errors import AlertViewError, DecodeError
+from alertview.core.avro.detail import Detail
+from alertview.core.avro.packets import Packet
 from alertview.core.session.segments import Segments, fsync_dir
 from alertview.core.session.store_errors import ErrorRecords, StoredError, StoreError
 from alertview.core.session.store_reading import SchemaUse, StoredAlerts
@@ -132,9 +131,9 @@ class AlertStore(ErrorRecords, StoredAlerts):
         return cls(default_sessions_dir() / safe)
 
     # -- writing ------------------------------------------------------------------------
-    def _schema_ref(self, alert: Alert) -> int | None:
-        schema = alert.writer_schema
-        if schema is None or alert.framing is Framing.CONTAINER:  # the packet holds it
+    def _schema_ref(self, packet: Packet) -> int | None:
+        schema = packet.detached_schema
+        if schema is None:  # the bytes hold it
             return None
         # one row per (text, id, origin): a v10 copy under a registry's own id is not v10.0
         key = (schema.json, schema.schema_id, schema.origin or None)
@@ -194,7 +193,7 @@ class AlertStore(ErrorRecords, StoredAlerts):
                     continue
                 seen.add(key)
                 kept.append(alert)
-            segment, positions = self._segments.append([a.packet for a in kept])
+            segment, positions = self._segments.append([a.packet.data for a in kept])
             rows = [self._row(a, segment, p, now) for a, p in zip(kept, positions, strict=True)]
             if not rows:
                 return []
@@ -248,9 +247,9 @@ class AlertStore(ErrorRecords, StoredAlerts):
 
     def _row(self, alert: Alert, segment: int, position: int, now: float) -> tuple:
         origin, quality = alert.origin, alert.quality
-        if alert.history_decoded:
+        if alert.detail is not Detail.TABLE:
             counts = (len(alert.detections), alert.n_upper_limits, alert.n_forced)
-        else:  # filled in by complete_history
+        else:  # filled in by set_history
             previous = alert.n_history_detections
             counts = (None if previous is None else previous + 1, None, None)
         return (
@@ -259,54 +258,20 @@ class AlertStore(ErrorRecords, StoredAlerts):
             alert.mag, alert.mag_err, alert.flux, alert.flux_err,
             quality.get("rb"), quality.get("drb"), quality.get("reliability"), quality.get("snr"),
             *counts, origin.topic, origin.partition, origin.offset, origin.source, origin.index,
-            str(alert.framing), self._schema_ref(alert),
-            segment, position, len(alert.packet), now,
+            str(alert.packet.framing), self._schema_ref(alert.packet),
+            segment, position, len(alert.packet.data), now,
         )  # fmt: skip
 
-    def complete_history(self, cache: SchemaCache, budget: float = 0.05) -> list[tuple]:
-        """Decode the history of rows stored from their table fields only, for about
-        ``budget`` seconds; returns (row, n_detections, n_upper_limits, n_forced, schema)
-        of each.
+    def history_pending(self, after: int = 0, limit: int = 64) -> list[int]:
+        """Rows after ``after`` stored from their table fields only (``Detail.TABLE``):
+        their counts wait for ``set_history``."""
+        query = "SELECT row FROM alerts WHERE n_forced IS NULL AND row > ? ORDER BY row LIMIT ?"
+        return [row for (row,) in self._db.execute(query, (after, limit))]
 
-        A live stream stores the table's fields first (a Rubin visit in seconds);
-        this runs while the stream is idle, oldest rows first. The schema label is
-        refreshed too: Fink names the Rubin schema version in a field after the history.
-        """
-        deadline = time.monotonic() + budget
-        done: list[tuple] = []
-        after = getattr(self._local, "history_after", 0)  # rows before it were tried
-        while time.monotonic() < deadline:
-            pending = self._db.execute(
-                "SELECT row FROM alerts WHERE n_forced IS NULL AND row > ? ORDER BY row LIMIT 64",
-                (after,),
-            ).fetchall()
-            if not pending:
-                break
-            for (row,) in pending:
-                after = row
-                try:  # the counts need only what the light curve reads (2x faster)
-                    alert = self.alert(row, cache, light_curve_only=True)
-                except Exception as exc:  # one packet's bug must not stop the stream
-                    known = isinstance(exc, (AlertViewError, OSError))
-                    reason = str(exc) if known else DecodeError.internal(exc).reason
-                    with self._lock, self._db:
-                        self._db.execute(
-                            "INSERT INTO errors (reason, received) VALUES (?, ?)",
-                            (f"row {row}: history cannot be decoded: {reason}", time.time()),
-                        )
-                    continue
-                done.append(
-                    (
-                        row,
-                        len(alert.detections),
-                        alert.n_upper_limits,
-                        alert.n_forced,
-                        alert.schema_label,
-                    )
-                )
-                if time.monotonic() >= deadline:
-                    break
-        self._local.history_after = after
+    def set_history(self, done: Sequence[tuple]) -> None:
+        """Fill in the counts of rows stored from their table fields only: (row,
+        n_detections, n_upper_limits, n_forced, schema label) each. The label too:
+        Fink names the Rubin schema version in a field after the history."""
         if done:
             with self._lock, self._db:
                 self._db.executemany(
@@ -314,7 +279,6 @@ class AlertStore(ErrorRecords, StoredAlerts):
                     "schema = ? WHERE row = ?",
                     [(d, u, f, s, r) for r, d, u, f, s in done],
                 )
-        return done
 
     # -- reading ------------------------------------------------------------------------
     def __len__(self) -> int:

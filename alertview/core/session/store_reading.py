@@ -1,22 +1,21 @@
-"""Reading a session back: a stored alert's packet, decoded again, and which
-writer schemas its alerts came with (the viewer's Schemas view).
+"""Reading a session back: a stored alert's packet, and which writer schemas its
+alerts came with (the viewer's Schemas view).
 
 Only the table's fields live in the index; everything else is decoded on
-demand from the packet, with the writer schema the index kept for it.
+demand (``decode.decode_stored``) from the packet, with the writer schema the
+index kept for it.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from alertview.core.alert import Alert, Origin
-from alertview.core.avro.packets import FULL, LIGHT_CURVE, Framing, decode_bytes, read_single
+from alertview.core.alert import Origin
+from alertview.core.avro.packets import Framing, Packet
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.session.segments import SegmentError, Segments
 from alertview.core.session.store_errors import StoreError
-from alertview.core.surveys import to_alert
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +32,7 @@ class SchemaUse:
 
 
 class StoredAlerts:
-    """The reading side of ``AlertStore``: packets, alerts and schemas by row."""
+    """The reading side of ``AlertStore``: packets and schemas by row."""
 
     # provided by AlertStore
     _db: sqlite3.Connection
@@ -51,61 +50,27 @@ class StoredAlerts:
         )
         return [SchemaUse(*r) for r in self._db.execute(query, (str(Framing.CONTAINER),))]
 
-    def packet(self, row: int) -> bytes:
-        """The raw packet bytes of a stored alert, read from its segment."""
-        found = self._db.execute(
-            "SELECT segment, position, length FROM alerts WHERE row = ?", (row,)
-        ).fetchone()
-        if found is None:
-            raise StoreError(f"no alert at row {row}")
-        segment, position, length = found
-        # a row is committed only after its bytes were written: no lock needed here
-        try:
-            return self._segments.read(segment, position, length)
-        except SegmentError as exc:
-            raise StoreError(f"row {row}: {exc}") from None
-
-    def alert(self, row: int, cache: SchemaCache, light_curve_only: bool = False) -> Alert:
-        """A stored alert decoded again from its packet (``light_curve_only``: as
-        much as the viewer shows, see ``decode_bytes``)."""
+    def read(self, row: int, cache: SchemaCache) -> tuple[Packet, Origin]:
+        """A stored alert's packet, its writer schema taken through ``cache`` (to decode
+        it again: ``decode.decode_stored``), and where the alert came from."""
         found = self._db.execute(
             "SELECT a.framing, s.json, s.schema_id, a.topic, a.partition, a.kafka_offset, "
-            "a.source, a.record_index FROM alerts a LEFT JOIN schemas s "
-            "ON a.schema_ref = s.ref WHERE a.row = ?",
+            "a.source, a.record_index, a.segment, a.position, a.length FROM alerts a "
+            "LEFT JOIN schemas s ON a.schema_ref = s.ref WHERE a.row = ?",
             (row,),
         ).fetchone()
         if found is None:
             raise StoreError(f"no alert at row {row}")
-        framing, schema_json, schema_id, topic, partition, offset, source, index = found
-        data = self.packet(row)
-        key = schema = None
-        if schema_json is not None:
-            writer = cache.from_text(schema_json.encode(), origin="store")
-            if framing == Framing.CONFLUENT and schema_id is not None:
-                cache.remember_id(schema_id, writer)
-            elif framing == Framing.FINK:
-                key = schema_json.encode()
-            else:
-                schema = writer
+        framing, schema_json, schema_id, topic, partition, offset, source, index = found[:8]
+        # a row is committed only after its bytes were written: no lock needed here
+        try:
+            data = self._segments.read(*found[8:])
+        except SegmentError as exc:
+            raise StoreError(f"row {row}: {exc}") from None
+        schema = None
+        if schema_json is not None:  # (a container file holds its own)
+            schema = cache.from_text(schema_json.encode(), origin="store")
+            if schema_id is not None:
+                cache.remember_id(schema_id, schema)
         origin = Origin(source or "", index or 0, topic, partition, offset)
-        part = LIGHT_CURVE if light_curve_only else FULL
-        if framing == Framing.SCHEMALESS and schema is not None:
-            decoded = read_single(data, schema, part=part)
-        else:
-            decoded = next(
-                iter(
-                    decode_bytes(
-                        data,
-                        cache,
-                        key=key,
-                        schema=schema,
-                        source=source,
-                        light_curve_only=light_curve_only,
-                    )
-                )
-            )
-        return to_alert(decoded, origin)
-
-    def iter_alerts(self, cache: SchemaCache, rows: Iterable[int]) -> Iterator[Alert]:
-        for row in rows:
-            yield self.alert(row, cache)
+        return Packet(data, Framing(framing), schema), origin

@@ -15,6 +15,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError
 
+from alertview.core.avro.detail import Detail
 from alertview.core.errors import AlertViewError
 from alertview.core.stream.failures import REFUSED_WORDS, describe
 
@@ -124,9 +125,9 @@ class ConsumerSettings:
     poll_timeout: float = 0.2
     #: Tansu joins a group in ~3 s at 6 s, ~20 s with librdkafka's 45 s default.
     session_timeout_ms: int = 6000
-    #: Decode only the table's fields of each alert (the viewer; the store completes
-    #: the history later), not the whole packet.
-    table_only: bool = False
+    #: How much of each alert to decode: the viewer asks for the table's fields
+    #: (``Detail.TABLE``; ``decode.HistoryCompletion`` counts the history later).
+    detail: Detail = Detail.FULL
 
     def consumer_config(self) -> dict[str, Any]:
         config = {

@@ -21,7 +21,7 @@ from confluent_kafka import (
 
 from alertview.core.alert import Alert, Origin
 from alertview.core.avro.schemas import SchemaCache
-from alertview.core.decode import decode_packet
+from alertview.core.decode import decode_bytes
 from alertview.core.errors import DecodeError
 from alertview.core.stream.admin import offsets_at_time
 from alertview.core.stream.config import (
@@ -271,12 +271,8 @@ class AlertConsumer:
         try:
             if not value:
                 raise DecodeError("empty message")
-            for alert in decode_packet(
-                value,
-                self.cache,
-                origin=origin,
-                key=message.key(),
-                table_only=self.settings.table_only,
+            for alert in decode_bytes(
+                value, self.cache, origin=origin, key=message.key(), detail=self.settings.detail
             ):
                 batch.alerts.append(alert)
         except Exception as exc:  # even a decoder bug is one error record, not a dead stream

@@ -173,6 +173,7 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
     with contextlib.suppress(AttributeError, OSError):
         os.nice(NICENESS)  # when the cores are busy, the viewer's clicks come first
     from alertview.core.avro.schemas import SchemaCache
+    from alertview.core.decode import HistoryCompletion
     from alertview.core.session.store import AlertStore
     from alertview.core.stream.config import StreamError
     from alertview.core.stream.consumer import AlertConsumer
@@ -190,6 +191,7 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
         schemas.registry_url, dict(schemas.registry_config), schemas.use_lsst_package
     )
     store = AlertStore(folder)
+    history = HistoryCompletion(store, cache)
     consumer = AlertConsumer(settings, cache)
     send("state", f"connecting to {settings.kafka.bootstrap}")
     try:
@@ -246,7 +248,7 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
                 writer.inbox.put(batch)
             commit_synced()
             if not batch.messages and not paused and writer.inbox.empty():
-                completed = store.complete_history(cache, HISTORY_BUDGET)  # idle: the history
+                completed = history.run(HISTORY_BUDGET)  # idle: the history
                 if completed:
                     send("history", completed)
             now = time.monotonic()

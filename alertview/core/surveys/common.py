@@ -42,8 +42,6 @@ def packet_fields(decoded: DecodedRecord, origin: Origin) -> dict[str, Any]:
         "cutouts": cutout_stamps(decoded.record),
         "record": decoded.record,
         "packet": decoded.packet,
-        "framing": decoded.framing,
-        "writer_schema": decoded.schema,
         "origin": origin,
-        "complete": not decoded.projected,
+        "detail": decoded.detail,
     }

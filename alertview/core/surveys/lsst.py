@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from alertview.core.alert import Alert, Origin, Photometry, flux_to_mag
+from alertview.core.avro.detail import Detail
 from alertview.core.avro.packets import DecodedRecord
 from alertview.core.surveys.common import first_present, packet_fields
 
@@ -54,9 +55,10 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
     flux_err = first_present(source, *FLUX_ERR)
     mag, mag_err = flux_to_mag(flux, flux_err)
     previous = list(record.get("prvDiaSources") or [])
-    detections = Photometry.empty() if decoded.partial else _sources([*previous, source])
+    table_only = decoded.detail is Detail.TABLE
+    detections = Photometry.empty() if table_only else _sources([*previous, source])
     # table fields only: every prvDiaSource is a detection, counted from the array header
-    n_previous = decoded.history_length if decoded.partial else len(previous)
+    n_previous = decoded.history_length if table_only else len(previous)
     return Alert(
         survey=survey_name(decoded),
         schema_label=schema_label(decoded),
@@ -79,7 +81,6 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
         upper_limits=_limits(record.get("prvDiaNondetectionLimits") or []),
         forced=_sources(record.get("prvDiaForcedSources") or [], id_field="diaForcedSourceId"),
         publisher=record.get("publisher"),
-        history_decoded=not decoded.partial,
         **packet_fields(decoded, origin),
     )
 

@@ -20,6 +20,7 @@ from alertview.core.alert import (
     flux_to_mag,
     mag_to_flux,
 )
+from alertview.core.avro.detail import Detail
 from alertview.core.avro.packets import DecodedRecord
 from alertview.core.surveys.common import packet_fields
 
@@ -88,7 +89,7 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
         alert_id = record.get("candid", cand.get("candid"))
     positive = is_positive(cand.get("isdiffpos"))
     flux, flux_err = signed_flux(cand.get("magpsf"), cand.get("sigmapsf"), positive)
-    if decoded.partial:  # the table's fields only: which entries are detections is unknown
+    if decoded.detail is Detail.TABLE:  # the table's fields only: which entries are detections is unknown
         history = _History(Photometry.empty(), None, Photometry.empty(), Photometry.empty(), 0)
     else:
         history = _history(record, cand)
@@ -115,7 +116,6 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
         forced=history.forced,
         n_forced_unmeasured=history.n_forced_unmeasured,
         publisher=record.get("publisher"),
-        history_decoded=not decoded.partial,
         **packet_fields(decoded, origin),
     )
 

@@ -31,8 +31,8 @@ import numpy as np
 from astropy.io import fits
 
 from alertview.core.alert import Origin
-from alertview.core.avro.encode import confluent_frame, rubin_native_record, schemaless_body
 from alertview.core.avro.detail import Detail
+from alertview.core.avro.encode import confluent_frame, rubin_native_record, schemaless_body
 from alertview.core.avro.packets import read_records
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.cutouts import decode_cutouts

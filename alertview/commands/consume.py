@@ -230,7 +230,9 @@ class _Sinks:
         summary = alert_summary(alert)
         line = json.dumps(summary) if self.args.json else summary_line(summary)
         if self.out is not None:
-            self.out.write(packet_name(alert), as_container_file(alert.packet, whole_record(alert)))
+            self.out.write(
+                packet_name(alert), as_container_file(alert.packet, whole_record(alert))
+            )
         self.matched += 1
         return line
 

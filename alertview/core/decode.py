@@ -42,13 +42,11 @@ def decode_bytes(
     packet no test has met) becomes one ``internal error`` for this packet,
     so the packets after it are still read.
     """
-    records = read_records(data, cache, key=key, schema=schema, source=origin.source, detail=detail)
+    source, topic, partition, offset = origin.source, origin.topic, origin.partition, origin.offset
+    records = read_records(data, cache, key=key, schema=schema, source=source, detail=detail)
     try:
         for decoded in records:
-            yield to_alert(
-                decoded,
-                Origin(origin.source, decoded.index, origin.topic, origin.partition, origin.offset),
-            )
+            yield to_alert(decoded, Origin(source, decoded.index, topic, partition, offset))
     except DecodeError:
         raise
     except Exception as exc:

@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from alertview.core.avro.schemas import SchemaCache
-from alertview.core.decode import decode_stored
-from alertview.core.decode import read_alerts
+from alertview.core.decode import decode_stored, read_alerts
 from alertview.core.errors import DecodeError
 from alertview.core.session.store import AlertStore
 from alertview.core.stream.ingest import BrokerStatus
@@ -64,7 +63,9 @@ class MainWindow(QMainWindow, StreamControl):
         self.loader.loaded.connect(self._show_decoded)
         self._read_ahead: tuple | None = None  # (row id, display choices) to decode next
         self.errors: list[str] = []
-        self.model = AlertTableModel(lambda row: decode_stored(self.store, row, self.cache).record, self)
+        self.model = AlertTableModel(
+            lambda row: decode_stored(self.store, row, self.cache).record, self
+        )
         self.worker: StreamWorker | None = None
         self.lag: int | None = None
         self.broker_status = BrokerStatus()

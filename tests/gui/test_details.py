@@ -34,7 +34,8 @@ def test_a_rubin_alert_drawn_from_its_light_curve_fields_shows_every_field(windo
     window.open_paths([FINK_LSST_TRANSFER])
     show_row(window, qtbot, 0)
     shown = window.inspection.alert
-    assert shown.detail is Detail.LIGHT_CURVE  # the viewer decoded the light curve's part of the history
+    # the viewer decoded the light curve's part of the history
+    assert shown.detail is Detail.LIGHT_CURVE
     assert len(shown.detections) > 1 and len(shown.forced) > 1
     qtbot.keyClick(window.table, Qt.Key.Key_Return)
     details = window.inspection.details

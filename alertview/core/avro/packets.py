@@ -61,7 +61,9 @@ class Packet:
         what must be kept beside them to read them again."""
         return None if self.framing is Framing.CONTAINER else self.schema
 
-    def decode(self, detail: Detail = Detail.FULL, cache: SchemaCache | None = None) -> DecodedRecord:
+    def decode(
+        self, detail: Detail = Detail.FULL, cache: SchemaCache | None = None
+    ) -> DecodedRecord:
         """The record, decoded as far as ``detail`` asks (``DecodedRecord.detail``
         says how far: a schema without the projection asked for is read whole).
         ``cache`` knows container headers already met."""
@@ -149,7 +151,9 @@ def read_records(
         raise exc.located(source) from None
 
 
-def _confluent(data: bytes, cache: SchemaCache, fallback: WriterSchema | None) -> WriterSchema | None:
+def _confluent(
+    data: bytes, cache: SchemaCache, fallback: WriterSchema | None
+) -> WriterSchema | None:
     """The writer schema of a Confluent frame's id; None if unknown but the user gave
     a schema (a schemaless body that merely starts with 0)."""
     try:
@@ -292,7 +296,11 @@ def _block_records(
             raise DecodeError(f"record {index}: {exc.reason}", offset=block.start) from None
         if block.missing and end > block.end:
             raise block.truncated_in(index)
-        packet = whole if whole is not None else Packet(block.payload[pos:end], Framing.SCHEMALESS, writer)
+        packet = (
+            whole
+            if whole is not None
+            else Packet(block.payload[pos:end], Framing.SCHEMALESS, writer)
+        )
         yield DecodedRecord(record, packet, index, block.start, detail)
         pos = end
         index += 1

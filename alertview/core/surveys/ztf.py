@@ -89,7 +89,7 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
         alert_id = record.get("candid", cand.get("candid"))
     positive = is_positive(cand.get("isdiffpos"))
     flux, flux_err = signed_flux(cand.get("magpsf"), cand.get("sigmapsf"), positive)
-    if decoded.detail is Detail.TABLE:  # the table's fields only: which entries are detections is unknown
+    if decoded.detail is Detail.TABLE:  # which history entries are detections is unknown
         history = _History(Photometry.empty(), None, Photometry.empty(), Photometry.empty(), 0)
     else:
         history = _history(record, cand)

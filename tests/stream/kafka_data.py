@@ -9,12 +9,13 @@ from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.producer import AlertProducer
 from alertview.core.table.rows import ROW_FIELDS
 from benchmarks.bench_common import unique_messages, ztf_alerts
+from tests.conftest import DATA
 
 
 @cache
 def ztf_messages(count: int) -> tuple[tuple[bytes | None, bytes], ...]:
     """``count`` ZTF messages cycled from the real ones, each with its own alert id."""
-    return tuple(unique_messages(ztf_alerts(), count, "native"))
+    return tuple(unique_messages(ztf_alerts(DATA), count, "native"))  # the bundled packets
 
 
 def produce(kafka: KafkaSettings, topic: str, messages) -> None:

@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
@@ -71,14 +71,12 @@ def test_a_misspelled_name_is_refused_at_once_without_decoding_on_the_gui_thread
 def test_a_filter_reading_many_packets_runs_in_the_background(window, qtbot, alerts):
     window.open_paths([SHARED])
     reads = watch_reads(window.model, delay=0.03)  # 57 reads: ~2 s, well past SYNC_WAIT
-    gaps: list[int] = []
-    clock = QElapsedTimer()
+    seen: list[int] = []  # how many packets were read at each tick of the GUI thread
     timer = QTimer()
-    timer.timeout.connect(lambda: gaps.append(clock.restart()))
+    timer.timeout.connect(lambda: seen.append(len(reads)))
     window.filter_edit.setText("nbad == 0 and fwhm <= 5")
     window.apply_filter()  # returns while the packets are still being read:
     assert len(reads) < 57
-    clock.start()
     timer.start(10)
     assert window.model.filtering
     assert window.match_label.text().startswith("filtering…")
@@ -91,7 +89,8 @@ def test_a_filter_reading_many_packets_runs_in_the_background(window, qtbot, ale
     assert window.model.rowCount() == expected
     assert window.match_label.text() == f"{expected} of 57 match"
     assert len(reads) == 57 and not any(reads)  # each packet read once, never on the GUI thread
-    assert len(gaps) > 20 and max(gaps[1:]) < 500, gaps  # the GUI kept ticking meanwhile
+    # the GUI thread kept ticking meanwhile: its ticks saw the reads go on, one by one
+    assert len({n for n in seen if 0 < n < 57}) > 10, seen
 
 
 def test_a_newer_filter_drops_the_result_of_an_older_one(window, qtbot, alerts):

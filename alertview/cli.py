@@ -1,12 +1,15 @@
-"""The `alertview` command: sub-commands, user-facing errors, --debug.
+"""The `alertview` command: sub-commands, user-facing errors, the log, --debug.
 
 Qt is imported only by the GUI commands, so `inspect` and friends start fast
-and run on machines without a display.
+and run on machines without a display. Errors are one line on stderr; the
+viewer and the long-running commands also keep a log file (``core.logs``), and
+``--debug`` shows tracebacks, debug lines and librdkafka's own log.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -22,8 +25,18 @@ from alertview.commands import (
     view,
 )
 from alertview.core.errors import AlertViewError
+from alertview.core.logs import FILE_ONLY, logging_to
 
 COMMANDS = (inspect, view, broker, replay, consume, topics, download, export)
+#: The commands that may run for hours keep a log file (``core.logs.log_dir()``).
+LOG_FILES = {
+    "view": "view.log",
+    "demo": "view.log",
+    "consume": "consume.log",
+    "broker": "broker.log",
+    "replay": "replay.log",
+}
+log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"alertview {__version__}")
     parser.add_argument(
-        "--debug", action="store_true", help="show tracebacks instead of one-line errors"
+        "--debug",
+        action="store_true",
+        help="show tracebacks instead of one-line errors, debug lines and librdkafka's log",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
@@ -53,7 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:  # plain `alertview` opens the viewer
-        args = parser.parse_args(["view"])
+        args = parser.parse_args([*argv, "view"])
+    with logging_to(args.debug, LOG_FILES.get(args.command)):
+        log.info("alertview %s: %s", __version__, args.command)
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.handler(args)
     except KeyboardInterrupt:
@@ -62,11 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()  # the reader went away (e.g. `| head`); nothing to report
         return 0
     except (AlertViewError, OSError) as exc:
+        log.info("ended: %s", exc, extra=FILE_ONLY)
         if args.debug:
             raise
         print(f"alertview: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:
+        log.error("internal error", exc_info=True, extra=FILE_ONLY)
         if args.debug:
             raise
         print(

@@ -15,7 +15,13 @@ from confluent_kafka.admin import (
     UserScramCredentialUpsertion,
 )
 
-from alertview.core.stream.config import KAFKA_LOG, BrokerHealth, KafkaSettings, StreamError
+from alertview.core.logs import remember_secrets
+from alertview.core.stream.config import (
+    BrokerHealth,
+    KafkaSettings,
+    StreamError,
+    kafka_log_settings,
+)
 
 
 @dataclass(frozen=True)
@@ -78,12 +84,9 @@ def add_scram_user(
     """Create (or reset) a SCRAM user through the Admin API over a PLAINTEXT listener:
     the password travels in the request, never on a command line."""
     health = BrokerHealth(bootstrap)
-    config: dict[str, Any] = {
-        "bootstrap.servers": bootstrap,
-        "error_cb": health,
-        "logger": KAFKA_LOG,
-    }
-    admin = AdminClient({**config, "log_level": 4})  # not librdkafka's notices on stderr
+    remember_secrets(password)
+    config: dict[str, Any] = {"bootstrap.servers": bootstrap, "error_cb": health}
+    admin = AdminClient({**config, **kafka_log_settings()})
     fetch_metadata(admin, health, timeout)
     kind = ScramMechanism[mechanism.upper().replace("-", "_")]
     upsert = UserScramCredentialUpsertion(user, ScramCredentialInfo(kind, 8192), password.encode())

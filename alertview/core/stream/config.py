@@ -17,21 +17,34 @@ from confluent_kafka import KafkaError
 
 from alertview.core.avro.detail import Detail
 from alertview.core.errors import AlertViewError
+from alertview.core.logs import KAFKA_LOGGER, remember_secrets
 from alertview.core.stream.failures import REFUSED_WORDS, describe
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 #: Alert packets reach ~100 KB, bursts of history can pass 10 MB: allow 16 MB.
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
-#: librdkafka's own log lines go here instead of stderr; shown with --debug.
-KAFKA_LOG = logging.getLogger("alertview.kafka")
+#: librdkafka's own log lines go here instead of stderr: to the log file, and to stderr
+#: with --debug (``logs.logging_to``); nowhere when no entry point configured a log.
+KAFKA_LOG = logging.getLogger(KAFKA_LOGGER)
 KAFKA_LOG.addHandler(logging.NullHandler())
 KAFKA_LOG.propagate = False
+#: librdkafka settings that hold secrets (masked in the log when a client is made).
+SECRET_SETTING = re.compile(r"password|secret|jaas|\.pem$|token", re.IGNORECASE)
+#: syslog levels librdkafka logs at: warnings, or everything (7) when debugging.
+_KAFKA_WARNING, _KAFKA_DEBUG = 4, 7
 log = logging.getLogger(__name__)
 
 
 class StreamError(AlertViewError):
     """A Kafka problem worth one clear line to the user."""
+
+
+def kafka_log_settings() -> dict[str, Any]:
+    """librdkafka's log into ``KAFKA_LOG``, at the level it is read: warnings, or
+    everything librdkafka says unasked (syslog level 7) when debugging (``--debug``)."""
+    debug = KAFKA_LOG.isEnabledFor(logging.DEBUG)
+    return {"log_level": _KAFKA_DEBUG if debug else _KAFKA_WARNING, "logger": KAFKA_LOG}
 
 
 @dataclass(frozen=True)
@@ -88,9 +101,13 @@ class KafkaSettings:
             # again, and its backoff grows to 10 s by default: an outage was noticed after
             # 0.5-9.7 s on Apache Kafka 4.1, ~0.3 s with this
             "reconnect.backoff.max.ms": 1000,
-            "log_level": 4,
-            "logger": KAFKA_LOG,
+            **kafka_log_settings(),
         }
+        remember_secrets(
+            self.password,
+            self.key_password,
+            *(str(v) for k, v in self.extra.items() if SECRET_SETTING.search(k)),
+        )
         if protocol.startswith("SASL"):
             config["sasl.mechanism"] = (self.sasl_mechanism or "PLAIN").upper()
             if self.username is not None:

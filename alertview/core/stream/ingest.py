@@ -29,6 +29,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from alertview.core.logs import configure_stream_child
+
 #: Seconds between two fsyncs of the stored packets; offsets are committed after each.
 SYNC_EVERY = 0.5
 #: Seconds of history decoding per idle poll (short, so a new visit is not kept waiting).
@@ -165,8 +167,9 @@ _M_MMAP_THRESHOLD = -3
 
 def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> None:
     """The child's main loop; every outcome goes to ``conn`` as (kind, payload)."""
-    # the child's log (internal errors with their tracebacks) goes to the viewer's stderr
-    logging.basicConfig(level=logging.WARNING, format="alertview stream: %(message)s")
+    # the child's log (internal errors with their tracebacks) goes to the viewer's stderr,
+    # and to the stream's log file when the viewer keeps one
+    configure_stream_child()
     _keep_freed_memory()
     # ~10 container objects per alert, all freed by reference counting: collect rarely
     gc.set_threshold(100_000, 50, 1000)

@@ -37,18 +37,21 @@ def run_viewer(paths: Sequence[str | os.PathLike] = ()) -> int:
     """Open the main window on a temporary session holding ``paths``."""
     app = make_application()
     from alertview.core.session.store import AlertStore
+    from alertview.gui.exception_hook import ExceptionHook
     from alertview.gui.main_window import MainWindow
 
     with tempfile.TemporaryDirectory(prefix="alertview-") as folder:
         store = AlertStore(Path(folder) / "files")
         window = MainWindow(store)
-        window.restore_settings()
-        window.show()
-        if paths:
-            window.open_paths(paths)
-            if window.model.rowCount():
-                window.select_row(0)
-        code = app.exec()
+        # a bug from here on shows in a dialog (and the log), not only on a terminal
+        with ExceptionHook(window):
+            window.restore_settings()
+            window.show()
+            if paths:
+                window.open_paths(paths)
+                if window.model.rowCount():
+                    window.select_row(0)
+            code = app.exec()
         store.close()
     return code
 

@@ -1,13 +1,20 @@
-"""The errors panel: every message that could not be decoded, and where it was."""
+"""The errors panels: every message that could not be decoded, and where it was; and
+an exception nothing caught (a bug), with its details to copy into a report."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
+    QDialogButtonBox,
     QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -60,3 +67,53 @@ def show_errors_dialog(
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
+
+
+class UnexpectedErrorDialog(QDialog):
+    """A bug met at run time: what it was, that the viewer goes on, and the details
+    (tracebacks, versions) behind a "Copy details" button for a bug report. One
+    dialog gathers the errors that come while it is open (a bug in a paint event
+    repeats on every paint)."""
+
+    def __init__(self, parent: QWidget | None = None, log_file: Path | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Unexpected error")
+        self.log_file = log_file
+        self.count = 0
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.copy_button = QPushButton("Copy details")
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_button.clicked.connect(self.copy_details)
+        buttons.rejected.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.details, 1)
+        layout.addWidget(buttons)
+        self.resize(760, 420)
+
+    def add(self, summary: str, details: str) -> None:
+        """Show one more error: ``summary`` one line, ``details`` its traceback."""
+        if not self.isVisible():  # closed since the last one: start afresh
+            self.count = 0
+            self.details.clear()
+        self.count += 1
+        what = (
+            summary if self.count == 1 else f"{self.count} unexpected errors; the last: {summary}"
+        )
+        where = f" They are also in the log file {self.log_file}." if self.log_file else ""
+        self.summary.setText(
+            f"{what}\n\nAlertView goes on, but what it shows may be incomplete. This is a "
+            f"bug: please report it with the details below.{where}"
+        )
+        self.details.appendPlainText(details)
+        self.show()
+        self.raise_()
+
+    def copy_details(self) -> None:
+        QGuiApplication.clipboard().setText(self.details.toPlainText())

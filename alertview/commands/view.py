@@ -42,8 +42,10 @@ def run_view(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     from alertview.gui.demo import run_demo as start
+    from alertview.gui.exception_hook import ExceptionHook
 
-    return start(args.interval, args.engine)
+    with ExceptionHook():  # a bug shows in a dialog and the log, as in `view`
+        return start(args.interval, args.engine)
 
 
 def run_render(args: argparse.Namespace) -> int:

@@ -66,6 +66,7 @@ def test_debug_shows_everything_and_turns_librdkafkas_log_up(log_dir, capsys):
         log.debug("a debug line")
         KAFKA_LOG.debug("a librdkafka notice")
         assert kafka_log_settings()["log_level"] == 7
+    assert kafka_log_settings()["log_level"] == 4  # and back down after --debug
     err = capsys.readouterr().err
     assert "DEBUG alertview.tests: a debug line" in err
     assert "alertview.kafka: a librdkafka notice" in err

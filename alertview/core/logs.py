@@ -168,7 +168,9 @@ def logging_to(
         for logger, handler in handlers:
             logger.removeHandler(handler)
             handler.close()
-        app.level, kafka.level, kafka.propagate, child, _current_file = saved
+        app_level, kafka_level, kafka.propagate, child, _current_file = saved
+        app.setLevel(app_level)  # setLevel, not .level: it clears isEnabledFor's cache
+        kafka.setLevel(kafka_level)
         if child is None:
             os.environ.pop(_CHILD_ENV, None)
         else:

@@ -1,9 +1,11 @@
 """Shared fixtures: the real alert packets bundled in tests/data/alerts (provenance in
-tests/data/README.md), and no test reaching the OS keyring."""
+tests/data/README.md); no test reaching the OS keyring or the user's log folder."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,12 +38,20 @@ FORCED_TEST = SHARED / "ztf" / "forcedphot_test_1660293514215020000.avro"
 # backend named here before any it would find on the machine. Forced, not defaulted: a
 # developer's own PYTHON_KEYRING_BACKEND may name their real keyring.
 os.environ.update(NO_KEYRING_ENV)
+# Likewise the log files of the commands the tests run (view, consume, broker, replay):
+# one folder for the whole run, never the user's (alertview.core.logs.LOG_DIR_ENV).
+LOG_DIR = Path(tempfile.mkdtemp(prefix="alertview-test-logs-"))
+os.environ["ALERTVIEW_LOG_DIR"] = str(LOG_DIR)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     # The tests are about real packets: their absence is a failure, never a skip.
     if not (SHARED / "ztf").is_dir():
         raise pytest.UsageError(f"real alert packets not found at {SHARED}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(LOG_DIR, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,8 @@ import sys
 
 import keyring
 
-from alertview.core import secrets
+from alertview.core import logs, secrets
+from tests.conftest import LOG_DIR
 from tests.fake_keyrings import MemoryKeyring, NoKeyring, using_keyring
 from tests.stream.commands import child_env
 
@@ -33,3 +34,7 @@ def test_child_processes_have_no_keyring_either(monkeypatch):
         [sys.executable, "-c", WHICH], capture_output=True, text=True, env=child_env()
     )
     assert given.stdout.split() == ["keyring.backends.fail", "Keyring"], given.stderr
+
+
+def test_log_files_go_to_the_tests_own_folder():
+    assert logs.log_dir() == LOG_DIR  # children inherit ALERTVIEW_LOG_DIR

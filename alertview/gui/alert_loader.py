@@ -16,12 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, Signal
 
+from alertview.controllers.cutouts import prepare
 from alertview.core.avro.detail import Detail
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.cutouts import decode_cutouts
 from alertview.core.decode import decode_stored
 from alertview.core.session.store import AlertStore
-from alertview.gui.cutouts import prepare
 
 #: Decoded alerts kept ready (each holds its packet and scaled stamps: ~0.1-1 MB).
 KEEP = 16

@@ -15,12 +15,9 @@ from alertview.controllers.cutouts import (
     TITLES,
     CutoutsController,
     Stamp,
-    prepare,
 )
 from alertview.core.alert import CUTOUT_NAMES
 from alertview.core.cutouts import Cutout, CutoutError
-
-__all__ = ["CutoutPanel", "prepare"]
 
 
 class CutoutPanel(QWidget):

@@ -99,7 +99,7 @@ class AlertTableModel(QAbstractTableModel):
         if role == _ALIGNMENT:
             return None if column.show is show_text else _RIGHT
         if role == ROLE_ROW_ID:
-            return int(self.columns.row.values[self.position(index.row())])
+            return self.row_id(index.row())
         return self.columns.value(self.position(index.row()), column.field)
 
     def headerData(
@@ -382,6 +382,10 @@ class AlertTableModel(QAbstractTableModel):
                 moved.append(QModelIndex() if row < 0 else self.index(row, index.column()))
             self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
+
+    def row_id(self, row: int) -> int:
+        """The store's row id of table row ``row``."""
+        return int(self.columns.row.values[self.position(row)])
 
     def field(self, row: int, name: str) -> Any:
         return self.columns.value(self.position(row), name)

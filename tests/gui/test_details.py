@@ -142,7 +142,7 @@ def test_light_curve_days_before_the_alert(window, qtbot):
 
 
 def test_column_chooser_hides_and_shows_columns(window):
-    menu = window.column_menu()
+    menu = window.table.column_menu()
     topic = next(a for a in menu.actions() if a.text() == "Topic")
     topic.setChecked(False)
     assert window.table.isColumnHidden(column("Topic"))

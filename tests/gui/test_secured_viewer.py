@@ -25,9 +25,9 @@ def test_a_refused_password_is_said_in_a_dialog_and_the_errors_panel(
     expected = f"authentication failed for user {secured_kafka.username} (SASL SCRAM-SHA-512)"
     assert window.failure_box.isVisible()
     assert window.failure_box.text().startswith(expected), window.failure_box.text()
-    assert any(line.startswith(expected) for line in window.errors)
+    assert any(line.startswith(expected) for line in window.session.errors)
     assert window.stream_state.text().startswith(expected)
-    shown = [window.failure_box.text(), window.stream_state.text(), *window.errors]
+    shown = [window.failure_box.text(), window.stream_state.text(), *window.session.errors]
     assert not any(wrong in text or secured_kafka.password in text for text in shown)
     window.failure_box.close()
     window.filter_edit.setText("mag < 20")  # the window stays usable

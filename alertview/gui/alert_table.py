@@ -1,0 +1,85 @@
+"""The alert table: sortable, a column chooser on its header, Enter for the details,
+a double-clicked object id for all of that object's alerts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+
+from alertview.gui.table_model import COLUMNS, AlertTableModel
+
+_SELECT_ROW = QItemSelectionModel.SelectionFlag.ClearAndSelect | (
+    QItemSelectionModel.SelectionFlag.Rows
+)
+
+
+class AlertTable(QTableView):
+    """The table of the session's alerts (rows of an ``AlertTableModel``)."""
+
+    #: Enter or a double click on a row: show the whole packet.
+    details_requested = Signal()
+    #: A double-clicked object id: show all alerts of that object.
+    object_requested = Signal(str)
+
+    def __init__(self, model: AlertTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setSortingEnabled(True)
+        header = self.horizontalHeader()
+        # arrival order until the user clicks a column header
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setAlternatingRowColors(True)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(22)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        # sizing columns to their contents reads the first 100 rows, not 1,000
+        header.setResizeContentsPrecision(100)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(
+            lambda position: self.column_menu().exec(header.mapToGlobal(position))
+        )
+        self.doubleClicked.connect(self._double_clicked)
+
+    def column_menu(self) -> QMenu:
+        """The column chooser: right-click a column header."""
+        menu = QMenu(self)
+        for number, column in enumerate(COLUMNS):
+            action = menu.addAction(column.header)
+            action.setCheckable(True)
+            action.setChecked(not self.isColumnHidden(number))
+            action.toggled.connect(lambda shown, n=number: self.setColumnHidden(n, not shown))
+        return menu
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.details_requested.emit()  # Enter opens the details
+            return
+        super().keyPressEvent(event)
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        if COLUMNS[index.column()].field == "object_id" and index.data():
+            self.object_requested.emit(index.data())
+        else:
+            self.details_requested.emit()
+
+    def select_row(self, row: int) -> None:
+        """Make table row ``row`` the current, selected one."""
+        self.selectionModel().setCurrentIndex(self.model().index(row, 0), _SELECT_ROW)
+
+    def select_alert_id(self, alert_id: int) -> bool:
+        """Select the table row of ``alert_id`` (e.g. a clicked light-curve point)."""
+        for row in self.model().rows_of_alert(alert_id):
+            index = self.model().index(row, 0)
+            if index.isValid():
+                self.selectionModel().setCurrentIndex(index, _SELECT_ROW)
+                self.scrollTo(index)
+                return True
+        return False
+
+    def selected_row_ids(self) -> list[int]:
+        """Store rows of the selected alerts, in table order."""
+        indexes = sorted(self.selectionModel().selectedRows(), key=lambda i: i.row())
+        return [self.model().row_id(i.row()) for i in indexes]

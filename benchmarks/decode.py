@@ -37,6 +37,7 @@ from alertview.core.avro.packets import read_records
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.cutouts import decode_cutouts
 from alertview.core.decode import decode_bytes, read_alerts
+from alertview.core.surveys import SURVEY_FIELDS
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SHARED = HERE.parent.parent / "shared" / "data" / "alerts"
@@ -89,7 +90,7 @@ def rubin_messages(shared: Path, count: int) -> list[bytes]:
 def decode_all(messages: list[bytes], detail: Detail = Detail.FULL) -> int:
     """To Alerts, as far as ``detail`` asks: TABLE (a live stream's first pass),
     LIGHT_CURVE (the viewer's selection) or FULL."""
-    cache = SchemaCache()
+    cache = SchemaCache(fields=SURVEY_FIELDS)
     origin = Origin("bench")
     n = 0
     for message in messages:

@@ -89,6 +89,7 @@ def viewer_child(survey: str, selections: int) -> None:
     from alertview.core.avro.schemas import SchemaCache
     from alertview.core.decode import decode_bytes
     from alertview.core.session.store import AlertStore
+    from alertview.core.surveys import SURVEY_FIELDS
     from alertview.gui.app import make_application
     from alertview.gui.main_window import MainWindow
 
@@ -101,7 +102,7 @@ def viewer_child(survey: str, selections: int) -> None:
         for number, (key, value) in enumerate(messages):
             origin = Origin("bench", 0, "bench", 0, number)
             store.add(decode_bytes(value, cache, origin=origin, key=key))
-        window = MainWindow(store, SchemaCache())
+        window = MainWindow(store, SchemaCache(fields=SURVEY_FIELDS))
         window.resize(1500, 900)
         window.show()
         window.refresh_rows()

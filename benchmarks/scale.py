@@ -79,13 +79,14 @@ def child(folder: str, repeat: int) -> None:
 
     from alertview.core.avro.schemas import SchemaCache
     from alertview.core.session.store import AlertStore
+    from alertview.core.surveys import SURVEY_FIELDS
     from alertview.gui.app import make_application
     from alertview.gui.main_window import MainWindow
     from alertview.gui.table_model import COLUMNS
 
     app = make_application()
     store = AlertStore(folder)
-    window = MainWindow(store, SchemaCache())
+    window = MainWindow(store, SchemaCache(fields=SURVEY_FIELDS))
     window.resize(1500, 900)
     window.show()
     app.processEvents()

@@ -15,6 +15,7 @@ import pytest
 from keyring.backend import KeyringBackend
 
 from alertview.core.avro.schemas import SchemaCache
+from alertview.core.surveys import SURVEY_FIELDS
 from tests.fake_keyrings import NO_KEYRING_ENV, NoKeyring
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,4 +75,5 @@ def raw_records(path: Path) -> list[dict]:
 
 @pytest.fixture
 def cache() -> SchemaCache:
-    return SchemaCache()
+    """A cache like the viewer's: decodes for the table and light curve are projected."""
+    return SchemaCache(fields=SURVEY_FIELDS)

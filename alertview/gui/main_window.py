@@ -26,6 +26,7 @@ from alertview.controllers.session import SessionController
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import decode_stored
 from alertview.core.session.store import AlertStore
+from alertview.core.surveys import SURVEY_FIELDS
 from alertview.gui.alert_loader import AlertLoader
 from alertview.gui.alert_table import AlertTable
 from alertview.gui.errors_dialog import show_errors_dialog
@@ -49,7 +50,7 @@ class MainWindow(QMainWindow, StreamControl):
         super().__init__()
         self.setWindowTitle("AlertView")
         self.store = store
-        self.cache = cache or SchemaCache()
+        self.cache = cache or SchemaCache(fields=SURVEY_FIELDS)
         self.loader = AlertLoader(store, self.cache, self)
         self.model = AlertTableModel(
             lambda row: decode_stored(self.store, row, self.cache).record, self

@@ -22,11 +22,14 @@ from alertview.core.alert import Origin
 from alertview.core.avro.compiled import compile_reader
 from alertview.core.avro.detail import Detail
 from alertview.core.avro.packets import read_records
-from alertview.core.avro.schemas import TABLE_FIELDS, SchemaCache, lsst_package_root
+from alertview.core.avro.projection import Projection
+from alertview.core.avro.schemas import SchemaCache, lsst_package_root
 from alertview.core.decode import decode_bytes, whole_record
+from alertview.core.surveys import SURVEY_FIELDS
 from tests.conftest import FINK_LSST_TRANSFER, SHARED, ZTF_FILES, raw_records
 
 SHARED_FILES = sorted(p for p in SHARED.rglob("*.avro"))
+TABLE_FIELDS = Projection(SURVEY_FIELDS).table_fields
 RUBIN_SAMPLES = sorted((lsst_package_root() or SHARED).glob("*/*/sample_data/fakeAlert.avro"))
 
 
@@ -192,10 +195,9 @@ RUBIN_FILES = [FINK_LSST_TRANSFER, *RUBIN_SAMPLES]
 @pytest.mark.parametrize("path", RUBIN_FILES, ids=lambda p: f"{p.parent.parent.name}-{p.name}")
 def test_light_curve_decode_draws_what_the_whole_decode_draws(path):
     data = path.read_bytes()
-    whole = list(decode_bytes(data, SchemaCache(), origin=Origin(str(path))))
-    shown = list(
-        decode_bytes(data, SchemaCache(), origin=Origin(str(path)), detail=Detail.LIGHT_CURVE)
-    )
+    cache = SchemaCache(fields=SURVEY_FIELDS)
+    whole = list(decode_bytes(data, cache, origin=Origin(str(path))))
+    shown = list(decode_bytes(data, cache, origin=Origin(str(path)), detail=Detail.LIGHT_CURVE))
     assert len(shown) == len(whole)
     for quick, full in zip(shown, whole, strict=True):
         assert full.detail is Detail.FULL

@@ -16,6 +16,7 @@ from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import HistoryCompletion, decode_bytes, read_alerts
 from alertview.core.replay import MessageFramer
 from alertview.core.session.store import AlertStore
+from alertview.core.surveys import SURVEY_FIELDS
 from alertview.core.table.rows import ROW_FIELDS
 from tests.conftest import SHARED
 
@@ -32,7 +33,7 @@ def test_table_fields_then_history_give_the_full_rows(framing, shared_alerts, tm
     cache = SchemaCache()
     framer = MessageFramer(framing, cache)
     messages = [framer(a) for a in shared_alerts]
-    fresh = SchemaCache()  # the consumer's cache: it learns schemas from the messages
+    fresh = SchemaCache(fields=SURVEY_FIELDS)  # the consumer's: it learns schemas from messages
     quick = []
     for number, (key, value) in enumerate(messages):
         origin = Origin("t", 0, "t", 0, number)
@@ -74,7 +75,8 @@ def test_history_that_cannot_be_decoded_is_reported_not_retried(shared_alerts, t
     _key, value = MessageFramer("native", cache)(rubin)  # Confluent framing
     middle = len(value) // 2
     broken = value[:middle] + b"\xff" * 64 + value[middle + 64 :]  # the history garbled
-    (alert,) = decode_bytes(broken, SchemaCache(), origin=Origin("t"), detail=Detail.TABLE)
+    table_cache = SchemaCache(fields=SURVEY_FIELDS)
+    (alert,) = decode_bytes(broken, table_cache, origin=Origin("t"), detail=Detail.TABLE)
     with AlertStore(tmp_path) as store:
         store.add([alert])
         history = HistoryCompletion(store, SchemaCache())

@@ -13,7 +13,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +23,7 @@ import fastavro
 import fastavro.schema
 
 from alertview.core.avro.compiled import CompileError, Reader, compile_reader, named_types
+from alertview.core.avro.projection import NO_PROJECTION, Projection, SurveyFields
 from alertview.core.errors import DecodeError, SchemaNotFound
 from alertview.core.urls import redact_url
 
@@ -49,6 +50,8 @@ class WriterSchema:
     name: str
     schema_id: int | None = None
     origin: str = ""
+    #: What the table's and the light curve's decodes keep (the cache's surveys).
+    projection: Projection = field(default=NO_PROJECTION, repr=False)
 
     @cached_property
     def json(self) -> str:
@@ -57,17 +60,17 @@ class WriterSchema:
 
     @cached_property
     def table_prefix(self) -> Any | None:
-        """This schema cut after the record the table reads (ZTF ``candidate``, Rubin
-        ``diaSource``), with the kind of the field that follows, or None.
+        """This schema cut after the record the table reads (the first table record
+        the surveys declare: ZTF ``candidate``, Rubin ``diaSource``), with the kind of
+        the field that follows, or None.
 
         Decoding stops there, skipping the history that makes up most of a
         packet's decode time (table fields ~40 us vs a whole ZTF packet ~0.3 ms, Rubin ~8 ms).
         Named types are defined before use in Avro, so the cut schema parses.
         """
         fields = self.raw.get("fields") if isinstance(self.raw, Mapping) else None
-        names = [f.get("name") for f in fields or ()]
-        cut = next((names.index(n) + 1 for n in TABLE_RECORDS if n in names), None)
-        if cut is None or cut == len(names):
+        cut = self.projection.table_cut(fields or [])
+        if cut is None or cut == len(fields):
             return None
         try:
             parsed = fastavro.parse_schema({**self.raw, "fields": fields[:cut]}, named_schemas={})
@@ -77,15 +80,10 @@ class WriterSchema:
 
     @cached_property
     def light_curve_reader(self) -> Reader | None:
-        """A compiled reader keeping only ``LIGHT_CURVE_FIELDS`` of the history records,
-        None when this schema has none of those records (ZTF: its whole packet
-        decodes in ~0.15 ms anyway)."""
-        keep = {
-            name: LIGHT_CURVE_FIELDS[name.rpartition(".")[2]]
-            for name, named in named_types(self.parsed).items()
-            if named["type"] in ("record", "error")
-            and name.rpartition(".")[2] in LIGHT_CURVE_FIELDS
-        }
+        """A compiled reader keeping of the history records only the fields the surveys
+        declare for the light curve; None when this schema has none of those records
+        (ZTF: its whole packet decodes in ~0.15 ms anyway)."""
+        keep = self.projection.light_curve_keep(named_types(self.parsed))
         if not keep:
             return None
         try:
@@ -100,22 +98,14 @@ class WriterSchema:
 
     @cached_property
     def table_reader(self) -> Reader | None:
-        """The compiled reader of ``table_prefix``, keeping of the ZTF ``candidate`` or
-        Rubin ``diaSource`` record only the ``TABLE_FIELDS`` (~10 of ~100: a live ZTF
-        stream's decoding ~40 % faster)."""
+        """The compiled reader of ``table_prefix``, keeping of the table record only the
+        fields the survey declares for the table (~10 of ~100: a live ZTF stream's
+        decoding ~40 % faster)."""
         prefix = self.table_prefix
         if prefix is None:
             return None
-        keep = {}
-        for top in prefix[0]["fields"]:
-            wanted = TABLE_FIELDS.get(top["name"])
-            record = _record_of(top["type"])
-            if wanted is not None and record is not None:
-                names = {f["name"] for f in record["fields"]}
-                if wanted[0] <= names:  # the survey's own record, not a look-alike
-                    keep[record["name"]] = wanted[1]
         try:
-            return compile_reader(prefix[0], keep)
+            return compile_reader(prefix[0], self.projection.table_keep(prefix[0]["fields"]))
         except CompileError:
             return None
 
@@ -124,51 +114,6 @@ class WriterSchema:
         """(major, minor) when this is a Rubin ``lsst.vM_m`` schema."""
         match = _LSST_NAME.search(self.name)
         return (int(match[1]), int(match[2])) if match else None
-
-
-#: Top-level records holding the fields the table shows, by survey.
-TABLE_RECORDS = ("candidate", "diaSource")
-
-_RUBIN_SOURCE_FIELDS = frozenset(
-    {
-        "diaSourceId", "diaForcedSourceId", "diaObjectId", "ra", "dec", "decl",
-        "midpointMjdTai", "midPointTai", "band", "filterName", "psfFlux", "psFlux",
-        "psfFluxErr", "psFluxErr", "reliability", "snr", "diaNoise",
-    }
-)  # fmt: skip
-#: What the viewer reads of Rubin's source records (every spelling, v3-v11: see
-#: ``surveys.lsst``) when an alert is decoded for display: a Rubin packet's ~1,000
-#: history records of up to ~100 fields decode in half the time without the rest.
-#: The packet tree then decodes the whole packet.
-LIGHT_CURVE_FIELDS = {
-    "diaSource": _RUBIN_SOURCE_FIELDS,
-    "diaForcedSource": _RUBIN_SOURCE_FIELDS,
-    "diaNondetectionLimit": _RUBIN_SOURCE_FIELDS,
-    # Fink (Spark) names nested records after their fields
-    "prvDiaSources": _RUBIN_SOURCE_FIELDS,
-    "prvDiaForcedSources": _RUBIN_SOURCE_FIELDS,
-}
-
-
-#: Per table record: (fields that identify the survey's record, fields the table reads;
-#: see ``surveys.ztf`` and ``surveys.lsst``, every spelling of every version).
-TABLE_FIELDS = {
-    "candidate": (
-        frozenset({"jd", "fid", "ra", "dec"}),
-        frozenset(
-            {"candid", "isdiffpos", "magpsf", "sigmapsf", "ra", "dec", "jd", "fid", "rb", "drb"}
-        ),
-    ),
-    "diaSource": (frozenset({"ra"}), _RUBIN_SOURCE_FIELDS),
-}
-
-
-def _record_of(avro_type: Any) -> Mapping | None:
-    """The record schema of a field's type (also inside a nullable union), if any."""
-    for member in avro_type if isinstance(avro_type, list) else [avro_type]:
-        if isinstance(member, Mapping) and member.get("type") in ("record", "error"):
-            return member
-    return None
 
 
 def _compiled(parsed: Any) -> Reader | None:
@@ -230,6 +175,10 @@ class SchemaCache:
     use_lsst_package
         Fall back to the schemas shipped by ``lsst-alert-packet`` for Rubin ids,
         so Rubin alerts decode offline.
+    fields
+        What each survey's mapping reads (``alertview.core.surveys.SURVEY_FIELDS``),
+        so that decodes for the table and the light curve read only that; without
+        them every decode reads the whole record.
     """
 
     def __init__(
@@ -237,8 +186,10 @@ class SchemaCache:
         registry_url: str | None = None,
         registry_config: Mapping[str, Any] | None = None,
         use_lsst_package: bool = True,
+        fields: Sequence[SurveyFields] = (),
     ) -> None:
         self.registry_url = registry_url
+        self.projection = Projection(tuple(fields)) if fields else NO_PROJECTION
         self._registry_config = dict(registry_config or {})
         self._registry_client: RegistryClient | None = None
         self.use_lsst_package = use_lsst_package
@@ -381,8 +332,7 @@ class SchemaCache:
             self._by_path[path] = schema
         return schema
 
-    @staticmethod
-    def _make(raw: Any, schema_id: int | None = None, origin: str = "") -> WriterSchema:
+    def _make(self, raw: Any, schema_id: int | None = None, origin: str = "") -> WriterSchema:
         depth = _json_depth(raw)
         if depth > MAX_SCHEMA_DEPTH:
             raise DecodeError(f"schema nested {depth} deep (at most {MAX_SCHEMA_DEPTH})")
@@ -394,7 +344,7 @@ class SchemaCache:
         name = named.get("name", "") if named else ""
         if named and named.get("namespace") and "." not in name:
             name = f"{named['namespace']}.{name}"
-        return WriterSchema(raw=raw, parsed=parsed, name=name, schema_id=schema_id, origin=origin)
+        return WriterSchema(raw, parsed, name, schema_id, origin, self.projection)
 
 
 def alert_record(raw: Any) -> Mapping[str, Any] | None:

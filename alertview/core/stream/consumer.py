@@ -31,6 +31,7 @@ from alertview.core.stream.config import (
     unreachable,
 )
 from alertview.core.stream.error_records import ErrorRecord, UnknownSchemas
+from alertview.core.surveys import SURVEY_FIELDS
 
 START_POSITIONS = ("earliest", "latest", "committed")
 
@@ -80,7 +81,8 @@ class AlertConsumer:
 
     def __init__(self, settings: ConsumerSettings, cache: SchemaCache | None = None) -> None:
         self.settings = settings
-        self.cache = cache if cache is not None else SchemaCache()  # an empty cache is falsy
+        # not ``cache or ...``: an empty cache is falsy
+        self.cache = cache if cache is not None else SchemaCache(fields=SURVEY_FIELDS)
         self._consumer: Consumer | None = None
         self._started: set[tuple[str, int]] = set()
         self._health = BrokerHealth(settings.kafka.bootstrap)

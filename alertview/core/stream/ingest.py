@@ -180,6 +180,7 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
     from alertview.core.session.store import AlertStore
     from alertview.core.stream.config import StreamError
     from alertview.core.stream.consumer import AlertConsumer
+    from alertview.core.surveys import SURVEY_FIELDS
 
     send_lock = threading.Lock()
 
@@ -191,7 +192,10 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
             raise SystemExit(0) from None  # the viewer has gone
 
     cache = SchemaCache(
-        schemas.registry_url, dict(schemas.registry_config), schemas.use_lsst_package
+        schemas.registry_url,
+        dict(schemas.registry_config),
+        schemas.use_lsst_package,
+        fields=SURVEY_FIELDS,
     )
     store = AlertStore(folder)
     history = HistoryCompletion(store, cache)

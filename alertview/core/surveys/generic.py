@@ -13,6 +13,7 @@ from typing import Any
 
 from alertview.core.alert import Alert, Origin
 from alertview.core.avro.packets import DecodedRecord
+from alertview.core.avro.projection import SurveyFields
 from alertview.core.surveys.common import packet_fields
 
 ID_NAMES = ("alertId", "alert_id", "candid", "diaSourceId", "sourceId", "id")
@@ -24,6 +25,9 @@ JD_NAMES = ("jd", "JD")
 BAND_NAMES = ("band", "filter", "filterName", "fid")
 MAG_NAMES = ("mag", "magpsf", "m")
 MAG_ERR_NAMES = ("magerr", "mag_err", "sigmapsf", "dm")
+#: Nothing to project: any field may hold what is looked for, so a record this
+#: mapping reads is always decoded whole.
+FIELDS = SurveyFields("generic")
 
 
 def survey_name(decoded: DecodedRecord) -> str:

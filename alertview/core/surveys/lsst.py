@@ -15,6 +15,7 @@ from typing import Any
 from alertview.core.alert import Alert, Origin, Photometry, flux_to_mag
 from alertview.core.avro.detail import Detail
 from alertview.core.avro.packets import DecodedRecord
+from alertview.core.avro.projection import SurveyFields
 from alertview.core.surveys.common import first_present, packet_fields
 
 _VERSION = re.compile(r"v(\d+)_(\d+)")
@@ -26,6 +27,31 @@ BAND = ("band", "filterName")
 FLUX = ("psfFlux", "psFlux")
 FLUX_ERR = ("psfFluxErr", "psFluxErr")
 DEC = ("dec", "decl")
+
+#: What ``to_alert`` reads of Rubin's source records, every spelling of v3-v11.
+SOURCE_FIELDS = frozenset(
+    {"diaSourceId", "diaForcedSourceId", "diaObjectId", "ra", "reliability", "snr", "diaNoise"}
+).union(TIME, BAND, FLUX, FLUX_ERR, DEC)
+#: The table reads ``diaSource``; a light curve, the history records too (a Rubin
+#: packet's ~1,000 of up to ~100 fields decode in half the time with only these).
+#: ``tests/core/test_survey_fields.py`` checks these against the mapping.
+FIELDS = SurveyFields(
+    "lsst",
+    records=("diaSource", "diaObject"),
+    identity=frozenset({"ra"}),
+    table=SOURCE_FIELDS,
+    light_curve=dict.fromkeys(
+        (
+            "diaSource",
+            "diaForcedSource",
+            "diaNondetectionLimit",
+            # Fink (Spark) names nested records after their fields
+            "prvDiaSources",
+            "prvDiaForcedSources",
+        ),
+        SOURCE_FIELDS,
+    ),
+)
 
 
 def is_lsst(record: Mapping[str, Any]) -> bool:

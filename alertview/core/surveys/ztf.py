@@ -22,12 +22,27 @@ from alertview.core.alert import (
 )
 from alertview.core.avro.detail import Detail
 from alertview.core.avro.packets import DecodedRecord
+from alertview.core.avro.projection import SurveyFields
 from alertview.core.surveys.common import packet_fields
 
 BANDS = {1: "g", 2: "r", 3: "i"}
 JD_TO_MJD = 2400000.5
 #: ZTF's "no value" for forced-photometry fluxes.
 FORCED_NULL = -99999.0
+
+
+#: What ``to_alert`` reads of ``candidate`` for the table, and the fields without
+#: which a schema's ``candidate`` is not ZTF's; the history needs no projection: a
+#: whole ZTF packet decodes in ~0.15 ms.
+#: ``tests/core/test_survey_fields.py`` checks these against the mapping.
+FIELDS = SurveyFields(
+    "ztf",
+    records=("candidate",),
+    identity=frozenset({"jd", "fid", "ra", "dec"}),
+    table=frozenset(
+        {"candid", "isdiffpos", "magpsf", "sigmapsf", "ra", "dec", "jd", "fid", "rb", "drb"}
+    ),
+)
 
 
 def is_ztf(record: Mapping[str, Any]) -> bool:

@@ -1,9 +1,9 @@
 """Where a filter's names find their values: an Alert, a table row, a raw record.
 
 A name is looked up among the Alert's fields (those of ``inspect --json``),
-then in the raw record, then in its ``candidate`` (ZTF) or ``diaSource``
-(Rubin) sub-record. A name found nowhere raises KeyError, which the filter
-reads as null.
+then in the raw record, then in the sub-records the surveys declare (ZTF
+``candidate``; Rubin ``diaSource``, ``diaObject``). A name found nowhere raises
+KeyError, which the filter reads as null.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from alertview.core.alert import Alert
+from alertview.core.surveys import SURVEY_FIELDS
 
 #: The sub-records searched for raw field names, in order.
-NESTED = ("candidate", "diaSource", "diaObject")
+NESTED = tuple(name for survey in SURVEY_FIELDS for name in survey.records)
 
 
 def _alert_fields(alert: Alert) -> dict[str, Any]:

@@ -4,13 +4,14 @@ under the cursor."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
 from alertview.controllers.views import CutoutsView
 from alertview.core.alert import CUTOUT_NAMES
 from alertview.core.cutouts import Cutout, CutoutError
-from alertview.core.scaling import display_image
+from alertview.core.scaling import Limits, Stretch, display_image
 
 TITLES = {"science": "Science", "template": "Template", "difference": "Difference"}
 #: Menu name -> pyqtgraph colour map (the difference keeps its diverging map).
@@ -46,7 +47,7 @@ def prepare(
     cutouts: dict[str, Cutout | CutoutError], choices: tuple[str, str]
 ) -> tuple[tuple[str, str], dict[str, np.ndarray]]:
     """The stamps scaled for display with ``choices`` (limits, stretch); thread-safe."""
-    limits, stretch = choices
+    limits, stretch = cast(Limits, choices[0]), cast(Stretch, choices[1])
     shown = {
         name: display_image(c.data, limits, stretch, _is_difference(name, c))
         for name, c in cutouts.items()
@@ -118,7 +119,9 @@ class CutoutsController:
         """Shapes of the stamps on show."""
         return {n: s.image.shape for n, s in self.stamps.items() if s.image is not None}
 
-    def _show(self, name: str, cutout: Cutout | CutoutError, shown: np.ndarray | None = None):
+    def _show(
+        self, name: str, cutout: Cutout | CutoutError, shown: np.ndarray | None = None
+    ) -> None:
         self.stamps[name] = stamp = self._stamp(name, cutout, shown)
         self.view.show_stamp(name, stamp)
 
@@ -127,7 +130,8 @@ class CutoutsController:
             return Stamp(f"{TITLES[name]}: {cutout}", ERROR_COLOUR)
         difference = _is_difference(name, cutout)
         if shown is None:
-            shown = display_image(cutout.data, self.limits, self.stretch, difference)
+            limits, stretch = cast(Limits, self.limits), cast(Stretch, self.stretch)
+            shown = display_image(cutout.data, limits, stretch, difference)
         rows, cols = cutout.data.shape
         # rotate/flip about the stamp centre so North is up and East left
         m = cutout.sky_transform

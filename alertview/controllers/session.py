@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from alertview.controllers.views import AlertLoader, SessionView, TableModel
+from alertview.core.alert import Alert
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError
@@ -201,8 +203,9 @@ class SessionController:
             self._read_ahead = (self.model.row_id(following), choices)
         self.loader.request(self.model.row_id(row), choices)
 
-    def decoded(self, generation: int, alert, result) -> None:
-        """The loader's answer: drawn if its row is still the selected one."""
+    def decoded(self, generation: int, alert: Alert | None, result: Any) -> None:
+        """The loader's answer (an alert and ``(cutouts, prepared)``, or None and why):
+        drawn if its row is still the selected one."""
         if generation != self.loader.generation:
             return  # the user has moved on
         if alert is None:

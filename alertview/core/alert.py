@@ -155,7 +155,7 @@ class Alert:
     packet: Packet = field(default_factory=Packet, repr=False)
     origin: Origin = field(default_factory=lambda: Origin(""))
     #: How much of the packet was decoded. TABLE (a live stream's first pass): the
-    #: photometry is empty and ``complete_history`` counts it later. LIGHT_CURVE:
+    #: photometry is empty and ``decode.HistoryCompletion`` counts it later. LIGHT_CURVE:
     #: the history records hold only the fields the viewer shows (``whole_record``
     #: decodes the rest). FULL: every field.
     detail: Detail = Detail.FULL

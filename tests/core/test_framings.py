@@ -11,6 +11,7 @@ from typing import ClassVar
 import pytest
 
 from alertview.core.alert import Origin
+from alertview.core.avro.detail import Detail
 from alertview.core.avro.encode import (
     confluent_frame,
     container_file,
@@ -20,6 +21,8 @@ from alertview.core.avro.encode import (
 from alertview.core.avro.packets import Framing
 from alertview.core.avro.schemas import SchemaCache, lsst_published_versions
 from alertview.core.decode import decode_bytes, read_alerts
+from alertview.core.renumber import renumbered
+from alertview.core.surveys import to_alert
 from tests.conftest import (
     FINK_LSST_TRANSFER,
     FINK_ZTF_MULTI,
@@ -220,3 +223,41 @@ def test_older_rubin_schema_versions(cache, version):
     assert alert.cutouts["difference"] == raw["cutoutDifference"]
     # science cutouts arrived with v7
     assert ("science" in alert.cutouts) == (version >= (7, 0))
+
+
+def test_a_packet_decodes_again_in_its_own_framing(cache):
+    """``Packet.decode`` reads each framing back without recognising it again."""
+    raw = raw_records(FINK_LSST_TRANSFER)[0]
+    schema = cache.by_id(RUBIN_V10)
+    fink = file_alerts(FINK_LSST_TRANSFER, cache)[0]
+    alerts = [
+        one(ZTF_FILES[0].read_bytes(), cache),  # container
+        one(confluent_frame(schemaless_body(rubin_native_record(raw), schema), RUBIN_V10), cache),
+        one(fink.packet.data, cache, key=fink.packet.schema.json.encode()),  # Fink
+        fink,  # a record of a multi-record file: schemaless
+    ]
+    assert [a.packet.framing for a in alerts] == list(Framing)
+    for alert in alerts:
+        for detail in Detail:
+            again = alert.packet.decode(detail, SchemaCache())
+            assert again.packet.data == alert.packet.data
+            assert again.record["diaSource" if "diaSource" in again.record else "candidate"]
+        assert alert.packet.decode().record.keys() == alert.record.keys()
+
+
+def test_a_renumbered_copy_keeps_its_framing(cache):
+    """A looping replay's copies are framed as the real packet was (a Confluent frame
+    keeps its zero byte and schema id)."""
+    raw = raw_records(FINK_LSST_TRANSFER)[0]
+    schema = cache.by_id(RUBIN_V10)
+    message = confluent_frame(schemaless_body(rubin_native_record(raw), schema), RUBIN_V10)
+    fink = file_alerts(FINK_LSST_TRANSFER, cache)[0]
+    for alert in (one(ZTF_FILES[0].read_bytes(), cache), one(message, cache), fink):
+        copy = renumbered(alert, 3)
+        assert copy.alert_id == alert.alert_id + 3
+        assert copy.packet.framing is alert.packet.framing
+        again = copy.packet.decode(cache=cache)
+        assert to_alert(again, copy.origin).alert_id == alert.alert_id + 3
+        if alert.packet.framing is Framing.CONFLUENT:
+            assert copy.packet.data[:5] == message[:5]
+            assert one(copy.packet.data, cache).alert_id == alert.alert_id + 3

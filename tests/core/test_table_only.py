@@ -8,6 +8,7 @@ equal those of a full decode.
 
 from __future__ import annotations
 
+import fastavro
 import pytest
 
 from alertview.core.alert import Origin
@@ -18,7 +19,7 @@ from alertview.core.replay import MessageFramer
 from alertview.core.session.store import AlertStore
 from alertview.core.surveys import SURVEY_FIELDS
 from alertview.core.table.rows import ROW_FIELDS
-from tests.conftest import SHARED
+from tests.conftest import FINK_ZTF_MULTI, SHARED
 
 COUNTS = ("n_detections", "n_upper_limits", "n_forced")
 
@@ -84,3 +85,21 @@ def test_history_that_cannot_be_decoded_is_reported_not_retried(shared_alerts, t
         assert store.error_count() == 1 and "history cannot be decoded" in store.errors()[0].reason
         assert history.run(budget=5) == []
         assert store.error_count() == 1
+
+
+def test_packets_the_table_has_no_projection_for_are_read_whole(tmp_path):
+    """At TABLE, a schema without the table's record (a generic survey) and a file of
+    many records are read whole (both failed to decode before)."""
+    schema = {
+        "type": "record",
+        "name": "thing",
+        "fields": [{"name": n, "type": "double"} for n in ("id", "ra", "dec")],
+    }
+    path = tmp_path / "thing.avro"
+    with path.open("wb") as out:
+        fastavro.writer(out, fastavro.parse_schema(schema), [{"id": 7, "ra": 1.0, "dec": 2.0}])
+    for data, count in ((path.read_bytes(), 1), (FINK_ZTF_MULTI.read_bytes(), 11)):
+        quick = list(decode_bytes(data, SchemaCache(), origin=Origin("t"), detail=Detail.TABLE))
+        full = list(decode_bytes(data, SchemaCache(), origin=Origin("t")))
+        assert len(quick) == count and {a.detail for a in quick} == {Detail.FULL}
+        assert [a.record for a in quick] == [a.record for a in full]

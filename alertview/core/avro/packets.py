@@ -90,7 +90,7 @@ class DecodedRecord:
     #: Byte offset of the record within the (decompressed) source.
     offset: int = 0
     #: How much of the record was read: TABLE (the history skipped), LIGHT_CURVE
-    #: (history records with ``schemas.LIGHT_CURVE_FIELDS`` only) or FULL.
+    #: (history records with what the light curve draws only) or FULL.
     detail: Detail = Detail.FULL
     #: With TABLE: entries in the first history array (prv_candidates,
     #: prvDiaSources), read from its block header; None if not known.

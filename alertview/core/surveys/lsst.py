@@ -81,10 +81,10 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
     flux_err = first_present(source, *FLUX_ERR)
     mag, mag_err = flux_to_mag(flux, flux_err)
     previous = list(record.get("prvDiaSources") or [])
-    table_only = decoded.detail is Detail.TABLE
-    detections = Photometry.empty() if table_only else _sources([*previous, source])
+    history_skipped = decoded.detail is Detail.TABLE
+    detections = Photometry.empty() if history_skipped else _sources([*previous, source])
     # table fields only: every prvDiaSource is a detection, counted from the array header
-    n_previous = decoded.history_length if table_only else len(previous)
+    n_previous = decoded.history_length if history_skipped else len(previous)
     return Alert(
         survey=survey_name(decoded),
         schema_label=schema_label(decoded),

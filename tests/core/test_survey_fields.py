@@ -117,3 +117,13 @@ def test_filters_look_into_the_records_the_surveys_declare():
     from alertview.core.table.filter_fields import NESTED
 
     assert NESTED == ("candidate", "diaSource", "diaObject")  # as before they were declared
+
+
+def test_a_live_streams_cache_knows_the_surveys():
+    """Without them a cache reads whole records: a live ZTF stream's first pass ~8x slower."""
+    from alertview.core.stream.config import ConsumerSettings, KafkaSettings
+    from alertview.core.stream.consumer import AlertConsumer
+
+    consumer = AlertConsumer(ConsumerSettings(KafkaSettings("localhost:9"), ("t",), "g"))
+    assert consumer.cache.projection.surveys == SURVEY_FIELDS
+    assert SchemaCache().projection.surveys == ()  # what the fields are given for

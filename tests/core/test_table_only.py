@@ -99,7 +99,8 @@ def test_packets_the_table_has_no_projection_for_are_read_whole(tmp_path):
     with path.open("wb") as out:
         fastavro.writer(out, fastavro.parse_schema(schema), [{"id": 7, "ra": 1.0, "dec": 2.0}])
     for data, count in ((path.read_bytes(), 1), (FINK_ZTF_MULTI.read_bytes(), 11)):
-        quick = list(decode_bytes(data, SchemaCache(), origin=Origin("t"), detail=Detail.TABLE))
+        table_cache = SchemaCache(fields=SURVEY_FIELDS)  # with the table's projection
+        quick = list(decode_bytes(data, table_cache, origin=Origin("t"), detail=Detail.TABLE))
         full = list(decode_bytes(data, SchemaCache(), origin=Origin("t")))
         assert len(quick) == count and {a.detail for a in quick} == {Detail.FULL}
         assert [a.record for a in quick] == [a.record for a in full]

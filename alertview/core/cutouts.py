@@ -58,7 +58,7 @@ class Cutout:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.data.shape  # type: ignore[return-value]
+        return self.data.shape
 
     @cached_property
     def header(self) -> Header:

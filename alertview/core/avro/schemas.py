@@ -68,8 +68,8 @@ class WriterSchema:
         packet's decode time (table fields ~40 us vs a whole ZTF packet ~0.3 ms, Rubin ~8 ms).
         Named types are defined before use in Avro, so the cut schema parses.
         """
-        fields = self.raw.get("fields") if isinstance(self.raw, Mapping) else None
-        cut = self.projection.table_cut(fields or [])
+        fields = (self.raw.get("fields") if isinstance(self.raw, Mapping) else None) or []
+        cut = self.projection.table_cut(fields)
         if cut is None or cut == len(fields):
             return None
         try:
@@ -297,12 +297,14 @@ class SchemaCache:
     def _fetch_from_registry(self, schema_id: int) -> str | None:
         from alertview.core.avro.registry import RegistryClient
 
+        if self.registry_url is None:
+            return None
         if self._registry_client is None:
             self._registry_client = RegistryClient(self.registry_url, self._registry_config)
         return self._registry_client.schema_text(schema_id)
 
     @staticmethod
-    def _load_lsst_package(schema_id: int) -> dict | None:
+    def _load_lsst_package(schema_id: int) -> Any:
         root = lsst_package_root()
         if root is None:
             return None
@@ -357,7 +359,8 @@ def alert_record(raw: Any) -> Mapping[str, Any] | None:
         return None
     records = [t for t in raw if isinstance(t, Mapping) and t.get("type") in ("record", "error")]
     named_alert = [t for t in records if str(t.get("name", "")).rpartition(".")[2] == "alert"]
-    return (named_alert or records or [None])[-1]
+    chosen = named_alert or records
+    return chosen[-1] if chosen else None
 
 
 def _load_json(text: bytes) -> Any:

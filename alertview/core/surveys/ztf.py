@@ -25,7 +25,7 @@ from alertview.core.avro.packets import DecodedRecord
 from alertview.core.avro.projection import SurveyFields
 from alertview.core.surveys.common import packet_fields
 
-BANDS = {1: "g", 2: "r", 3: "i"}
+BANDS: dict[object, str] = {1: "g", 2: "r", 3: "i"}
 JD_TO_MJD = 2400000.5
 #: ZTF's "no value" for forced-photometry fluxes.
 FORCED_NULL = -99999.0
@@ -59,7 +59,9 @@ def is_positive(isdiffpos: Any) -> bool | None:
     return None
 
 
-def signed_flux(mag: float | None, err: float | None, positive: bool | None):
+def signed_flux(
+    mag: float | None, err: float | None, positive: bool | None
+) -> tuple[float | None, float | None]:
     """Difference flux in nJy from magpsf, negative when the difference is."""
     flux = mag_to_flux(mag)
     if flux is None:
@@ -92,7 +94,8 @@ def _alert_schema(raw: Any) -> Mapping[str, Any] | None:
         return None
     records = [s for s in raw if isinstance(s, Mapping) and s.get("type") == "record"]
     named = [s for s in records if str(s.get("name", "")).rpartition(".")[2] == "alert"]
-    return (named or records or [None])[-1]
+    chosen = named or records
+    return chosen[-1] if chosen else None
 
 
 def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:

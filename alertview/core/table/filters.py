@@ -27,7 +27,7 @@ import operator
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
-from typing import Any
+from typing import Any, cast
 
 from alertview.core.alert import Alert
 from alertview.core.table.filter_bounds import (
@@ -70,7 +70,8 @@ def check_names(alert_filter: AlertFilter, known: Collection[str]) -> None:
 
     Without this a typo costs a decode of every stored packet, to find nothing.
     """
-    unknown = sorted(alert_filter.names.difference(known), key=alert_filter.name_columns.get)
+    columns = alert_filter.name_columns
+    unknown = sorted(alert_filter.names.difference(known), key=lambda n: columns.get(n, 0))
     if not unknown:
         return
     name = unknown[0]
@@ -244,9 +245,11 @@ class _Compiler:
                     return ast.copy_location(ast.Constant(_column_value(values[id(node)])), node)
                 return super().visit(node)
 
-        return Fold().visit(tree)
+        return cast(ast.expr, Fold().visit(tree))
 
-    def constant(self, node: ast.AST, compute: Callable[[], Any], column: int | None = None):
+    def constant(
+        self, node: ast.AST, compute: Callable[[], Any], column: int | None = None
+    ) -> _Const:
         """Compute a part made of constants now; breaking a bound is the user's error."""
         try:
             value = compute()
@@ -287,8 +290,9 @@ class _Compiler:
 
     def _Tuple(self, node: ast.Tuple) -> Getter:
         items = [self.compile(e) for e in node.elts]
-        if all(isinstance(i, _Const) for i in items):
-            return self.constant(node, lambda: tuple(i.value for i in items))
+        constants = [i for i in items if isinstance(i, _Const)]
+        if len(constants) == len(items):
+            return self.constant(node, lambda: tuple(c.value for c in constants))
         return lambda f: tuple(i(f) for i in items)
 
     _List = _Tuple
@@ -333,7 +337,7 @@ class _Compiler:
 
     def _Compare(self, node: ast.Compare) -> Getter:
         operands = [self.compile(node.left), *(self.compile(c) for c in node.comparators)]
-        ops = []
+        ops: list[Callable[..., Any]] = []
         for op_node in node.ops:
             if isinstance(op_node, ast.In | ast.NotIn):
                 negate = isinstance(op_node, ast.NotIn)
@@ -365,6 +369,7 @@ class _Compiler:
             raise self.fail(node, "keyword arguments are not allowed")
         name = node.func.id
         args = [self.compile(a) for a in node.args]
-        if all(isinstance(a, _Const) for a in args):
-            return self.constant(node, lambda: strict_call(name, [a.value for a in args]))
+        constants = [a for a in args if isinstance(a, _Const)]
+        if len(constants) == len(args):
+            return self.constant(node, lambda: strict_call(name, [c.value for c in constants]))
         return lambda f: call_function(name, [a(f) for a in args])

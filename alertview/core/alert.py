@@ -152,7 +152,7 @@ class Alert:
     #: The fields decoded from ``packet`` (as many as ``detail`` says).
     record: Mapping[str, Any] = field(default_factory=dict, repr=False)
     #: The alert's bytes as sent, their framing and writer schema.
-    packet: Packet = field(default_factory=Packet, repr=False)
+    packet: Packet = field(kw_only=True, repr=False)
     origin: Origin = field(default_factory=lambda: Origin(""))
     #: How much of the packet was decoded. TABLE (a live stream's first pass): the
     #: photometry is empty and ``decode.HistoryCompletion`` counts it later. LIGHT_CURVE:

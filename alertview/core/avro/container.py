@@ -113,6 +113,14 @@ def open_container(data: bytes, cache: SchemaCache) -> tuple[WriterSchema, Itera
     return writer, _blocks(cursor, data, sync, codec, decompress)
 
 
+def container_schema(data: bytes, cache: SchemaCache) -> WriterSchema:
+    """The writer schema in a container file's header (its blocks are not read)."""
+    try:
+        return open_container(data, cache)[0]
+    except Truncated as exc:
+        raise DecodeError(exc.reason, offset=exc.offset) from None
+
+
 def _read_header(cursor: Cursor) -> tuple[dict[str, bytes], bytes]:
     cursor.take(4)
     meta: dict[str, bytes] = {}

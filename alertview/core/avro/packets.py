@@ -47,13 +47,13 @@ class Packet:
 
     ``data`` is a whole message (a ZTF container file, a Rubin Confluent
     frame, a Fink body), or the body alone of a record out of a multi-record
-    container file (SCHEMALESS). ``schema`` is the writer schema; a container
-    file carries its own, so it may be None there until the file is read.
+    container file (SCHEMALESS). ``schema`` is its writer schema (a container
+    file's is the one in its header).
     """
 
-    data: bytes = b""
-    framing: Framing = Framing.CONTAINER
-    schema: WriterSchema | None = None
+    data: bytes
+    framing: Framing
+    schema: WriterSchema
 
     @property
     def detached_schema(self) -> WriterSchema | None:
@@ -72,8 +72,6 @@ class Packet:
                 for decoded in _container_records(self.data, cache or SchemaCache(), detail):
                     return decoded
                 raise DecodeError("container file holds no record", offset=0)
-            if self.schema is None:
-                raise DecodeError(f"no writer schema to read a {self.framing} packet", offset=0)
             return _read_body(self, 5 if self.framing is Framing.CONFLUENT else 0, detail)
         except Truncated as exc:
             raise DecodeError(exc.reason, offset=exc.offset) from None
@@ -135,8 +133,8 @@ def read_records(
         elif key is not None and key.lstrip()[:1] == b"{":
             writer = cache.from_text(key, origin="message key")
             yield _read_body(Packet(data, Framing.FINK, writer), 0, detail)
-        elif data[0] == 0 and len(data) >= 5 and (writer := _confluent(data, cache, schema)):
-            yield _read_body(Packet(data, Framing.CONFLUENT, writer), 5, detail)
+        elif data[0] == 0 and len(data) >= 5 and (registered := _confluent(data, cache, schema)):
+            yield _read_body(Packet(data, Framing.CONFLUENT, registered), 5, detail)
         elif schema is not None:
             yield _read_body(Packet(data, Framing.SCHEMALESS, schema), 0, detail)
         else:
@@ -199,6 +197,7 @@ def _read_table_fields(
     first block count is its length; a negative count means a size follows.
     """
     writer = packet.schema
+    assert writer.table_prefix is not None  # (see _detail_read)
     _, array_branch = writer.table_prefix
     record, end = _read_record(data, start, writer, Detail.TABLE)
     length = None
@@ -235,7 +234,8 @@ def _read_record(
         else:
             stream = io.BytesIO(data)
             stream.seek(start)
-            parsed = writer.table_prefix[0] if detail is Detail.TABLE else writer.parsed
+            prefix = writer.table_prefix if detail is Detail.TABLE else None
+            parsed = writer.parsed if prefix is None else prefix[0]
             record, end = fastavro.schemaless_reader(stream, parsed, None), stream.tell()
     except Exception as exc:  # EOFError, IndexError, UnicodeDecodeError, struct.error, ...
         raise DecodeError(

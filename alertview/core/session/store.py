@@ -247,6 +247,7 @@ class AlertStore(ErrorRecords, StoredAlerts):
 
     def _row(self, alert: Alert, segment: int, position: int, now: float) -> tuple:
         origin, quality = alert.origin, alert.quality
+        counts: tuple[int | None, int | None, int | None]
         if alert.detail is not Detail.TABLE:
             counts = (len(alert.detections), alert.n_upper_limits, alert.n_forced)
         else:  # filled in by set_history

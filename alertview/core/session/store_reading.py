@@ -12,8 +12,10 @@ import sqlite3
 from dataclasses import dataclass
 
 from alertview.core.alert import Origin
+from alertview.core.avro.container import container_schema
 from alertview.core.avro.packets import Framing, Packet
 from alertview.core.avro.schemas import SchemaCache
+from alertview.core.errors import DecodeError
 from alertview.core.session.segments import SegmentError, Segments
 from alertview.core.session.store_errors import StoreError
 
@@ -52,7 +54,9 @@ class StoredAlerts:
 
     def read(self, row: int, cache: SchemaCache) -> tuple[Packet, Origin]:
         """A stored alert's packet, its writer schema taken through ``cache`` (to decode
-        it again: ``decode.decode_stored``), and where the alert came from."""
+        it again: ``decode.decode_stored``), and where the alert came from. Raises
+        ``StoreError`` (the row or its bytes are missing) or ``DecodeError`` (a
+        container file's header cannot be read)."""
         found = self._db.execute(
             "SELECT a.framing, s.json, s.schema_id, a.topic, a.partition, a.kafka_offset, "
             "a.source, a.record_index, a.segment, a.position, a.length FROM alerts a "
@@ -67,8 +71,12 @@ class StoredAlerts:
             data = self._segments.read(*found[8:])
         except SegmentError as exc:
             raise StoreError(f"row {row}: {exc}") from None
-        schema = None
-        if schema_json is not None:  # (a container file holds its own)
+        if schema_json is None:  # a container file holds its own
+            try:
+                schema = container_schema(data, cache)
+            except DecodeError as exc:
+                raise exc.located(source) from None
+        else:
             schema = cache.from_text(schema_json.encode(), origin="store")
             if schema_id is not None:
                 cache.remember_id(schema_id, schema)

@@ -19,7 +19,7 @@ from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError
 from alertview.core.session.store import AlertStore
-from alertview.core.stream.ingest import BrokerStatus
+from alertview.core.stream.messages import BrokerStatus
 from alertview.core.table.filters import FilterError, parse_filter
 
 #: Alerts read from files are stored (and read back) in batches of this size.

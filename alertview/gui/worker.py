@@ -16,7 +16,17 @@ from PySide6.QtCore import QThread, Signal
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.session.store import AlertStore
 from alertview.core.stream.consumer import ConsumerSettings
-from alertview.core.stream.ingest import BrokerStatus, IngestProcess, SchemaSource
+from alertview.core.stream.ingest import IngestProcess, SchemaSource
+from alertview.core.stream.messages import (
+    BrokerStatus,
+    Command,
+    Failed,
+    HealthChanged,
+    HistoryCompleted,
+    LagChanged,
+    RowsStored,
+    StateChanged,
+)
 
 #: Seconds between two row signals to the GUI.
 EMIT_EVERY = 0.1
@@ -58,42 +68,43 @@ class StreamWorker(QThread):
     def pause(self) -> None:
         self._paused = True
         if self._process is not None:
-            self._process.command("pause")
+            self._process.command(Command.PAUSE)
 
     def resume(self) -> None:
         self._paused = False
         if self._process is not None:
-            self._process.command("resume")
+            self._process.command(Command.RESUME)
 
     # -- the thread ------------------------------------------------------------------------------
     def run(self) -> None:
         process = IngestProcess(self.settings, self.store.folder, self.schemas)
         self._process = process
         if self._paused:
-            process.command("pause")
+            process.command(Command.PAUSE)
         rows: list[tuple] = []
         messages = errors = 0
         last_emit = time.monotonic()
         stopping = False
         while not process.finished:
             if self._stop and not stopping:
-                process.command("stop")
+                process.command(Command.STOP)
                 stopping = True
-            for kind, payload in process.receive(0.05):
-                if kind == "rows":
-                    rows += payload[0]
-                    messages += payload[1]
-                    errors += payload[2]
-                elif kind == "state":
-                    self.state_changed.emit(payload)
-                elif kind == "failed":
-                    self.failed.emit(payload)
-                elif kind == "lag":
-                    self.lag_changed.emit(payload)
-                elif kind == "history":
-                    self.history_completed.emit(payload)
-                elif kind == "health":
-                    self.health_changed.emit(payload)
+            for news in process.receive(0.05):
+                match news:
+                    case RowsStored():
+                        rows += news.rows
+                        messages += news.messages
+                        errors += news.errors
+                    case StateChanged():
+                        self.state_changed.emit(news.text)
+                    case Failed():
+                        self.failed.emit(news.reason)
+                    case LagChanged():
+                        self.lag_changed.emit(news.lag)
+                    case HistoryCompleted():
+                        self.history_completed.emit(news.rows)
+                    case HealthChanged():
+                        self.health_changed.emit(news.status)
             now = time.monotonic()
             if (rows or messages or errors) and now - last_emit >= EMIT_EVERY:
                 self.batches_stored.emit(rows, messages, errors)

@@ -10,7 +10,7 @@ import pytest
 from alertview.controllers.session import SessionController
 from alertview.controllers.views import AlertLoader, SessionView
 from alertview.core.session.store import AlertStore
-from alertview.core.stream.ingest import BrokerStatus
+from alertview.core.stream.messages import BrokerStatus
 from tests.conftest import FINK_ZTF_MULTI, FINK_ZTF_SINGLE, SHARED
 
 

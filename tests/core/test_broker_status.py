@@ -5,7 +5,7 @@ from __future__ import annotations
 import pickle
 import time
 
-from alertview.core.stream.ingest import BrokerStatus
+from alertview.core.stream.messages import BrokerStatus
 
 
 def test_an_outage_is_described_in_local_time():

@@ -28,6 +28,7 @@ from alertview.core.stream.admin import list_topics
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings
 from alertview.core.stream.ingest import IngestProcess, SchemaSource
+from alertview.core.stream.messages import Command, Failed, RowsStored
 from alertview.core.stream.producer import AlertProducer
 from tests.conftest import ZTF_FILES
 from tests.stream.conftest import consume_until
@@ -151,17 +152,17 @@ def test_the_viewers_stream_process_stores_the_error_and_commits_past(mock_broke
     try:
         while rows < 3 or errors < 1:
             assert time.monotonic() < deadline and process.alive, (rows, errors)
-            for kind, payload in process.receive(0.2):
-                assert kind != "failed", payload
-                if kind == "rows":
-                    rows += len(payload[0])
-                    errors += payload[2]
+            for news in process.receive(0.2):
+                assert not isinstance(news, Failed), news
+                if isinstance(news, RowsStored):
+                    rows += len(news.rows)
+                    errors += news.errors
         # the offsets are committed after each sync (every 0.5 s)
         while _messages_behind(mock_broker.bootstrap, group, topic):
             assert time.monotonic() < deadline
             list(process.receive(0.2))
     finally:
-        process.command("stop")
+        process.command(Command.STOP)
         while process.alive and not process.finished:
             list(process.receive(0.2))
         process.join()

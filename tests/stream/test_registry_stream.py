@@ -26,6 +26,7 @@ from alertview.core.session.store import AlertStore
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings
 from alertview.core.stream.ingest import IngestProcess, SchemaSource
+from alertview.core.stream.messages import Command, Failed, RowsStored
 from alertview.core.stream.producer import AlertProducer
 from alertview.core.urls import redact_url
 from tests.conftest import FINK_LSST_TRANSFER, raw_records
@@ -182,13 +183,13 @@ def _ingest(bootstrap: str, topic: str, folder, schemas: SchemaSource) -> tuple[
     try:
         while rows + errors < COUNT:
             assert time.monotonic() < deadline and process.alive, (rows, errors)
-            for kind, payload in process.receive(0.2):
-                assert kind != "failed", payload
-                if kind == "rows":
-                    rows += len(payload[0])
-                    errors += payload[2]
+            for news in process.receive(0.2):
+                assert not isinstance(news, Failed), news
+                if isinstance(news, RowsStored):
+                    rows += len(news.rows)
+                    errors += news.errors
     finally:
-        process.command("stop")
+        process.command(Command.STOP)
         while process.alive and not process.finished:
             list(process.receive(0.2))
         process.join()

@@ -23,13 +23,28 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alertview.core.logs import configure_stream_child
+from alertview.core.stream.messages import (
+    BrokerStatus,
+    Command,
+    Failed,
+    HealthChanged,
+    HistoryCompleted,
+    LagChanged,
+    RowsStored,
+    StateChanged,
+    StreamNews,
+)
+
+if TYPE_CHECKING:
+    from alertview.core.session.store import AlertStore
+    from alertview.core.stream.consumer import AlertConsumer, Batch, ConsumerSettings
 
 #: Seconds between two fsyncs of the stored packets; offsets are committed after each.
 SYNC_EVERY = 0.5
@@ -45,29 +60,7 @@ TRACEBACKS_LOGGED = 5
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class BrokerStatus:
-    """Whether the broker answers, sent to the viewer as ``("health", BrokerStatus)``
-    each time that changes: an outage must show even while no alert arrives."""
-
-    #: When the outage began (seconds since the epoch), or None: the broker answers.
-    down_since: float | None = None
-    #: librdkafka's most telling reason, e.g. "Connection refused".
-    reason: str | None = None
-
-    @property
-    def down(self) -> bool:
-        return self.down_since is not None
-
-    def describe(self) -> str:
-        """The status bar's words: "broker unreachable since 01:02:03" (local time)."""
-        if self.down_since is None:
-            return ""
-        since = time.strftime("%H:%M:%S", time.localtime(self.down_since))
-        return f"broker unreachable since {since}"
-
-
-def _broker_status(consumer) -> BrokerStatus:
+def _broker_status(consumer: AlertConsumer) -> BrokerStatus:
     """The consumer's BrokerHealth as a picklable value."""
     health = consumer.health
     since = health.down_since  # monotonic: turned into the wall clock's time
@@ -95,31 +88,31 @@ class _Writer(threading.Thread):
     committed by the consumer's thread.
     """
 
-    def __init__(self, store, send) -> None:
+    def __init__(self, store: AlertStore, send: Callable[[StreamNews], None]) -> None:
         super().__init__(name="alertview-store", daemon=True)
         self.store = store
         self.send = send
         # two batches in hand are enough to overlap decoding and writing; each is up to
         # 30-100 MB, and memory touched for the first time costs page faults
-        self.inbox: queue.Queue = queue.Queue(maxsize=2)
-        self.synced: queue.Queue = queue.Queue()
+        self.inbox: queue.Queue[Batch | None] = queue.Queue(maxsize=2)  # None: the end
+        self.synced: queue.Queue[Batch] = queue.Queue()
         self.failure: BaseException | None = None
 
     def run(self) -> None:
         rows: list[tuple] = []
         messages = errors = 0
-        unsynced: list = []
+        unsynced: list[Batch] = []
         last_send = last_sync = time.monotonic()
         finished = False
         try:
             while not finished:
+                batch: Batch | None = None
                 try:
                     batch = self.inbox.get(timeout=SEND_EVERY)
+                    finished = batch is None  # the end of the stream
                 except queue.Empty:
-                    batch = None
-                if batch is _END:
-                    finished = True
-                elif batch is not None:
+                    pass
+                if batch is not None:
                     rows += self.store.add_rows(batch.alerts, sync=False)
                     self.store.add_errors(batch.errors)
                     batch.alerts = []  # stored: only the offsets wait for the sync
@@ -135,14 +128,11 @@ class _Writer(threading.Thread):
                     unsynced = []
                     last_sync = now
                 if (rows or messages or errors) and (finished or now - last_send >= SEND_EVERY):
-                    self.send("rows", (rows, messages, errors))
+                    self.send(RowsStored(rows, messages, errors))
                     rows, messages, errors = [], 0, 0
                     last_send = now
         except BaseException as exc:  # reported by the consumer's thread
             self.failure = exc
-
-
-_END = object()
 
 
 def _keep_freed_memory() -> None:
@@ -165,8 +155,10 @@ _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 
 
-def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> None:
-    """The child's main loop; every outcome goes to ``conn`` as (kind, payload)."""
+def _child(
+    settings: ConsumerSettings, folder: str, schemas: SchemaSource, conn: Connection
+) -> None:
+    """The child's main loop; every outcome goes to ``conn`` as a ``StreamNews``."""
     # the child's log (internal errors with their tracebacks) goes to the viewer's stderr,
     # and to the stream's log file when the viewer keeps one
     configure_stream_child()
@@ -184,10 +176,10 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
 
     send_lock = threading.Lock()
 
-    def send(kind: str, payload: Any = None) -> None:
+    def send(news: StreamNews) -> None:
         try:
             with send_lock:
-                conn.send((kind, payload))
+                conn.send(news)
         except (BrokenPipeError, OSError):
             raise SystemExit(0) from None  # the viewer has gone
 
@@ -200,18 +192,18 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
     store = AlertStore(folder)
     history = HistoryCompletion(store, cache)
     consumer = AlertConsumer(settings, cache)
-    send("state", f"connecting to {settings.kafka.bootstrap}")
+    send(StateChanged(f"connecting to {settings.kafka.bootstrap}"))
     try:
         consumer.open()
     except StreamError as exc:
-        send("state", "not connected")
-        send("failed", str(exc))
+        send(StateChanged("not connected"))
+        send(Failed(str(exc)))
         store.close()
         return
     writer = _Writer(store, send)
     writer.start()
     paused = stop = False
-    send("state", "receiving")
+    send(StateChanged("receiving"))
     last_lag = time.monotonic()
     tracebacks = 0
     health = BrokerStatus()
@@ -227,26 +219,26 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
         while not stop:
             while conn.poll():  # commands from the viewer
                 try:
-                    command = conn.recv()
+                    command = Command(conn.recv())
                 except EOFError:
-                    command = "stop"
-                if command == "stop":
+                    command = Command.STOP
+                if command is Command.STOP:
                     stop = True
-                elif command in ("pause", "resume"):
-                    paused = command == "pause"
+                else:
+                    paused = command is Command.PAUSE
                     (consumer.pause if paused else consumer.resume)()
-                    send("state", "paused" if paused else "receiving")
+                    send(StateChanged("paused" if paused else "receiving"))
             if stop:
                 break
             if writer.failure is not None:
                 raise writer.failure
             batch = consumer.poll()
             for warning in consumer.take_warnings():
-                send("state", warning)
+                send(StateChanged(warning))
             status = _broker_status(consumer)
             if status.down != health.down:  # once per change: news, not a heartbeat
                 health = status
-                send("health", status)
+                send(HealthChanged(status))
             for error in batch.errors:  # each is stored; a bug's traceback goes to the log
                 if error.detail is not None and tracebacks < TRACEBACKS_LOGGED:
                     tracebacks += 1
@@ -257,12 +249,12 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
             if not batch.messages and not paused and writer.inbox.empty():
                 completed = history.run(HISTORY_BUDGET)  # idle: the history
                 if completed:
-                    send("history", completed)
+                    send(HistoryCompleted(completed))
             now = time.monotonic()
             if now - last_lag >= 1.0:
-                send("lag", consumer.lag)
+                send(LagChanged(consumer.lag))
                 last_lag = now
-        writer.inbox.put(_END)
+        writer.inbox.put(None)
         writer.join()
         if writer.failure is not None:
             raise writer.failure
@@ -271,23 +263,25 @@ def _child(settings, folder: str, schemas: SchemaSource, conn: Connection) -> No
         if unsent is not None:
             log.warning("the last offsets were not committed (%s): read again next time", unsent)
     except StreamError as exc:
-        send("failed", str(exc))
+        send(Failed(str(exc)))
     except Exception as exc:  # never die silently: say what happened
-        send("failed", f"internal error: {type(exc).__name__}: {exc}")
+        send(Failed(f"internal error: {type(exc).__name__}: {exc}"))
         log.exception("the stream's process failed")
     finally:
         if writer.is_alive():
-            writer.inbox.put(_END)
+            writer.inbox.put(None)
             writer.join(10)
         consumer.close(timeout=5)  # (a commit in flight to a broker gone waits for ever)
         store.close()
-        send("state", "stopped")
+        send(StateChanged("stopped"))
 
 
 class IngestProcess:
     """Starts the child, passes commands to it and hands its messages back."""
 
-    def __init__(self, settings, folder: str | Path, schemas: SchemaSource) -> None:
+    def __init__(
+        self, settings: ConsumerSettings, folder: str | Path, schemas: SchemaSource
+    ) -> None:
         context = multiprocessing.get_context("spawn")  # never fork a process running Qt
         self._conn, child_conn = context.Pipe(duplex=True)
         self._process = context.Process(
@@ -300,12 +294,12 @@ class IngestProcess:
         child_conn.close()
         self.finished = False
 
-    def command(self, command: str) -> None:
-        """pause, resume or stop (ignored once the child has ended)."""
+    def command(self, command: Command) -> None:
+        """Pause, resume or stop the child (ignored once it has ended)."""
         with contextlib.suppress(BrokenPipeError, OSError):
             self._conn.send(command)
 
-    def receive(self, timeout: float) -> Iterator[tuple[str, Any]]:
+    def receive(self, timeout: float) -> Iterator[StreamNews]:
         """Messages that arrived within ``timeout`` seconds (all that are waiting)."""
         try:
             if not self._conn.poll(timeout):
@@ -317,7 +311,7 @@ class IngestProcess:
             self._process.join(2)
             if self._process.exitcode not in (0, None):
                 code = self._process.exitcode
-                yield ("failed", f"the stream's process ended (exit code {code})")
+                yield Failed(f"the stream's process ended (exit code {code})")
 
     def join(self, timeout: float = 15) -> None:
         """Wait for the child to finish; stop it the hard way if it does not."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from alertview.core.avro.encode import container_file
 from alertview.core.decode import whole_record
 from alertview.core.errors import AlertViewError
 from alertview.core.summary import alert_summary
+
+if TYPE_CHECKING:
+    from astropy.table import Table  # imported when exporting: astropy loads slowly
 
 FORMATS = ("avro", "ecsv", "csv", "votable", "fits", "lightcurve-csv", "cutouts")
 TABLE_FORMATS = {"ecsv": "ascii.ecsv", "csv": "ascii.csv", "votable": "votable", "fits": "fits"}
@@ -66,7 +70,7 @@ def export_alerts(
     return [_write(summary_table(taken), dest, TABLE_FORMATS[fmt])]
 
 
-def summary_table(alerts: list[Alert]):
+def summary_table(alerts: list[Alert]) -> Table:
     """The key fields of ``alerts`` as an astropy Table (ids as int64)."""
     from astropy.table import Table
 
@@ -96,7 +100,7 @@ def _column(name: str, values: list) -> np.ndarray:
     return np.array(["" if v is None else str(v) for v in values], dtype=str)
 
 
-def _lightcurve_table(alerts: list[Alert]):
+def _lightcurve_table(alerts: list[Alert]) -> Table:
     from astropy.table import Table, vstack
 
     parts = []
@@ -132,7 +136,7 @@ def _lightcurve_table(alerts: list[Alert]):
     return vstack(parts)
 
 
-def _write(table, dest: Path, astropy_format: str) -> Path:
+def _write(table: Table, dest: Path, astropy_format: str) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
         table.write(dest, format=astropy_format, overwrite=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 SEGMENT_BYTES = 512 * 1024 * 1024
 #: Buffers per writev call (Linux's IOV_MAX).
@@ -27,7 +28,7 @@ class Segments:
         self.folder = folder
         #: The segment being appended to (or the last one used, before the first write).
         self.number = last_used
-        self._file = None
+        self._file: BinaryIO | None = None
         #: Where the segment stood at the last sync (see ``sync``).
         self._synced_to = 0
         #: A segment was created since the last sync: its folder entry needs syncing too.
@@ -98,7 +99,7 @@ class Segments:
             self._file.close()
             self._file = None
 
-    def _open(self):
+    def _open(self) -> BinaryIO:
         if self._file is not None and self._file.tell() >= SEGMENT_BYTES:
             self.close()
         if self._file is None:

@@ -41,7 +41,10 @@ class ErrorRecords:
     """The error records of ``AlertStore``: its ``errors`` table and their bytes."""
 
     # provided by AlertStore
-    _db: sqlite3.Connection
+    @property
+    def _db(self) -> sqlite3.Connection:  # this thread's connection
+        raise NotImplementedError
+
     _lock: threading.RLock
     _segments: Segments
 
@@ -89,7 +92,7 @@ class ErrorRecords:
             "CASE WHEN segment IS NULL THEN NULL ELSE rowid END FROM errors ORDER BY rowid"
         )
         return [
-            StoredError(*r[:5], schema_id=r[5], repeat=bool(r[6]), row=r[7])
+            StoredError(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7])
             for r in self._db.execute(query)
         ]
 

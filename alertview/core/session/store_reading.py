@@ -37,7 +37,10 @@ class StoredAlerts:
     """The reading side of ``AlertStore``: packets and schemas by row."""
 
     # provided by AlertStore
-    _db: sqlite3.Connection
+    @property
+    def _db(self) -> sqlite3.Connection:  # this thread's connection
+        raise NotImplementedError
+
     _segments: Segments
 
     def schema_summary(self) -> list[SchemaUse]:

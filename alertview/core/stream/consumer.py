@@ -368,7 +368,7 @@ class AlertConsumer:
         consumer = self._require_open()
         partitions = [TopicPartition(t, p, o) for (t, p), o in offsets]
         try:
-            consumer.commit(offsets=partitions, asynchronous=asynchronous)
+            consumer.commit(offsets=partitions, asynchronous=asynchronous)  # type: ignore[call-overload]
         except KafkaException as exc:
             code = exc.args[0].code()
             if code == KafkaError.GROUP_AUTHORIZATION_FAILED:

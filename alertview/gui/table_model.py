@@ -250,8 +250,17 @@ class AlertTableModel(QAbstractTableModel):
         forced, schema label). A filter or sort on them is applied again."""
         if not updates:
             return
+        shown = self.columns.row.values
+        ids = np.asarray([u[0] for u in updates], dtype=np.int64)
+        positions = np.searchsorted(shown, ids)
+        known = positions < len(shown)
+        known[known] = shown[positions[known]] == ids[known]
+        if not known.all():  # rows this table does not hold (yet): nothing to update
+            updates = [u for u, k in zip(updates, known, strict=True) if k]
+            positions = positions[known]
+            if not updates:
+                return
         table = np.asarray([u[:4] for u in updates], dtype=np.float64)
-        positions = np.searchsorted(self.columns.row.values, table[:, 0].astype(np.int64))
         for number, name in enumerate(COUNT_FIELDS, start=1):
             self.columns.numbers[name].values[positions] = table[:, number]
         self.columns.texts["schema"].assign(positions, [u[4] for u in updates])

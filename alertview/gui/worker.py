@@ -102,6 +102,10 @@ class StreamWorker(QThread):
                     case LagChanged():
                         self.lag_changed.emit(news.lag)
                     case HistoryCompleted():
+                        if rows or messages or errors:  # the rows first, then their counts
+                            self.batches_stored.emit(rows, messages, errors)
+                            rows, messages, errors = [], 0, 0
+                            last_emit = time.monotonic()
                         self.history_completed.emit(news.rows)
                     case HealthChanged():
                         self.health_changed.emit(news.status)

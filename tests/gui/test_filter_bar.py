@@ -179,6 +179,24 @@ def test_counts_arriving_later_are_filtered_again_in_the_background(qtbot, tmp_p
     assert model.wait_for_filter()
 
 
+def test_counts_for_rows_not_in_the_table_yet_change_nothing(tmp_path, alerts):
+    """The stream's process can complete a row's history before the viewer shows the row:
+    its counts then wait for the row (which carries them), and the rows shown keep theirs."""
+    with AlertStore(tmp_path / "store") as store:
+        store.add(alerts)
+        rows = store.rows()
+    model = AlertTableModel()
+    model.update_counts([(1, 3, 0, 2000, "ztf 4.02")])  # an empty table
+    assert model.rowCount() == 0
+    model.append_rows(rows[:-1])
+    before = [model.columns.value(p, "n_forced") for p in range(len(rows) - 1)]
+    model.update_counts([(rows[-1][0], 3, 0, 2000, "ztf 4.02")])  # not shown yet
+    model.update_counts([(rows[-1][0] + 10, 3, 0, 2000, "ztf 4.02")])  # past the last
+    assert [model.columns.value(p, "n_forced") for p in range(len(rows) - 1)] == before
+    model.update_counts([(rows[0][0], 3, 0, 2000, "ztf 4.02"), (rows[-1][0], 1, 1, 1, "x")])
+    assert model.columns.value(0, "n_forced") == 2000
+
+
 def test_the_view_always_ends_as_filtering_from_scratch_would(qtbot, tmp_path, alerts):
     """Rows, filters (at once, waited for, or left to the thread), sorts and late counts
     in random order: once the thread is done the table shows what a fresh filter would."""

@@ -255,7 +255,7 @@ class AlertTableModel(QAbstractTableModel):
         positions = np.searchsorted(shown, ids)
         known = positions < len(shown)
         known[known] = shown[positions[known]] == ids[known]
-        if not known.all():  # rows this table does not hold (yet): nothing to update
+        if not known.all():  # rows this table does not hold: nothing to update
             updates = [u for u, k in zip(updates, known, strict=True) if k]
             positions = positions[known]
             if not updates:

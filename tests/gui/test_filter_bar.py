@@ -180,8 +180,8 @@ def test_counts_arriving_later_are_filtered_again_in_the_background(qtbot, tmp_p
 
 
 def test_counts_for_rows_not_in_the_table_yet_change_nothing(tmp_path, alerts):
-    """The stream's process can complete a row's history before the viewer shows the row:
-    its counts then wait for the row (which carries them), and the rows shown keep theirs."""
+    """Counts for a row the table does not hold (a news out of order, a row of another
+    session) are ignored; the rows shown keep theirs."""
     with AlertStore(tmp_path / "store") as store:
         store.add(alerts)
         rows = store.rows()

@@ -28,7 +28,7 @@ from alertview.core.stream.admin import list_topics
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings
 from alertview.core.stream.ingest import IngestProcess, SchemaSource
-from alertview.core.stream.messages import Command, Failed, RowsStored
+from alertview.core.stream.messages import Command, Failed, HistoryCompleted, RowsStored
 from alertview.core.stream.producer import AlertProducer
 from tests.conftest import ZTF_FILES
 from tests.stream.conftest import consume_until
@@ -213,3 +213,36 @@ def test_replay_goes_on_after_a_framing_bug(monkeypatch):
     (skipped,) = progress.skipped
     assert str(skipped).startswith(str(ZTF_FILES[1]))
     assert "internal error: KeyError" in skipped.reason and skipped.cause is not None
+
+
+def test_the_viewer_receives_each_row_before_its_history_counts(mock_broker, tmp_path):
+    """Rows go out in batches every 100 ms while the history is completed when the stream
+    is idle: a row's counts must never reach the viewer before the row itself."""
+    topic = f"order-{uuid.uuid4().hex[:6]}"
+    good = _good(len(ZTF_FILES))
+    _produce(mock_broker.bootstrap, topic, good)
+    settings = ConsumerSettings(
+        KafkaSettings(mock_broker.bootstrap), (topic,), f"g-{topic}", "earliest",
+        detail=Detail.TABLE,
+    )  # fmt: skip
+    process = IngestProcess(settings, tmp_path / "session", SchemaSource())
+    shown: set[int] = set()
+    completed: set[int] = set()
+    deadline = time.monotonic() + 40
+    try:
+        while len(shown) < len(good) or completed != shown:
+            assert time.monotonic() < deadline and process.alive, (len(shown), len(completed))
+            for news in process.receive(0.2):
+                assert not isinstance(news, Failed), news
+                if isinstance(news, RowsStored):
+                    shown.update(row[0] for row in news.rows)
+                elif isinstance(news, HistoryCompleted):
+                    counted = {row for row, *_ in news.rows}
+                    assert counted <= shown, sorted(counted - shown)
+                    completed |= counted
+    finally:
+        process.command(Command.STOP)
+        while process.alive and not process.finished:
+            list(process.receive(0.2))
+        process.join()
+    assert len(shown) == len(good) == len(completed)

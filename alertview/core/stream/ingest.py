@@ -97,10 +97,13 @@ class _Writer(threading.Thread):
         self.inbox: queue.Queue[Batch | None] = queue.Queue(maxsize=2)  # None: the end
         self.synced: queue.Queue[Batch] = queue.Queue()
         self.failure: BaseException | None = None
+        #: Batches whose rows went to the viewer. History is completed only when every
+        #: batch put in the inbox got there: the viewer must hold a row before its counts.
+        self.sent = 0
 
     def run(self) -> None:
         rows: list[tuple] = []
-        messages = errors = 0
+        messages = errors = unsent = 0
         unsynced: list[Batch] = []
         last_send = last_sync = time.monotonic()
         finished = False
@@ -118,6 +121,7 @@ class _Writer(threading.Thread):
                     batch.alerts = []  # stored: only the offsets wait for the sync
                     unsynced.append(batch)
                     messages += batch.messages
+                    unsent += 1
                     errors += len(batch.errors)
                 now = time.monotonic()
                 quiet = self.inbox.empty()
@@ -129,6 +133,8 @@ class _Writer(threading.Thread):
                     last_sync = now
                 if (rows or messages or errors) and (finished or now - last_send >= SEND_EVERY):
                     self.send(RowsStored(rows, messages, errors))
+                    self.sent += unsent
+                    unsent = 0
                     rows, messages, errors = [], 0, 0
                     last_send = now
         except BaseException as exc:  # reported by the consumer's thread
@@ -203,6 +209,7 @@ def _child(
     writer = _Writer(store, send)
     writer.start()
     paused = stop = False
+    put = 0  # batches given to the writer
     send(StateChanged("receiving"))
     last_lag = time.monotonic()
     tracebacks = 0
@@ -245,8 +252,9 @@ def _child(
                     log.warning("%s\n%s", error, error.detail.rstrip())
             if batch.messages:
                 writer.inbox.put(batch)
+                put += 1
             commit_synced()
-            if not batch.messages and not paused and writer.inbox.empty():
+            if not batch.messages and not paused and writer.sent == put:
                 completed = history.run(HISTORY_BUDGET)  # idle: the history
                 if completed:
                     send(HistoryCompleted(completed))

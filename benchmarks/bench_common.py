@@ -21,9 +21,8 @@ from alertview.core.errors import DecodeError
 from alertview.core.replay import MessageFramer
 
 HERE = Path(__file__).resolve().parent
-SHARED = Path(
-    os.environ.get("ALERTVIEW_SHARED_DATA", HERE.parent.parent / "shared" / "data" / "alerts")
-)
+#: The real packets (bundled with the tests, so a clean clone benchmarks too).
+SHARED = Path(os.environ.get("ALERTVIEW_SHARED_DATA", HERE.parent / "tests" / "data" / "alerts"))
 
 
 def ztf_alerts(shared: Path = SHARED) -> list[Alert]:

@@ -1,6 +1,6 @@
 """Decode throughput on the real shared packets; prints JSON.
 
-    python benchmarks/decode.py [--shared ../shared/data/alerts] [--repeat 3]
+    python benchmarks/decode.py [--shared tests/data/alerts] [--repeat 3]
 
 Measures, each as the median and spread of ``--repeat`` runs:
 - ZTF container-per-message bytes (as on Kafka): AlertView's cached-schema
@@ -40,7 +40,7 @@ from alertview.core.decode import decode_bytes, read_alerts
 from alertview.core.surveys import SURVEY_FIELDS
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SHARED = HERE.parent.parent / "shared" / "data" / "alerts"
+DEFAULT_SHARED = HERE.parent / "tests" / "data" / "alerts"
 
 
 def timed(func, repeat: int) -> dict:

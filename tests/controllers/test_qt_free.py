@@ -6,17 +6,10 @@ import subprocess
 import sys
 import textwrap
 
-CHECK = textwrap.dedent(
+from tests.core.test_qt_free import NO_QT
+
+CHECK = NO_QT + textwrap.dedent(
     """
-    import importlib, pkgutil, sys
-
-    class NoQt:
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in ("PySide6", "pyqtgraph", "shiboken6", "PyQt5", "PyQt6"):
-                raise ImportError(f"Qt is blocked here: {name}")
-            return None
-
-    sys.meta_path.insert(0, NoQt())
     import alertview.controllers
     path, prefix = alertview.controllers.__path__, "alertview.controllers."
     for module in pkgutil.walk_packages(path, prefix):

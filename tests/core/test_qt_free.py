@@ -8,7 +8,8 @@ import textwrap
 
 import alertview.core
 
-BLOCK_QT = textwrap.dedent(
+#: A child's first lines: any import of Qt (or pyqtgraph) fails from then on.
+NO_QT = textwrap.dedent(
     """
     import importlib, pkgutil, sys
 
@@ -19,6 +20,11 @@ BLOCK_QT = textwrap.dedent(
             return None
 
     sys.meta_path.insert(0, NoQt())
+    """
+)
+
+BLOCK_QT = NO_QT + textwrap.dedent(
+    """
     import alertview.core
     names = [m.name for m in pkgutil.walk_packages(alertview.core.__path__, "alertview.core.")]
     for name in names:

@@ -22,7 +22,7 @@ class _Legend(pg.LabelItem):
     """A text label on a translucent panel, readable over the points it covers."""
 
     def paint(self, painter, *args) -> None:
-        if self.text:
+        if self.text.strip():  # (pyqtgraph starts a label with " ")
             painter.setPen(pg.mkPen("#555555"))
             painter.setBrush(pg.mkBrush(20, 20, 20, 210))
             painter.drawRoundedRect(self.rect(), 3, 3)

@@ -14,7 +14,7 @@ import pytest
 
 from alertview import cli
 from alertview.core import logs
-from alertview.core.avro.registry import RegistryClient
+from alertview.core.avro.registry import BASIC_AUTH, RegistryClient
 from alertview.core.errors import SchemaNotFound
 from alertview.core.stream.config import KAFKA_LOG, KafkaSettings, kafka_log_settings
 from tests.stream.commands import child_env
@@ -120,6 +120,18 @@ def test_a_registry_password_never_reaches_the_log_file(log_dir):
     text = path.read_text()
     assert password not in text
     assert "registry http://***@127.0.0.1:1" in text and "SchemaNotFound" in text
+
+
+def test_a_registry_password_given_as_basic_auth_never_reaches_the_log_file(log_dir):
+    """The password set in the connection dialog comes as Basic-auth settings, not in
+    the URL: it is masked in every later log line too, wherever it is repeated."""
+    password = secrets.token_urlsafe(16)
+    with logs.logging_to(file_name="view.log") as path:
+        RegistryClient("http://127.0.0.1:1", {BASIC_AUTH: f"alice:{password}"})
+        log.warning("a library repeated it: %s", password)
+    text = path.read_text()
+    assert password not in text
+    assert "a library repeated it: ***" in text
 
 
 def test_consume_with_debug_logs_librdkafka_without_the_password(log_dir, capsys, monkeypatch):

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from alertview.core.errors import SchemaNotFound
+from alertview.core.logs import remember_secrets
 from alertview.core.urls import redact_text, redact_url, secret_forms, split_credentials
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class RegistryClient:
         settings = registry_config(url, config)
         user, _, password = str(settings.get(BASIC_AUTH, "")).partition(":")
         self._secrets = secret_forms(password, f"{user}:{password}" if password else None)
+        remember_secrets(password, f"{user}:{password}" if password else None)  # logs too
         try:
             self._client = SchemaRegistryClient(settings)
         except (ValueError, TypeError) as exc:  # "Invalid url ..." repeats the URL

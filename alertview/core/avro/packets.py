@@ -218,7 +218,7 @@ def _read_record(
     has a projection for, see ``_detail_read``): TABLE up to the table's fields
     (``WriterSchema.table_prefix``), LIGHT_CURVE with ``WriterSchema.light_curve_reader``.
 
-    The schema's compiled reader reads it (``avro_compiled``: same values as
+    The schema's compiled reader reads it (``compiled``: same values as
     fastavro, ~1.8x (Rubin) to ~2.7x (ZTF) faster, benchmarks/results/decode.json);
     fastavro where a schema did not compile.
     """

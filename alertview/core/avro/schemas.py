@@ -93,7 +93,7 @@ class WriterSchema:
 
     @cached_property
     def reader(self) -> Reader | None:
-        """This schema's compiled reader (``avro_compiled``), None where it cannot compile."""
+        """This schema's compiled reader (``compiled``), None where it cannot compile."""
         return _compiled(self.parsed)
 
     @cached_property

@@ -133,7 +133,9 @@ def read_records(
         elif key is not None and key.lstrip()[:1] == b"{":
             writer = cache.from_text(key, origin="message key")
             yield _read_body(Packet(data, Framing.FINK, writer), 0, detail)
-        elif data[0] == 0 and len(data) >= 5 and (registered := _confluent(data, cache, schema)):
+        elif (schema_id := confluent_schema_id(data)) is not None and (
+            registered := _confluent(schema_id, cache, schema)
+        ):
             yield _read_body(Packet(data, Framing.CONFLUENT, registered), 5, detail)
         elif schema is not None:
             yield _read_body(Packet(data, Framing.SCHEMALESS, schema), 0, detail)
@@ -149,13 +151,21 @@ def read_records(
         raise exc.located(source) from None
 
 
+def confluent_schema_id(data: bytes) -> int | None:
+    """The schema id a Confluent frame names (a zero byte, the id in 4 big-endian
+    bytes, the body); None if ``data`` cannot be one."""
+    if len(data) < 5 or data[0] != 0:
+        return None
+    return int.from_bytes(data[1:5], "big")
+
+
 def _confluent(
-    data: bytes, cache: SchemaCache, fallback: WriterSchema | None
+    schema_id: int, cache: SchemaCache, fallback: WriterSchema | None
 ) -> WriterSchema | None:
     """The writer schema of a Confluent frame's id; None if unknown but the user gave
     a schema (a schemaless body that merely starts with 0)."""
     try:
-        return cache.by_id(int.from_bytes(data[1:5], "big"))
+        return cache.by_id(schema_id)
     except SchemaNotFound:
         if fallback is not None:
             return None

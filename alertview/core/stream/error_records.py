@@ -9,10 +9,10 @@ all but the first as repeats, so that the id is said once, with a count.
 from __future__ import annotations
 
 import dataclasses
-import struct
 import traceback
 from dataclasses import dataclass, field
 
+from alertview.core.avro.packets import confluent_schema_id
 from alertview.core.errors import DecodeError, SchemaNotFound
 
 
@@ -54,8 +54,8 @@ class UnknownSchemas:
         """``record`` with the message's bytes and, for a Confluent frame whose schema id
         is unknown, that id (a repeat after the id's first message)."""
         value = value or b""
-        if isinstance(exc, SchemaNotFound) and value[:1] == b"\0" and len(value) >= 5:
-            (schema_id,) = struct.unpack(">I", value[1:5])
+        schema_id = confluent_schema_id(value)
+        if isinstance(exc, SchemaNotFound) and schema_id is not None:
             count = self._counts.get(schema_id, 0) + 1
             self._counts[schema_id] = count
             return dataclasses.replace(

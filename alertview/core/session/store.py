@@ -21,16 +21,18 @@ from pathlib import Path
 from alertview.core.alert import Alert
 from alertview.core.avro.detail import Detail
 from alertview.core.avro.packets import Packet
+from alertview.core.session.retention import DiskGuard
 from alertview.core.session.segments import Segments, fsync_dir
-from alertview.core.session.store_errors import ErrorRecords, StoredError, StoreError
+from alertview.core.session.store_errors import DiskFull, ErrorRecords, StoredError, StoreError
 from alertview.core.session.store_reading import SchemaUse, StoredAlerts
 from alertview.core.session.store_tables import create_tables
 from alertview.core.table.rows import ROW_FIELDS
 
-# the store's public names; StoreError, StoredError (store_errors) and SchemaUse
+# the store's public names; StoreError, StoredError, DiskFull (store_errors) and SchemaUse
 # (store_reading) are defined there and imported from here as before
 __all__ = [
     "AlertStore",
+    "DiskFull",
     "SchemaUse",
     "StoreError",
     "StoredError",
@@ -82,6 +84,7 @@ class AlertStore(ErrorRecords, StoredAlerts):
         }
         last = db.execute("SELECT MAX(segment) FROM alerts").fetchone()[0] or 0
         self._segments = Segments(self.folder, last)
+        self._guard = DiskGuard(self.folder)
         self._drop_lost_rows()
 
     def _drop_lost_rows(self, recent: int = 100_000) -> None:
@@ -174,6 +177,10 @@ class AlertStore(ErrorRecords, StoredAlerts):
         offsets. A live stream syncs every ~0.5 s rather than every batch,
         because an fsync per batch caps a ZTF stream's 60 KB packets at ~600
         MB/s here.
+
+        Raises ``DiskFull`` before anything of the batch is written when the
+        session's disk has less than ``ALERTVIEW_MIN_FREE_BYTES`` (default 2 GB)
+        free: the caller keeps the batch's offsets uncommitted and tries later.
         """
         rows = self._add_rows(list(alerts))
         if sync:
@@ -193,6 +200,8 @@ class AlertStore(ErrorRecords, StoredAlerts):
                     continue
                 seen.add(key)
                 kept.append(alert)
+            if kept:  # nothing of the batch is written on a nearly full disk
+                self._guard.check(sum(len(a.packet.data) for a in kept))
             segment, positions = self._segments.append([a.packet.data for a in kept])
             rows = [self._row(a, segment, p, now) for a, p in zip(kept, positions, strict=True)]
             if not rows:

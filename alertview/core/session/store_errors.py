@@ -13,13 +13,34 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from alertview.core.errors import AlertViewError
 from alertview.core.session.segments import SegmentError, Segments
 
+if TYPE_CHECKING:
+    from alertview.core.session.retention import DiskGuard
+
 
 class StoreError(AlertViewError):
     """The store cannot be opened or written."""
+
+
+class DiskFull(StoreError):
+    """The session's file system is nearly full: a batch was refused before any of it
+    was written (``AlertStore.add_rows``).
+
+    A stream that meets it keeps its Kafka offsets uncommitted and tries again
+    later, so nothing is lost silently; the message is one line for the status
+    bar and the errors panel. ``free`` and ``keep`` are bytes, ``folder`` the
+    session's folder.
+    """
+
+    def __init__(self, message: str, free: int = 0, keep: int = 0, folder: str = "") -> None:
+        super().__init__(message)
+        self.free = free
+        self.keep = keep
+        self.folder = folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +68,7 @@ class ErrorRecords:
 
     _lock: threading.RLock
     _segments: Segments
+    _guard: DiskGuard
 
     def add_errors(self, errors: Iterable[object]) -> None:
         """Keep decode failures (ErrorRecord or DecodeError) with where they came from,
@@ -58,6 +80,7 @@ class ErrorRecords:
         now = time.time()
         with self._lock:
             packets = [p for e in errors if (p := getattr(e, "packet", None))]
+            self._guard.check(sum(len(p) for p in packets))  # DiskFull: nothing written
             segment, positions = self._segments.append(packets) if packets else (None, [])
             at = iter(positions)
             rows = []

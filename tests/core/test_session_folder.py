@@ -44,7 +44,7 @@ def test_names_are_safe_folder_names():
         "ztf_20260301_programid1-kafka.ztf.uw.edu"
     )
     assert stream_session_name(["a", "b"], "h1:9092,h2:9092") == "a+1-h1"
-    assert stream_session_name(["^lsst.*"], "[::1]:9092") == "lsst._-___1_"
+    assert stream_session_name(["^lsst.*"], "[::1]:9092") == "lsst._-___1"
     assert files_session_name(["/data/ztf_public_20260301.tar.gz"]) == "files-ztf_public_20260301"
     assert files_session_name(["a.avro", "b.avro"]) == "files-a+1"
 
@@ -100,7 +100,7 @@ def test_an_untitled_session_left_empty_is_removed_a_used_one_is_kept():
 def test_a_temporary_session_leaves_nothing_behind(data_dir):
     session = Session.temporary()
     session.store.add(some_alerts(1))
-    assert session.temporary and session.name == "temporary"
+    assert session.is_temporary and session.name == "temporary"
     folder = session.folder
     session.close()
     assert not folder.exists() and not folder.parent.exists()

@@ -48,7 +48,7 @@ class Session:
 
     def __init__(self, folder: Path, temporary: bool = False) -> None:
         self.folder = Path(folder)
-        self.temporary = temporary
+        self.is_temporary = temporary
         self.store = AlertStore(self.folder)
         self.lock = SessionLock(self.folder).acquire()
         self.meta = load_meta(self.folder)
@@ -95,7 +95,7 @@ class Session:
 
     @property
     def is_untitled(self) -> bool:
-        return self.folder.name.startswith(UNTITLED) and not self.temporary
+        return self.folder.name.startswith(UNTITLED) and not self.is_temporary
 
     def is_empty(self) -> bool:
         return len(self.store) == 0 and self.store.error_count() == 0
@@ -114,7 +114,7 @@ class Session:
 
     def update(self, meta: SessionMeta) -> None:
         self.meta = meta
-        if not self.temporary:
+        if not self.is_temporary:
             save_meta(self.folder, meta)
 
     # -- closing -------------------------------------------------------------------------------
@@ -123,7 +123,7 @@ class Session:
         empty_untitled = self.is_untitled and self.is_empty()
         self.store.close()
         self.lock.release()
-        if self.temporary:
+        if self.is_temporary:
             shutil.rmtree(self.folder.parent, ignore_errors=True)
         elif empty_untitled:
             shutil.rmtree(self.folder, ignore_errors=True)

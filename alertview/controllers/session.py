@@ -75,13 +75,27 @@ class SessionController:
         self.refresh_rows()
         return added
 
-    def refresh_rows(self) -> None:
-        """Append the rows the store gained since the last call (one insert per batch)."""
+    def rows_read(self, rows: list[tuple], errors: Iterable[str]) -> None:
+        """A file import's batch (``controllers.file_import``): its stored rows to the
+        table, its unreadable inputs to the errors panel."""
+        self.errors.extend(errors)
+        self._append(rows)
+        self.update_status()
+
+    def refresh_rows(self, limit: int | None = None) -> bool:
+        """Append the rows the store gained since the last call (one insert per chunk).
+
+        ``limit``: at most that many (a reopened session's first load goes in chunks
+        between events, ``gui.file_import.RowLoading``). Returns whether rows may remain.
+        """
+        added = 0
         while rows := self.store.rows(after=self._last_row, limit=REFRESH_CHUNK):
             self._append(rows)
-            if len(rows) < REFRESH_CHUNK:
+            added += len(rows)
+            if len(rows) < REFRESH_CHUNK or (limit is not None and added >= limit):
                 break
         self.update_status()
+        return limit is not None and added >= limit
 
     def _append(self, rows: list[tuple]) -> None:
         """Rows in store order; any already shown (read by ``refresh_rows``) are skipped."""

@@ -104,3 +104,26 @@ class SessionView(Protocol):
 
     def show_failure(self, message: str) -> None:
         """The stream ended: a dialog the user cannot miss (non-modal)."""
+
+
+class ImportView(Protocol):
+    """The window's file imports (``gui.file_import.FileImports``), as the import
+    controller sees them: it starts and cancels readers and shows their progress."""
+
+    def start_import(self, handle: Any) -> None:
+        """Start the reader ``handle`` (the job ``open`` was given) off the GUI thread."""
+
+    def cancel_import(self, handle: Any) -> None:
+        """Ask the running reader to stop (it reports ``finished`` when it has)."""
+
+    def import_dropped(self, handle: Any) -> None:
+        """A queued job will not run (Cancel dropped it)."""
+
+    def import_ended(self, handle: Any, added: int) -> None:
+        """The job is over (finished or cancelled) and its rows are in the table."""
+
+    def show_import(self, text: str | None, fraction: float | None) -> None:
+        """The progress widget: its text and bar (``fraction`` None: busy); text None hides it."""
+
+    def show_message(self, text: str) -> None:
+        """A passing message in the status bar."""

@@ -1,0 +1,419 @@
+"""Sessions as a user names them: find one, describe it, read its alerts, remove it.
+
+A session is a folder holding ``index.sqlite`` (the table's fields) and
+``packets-NNNNNN.seg`` files (the packets); ``AlertStore`` writes it. This
+module only looks: the index is opened read-only (``mode=ro``), never through
+the store, so listing a session a running stream is writing neither waits for
+the writer nor changes a byte of the session. Removing is the one write, and
+it deletes only the files a session is made of.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO
+
+from alertview.core.alert import Alert
+from alertview.core.avro.detail import Detail
+from alertview.core.avro.schemas import SchemaCache
+from alertview.core.decode import decode_stored
+from alertview.core.errors import AlertViewError, DecodeError
+from alertview.core.session.folder import is_session
+from alertview.core.session.meta import LOCK_FILE, META_FILE, load_meta, safe_name
+from alertview.core.session.store import AlertStore, default_sessions_dir
+
+try:  # POSIX: a running stream holds a lock on session.lock
+    import fcntl
+except ImportError:  # Windows: no lock to look at
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
+INDEX = "index.sqlite"
+#: The lock a process using the session holds (``meta.SessionLock``); no file, no user.
+LOCK = LOCK_FILE
+#: The files a session is made of: nothing else in a folder is ever removed.
+SESSION_FILE = re.compile(
+    r"index\.sqlite(-wal|-shm|-journal)?|packets-\d{6,}\.seg|"
+    + "|".join(re.escape(n) for n in (LOCK_FILE, META_FILE, f".{META_FILE}.part"))
+)
+#: Columns the index may gain for alerts whose packet a retention policy dropped.
+_DROPPED_COLUMNS = ("packet_dropped", "dropped")
+
+
+class SessionError(AlertViewError):
+    """A session that cannot be found, read or removed."""
+
+
+def session_folder_name(name: str) -> str:
+    """The folder name ``AlertStore.session(name)`` uses: letters, digits and ``-_.``
+    kept, anything else (spaces, slashes) replaced by ``_``."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "session"
+
+
+def _looks_like_path(text: str) -> bool:
+    return os.sep in text or "/" in text or text.startswith((".", "~"))
+
+
+def resolve_session(name_or_dir: str | os.PathLike, root: Path | None = None) -> Path:
+    """The folder of a session given by name (under the sessions folder) or by path.
+
+    A bare name is the folder the viewer (``meta.safe_name``) or ``AlertStore.session``
+    makes of it, or the name a session was given (its ``session.json``), then a folder
+    of that name here; anything with a slash, or starting with ``.`` or ``~``, is a
+    path. Raises ``SessionError`` naming what was tried, with close names.
+    """
+    root = default_sessions_dir() if root is None else root
+    text = os.fspath(name_or_dir)
+    given = Path(text).expanduser()
+    tried: list[Path] = []
+    if text and not _looks_like_path(text):
+        for folder in dict.fromkeys((root / safe_name(text), root / session_folder_name(text))):
+            if is_session(folder):
+                return folder
+            tried.append(folder)
+        renamed = [f for f in _session_folders(root) if load_meta(f).name == text]
+        if renamed:
+            return renamed[0]
+        if not given.is_dir() and any(f.is_dir() for f in tried):
+            raise SessionError(f"{tried[0]} is a folder but not an AlertView session (no {INDEX})")
+    if text and given.is_dir():
+        if is_session(given):
+            return given
+        raise SessionError(f"{given} is a folder but not an AlertView session (no {INDEX})")
+    if _looks_like_path(text):
+        tried.append(given)
+    names = session_names(root)
+    close = difflib.get_close_matches(text, names, n=5, cutoff=0.5)
+    hint = (
+        f"; did you mean {', '.join(close)}?"
+        if close
+        else (f"; sessions there: {', '.join(names[:10])}" if names else "; there are none yet")
+    )
+    looked = " and ".join(str(p) for p in tried) or repr(text)
+    raise SessionError(f"no session {text!r} (looked for {looked}){hint}")
+
+
+def _session_folders(root: Path) -> list[Path]:
+    try:
+        return sorted(p for p in root.iterdir() if is_session(p))
+    except OSError:
+        return []
+
+
+def session_names(root: Path | None = None) -> list[str]:
+    """The names of the sessions under ``root``, sorted: their folders' names, and
+    the names they were given where those differ."""
+    root = default_sessions_dir() if root is None else root
+    folders = _session_folders(root)
+    return sorted({f.name for f in folders} | {load_meta(f).name for f in folders})
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """What ``alertview sessions`` shows of one session folder."""
+
+    name: str
+    folder: Path
+    alerts: int = 0
+    #: Bytes of every file in the folder (packets, index and its WAL).
+    size: int = 0
+    #: Unix times the first and the last stored alert arrived (None when empty).
+    first_received: float | None = None
+    last_received: float | None = None
+    topics: tuple[str, ...] = ()
+    #: Alerts per survey ("ztf", "lsst", ...).
+    surveys: dict[str, int] = field(default_factory=dict)
+    #: Alerts per schema version label ("ztf 3.3", "lsst 10.0", ...).
+    schemas: dict[str, int] = field(default_factory=dict)
+    #: Messages or packets that could not be decoded (the errors panel's rows).
+    errors: int = 0
+    #: Alerts whose row is kept but whose packet a retention policy removed (None:
+    #: the index does not record it).
+    packets_dropped: int | None = None
+    #: The stream it follows (``session.json``): bootstrap servers and consumer group.
+    bootstrap: str | None = None
+    group_id: str | None = None
+    #: The filter in use when it was last saved, and its retention policy ("": none).
+    filter: str = ""
+    retention: str = ""
+    #: A process holds the session's lock: a stream is writing it now.
+    in_use: bool = False
+    #: Why the session cannot be read (a damaged or half-deleted folder), else None.
+    problem: str | None = None
+
+    @property
+    def newest(self) -> float:
+        """When the session last changed, for ordering: its last alert, else the folder's
+        modification time."""
+        if self.last_received is not None:
+            return self.last_received
+        try:
+            return self.folder.stat().st_mtime
+        except OSError:
+            return 0.0
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes in the files directly inside ``folder`` (a session has no sub-folders)."""
+    total = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.is_file(follow_symlinks=False):
+                total += entry.stat(follow_symlinks=False).st_size
+        except OSError:  # deleted while we looked
+            continue
+    return total
+
+
+def _open_read_only(folder: Path) -> sqlite3.Connection:
+    """The index without write access and without touching the session.
+
+    With a ``-wal`` file (a writer has it open, or crashed) SQLite reads the WAL
+    through the writer's shared memory. Without one the session is closed and
+    checkpointed; then ``immutable`` keeps SQLite from creating the ``-wal``
+    and ``-shm`` files a read-only reader otherwise leaves behind.
+    """
+    path = (folder / INDEX).resolve()
+    closed = not (folder / f"{INDEX}-wal").exists()
+    uri = f"{path.as_uri()}?mode=ro{'&immutable=1' if closed else ''}"
+    return sqlite3.connect(uri, uri=True, timeout=5)
+
+
+def _columns(db: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+
+
+def summarise(folder: str | os.PathLike, name: str | None = None) -> SessionSummary:
+    """Describe the session in ``folder``; never raises for a damaged one: its
+    ``problem`` says what is wrong."""
+    folder = Path(folder)
+    meta = load_meta(folder)
+    found = SessionSummary(
+        name or meta.name,
+        folder,
+        size=folder_size(folder),
+        bootstrap=meta.stream.bootstrap if meta.stream else None,
+        group_id=meta.stream.group_id if meta.stream else None,
+        filter=meta.filter,
+        retention=meta.keep_packets,
+        in_use=is_in_use(folder),
+    )
+    if not is_session(folder):
+        segments = len(list(folder.glob("packets-*.seg")))
+        reason = f"no {INDEX}" + (f" ({segments} packet files: half deleted?)" if segments else "")
+        return replace(found, problem=reason)
+    try:
+        with closing(_open_read_only(folder)) as db:
+            return _read_index(db, found)
+    except sqlite3.Error as exc:
+        log.debug("cannot read %s", folder, exc_info=True)
+        return replace(found, problem=f"{INDEX} cannot be read: {exc}")
+
+
+def _read_index(db: sqlite3.Connection, found: SessionSummary) -> SessionSummary:
+    """Counts and ranges from the index, in one scan of the alerts table."""
+    columns = _columns(db, "alerts")
+    if not columns:
+        raise sqlite3.OperationalError("no alerts table (an unfinished session?)")
+    dropped = next((c for c in _DROPPED_COLUMNS if c in columns), None)
+    dropped_sum = f"SUM({dropped} IS NOT NULL AND {dropped} != 0)" if dropped else "NULL"
+    groups = db.execute(
+        f"SELECT survey, topic, schema, COUNT(*), MIN(received), MAX(received), {dropped_sum} "
+        "FROM alerts GROUP BY survey, topic, schema"
+    ).fetchall()
+    surveys: dict[str, int] = {}
+    schemas: dict[str, int] = {}
+    for survey, _topic, schema, count, *_ in groups:
+        surveys[survey] = surveys.get(survey, 0) + count
+        label = schema or "unknown"
+        schemas[label] = schemas.get(label, 0) + count
+    firsts = [g[4] for g in groups if g[4] is not None]
+    lasts = [g[5] for g in groups if g[5] is not None]
+    errors = (
+        db.execute("SELECT COUNT(*) FROM errors").fetchone()[0] if _columns(db, "errors") else 0
+    )
+    retention = found.retention
+    if _columns(db, "settings"):  # the policy the writer applies (``store_retention``)
+        policy = db.execute("SELECT value FROM settings WHERE key = 'retention'").fetchone()
+        retention = str(policy[0]) if policy and policy[0] else retention
+    return replace(
+        found,
+        alerts=sum(g[3] for g in groups),
+        first_received=min(firsts, default=None),
+        last_received=max(lasts, default=None),
+        topics=tuple(sorted({g[1] for g in groups if g[1] is not None})),
+        surveys=dict(sorted(surveys.items())),
+        schemas=dict(sorted(schemas.items())),
+        errors=errors,
+        packets_dropped=sum(g[6] or 0 for g in groups) if dropped else None,
+        retention=retention,
+    )
+
+
+def list_sessions(root: Path | None = None) -> list[SessionSummary]:
+    """Every folder under ``root`` (``default_sessions_dir()``), newest first; a folder
+    that is not a readable session is listed with its ``problem``."""
+    root = default_sessions_dir() if root is None else root
+    try:
+        folders = [p for p in root.iterdir() if p.is_dir()]
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise SessionError(f"cannot list sessions in {root}: {exc}") from None
+    summaries = [summarise(folder) for folder in folders]
+    return sorted(summaries, key=lambda s: (s.newest, s.name), reverse=True)
+
+
+# -- the writer's lock ------------------------------------------------------------------
+@contextmanager
+def _locked(folder: Path) -> Iterator[bool]:
+    """Take the session's lock for the block; yields False if a writer holds it.
+
+    A missing lock file means no process is writing (writers create it).
+    """
+    lock: IO[bytes] | None = None
+    try:
+        lock = (folder / LOCK).open("rb")
+    except FileNotFoundError:
+        yield True
+        return
+    with lock:
+        if fcntl is None:
+            yield True
+            return
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+def is_in_use(folder: str | os.PathLike) -> bool:
+    """True while a process (a stream, the viewer) holds the session's lock."""
+    try:
+        with _locked(Path(folder)) as free:
+            return not free
+    except OSError:
+        return False
+
+
+# -- removing ---------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A session removed (or, with ``dry_run``, that would be)."""
+
+    name: str
+    folder: Path
+    alerts: int
+    #: Bytes of the files removed.
+    freed: int
+
+
+def _removable_folder(name_or_dir: str | os.PathLike, root: Path) -> Path:
+    """The folder to remove: a session, or a half-deleted one (no index left) directly
+    under the sessions folder. Never any other folder."""
+    try:
+        return resolve_session(name_or_dir, root)
+    except SessionError:
+        text = os.fspath(name_or_dir)
+        half = root / session_folder_name(text)
+        if not _looks_like_path(text) and half.is_dir() and any(half.glob("packets-*.seg")):
+            return half
+        raise
+
+
+def remove_session(
+    name_or_dir: str | os.PathLike, root: Path | None = None, dry_run: bool = False
+) -> Removal:
+    """Delete a session's files and its folder. Refuses (``SessionError``) a folder
+    that is not a session, one holding files a session does not have, and one a
+    running process is writing (its ``session.lock`` is held)."""
+    root = default_sessions_dir() if root is None else root
+    folder = _removable_folder(name_or_dir, root)
+    entries = sorted(folder.iterdir())
+    foreign = [p.name for p in entries if not (p.is_file() and SESSION_FILE.fullmatch(p.name))]
+    if foreign:
+        listed = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
+        raise SessionError(
+            f"{folder} holds files that are not part of a session ({listed}); "
+            "not removed: move them away first"
+        )
+    summary = summarise(folder)
+    with _locked(folder) as free:
+        if not free:
+            raise SessionError(
+                f"session {folder.name} is being written by a running stream "
+                f"(consume or the viewer); stop it first"
+            )
+        freed = 0
+        if not dry_run:
+            # the index first: from then on no reader takes the folder for a session
+            order = sorted(entries, key=lambda p: (not p.name.startswith(INDEX), p.name))
+            for path in order:
+                if path.name == LOCK:
+                    continue  # held until the end
+                freed += _unlink(path)
+            freed += _unlink(folder / LOCK)
+            try:
+                folder.rmdir()
+            except OSError as exc:
+                raise SessionError(f"{folder}: files removed, folder kept: {exc}") from None
+        else:
+            freed = summary.size
+    log.info("removed session %s (%d bytes)", folder, freed)
+    return Removal(folder.name, folder, summary.alerts, freed)
+
+
+def _unlink(path: Path) -> int:
+    try:
+        size = path.stat().st_size
+        path.unlink()
+    except FileNotFoundError:
+        return 0
+    except OSError as exc:
+        raise SessionError(f"cannot remove {path}: {exc}") from None
+    return size
+
+
+# -- reading the alerts -----------------------------------------------------------------
+def session_alerts(
+    folder: str | os.PathLike, cache: SchemaCache, detail: Detail = Detail.FULL
+) -> Iterator[Alert | DecodeError]:
+    """Every alert of a session in the order stored, decoded again from its packet;
+    a packet that cannot be read is one ``DecodeError`` naming the session and row,
+    and the others are still read (as ``decode.read_alerts`` does for files)."""
+    folder = Path(folder)
+    where = f"session {folder.name}"
+    with AlertStore(folder) as store:
+        after = 0
+        while True:
+            rows = [r[0] for r in store.rows(after, limit=1000)]
+            if not rows:
+                return
+            for row in rows:
+                try:
+                    yield decode_stored(store, row, cache, detail)
+                except DecodeError as exc:
+                    yield DecodeError(f"row {row}: {exc}", where)
+                except (AlertViewError, OSError) as exc:  # a missing or short packet
+                    yield DecodeError(f"row {row}: {exc}", where)
+                except Exception as exc:  # one packet's bug must not stop the others
+                    yield DecodeError.internal(exc, f"{where}: row {row}")
+            after = rows[-1]

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import errno
 import os
+import time
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 SEGMENT_BYTES = 512 * 1024 * 1024
 #: Buffers per writev call (Linux's IOV_MAX).
@@ -18,7 +19,16 @@ _IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 1024
 
 
 class SegmentError(OSError):
-    """A segment is shorter than the index says."""
+    """A segment is shorter than the index says, or missing."""
+
+
+class OnDisk(NamedTuple):
+    """One segment file as the disk has it."""
+
+    number: int
+    size: int
+    #: When it was last written (seconds since the epoch): its newest packet's age.
+    modified: float
 
 
 class Segments:
@@ -26,6 +36,11 @@ class Segments:
 
     def __init__(self, folder: Path, last_used: int = 0) -> None:
         self.folder = folder
+        #: A new segment is begun past this size (a retention cap makes it smaller) ...
+        self.max_bytes = SEGMENT_BYTES
+        #: ... or after this many seconds of appending (a retention age sets it).
+        self.max_seconds: float | None = None
+        self._opened_at = 0.0
         #: The segment being appended to (or the last one used, before the first write).
         self.number = last_used
         self._file: BinaryIO | None = None
@@ -37,26 +52,43 @@ class Segments:
     def path(self, number: int) -> Path:
         return self.folder / f"packets-{number:06d}.seg"
 
-    def append(self, packets: list[bytes]) -> tuple[int, list[int]]:
-        """Append ``packets``; returns the segment and where each packet starts.
+    @property
+    def current(self) -> int | None:
+        """The segment being appended to by this process (None before its first write)."""
+        return self.number if self._file is not None else None
+
+    def append(self, packets: list[bytes]) -> list[tuple[int, int]]:
+        """Append ``packets``; returns the segment and position of each.
 
         One ``writev`` per ~1000 packets rather than a write each: the stream's
         writer thread then gives up and takes back the GIL once per batch, not
         once per packet while the decoder thread wants it (measured: with a
         write per packet the two threads together held a ZTF stream to one core).
+        A batch that would take a segment past ``max_bytes`` goes on in the
+        next one, so a retention cap's small segments stay small.
         """
-        file = self._open()
-        positions = []
-        position = file.tell()
-        for packet in packets:
-            positions.append(position)
-            position += len(packet)
-        if hasattr(os, "writev"):
-            _writev_all(file.fileno(), packets)
-        else:  # Windows
-            for packet in packets:
-                file.write(packet)
-        return self.number, positions
+        places: list[tuple[int, int]] = []
+        first = 0
+        while first < len(packets):
+            file = self._open()
+            position = file.tell()
+            end = first
+            # a packet larger than a whole segment gets one of its own
+            while end < len(packets) and (
+                position == 0 or position + len(packets[end]) <= self.max_bytes
+            ):
+                places.append((self.number, position))
+                position += len(packets[end])
+                end += 1
+            if hasattr(os, "writev"):
+                _writev_all(file.fileno(), packets[first:end])
+            else:  # Windows
+                for packet in packets[first:end]:
+                    file.write(packet)
+            if end < len(packets):
+                self._finish()  # full: the rest goes to a new segment
+            first = end
+        return places
 
     def sync(self) -> None:
         """Force every packet appended so far to disk.
@@ -87,21 +119,57 @@ class Segments:
             return 0
 
     def read(self, number: int, position: int, length: int) -> bytes:
-        with self.path(number).open("rb") as stream:
-            stream.seek(position)
-            data = stream.read(length)
+        try:
+            with self.path(number).open("rb") as stream:
+                stream.seek(position)
+                data = stream.read(length)
+        except FileNotFoundError:
+            raise SegmentError(f"segment {number} is missing") from None
         if len(data) != length:
             raise SegmentError(f"segment {number} is truncated at byte {position}")
         return data
+
+    def on_disk(self) -> list[OnDisk]:
+        """Every segment file of the folder (any process's), oldest first."""
+        found = []
+        for path in self.folder.glob("packets-*.seg"):
+            try:
+                number = int(path.stem.split("-")[1])
+                stat = path.stat()
+            except (ValueError, IndexError, FileNotFoundError):
+                continue  # not ours, or dropped meanwhile by another process
+            found.append(OnDisk(number, stat.st_size, stat.st_mtime))
+        return sorted(found)
+
+    def drop(self, number: int) -> None:
+        """Delete a whole segment (a retention policy's oldest); never the one being
+        appended to."""
+        if number == self.current:
+            raise ValueError(f"segment {number} is being written")
+        self.path(number).unlink(missing_ok=True)
 
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
 
+    def _finish(self) -> None:
+        """Close the segment being appended to, its packets forced to disk first:
+        ``sync`` forces only the segment it finds open."""
+        if self._file is None:
+            return
+        fd = self._file.fileno()
+        os.fsync(fd)
+        if hasattr(os, "posix_fadvise"):
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        self.close()
+
     def _open(self) -> BinaryIO:
-        if self._file is not None and self._file.tell() >= SEGMENT_BYTES:
-            self.close()
+        if self._file is not None and (
+            self._file.tell() >= self.max_bytes
+            or (self.max_seconds is not None and time.time() - self._opened_at >= self.max_seconds)
+        ):
+            self._finish()
         if self._file is None:
             # a segment of its own: another process (the stream's) may be appending too
             number = max(self.number, self._last_on_disk()) + 1
@@ -115,6 +183,7 @@ class Segments:
             self.number = number
             self._synced_to = 0
             self._created = True
+            self._opened_at = time.time()
         return self._file
 
     def _last_on_disk(self) -> int:

@@ -21,11 +21,12 @@ from pathlib import Path
 from alertview.core.alert import Alert
 from alertview.core.avro.detail import Detail
 from alertview.core.avro.packets import Packet
-from alertview.core.session.retention import DiskGuard
+from alertview.core.session.retention import DiskGuard, RetentionPolicy
 from alertview.core.session.segments import Segments, fsync_dir
 from alertview.core.session.store_errors import DiskFull, ErrorRecords, StoredError, StoreError
 from alertview.core.session.store_reading import SchemaUse, StoredAlerts
-from alertview.core.session.store_tables import create_tables
+from alertview.core.session.store_retention import RetainedPackets
+from alertview.core.session.store_tables import DROPPED_UNMATCHED, create_tables
 from alertview.core.table.rows import ROW_FIELDS
 
 # the store's public names; StoreError, StoredError, DiskFull (store_errors) and SchemaUse
@@ -40,6 +41,22 @@ __all__ = [
 ]
 
 _INT64_MAX = 2**63 - 1
+#: The alerts table's columns in the order ``_row`` gives them.
+_COLUMNS = (
+    "row", "survey", "alert_id", "object_id", "schema", "ra", "dec", "mjd", "time_scale",
+    "band", "mag", "mag_err", "flux", "flux_err", "rb", "drb", "reliability", "snr",
+    "n_detections", "n_upper_limits", "n_forced", "topic", "partition", "kafka_offset",
+    "source", "record_index", "framing", "schema_ref", "segment", "position", "length",
+    "received", "dropped",
+)  # fmt: skip
+_INSERT = (
+    f"INSERT OR IGNORE INTO alerts ({', '.join(_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_COLUMNS))})"
+)
+#: SQLite's page cache per connection (KiB): the index's recent pages, not the session.
+_CACHE_KIB = 8192
+#: The write-ahead log is cut back to this after a checkpoint (it counts in the folder's size).
+_WAL_LIMIT = 64 * 1024**2
 
 
 def default_sessions_dir() -> Path:
@@ -57,10 +74,20 @@ def _db_id(alert_id: int) -> int | str:
     return alert_id if -_INT64_MAX - 1 <= alert_id <= _INT64_MAX else str(alert_id)
 
 
-class AlertStore(ErrorRecords, StoredAlerts):
-    """A session's alerts on disk. Thread-safe; one writer at a time."""
+class AlertStore(RetainedPackets, ErrorRecords, StoredAlerts):
+    """A session's alerts on disk. Thread-safe; one writer at a time.
 
-    def __init__(self, folder: str | os.PathLike) -> None:
+    ``retention`` (a ``RetentionPolicy`` or its text, ``50GB,7d``) and
+    ``keep_filter`` (what ``matching`` keeps) are kept in the index: None
+    leaves the session's own (a new session keeps every packet).
+    """
+
+    def __init__(
+        self,
+        folder: str | os.PathLike,
+        retention: RetentionPolicy | str | None = None,
+        keep_filter: str | None = None,
+    ) -> None:
         self.folder = Path(folder)
         try:
             if not self.folder.is_dir():
@@ -86,6 +113,11 @@ class AlertStore(ErrorRecords, StoredAlerts):
         self._segments = Segments(self.folder, last)
         self._guard = DiskGuard(self.folder)
         self._drop_lost_rows()
+        self._init_retention()
+        if retention is not None:
+            self.set_retention(retention, keep_filter)
+        elif keep_filter is not None:
+            self.set_retention(self.retention, keep_filter)
 
     def _drop_lost_rows(self, recent: int = 100_000) -> None:
         """Forget the newest rows whose packets are not in their segment.
@@ -98,8 +130,8 @@ class AlertStore(ErrorRecords, StoredAlerts):
         """
         db = self._db
         ends = db.execute(
-            "SELECT segment, MAX(position + length) FROM alerts "
-            "WHERE row > (SELECT MAX(row) FROM alerts) - ? GROUP BY segment",
+            "SELECT segment, MAX(position + length) FROM alerts WHERE dropped IS NULL "
+            "AND row > (SELECT MAX(row) FROM alerts) - ? GROUP BY segment",
             (recent,),
         ).fetchall()
         for segment, end in ends:
@@ -107,7 +139,8 @@ class AlertStore(ErrorRecords, StoredAlerts):
             if size < end:
                 with self._lock, db:
                     db.execute(
-                        "DELETE FROM alerts WHERE segment = ? AND position + length > ?",
+                        "DELETE FROM alerts WHERE segment = ? AND position + length > ? "
+                        "AND dropped IS NULL",
                         (segment, size),
                     )
 
@@ -120,6 +153,9 @@ class AlertStore(ErrorRecords, StoredAlerts):
                 db.execute("PRAGMA journal_mode=WAL")
                 # commits reach the WAL without an fsync each; ``sync`` makes them durable
                 db.execute("PRAGMA synchronous=NORMAL")
+                # memory and disk stay flat over a night's stream
+                db.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
+                db.execute(f"PRAGMA journal_size_limit={_WAL_LIMIT}")
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot open store {self.folder}: {exc}") from None
             self._local.db = db
@@ -200,12 +236,20 @@ class AlertStore(ErrorRecords, StoredAlerts):
                     continue
                 seen.add(key)
                 kept.append(alert)
-            if kept:  # nothing of the batch is written on a nearly full disk
-                self._guard.check(sum(len(a.packet.data) for a in kept))
-            segment, positions = self._segments.append([a.packet.data for a in kept])
-            rows = [self._row(a, segment, p, now) for a, p in zip(kept, positions, strict=True)]
-            if not rows:
+            if not kept:
                 return []
+            self._load_retention()  # the viewer may have changed it
+            keep = [self._keeps(alert) for alert in kept]
+            packets = [a.packet.data for a, k in zip(kept, keep, strict=True) if k]
+            # nothing of the batch is written on a nearly full disk
+            self._guard.check(sum(len(p) for p in packets))
+            places = iter(self._segments.append(packets))
+            rows = [
+                self._row(
+                    a, *(next(places) if k else (0, 0)), now, None if k else DROPPED_UNMATCHED
+                )
+                for a, k in zip(kept, keep, strict=True)
+            ]
             db = self._db
             with db:
                 # row numbers are taken inside the write transaction: another process
@@ -214,11 +258,15 @@ class AlertStore(ErrorRecords, StoredAlerts):
                     db.execute("BEGIN IMMEDIATE")
                 first = (db.execute("SELECT MAX(row) FROM alerts").fetchone()[0] or 0) + 1
                 before = db.total_changes
-                db.executemany(
-                    f"INSERT OR IGNORE INTO alerts VALUES ({','.join('?' * 32)})",
-                    [(first + i, *row) for i, row in enumerate(rows)],
-                )
+                db.executemany(_INSERT, [(first + i, *row) for i, row in enumerate(rows)])
                 inserted = db.total_changes - before
+                if not all(keep):  # (a row the other writer stored first is not counted)
+                    unmatched = f"row >= ? AND row < ? AND dropped = {DROPPED_UNMATCHED}"
+                    (count,) = db.execute(
+                        f"SELECT COUNT(*) FROM alerts WHERE {unmatched}",
+                        (first, first + len(rows)),
+                    ).fetchone()
+                    self._count_dropped(count)
             table_rows = [
                 (first + i, alert.survey, alert.alert_id, *row[2:25])
                 for i, (alert, row) in enumerate(zip(kept, rows, strict=True))
@@ -243,6 +291,9 @@ class AlertStore(ErrorRecords, StoredAlerts):
         cut could roll back rows whose offsets Kafka already holds. One small
         commit with synchronous=FULL syncs the WAL, and with it every commit
         before it: one fsync per sync, not per batch.
+
+        Then the session's retention policy drops the oldest segments past it
+        (``apply_retention``): only packets already on disk with their rows.
         """
         with self._lock:
             self._segments.sync()
@@ -253,8 +304,11 @@ class AlertStore(ErrorRecords, StoredAlerts):
                     db.execute("INSERT OR REPLACE INTO synced VALUES (1, ?)", (time.time(),))
             finally:
                 db.execute("PRAGMA synchronous=NORMAL")
+            self.apply_retention()
 
-    def _row(self, alert: Alert, segment: int, position: int, now: float) -> tuple:
+    def _row(
+        self, alert: Alert, segment: int, position: int, now: float, dropped: int | None
+    ) -> tuple:
         origin, quality = alert.origin, alert.quality
         counts: tuple[int | None, int | None, int | None]
         if alert.detail is not Detail.TABLE:
@@ -269,13 +323,17 @@ class AlertStore(ErrorRecords, StoredAlerts):
             quality.get("rb"), quality.get("drb"), quality.get("reliability"), quality.get("snr"),
             *counts, origin.topic, origin.partition, origin.offset, origin.source, origin.index,
             str(alert.packet.framing), self._schema_ref(alert.packet),
-            segment, position, len(alert.packet.data), now,
+            segment, position, len(alert.packet.data), now, dropped,
         )  # fmt: skip
 
     def history_pending(self, after: int = 0, limit: int = 64) -> list[int]:
         """Rows after ``after`` stored from their table fields only (``Detail.TABLE``):
-        their counts wait for ``set_history``."""
-        query = "SELECT row FROM alerts WHERE n_forced IS NULL AND row > ? ORDER BY row LIMIT ?"
+        their counts wait for ``set_history``. Not those whose packet was dropped:
+        their counts stay unknown."""
+        query = (
+            "SELECT row FROM alerts WHERE n_forced IS NULL AND row > ? AND dropped IS NULL "
+            "ORDER BY row LIMIT ?"
+        )
         return [row for (row,) in self._db.execute(query, (after, limit))]
 
     def set_history(self, done: Sequence[tuple]) -> None:
@@ -294,9 +352,14 @@ class AlertStore(ErrorRecords, StoredAlerts):
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
 
-    def rows(self, after: int = 0, limit: int | None = None) -> list[tuple]:
-        """Table fields (``ROW_FIELDS``) of the alerts stored after row ``after``."""
-        query = f"SELECT {', '.join(ROW_FIELDS)} FROM alerts WHERE row > ? ORDER BY row"
+    def rows(
+        self, after: int = 0, limit: int | None = None, with_kept: bool = False
+    ) -> list[tuple]:
+        """Table fields (``ROW_FIELDS``) of the alerts stored after row ``after``;
+        ``with_kept`` adds one more at the end: whether the packet is still kept
+        (False: dropped by the session's retention)."""
+        fields = [*ROW_FIELDS, "dropped IS NULL"] if with_kept else ROW_FIELDS
+        query = f"SELECT {', '.join(fields)} FROM alerts WHERE row > ? ORDER BY row"
         args: list = [after]
         if limit is not None:
             query += " LIMIT ?"

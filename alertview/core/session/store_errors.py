@@ -81,11 +81,11 @@ class ErrorRecords:
         with self._lock:
             packets = [p for e in errors if (p := getattr(e, "packet", None))]
             self._guard.check(sum(len(p) for p in packets))  # DiskFull: nothing written
-            segment, positions = self._segments.append(packets) if packets else (None, [])
-            at = iter(positions)
+            at = iter(self._segments.append(packets))
             rows = []
             for e in errors:
                 packet = getattr(e, "packet", None)
+                segment, position = next(at) if packet else (None, None)
                 rows.append(
                     (
                         getattr(e, "topic", None),
@@ -96,8 +96,8 @@ class ErrorRecords:
                         now,
                         getattr(e, "schema_id", None),
                         int(bool(getattr(e, "repeat", False))),
-                        segment if packet else None,
-                        next(at) if packet else None,
+                        segment,
+                        position,
                         len(packet) if packet else None,
                     )
                 )

@@ -16,7 +16,7 @@ from alertview.core.avro.container import container_schema
 from alertview.core.avro.packets import Framing, Packet
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.errors import DecodeError
-from alertview.core.session.segments import SegmentError, Segments
+from alertview.core.session.segments import Segments
 from alertview.core.session.store_errors import StoreError
 
 
@@ -43,6 +43,12 @@ class StoredAlerts:
 
     _segments: Segments
 
+    def _dropped_message(self, row: int, alert_id: int | str, why: int) -> str:
+        raise NotImplementedError  # provided by AlertStore (store_retention)
+
+    def _missing_packet(self, row: int, alert_id: int | str, exc: OSError) -> StoreError:
+        raise NotImplementedError  # provided by AlertStore (store_retention)
+
     def schema_summary(self) -> list[SchemaUse]:
         """Per topic (or file), each writer schema its alerts came with: id, version
         label, where it was found, how many alerts. Container files carry their
@@ -58,22 +64,27 @@ class StoredAlerts:
     def read(self, row: int, cache: SchemaCache) -> tuple[Packet, Origin]:
         """A stored alert's packet, its writer schema taken through ``cache`` (to decode
         it again: ``decode.decode_stored``), and where the alert came from. Raises
-        ``StoreError`` (the row or its bytes are missing) or ``DecodeError`` (a
-        container file's header cannot be read)."""
+        ``StoreError`` (the row or its bytes are missing, or the session's retention
+        dropped its packet: one line saying so) or ``DecodeError`` (a container
+        file's header cannot be read)."""
         found = self._db.execute(
             "SELECT a.framing, s.json, s.schema_id, a.topic, a.partition, a.kafka_offset, "
-            "a.source, a.record_index, a.segment, a.position, a.length FROM alerts a "
-            "LEFT JOIN schemas s ON a.schema_ref = s.ref WHERE a.row = ?",
+            "a.source, a.record_index, a.segment, a.position, a.length, a.alert_id, "
+            "a.dropped FROM alerts a LEFT JOIN schemas s ON a.schema_ref = s.ref "
+            "WHERE a.row = ?",
             (row,),
         ).fetchone()
         if found is None:
             raise StoreError(f"no alert at row {row}")
         framing, schema_json, schema_id, topic, partition, offset, source, index = found[:8]
+        alert_id, dropped = found[11:]
+        if dropped is not None:
+            raise StoreError(self._dropped_message(row, alert_id, dropped))
         # a row is committed only after its bytes were written: no lock needed here
         try:
-            data = self._segments.read(*found[8:])
-        except SegmentError as exc:
-            raise StoreError(f"row {row}: {exc}") from None
+            data = self._segments.read(*found[8:11])
+        except OSError as exc:  # SegmentError, or dropped since by the writer's retention
+            raise self._missing_packet(row, alert_id, exc) from None
         if schema_json is None:  # a container file holds its own
             try:
                 schema = container_schema(data, cache)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-#: The alerts table: unchanged since the first sessions (older ones differ in
-#: their schemas and errors tables only).
+#: The alerts table of the first sessions; today's adds ``dropped`` (``_ADDED_COLUMNS``).
 ALERTS_TABLE = """
 CREATE TABLE IF NOT EXISTS alerts (
     row INTEGER PRIMARY KEY,
@@ -48,6 +47,10 @@ CREATE TABLE IF NOT EXISTS errors (
 );
 -- one row, rewritten by each sync (see AlertStore.sync)
 CREATE TABLE IF NOT EXISTS synced (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL);
+-- the session's own settings (its retention policy) and counters (packets dropped)
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value);
+-- the rows of a segment, marked when a retention policy drops it
+CREATE INDEX IF NOT EXISTS alerts_segment ON alerts (segment);
 """
 )
 
@@ -69,7 +72,14 @@ _ADDED_COLUMNS = (
     ("errors", "segment", "INTEGER"),
     ("errors", "position", "INTEGER"),
     ("errors", "length", "INTEGER"),
+    # why the packet is no longer on disk: NULL kept, DROPPED_OLD a retention
+    # size or age dropped its segment, DROPPED_UNMATCHED never written (``matching``)
+    ("alerts", "dropped", "INTEGER"),
 )
+
+#: ``alerts.dropped``: why a row has no packet.
+DROPPED_OLD = 1
+DROPPED_UNMATCHED = 2
 
 
 def _columns(db: sqlite3.Connection, table: str) -> set[str]:
@@ -85,7 +95,8 @@ def _out_of_date(db: sqlite3.Connection) -> bool:
 def create_tables(db: sqlite3.Connection) -> None:
     """Create the index's tables, or bring an older session's up to date: its schemas
     table gains where each schema was found (one text may now come from two places),
-    its errors table what is needed to decode those messages later."""
+    its errors table what is needed to decode those messages later, its alerts
+    whether their packet was dropped (a retention policy; older sessions kept all)."""
     db.executescript(_SCHEMA)
     if not _out_of_date(db):
         return

@@ -21,13 +21,14 @@ from alertview.commands import (
     export,
     inspect,
     replay,
+    sessions,
     topics,
     view,
 )
 from alertview.core.errors import AlertViewError
 from alertview.core.logs import FILE_ONLY, logging_to
 
-COMMANDS = (inspect, view, broker, replay, consume, topics, download, export)
+COMMANDS = (inspect, view, broker, replay, consume, topics, download, export, sessions)
 #: The commands that may run for hours keep a log file (``core.logs.log_dir()``).
 LOG_FILES = {
     "view": "view.log",

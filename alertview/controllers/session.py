@@ -53,6 +53,8 @@ class SessionController:
         self.follow = False  # scroll to the newest rows as they arrive
         self.lag: int | None = None
         self.broker_status = BrokerStatus()
+        #: Why the stream stores nothing now (a nearly full disk), or "".
+        self.storage_problem = ""
         self.received = 0
         self.match_text = ""
         self._rate_window: list[tuple[float, int]] = []
@@ -86,13 +88,15 @@ class SessionController:
         """Append the rows the store gained since the last call (one insert per chunk).
 
         ``limit``: at most that many (a reopened session's first load goes in chunks
-        between events, ``gui.file_import.RowLoading``). Returns whether rows may remain.
+        between events: ``gui.file_import.FileImports.load_rows``). Returns whether rows
+        may remain.
         """
+        chunk = REFRESH_CHUNK if limit is None else min(limit, REFRESH_CHUNK)
         added = 0
-        while rows := self.store.rows(after=self._last_row, limit=REFRESH_CHUNK):
+        while rows := self.store.rows(after=self._last_row, limit=chunk):
             self._append(rows)
             added += len(rows)
-            if len(rows) < REFRESH_CHUNK or (limit is not None and added >= limit):
+            if len(rows) < chunk or (limit is not None and added >= limit):
                 break
         self.update_status()
         return limit is not None and added >= limit
@@ -146,9 +150,13 @@ class SessionController:
         lag = "" if self.lag is None else f", lag {self.lag}"
         live = f", {self.received} received, {self.rate:.0f}/s{lag}" if self.streaming else ""
         outage = f" — {self.broker_status.describe()}" if self.broker_status.down else ""
-        return f"{self.model.total} alerts{live}{outage}"
+        dropped = self.store.packets_dropped()
+        kept = f", {dropped} packets dropped (retention)" if dropped else ""
+        storing = f" — {self.storage_problem}" if self.storage_problem else ""
+        return f"{self.model.total} alerts{kept}{live}{outage}{storing}"
 
     def update_status(self) -> None:
+        self.model.set_dropped_before(self.store.dropped_before())
         if self.model.alert_filter is not None:
             self._show_match(f"{self.model.rowCount()} of {self.model.total} match")
         elif not self.match_text.startswith("bad filter"):
@@ -193,6 +201,20 @@ class SessionController:
     def health_changed(self, status: BrokerStatus) -> None:
         """The outage stays in sight until the broker answers (the stream resumes by itself)."""
         self.broker_status = status
+        self.update_status()
+
+    def storage_stopped(self, reason: str) -> None:
+        """The disk is nearly full: the stream stores nothing and commits nothing until
+        space is freed (it retries by itself). Said in the status bar until then, and
+        kept in the errors panel."""
+        self.storage_problem = "storing stopped: disk nearly full"
+        self.errors.append(reason)
+        self.view.show_stream_state(self.storage_problem)
+        self.update_status()
+
+    def storage_resumed(self) -> None:
+        self.storage_problem = ""
+        self.view.show_stream_state("receiving")
         self.update_status()
 
     def stream_failed(self, message: str) -> None:

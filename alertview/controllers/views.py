@@ -54,6 +54,8 @@ class TableModel(Protocol):
 
     def row_id(self, row: int) -> int: ...
 
+    def set_dropped_before(self, row: int) -> None: ...
+
 
 class AlertLoader(Protocol):
     """Decodes the selected alert off the GUI thread (``gui.alert_loader``)."""

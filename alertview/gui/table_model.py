@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
 
 from alertview.core.table.columns import AlertColumns
 from alertview.core.table.filter_columns import NotVectorised, filter_mask
@@ -29,7 +30,12 @@ ROLE_SORT = Qt.ItemDataRole.UserRole + 2
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
 _RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
-_ROLES = frozenset({_DISPLAY, _ALIGNMENT, int(ROLE_ROW_ID), int(ROLE_SORT)})
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_ROLES = frozenset({_DISPLAY, _ALIGNMENT, _FOREGROUND, _TOOLTIP, int(ROLE_ROW_ID), int(ROLE_SORT)})
+#: How a row whose packet the session's retention dropped is drawn, and why.
+_DROPPED_COLOUR = QColor(128, 128, 128)
+_DROPPED_TIP = "packet dropped by the session's retention: the row stays, the cutouts went"
 
 #: Row fields known only once an alert's history is decoded, and their filter names.
 COUNT_FIELDS = ("n_detections", "n_upper_limits", "n_forced")
@@ -65,6 +71,8 @@ class AlertTableModel(QAbstractTableModel):
         self.descending = False
         self._view: np.ndarray | None = None
         self._mask: np.ndarray | None = None
+        #: Rows (store numbers) below this lost their packets to the retention policy.
+        self.dropped_before = 0
         self._pending: AlertFilter | None = None  # set, its result not yet shown
         self._covered = 0  # rows the view has taken into account
         self._queued = 0  # rows handed to the filter (evaluated or in a job)
@@ -98,6 +106,10 @@ class AlertTableModel(QAbstractTableModel):
             return column.show(self.columns.value(self.position(index.row()), column.field))
         if role == _ALIGNMENT:
             return None if column.show is show_text else _RIGHT
+        if role in (_FOREGROUND, _TOOLTIP):
+            if not self.dropped_before or self.row_id(index.row()) >= self.dropped_before:
+                return None
+            return _DROPPED_COLOUR if role == _FOREGROUND else _DROPPED_TIP
         if role == ROLE_ROW_ID:
             return self.row_id(index.row())
         return self.columns.value(self.position(index.row()), column.field)
@@ -391,6 +403,14 @@ class AlertTableModel(QAbstractTableModel):
                 moved.append(QModelIndex() if row < 0 else self.index(row, index.column()))
             self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
+
+    def set_dropped_before(self, row: int) -> None:
+        """Grey the rows whose packets the retention dropped (store rows below ``row``)."""
+        if row != self.dropped_before:
+            self.dropped_before = row
+            if self.rowCount():
+                last = self.index(self.rowCount() - 1, self.columnCount() - 1)
+                self.dataChanged.emit(self.index(0, 0), last, [Qt.ItemDataRole.ForegroundRole])
 
     def row_id(self, row: int) -> int:
         """The store's row id of table row ``row``."""

@@ -41,6 +41,9 @@ class FakeModel:
     def row_id(self, row: int) -> int:
         return self.rows[row][0]
 
+    def set_dropped_before(self, row: int) -> None:
+        self.dropped_before = row
+
 
 @pytest.fixture
 def session(tmp_path, cache):
@@ -148,3 +151,35 @@ def test_the_next_row_in_the_direction_of_travel_is_read_ahead(session):
     session.current_changed(len(ids) - 1, -1)
     session.decoded(loader.generation, "last", ("c", "p"))
     assert loader.prefetch.call_count == 1  # no row after the last
+
+
+def test_a_full_disk_is_said_until_space_is_back(session):
+    session.stream_started(["t"], "h:9092")
+    session.storage_stopped("disk nearly full: 1.0 GB free on / (AlertView keeps 2.0 GB free)")
+    assert "storing stopped: disk nearly full" in session.status_text()
+    session.view.show_stream_state.assert_called_with("storing stopped: disk nearly full")
+    assert session.errors[-1].startswith("disk nearly full: 1.0 GB free")
+    session.storage_resumed()
+    assert "storing stopped" not in session.status_text()
+    assert session.errors  # the panel keeps what happened
+
+
+def test_dropped_packets_are_counted_and_their_rows_greyed(session, cache):
+    import dataclasses
+
+    from alertview.core.alert import Alert
+    from alertview.core.decode import read_alerts
+    from tests.conftest import DATA
+
+    alerts = [a for a in read_alerts([DATA], cache) if isinstance(a, Alert)]
+    store = session.store
+    store.set_retention("2MB")
+    session.update_status()
+    assert "dropped" not in session.status_text()
+    for copy in range(40):  # distinct ids, the same real packets: ~40 x 13 packets
+        store.add([dataclasses.replace(a, alert_id=a.alert_id * 100 + copy) for a in alerts])
+    session.refresh_rows()
+    dropped = store.packets_dropped()
+    assert dropped > 0
+    assert f"{dropped} packets dropped (retention)" in session.status_text()
+    assert session.model.dropped_before == store.dropped_before() > 1

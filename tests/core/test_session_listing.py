@@ -13,7 +13,7 @@ import pytest
 from alertview.core.alert import Origin
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import decode_bytes, read_alerts
-from alertview.core.errors import DecodeError
+from alertview.core.errors import DamagedInput, DecodeError
 from alertview.core.session.folder import Session
 from alertview.core.session.listing import (
     SessionError,
@@ -93,6 +93,10 @@ def test_packets_dropped_by_a_retention_policy(root):
     db.close()
     s = summarise(folder)
     assert (s.alerts, s.packets_dropped) == (7, 3)
+    *alerts, warning = session_alerts(folder, SchemaCache())  # one line for all of them
+    assert len(alerts) == 4 and all(not isinstance(a, DecodeError) for a in alerts)
+    assert isinstance(warning, DamagedInput) and warning.warning
+    assert str(warning).startswith("session capped: 3 alerts skipped: their packets were dropped")
 
 
 def test_topics_of_a_stream_session(root):

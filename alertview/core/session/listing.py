@@ -25,7 +25,7 @@ from alertview.core.alert import Alert
 from alertview.core.avro.detail import Detail
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import decode_stored
-from alertview.core.errors import AlertViewError, DecodeError
+from alertview.core.errors import AlertViewError, DamagedInput, DecodeError
 from alertview.core.session.folder import is_session
 from alertview.core.session.meta import LOCK_FILE, META_FILE, load_meta, safe_name
 from alertview.core.session.store import AlertStore, default_sessions_dir
@@ -398,16 +398,22 @@ def session_alerts(
 ) -> Iterator[Alert | DecodeError]:
     """Every alert of a session in the order stored, decoded again from its packet;
     a packet that cannot be read is one ``DecodeError`` naming the session and row,
-    and the others are still read (as ``decode.read_alerts`` does for files)."""
+    and the others are still read (as ``decode.read_alerts`` does for files).
+
+    Rows whose packet the session's retention policy dropped are skipped and
+    counted in one warning at the end, not one line each: a capped night may
+    have dropped millions.
+    """
     folder = Path(folder)
     where = f"session {folder.name}"
+    dropped = 0
     with AlertStore(folder) as store:
         after = 0
-        while True:
-            rows = [r[0] for r in store.rows(after, limit=1000)]
-            if not rows:
-                return
+        while rows := [r[0] for r in store.rows(after, limit=1000)]:
             for row in rows:
+                if not store.packet_kept(row):
+                    dropped += 1
+                    continue
                 try:
                     yield decode_stored(store, row, cache, detail)
                 except DecodeError as exc:
@@ -417,3 +423,9 @@ def session_alerts(
                 except Exception as exc:  # one packet's bug must not stop the others
                     yield DecodeError.internal(exc, f"{where}: row {row}")
             after = rows[-1]
+    if dropped:
+        yield DamagedInput(
+            f"{dropped:,} alerts skipped: their packets were dropped by the session's "
+            "retention policy (their table rows are kept)",
+            where,
+        )

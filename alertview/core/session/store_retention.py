@@ -114,9 +114,10 @@ class RetainedPackets:
         return not self._policy.matching or keeps_packet(self._keep_filter, alert)
 
     # -- dropping -----------------------------------------------------------------------
-    def apply_retention(self, now: float | None = None) -> int:
-        """Drop the oldest whole segments while the packets on disk exceed the size
-        kept or are older than the age kept; returns how many packets were dropped.
+    def apply_retention(self, now: float | None = None, incoming: int = 0) -> int:
+        """Drop the oldest whole segments while the packets on disk (and ``incoming``
+        bytes about to be written) exceed the size kept, or are older than the age
+        kept; returns how many packets were dropped.
 
         Never the segment this store appends to, nor the newest on disk (another
         process may be appending to it). Rows stay, marked dropped, before the
@@ -132,7 +133,7 @@ class RetainedPackets:
             now = time.time() if now is None else now
             segments = self._segments.on_disk()
             spared = {self._segments.current, segments[-1].number if segments else None}
-            total = sum(s.size for s in segments)
+            total = sum(s.size for s in segments) + incoming
             doomed = []
             for segment in segments:
                 too_big = policy.max_bytes is not None and total > policy.max_bytes

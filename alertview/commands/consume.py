@@ -1,10 +1,19 @@
 """`alertview consume`: a headless consumer that stores, filters and prints alerts.
 
-A batch reaches every sink before its offsets are committed: the store
-(synced), the --out files (each fsynced, then renamed into place), stdout
-(flushed). Killed at any moment, the consumer loses nothing: what was not
-committed is delivered again, the store recognises what it already holds and
-the files and lines are written again.
+It reads through the viewer's own ingest path (``core.stream.pipeline``):
+poll → decode → store → sync every 0.5 s → commit. A batch reaches every
+sink before its offsets are committed: the store (synced), the --out files
+(each fsynced, then renamed into place), stdout (flushed). Killed at any
+moment, the consumer loses nothing: what was not committed is delivered
+again, the store recognises what it already holds and the files and lines
+are written again.
+
+Alerts are decoded only as far as the table's fields (``Detail.TABLE``, as the
+viewer does), unless something needs more: ``--out`` (the packets are
+written whole), ``--full``, or a filter on a field the table does not hold.
+A disk nearly full (``DiskFull``) ends it with status 1, the offsets of what
+was not stored left uncommitted. ``--no-store`` keeps nothing and commits no
+offset, so a later run reads those alerts again.
 """
 
 from __future__ import annotations
@@ -24,10 +33,12 @@ from pathlib import Path
 
 from alertview.commands.kafka_options import add_kafka_arguments, kafka_settings
 from alertview.core.alert import Alert
+from alertview.core.avro.detail import Detail
 from alertview.core.avro.encode import as_container_file
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import whole_record
 from alertview.core.errors import DecodeError, UsageError
+from alertview.core.session.meta import default_group_id, safe_name
 from alertview.core.session.segments import fsync_dir
 from alertview.core.session.store import AlertStore
 from alertview.core.stream.consumer import (
@@ -37,8 +48,14 @@ from alertview.core.stream.consumer import (
     ConsumerSettings,
     ErrorRecord,
 )
+from alertview.core.stream.pipeline import Pipeline
 from alertview.core.summary import alert_summary, summary_line
+from alertview.core.surveys import SURVEY_FIELDS
+from alertview.core.table.filter_columns import TABLE_NAMES
 from alertview.core.table.filters import AlertFilter, parse_filter
+
+#: Table names whose values come from the history, which a table-fields decode skips.
+HISTORY_COUNTS = frozenset({"n_history_detections", "n_detections", "n_upper_limits", "n_forced"})
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -53,7 +70,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--topic", action="append", required=True, help="topic, or ^regex (repeatable)"
     )
-    parser.add_argument("--group", help="consumer group (default: alertview-USER)")
+    parser.add_argument(
+        "--group",
+        help="consumer group (default: USER-alertview-consume-SESSION, its own per session, "
+        "so consume and the viewer never move each other's offsets)",
+    )
     parser.add_argument(
         "--from",
         dest="start",
@@ -73,8 +94,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--out", type=Path, metavar="DIR", help="write matching packets here")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="decode every alert whole, so each line has its cutouts and history counts "
+        "(default: the table's fields only, several times faster; --out and filters on "
+        "other fields decode whole anyway)",
+    )
     parser.add_argument("--session", help="store session name (default: consume-TOPIC)")
-    parser.add_argument("--no-store", action="store_true", help="do not keep received alerts")
+    parser.add_argument(
+        "--no-store",
+        action="store_true",
+        help="keep nothing and commit no offset (a later run reads these alerts again)",
+    )
     parser.add_argument(
         "--registry",
         metavar="URL",
@@ -169,28 +201,31 @@ def _is_new(alert: Alert, highest: dict[tuple[str | None, int | None], int]) -> 
 
 
 class _Sinks:
-    """Where a batch goes before its offsets are committed: store, --out, stdout."""
+    """Where a stored batch goes before its offsets are committed: --out, stdout.
 
-    def __init__(
-        self, args: argparse.Namespace, store: AlertStore | None, alert_filter: AlertFilter | None
-    ) -> None:
+    ``take`` runs in the pipeline's writer thread, after the store took the
+    batch and before its sync; ``up_to_max`` in the consumer's thread.
+    """
+
+    def __init__(self, args: argparse.Namespace, alert_filter: AlertFilter | None) -> None:
         self.args = args
-        self.store = store
         self.filter = alert_filter
         self.out = _OutFolder(args.out) if args.out else None
+        self.store = not args.no_store
         self.received = self.duplicates = self.matched = 0
         self.errors = 0  # messages (or alerts) that could not be decoded, saved or printed
         #: The highest offset taken per (topic, partition): a message read again after a
-        #: broker restart or a rebalance is not counted twice towards --max.
+        #: broker restart or a rebalance is not counted twice (stored, and towards --max).
         self._highest: dict[tuple[str | None, int | None], int] = {}
+        self._highest_taken: dict[tuple[str | None, int | None], int] = {}
+        #: Alerts handed to the pipeline (consumer's thread), for --max.
+        self.taken = 0
 
-    def take(self, batch: Batch) -> None:
+    def take(self, batch: Batch, rows: list[tuple]) -> None:
         """Every sink has the batch when this returns (or it raised)."""
-        if self.store is not None:
-            self.duplicates += len(batch.alerts) - self.store.add(batch.alerts, sync=False)
-            self.store.add_errors(batch.errors)
-            self.store.sync()
-        self.received += self._new(batch.alerts)
+        if self.store:
+            self.duplicates += len(batch.alerts) - len(rows)
+        self.received += sum(_is_new(alert, self._highest) for alert in batch.alerts)
         for error in batch.errors:
             self._report(error)
         lines = []
@@ -210,14 +245,14 @@ class _Sinks:
             sys.stdout.write("\n".join(lines) + "\n")
             sys.stdout.flush()
 
-    def _new(self, alerts: list[Alert]) -> int:
-        """How many of ``alerts`` were not taken before (at-least-once redelivers)."""
-        return sum(_is_new(alert, self._highest) for alert in alerts)
+    def count(self, batch: Batch) -> None:
+        """Note the alerts of a batch handed to the pipeline (towards --max)."""
+        self.taken += sum(_is_new(alert, self._highest_taken) for alert in batch.alerts)
 
     def up_to_max(self, batch: Batch, limit: int) -> Batch:
-        """The batch up to the alert that makes ``limit`` alerts received; the offsets
+        """The batch up to the alert that makes ``limit`` alerts taken; the offsets
         of what is cut off are not committed, so a later run reads it."""
-        wanted, highest, new = limit - self.received, dict(self._highest), 0
+        wanted, highest, new = limit - self.taken, dict(self._highest_taken), 0
         for index, alert in enumerate(batch.alerts):
             new += _is_new(alert, highest)
             if new >= wanted:
@@ -257,17 +292,36 @@ def _on_signals(handler) -> dict:
     return {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
 
 
-def run(args: argparse.Namespace) -> int:
-    import getpass
+def _detail(args: argparse.Namespace, alert_filter: AlertFilter | None) -> Detail:
+    """How much of each alert to decode: the table's fields, unless the packets are
+    written (--out), asked for whole (--full) or filtered on other fields."""
+    if args.full or args.out:
+        return Detail.FULL
+    if alert_filter is not None and alert_filter.names - (TABLE_NAMES - HISTORY_COUNTS):
+        return Detail.FULL
+    return Detail.TABLE
 
+
+def consume_group(session: str, username: str | None = None) -> str:
+    """``consume``'s default consumer group for a session: its own, so the viewer's
+    and another session's offsets stay where they are (the SASL user first, as
+    Rubin's brokers require)."""
+    return default_group_id("consume", safe_name(session), username)
+
+
+def run(args: argparse.Namespace) -> int:
     alert_filter = parse_filter(args.filter) if args.filter else None
+    session = args.session or f"consume-{args.topic[0]}"
     settings = ConsumerSettings(
         kafka=kafka_settings(args),
         topics=tuple(args.topic),
-        group_id=args.group or f"alertview-{getpass.getuser()}",
+        group_id=args.group or consume_group(session, getattr(args, "username", None)),
         start=parse_start(args.start),
+        detail=_detail(args, alert_filter),
+        commit=not args.no_store,
     )
-    consumer = AlertConsumer(settings, SchemaCache(registry_url=args.registry))
+    cache = SchemaCache(registry_url=args.registry, fields=SURVEY_FIELDS)
+    consumer = AlertConsumer(settings, cache)
     stop = threading.Event()
 
     def on_signal(*_: object) -> None:
@@ -277,14 +331,22 @@ def run(args: argparse.Namespace) -> int:
         consumer.stop()
 
     previous = _on_signals(on_signal)
-    store = (
-        None if args.no_store else AlertStore.session(args.session or f"consume-{args.topic[0]}")
+    store = None if args.no_store else AlertStore.session(session)
+    sinks = _Sinks(args, alert_filter)
+    pipeline = Pipeline(
+        consumer, store, commit=settings.commit, sink=sinks.take, stop_when_full=True
     )
-    sinks = _Sinks(args, store, alert_filter)
+    full: BaseException | None = None
     try:
         consumer.open(timeout=10 if args.timeout is None else min(10, args.timeout))
-        _consume(args, consumer, sinks, stop)
-        unsent = consumer.commit_sync()
+        kept = "nothing kept, no offset committed" if args.no_store else f"session {session}"
+        print(f"alertview: group {settings.group_id} ({kept})", file=sys.stderr, flush=True)
+        pipeline.start()
+        full = _consume(args, pipeline, consumer, sinks, stop)
+        unsent = pipeline.finish()
+        if full is None and pipeline.refused is not None:  # met by the last batch
+            full = pipeline.refused
+            print(f"alertview: {full}", file=sys.stderr, flush=True)
         if unsent is not None:
             print(
                 f"alertview: the last offsets may not be committed ({unsent}): the next run "
@@ -292,6 +354,7 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     finally:
+        pipeline.abandon()
         if not consumer.close(timeout=1.0):
             print(
                 f"alertview: Kafka at {settings.kafka.bootstrap} did not answer: "
@@ -314,16 +377,24 @@ def run(args: argparse.Namespace) -> int:
         f"{sinks.matched} matched, {sinks.errors} undecodable messages{where}",
         file=sys.stderr,
     )
-    return 1 if sinks.errors or consumer.missing_topics else 0
+    return 1 if sinks.errors or consumer.missing_topics or full is not None else 0
 
 
 def _consume(
-    args: argparse.Namespace, consumer: AlertConsumer, sinks: _Sinks, stop: threading.Event
-) -> None:
+    args: argparse.Namespace,
+    pipeline: Pipeline,
+    consumer: AlertConsumer,
+    sinks: _Sinks,
+    stop: threading.Event,
+) -> BaseException | None:
+    """Read until stopped, --max, --timeout or a full disk (returned: why storing stopped)."""
     idle_since = time.monotonic()
     had_partitions = False
     while not stop.is_set():
-        batch = consumer.poll()
+        batch = pipeline.poll()
+        if pipeline.storage_stopped is not None:  # one line; the rest stays uncommitted
+            print(f"alertview: {pipeline.storage_stopped}", file=sys.stderr, flush=True)
+            return pipeline.storage_stopped
         for warning in consumer.take_warnings():
             print(f"alertview: {warning}", file=sys.stderr, flush=True)
         now = time.monotonic()
@@ -332,10 +403,11 @@ def _consume(
             idle_since = now  # new partitions get the whole --timeout to deliver
         had_partitions = has_partitions
         if args.timeout is not None and not batch.messages and now - idle_since > args.timeout:
-            return
+            return None
         if args.max is not None:
             batch = sinks.up_to_max(batch, args.max)
-        sinks.take(batch)
-        consumer.commit(batch)
-        if args.max is not None and sinks.received >= args.max:
-            return
+        sinks.count(batch)
+        pipeline.put(batch)
+        if args.max is not None and sinks.taken >= args.max:
+            return None
+    return None

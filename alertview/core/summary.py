@@ -1,4 +1,12 @@
-"""An alert as a flat dict of plain values: the `inspect --json` line format."""
+"""An alert as a flat dict of plain values: the `inspect --json` line format.
+
+An alert decoded from its table fields only (``Detail.TABLE``: `consume`'s
+default) has the same keys, but what those fields do not hold is null: the
+cutouts (they follow the history in the packet), the upper-limit and forced
+counts, and ZTF's previous detections (its history mixes them with upper
+limits; Rubin's count comes from the array's header). Such a summary says
+``"detail": "table"``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from alertview.core.alert import CUTOUT_NAMES, Alert
+from alertview.core.avro.detail import Detail
 from alertview.core.cutouts import Cutout, CutoutError, decode_cutouts
 
 
@@ -17,7 +26,9 @@ def _finite(value: float | None) -> float | None:
 def alert_summary(
     alert: Alert, cutouts: Mapping[str, Cutout | CutoutError] | None = None
 ) -> dict[str, Any]:
-    """Key fields of an alert; decodes the cutouts unless they are given."""
+    """Key fields of an alert; decodes the cutouts unless they are given (or not read)."""
+    if alert.detail is Detail.TABLE:
+        return _table_summary(alert)
     if cutouts is None:
         cutouts = decode_cutouts(alert)
     summary: dict[str, Any] = {
@@ -46,6 +57,46 @@ def alert_summary(
         "publisher": alert.publisher,
         "framing": str(alert.packet.framing),
     }
+    _add_quality_and_origin(summary, alert)
+    return summary
+
+
+def _table_summary(alert: Alert) -> dict[str, Any]:
+    """The summary of an alert decoded from its table fields: what they do not hold is
+    null (``alert_summary``'s keys all the same)."""
+    origin = alert.origin
+    summary: dict[str, Any] = {
+        "source": origin.source,
+        "index": origin.index,
+        "survey": alert.survey,
+        "schema": alert.schema_label,
+        "alert_id": alert.alert_id,
+        "object_id": alert.object_id,
+        "ra": _finite(alert.ra),
+        "dec": _finite(alert.dec),
+        "mjd": _finite(alert.mjd),
+        "time_scale": alert.time_scale,
+        "band": alert.band,
+        "mag": _finite(alert.mag),
+        "mag_err": _finite(alert.mag_err),
+        "flux": _finite(alert.flux),
+        "flux_err": _finite(alert.flux_err),
+        "flux_unit": alert.flux_unit,
+        "n_history_detections": alert.n_history_detections,
+        "n_upper_limits": None,
+        "n_forced": None,
+        "cutouts": None,
+        "cutout_shapes": None,
+        "cutout_errors": None,
+        "publisher": alert.publisher,
+        "framing": str(alert.packet.framing),
+        "detail": "table",
+    }
+    _add_quality_and_origin(summary, alert)
+    return summary
+
+
+def _add_quality_and_origin(summary: dict[str, Any], alert: Alert) -> None:
     summary.update({k: _finite(v) for k, v in alert.quality.items()})
     if alert.origin.topic is not None:
         summary.update(
@@ -53,7 +104,6 @@ def alert_summary(
             partition=alert.origin.partition,
             offset=alert.origin.offset,
         )
-    return summary
 
 
 def summary_line(s: Mapping[str, Any]) -> str:
@@ -61,6 +111,9 @@ def summary_line(s: Mapping[str, Any]) -> str:
 
     def num(key: str, fmt: str) -> str:
         return "-" if s.get(key) is None else format(s[key], fmt)
+
+    def count(key: str) -> str:
+        return "?" if s.get(key) is None else str(s[key])
 
     photometry = f"mag {num('mag', '.3f')}±{num('mag_err', '.3f')}"
     if s.get("flux") is not None:
@@ -71,16 +124,19 @@ def summary_line(s: Mapping[str, Any]) -> str:
         else f"{s['source']}#{s['index']}"
     )
     short = {"science": "sci", "template": "tmpl", "difference": "diff"}
-    stamps = ",".join(
-        f"{short[n]}{'x'.join(map(str, s['cutout_shapes'][n]))}"
-        if n in s["cutout_shapes"]
-        else f"{short[n]}!"
-        for n in s["cutouts"]
-    )
+    if s["cutouts"] is None:  # not read (table fields only)
+        stamps = "?"
+    else:
+        stamps = ",".join(
+            f"{short[n]}{'x'.join(map(str, s['cutout_shapes'][n]))}"
+            if n in s["cutout_shapes"]
+            else f"{short[n]}!"
+            for n in s["cutouts"]
+        )
     return (
         f"{where}  {s['schema']}  id={s['alert_id']}  obj={s['object_id'] or '-'}  "
         f"ra={num('ra', '.6f')} dec={num('dec', '+.6f')}  "
         f"mjd={num('mjd', '.5f')} {str(s['time_scale']).upper()}  band={s['band'] or '-'}  "
-        f"{photometry}  det={s['n_history_detections']}+1 lim={s['n_upper_limits']} "
-        f"fp={s['n_forced']}  cutouts={stamps or '-'}"
+        f"{photometry}  det={count('n_history_detections')}+1 lim={count('n_upper_limits')} "
+        f"fp={count('n_forced')}  cutouts={stamps or '-'}"
     )

@@ -111,7 +111,7 @@ def test_consume_survives_an_internal_error(mock_broker, tmp_path, monkeypatch, 
         group = f"g-{topic}-{len(debug)}"
         status = cli.main(
             [*debug, "consume", "--bootstrap", mock_broker.bootstrap, "--topic", topic,
-             "--group", group, "--from", "earliest", "--max", "2", "--no-store"]
+             "--group", group, "--from", "earliest", "--max", "2"]
         )  # fmt: skip
         out, err = capsys.readouterr()
         assert status == 1

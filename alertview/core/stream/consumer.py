@@ -26,14 +26,23 @@ from alertview.core.errors import DecodeError
 from alertview.core.stream.admin import offsets_at_time
 from alertview.core.stream.config import (
     BrokerHealth,
-    ConsumerSettings,
     StreamError,
     unreachable,
 )
+from alertview.core.stream.config import ConsumerSettings as _Settings
 from alertview.core.stream.error_records import ErrorRecord, UnknownSchemas
 from alertview.core.surveys import SURVEY_FIELDS
 
 START_POSITIONS = ("earliest", "latest", "committed")
+
+
+@dataclass(frozen=True)
+class ConsumerSettings(_Settings):
+    """What to read and from where (``config.ConsumerSettings``), and whether the
+    offsets read are committed: not for a temporary session (``--no-store``), which
+    keeps nothing, so a later run must read those alerts again."""
+
+    commit: bool = True
 
 
 @dataclass
@@ -46,6 +55,9 @@ class Batch:
     next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     messages: int = 0
     bytes: int = 0
+    #: (topic, partition) -> the batch's first offset: where to read again from if the
+    #: batch cannot be stored (``AlertConsumer.rewind``).
+    first_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def head(self, count: int) -> Batch:
         """The first ``count`` alerts, with offsets that re-read whatever was cut off."""
@@ -62,7 +74,7 @@ class Batch:
             if e.offset < first_dropped.get((e.topic, e.partition), e.offset + 1)
         ]
         next_offsets = {**self.next_offsets, **first_dropped}
-        return Batch(kept, errors, next_offsets, self.messages, self.bytes)
+        return Batch(kept, errors, next_offsets, self.messages, self.bytes, self.first_offsets)
 
 
 def _rubin_group_hint(group: str) -> str:
@@ -79,7 +91,7 @@ class AlertConsumer:
     take effect at the next poll.
     """
 
-    def __init__(self, settings: ConsumerSettings, cache: SchemaCache | None = None) -> None:
+    def __init__(self, settings: _Settings, cache: SchemaCache | None = None) -> None:
         self.settings = settings
         # not ``cache or ...``: an empty cache is falsy
         self.cache = cache if cache is not None else SchemaCache(fields=SURVEY_FIELDS)
@@ -87,6 +99,7 @@ class AlertConsumer:
         self._started: set[tuple[str, int]] = set()
         self._health = BrokerHealth(settings.kafka.bootstrap)
         self._pause_wanted = threading.Event()
+        self._held = False  # paused by the pipeline (storage stopped), not the user
         self._stop_wanted = threading.Event()
         self._paused = False
         self._committed: dict[tuple[str, int], int] = {}
@@ -264,6 +277,7 @@ class AlertConsumer:
             return
         topic, partition, offset = message.topic(), message.partition(), message.offset()
         batch.messages += 1
+        batch.first_offsets.setdefault((topic, partition), offset)
         batch.next_offsets[(topic, partition)] = offset + 1
         value = message.value()
         batch.bytes += len(value or b"")
@@ -317,8 +331,33 @@ class AlertConsumer:
         """Topics asked for that the broker said do not exist (none of them assigned)."""
         return sorted(self._missing)
 
+    def hold(self, held: bool) -> None:
+        """Fetch nothing while ``held`` (the pipeline cannot store), whatever the user's
+        pause says; the group is kept, as polling goes on. Consumer's thread only."""
+        self._held = held
+
+    def rewind(self, offsets: dict[tuple[str, int], int]) -> None:
+        """Read these partitions again from these offsets (what could not be stored).
+
+        A partition no longer assigned (a rebalance) is skipped: its next owner
+        starts from the committed offset, which is at or before these.
+        Consumer's thread only.
+        """
+        consumer = self._require_open()
+        assigned = {(p.topic, p.partition) for p in consumer.assignment()}
+        for (topic, partition), offset in offsets.items():
+            if (topic, partition) not in assigned:
+                continue
+            try:
+                consumer.seek(TopicPartition(topic, partition, offset))
+            except KafkaException as exc:  # going on would skip those alerts: stop instead
+                raise StreamError(
+                    f"cannot read {topic}[{partition}] again from offset {offset} "
+                    f"({exc.args[0].str()}): stopped, those alerts stay uncommitted"
+                ) from None
+
     def _apply_pause(self, consumer: Consumer) -> None:
-        want = self._pause_wanted.is_set()
+        want = self._pause_wanted.is_set() or self._held
         if want != self._paused:
             assignment = consumer.assignment()
             (consumer.pause if want else consumer.resume)(assignment)

@@ -6,9 +6,10 @@ from the GUI thread would wait for it (measured: a 10 ms timer ~90 ms late at
 the 99th percentile). In its own process it has its own interpreter and GIL;
 the viewer only receives the new table rows over a pipe, a few times a second.
 
-The child writes to the same session store (SQLite in WAL mode allows a
-writer per process; each process appends to segment files of its own) and
-commits Kafka offsets only after the packets are on disk.
+The child reads through the one ingest path ``alertview consume`` uses too
+(``pipeline.Pipeline``): it writes to the same session store (SQLite in WAL
+mode allows a writer per process; each process appends to segment files of
+its own) and commits Kafka offsets only after the packets are on disk.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import gc
 import logging
 import multiprocessing
 import os
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -43,11 +43,8 @@ from alertview.core.stream.messages import (
 )
 
 if TYPE_CHECKING:
-    from alertview.core.session.store import AlertStore
     from alertview.core.stream.consumer import AlertConsumer, Batch, ConsumerSettings
 
-#: Seconds between two fsyncs of the stored packets; offsets are committed after each.
-SYNC_EVERY = 0.5
 #: Seconds of history decoding per idle poll (short, so a new visit is not kept waiting).
 HISTORY_BUDGET = 0.1
 #: Seconds between two row messages to the viewer.
@@ -80,65 +77,37 @@ class SchemaSource:
     use_lsst_package: bool = True
 
 
-class _Writer(threading.Thread):
-    """Stores decoded batches while the next ones are fetched and decoded.
+class _RowsToViewer:
+    """The pipeline's sink in the viewer's stream process: stored rows go to the
+    viewer every ``SEND_EVERY`` seconds (from the pipeline's writer thread)."""
 
-    Writing a packet is mostly kernel time (the GIL is released), so it runs
-    beside the decoder; synced batches go back for their offsets to be
-    committed by the consumer's thread.
-    """
-
-    def __init__(self, store: AlertStore, send: Callable[[StreamNews], None]) -> None:
-        super().__init__(name="alertview-store", daemon=True)
-        self.store = store
+    def __init__(self, send: Callable[[StreamNews], None]) -> None:
         self.send = send
-        # two batches in hand are enough to overlap decoding and writing; each is up to
-        # 30-100 MB, and memory touched for the first time costs page faults
-        self.inbox: queue.Queue[Batch | None] = queue.Queue(maxsize=2)  # None: the end
-        self.synced: queue.Queue[Batch] = queue.Queue()
-        self.failure: BaseException | None = None
-        #: Batches whose rows went to the viewer. History is completed only when every
-        #: batch put in the inbox got there: the viewer must hold a row before its counts.
-        self.sent = 0
+        self._lock = threading.Lock()
+        self.rows: list[tuple] = []
+        self.messages = self.errors = 0
+        #: Batches taken but not sent yet: history is completed only once this is 0 and
+        #: every batch was taken (the viewer must hold a row before its counts).
+        self.pending = 0
+        self._last_send = time.monotonic()
 
-    def run(self) -> None:
-        rows: list[tuple] = []
-        messages = errors = unsent = 0
-        unsynced: list[Batch] = []
-        last_send = last_sync = time.monotonic()
-        finished = False
-        try:
-            while not finished:
-                batch: Batch | None = None
-                try:
-                    batch = self.inbox.get(timeout=SEND_EVERY)
-                    finished = batch is None  # the end of the stream
-                except queue.Empty:
-                    pass
-                if batch is not None:
-                    rows += self.store.add_rows(batch.alerts, sync=False)
-                    self.store.add_errors(batch.errors)
-                    batch.alerts = []  # stored: only the offsets wait for the sync
-                    unsynced.append(batch)
-                    messages += batch.messages
-                    unsent += 1
-                    errors += len(batch.errors)
-                now = time.monotonic()
-                quiet = self.inbox.empty()
-                if unsynced and (finished or quiet or now - last_sync >= SYNC_EVERY):
-                    self.store.sync()  # packets on disk first, then their offsets to Kafka
-                    for done in unsynced:
-                        self.synced.put(done)
-                    unsynced = []
-                    last_sync = now
-                if (rows or messages or errors) and (finished or now - last_send >= SEND_EVERY):
-                    self.send(RowsStored(rows, messages, errors))
-                    self.sent += unsent
-                    unsent = 0
-                    rows, messages, errors = [], 0, 0
-                    last_send = now
-        except BaseException as exc:  # reported by the consumer's thread
-            self.failure = exc
+    def take(self, batch: Batch, rows: list[tuple]) -> None:
+        with self._lock:
+            self.rows += rows
+            self.messages += batch.messages
+            self.errors += len(batch.errors)
+            self.pending += 1
+
+    def tick(self, finished: bool) -> None:
+        now = time.monotonic()
+        if not self.pending or (not finished and now - self._last_send < SEND_EVERY):
+            return
+        with self._lock:
+            news = RowsStored(self.rows, self.messages, self.errors)
+            self.rows, self.messages, self.errors = [], 0, 0
+            self.pending = 0
+        self.send(news)
+        self._last_send = now
 
 
 def _keep_freed_memory() -> None:
@@ -178,6 +147,7 @@ def _child(
     from alertview.core.session.store import AlertStore
     from alertview.core.stream.config import StreamError
     from alertview.core.stream.consumer import AlertConsumer
+    from alertview.core.stream.pipeline import Pipeline
     from alertview.core.surveys import SURVEY_FIELDS
 
     send_lock = threading.Lock()
@@ -206,22 +176,20 @@ def _child(
         send(Failed(str(exc)))
         store.close()
         return
-    writer = _Writer(store, send)
-    writer.start()
+    rows = _RowsToViewer(send)
+    pipeline = Pipeline(
+        consumer,
+        store,
+        commit=getattr(settings, "commit", True),
+        sink=rows.take,
+        tick=rows.tick,
+        notify=send,
+    ).start()
     paused = stop = False
-    put = 0  # batches given to the writer
     send(StateChanged("receiving"))
     last_lag = time.monotonic()
     tracebacks = 0
     health = BrokerStatus()
-
-    def commit_synced() -> None:
-        while True:
-            try:
-                consumer.commit(writer.synced.get_nowait())
-            except queue.Empty:
-                return
-
     try:
         while not stop:
             while conn.poll():  # commands from the viewer
@@ -237,9 +205,7 @@ def _child(
                     send(StateChanged("paused" if paused else "receiving"))
             if stop:
                 break
-            if writer.failure is not None:
-                raise writer.failure
-            batch = consumer.poll()
+            batch = pipeline.poll()
             for warning in consumer.take_warnings():
                 send(StateChanged(warning))
             status = _broker_status(consumer)
@@ -250,11 +216,9 @@ def _child(
                 if error.detail is not None and tracebacks < TRACEBACKS_LOGGED:
                     tracebacks += 1
                     log.warning("%s\n%s", error, error.detail.rstrip())
-            if batch.messages:
-                writer.inbox.put(batch)
-                put += 1
-            commit_synced()
-            if not batch.messages and not paused and writer.sent == put:
+            pipeline.put(batch)
+            idle = not batch.messages and not paused and pipeline.storage_stopped is None
+            if idle and pipeline.settled and rows.pending == 0:
                 completed = history.run(HISTORY_BUDGET)  # idle: the history
                 if completed:
                     send(HistoryCompleted(completed))
@@ -262,12 +226,7 @@ def _child(
             if now - last_lag >= 1.0:
                 send(LagChanged(consumer.lag))
                 last_lag = now
-        writer.inbox.put(None)
-        writer.join()
-        if writer.failure is not None:
-            raise writer.failure
-        commit_synced()
-        unsent = consumer.commit_sync()
+        unsent = pipeline.finish()
         if unsent is not None:
             log.warning("the last offsets were not committed (%s): read again next time", unsent)
     except StreamError as exc:
@@ -276,9 +235,7 @@ def _child(
         send(Failed(f"internal error: {type(exc).__name__}: {exc}"))
         log.exception("the stream's process failed")
     finally:
-        if writer.is_alive():
-            writer.inbox.put(None)
-            writer.join(10)
+        pipeline.abandon()
         consumer.close(timeout=5)  # (a commit in flight to a broker gone waits for ever)
         store.close()
         send(StateChanged("stopped"))

@@ -94,4 +94,28 @@ class HealthChanged:
     status: BrokerStatus
 
 
-StreamNews = RowsStored | StateChanged | Failed | LagChanged | HistoryCompleted | HealthChanged
+@dataclass(frozen=True)
+class StorageStopped:
+    """The session cannot store more (its disk is nearly full): nothing more is kept
+    and no offset is committed from here on, so nothing is lost; the stream tries
+    again every few seconds and sends ``StorageResumed`` once it can."""
+
+    #: One line for the status bar and the errors panel (free space, folder).
+    reason: str
+
+
+@dataclass(frozen=True)
+class StorageResumed:
+    """Storing goes on after a ``StorageStopped`` (space was freed)."""
+
+
+StreamNews = (
+    RowsStored
+    | StateChanged
+    | Failed
+    | LagChanged
+    | HistoryCompleted
+    | HealthChanged
+    | StorageStopped
+    | StorageResumed
+)

@@ -26,6 +26,8 @@ from alertview.core.stream.messages import (
     LagChanged,
     RowsStored,
     StateChanged,
+    StorageResumed,
+    StorageStopped,
 )
 
 #: Seconds between two row signals to the GUI.
@@ -47,6 +49,10 @@ class StreamWorker(QThread):
     history_completed = Signal(object)
     #: A BrokerStatus each time the broker stops or starts answering again.
     health_changed = Signal(object)
+    #: The session's disk is nearly full: nothing more is stored, offsets are held (why).
+    storage_stopped = Signal(str)
+    #: Storing goes on after ``storage_stopped`` (space was freed).
+    storage_resumed = Signal()
 
     def __init__(self, settings: ConsumerSettings, store: AlertStore, cache: SchemaCache) -> None:
         super().__init__()
@@ -109,6 +115,10 @@ class StreamWorker(QThread):
                         self.history_completed.emit(news.rows)
                     case HealthChanged():
                         self.health_changed.emit(news.status)
+                    case StorageStopped():
+                        self.storage_stopped.emit(news.reason)
+                    case StorageResumed():
+                        self.storage_resumed.emit()
             now = time.monotonic()
             if (rows or messages or errors) and now - last_emit >= EMIT_EVERY:
                 self.batches_stored.emit(rows, messages, errors)

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from alertview.core.alert import Alert
 from alertview.core.avro.detail import Detail
@@ -132,7 +132,8 @@ class SessionSummary:
     topics: tuple[str, ...] = ()
     #: Alerts per survey ("ztf", "lsst", ...).
     surveys: dict[str, int] = field(default_factory=dict)
-    #: Alerts per schema version label ("ztf 3.3", "lsst 10.0", ...).
+    #: Alerts per schema version label ("ztf 3.3", "lsst 10.0", ...); empty when not
+    #: asked for (``list_sessions``).
     schemas: dict[str, int] = field(default_factory=dict)
     #: Messages or packets that could not be decoded (the errors panel's rows).
     errors: int = 0
@@ -196,9 +197,13 @@ def _columns(db: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
 
 
-def summarise(folder: str | os.PathLike, name: str | None = None) -> SessionSummary:
+def summarise(
+    folder: str | os.PathLike, name: str | None = None, schemas: bool = True
+) -> SessionSummary:
     """Describe the session in ``folder``; never raises for a damaged one: its
-    ``problem`` says what is wrong."""
+    ``problem`` says what is wrong. ``schemas=False`` skips counting the alerts
+    per schema version, the one part that sorts the whole index (~1.7 s per
+    million alerts, against ~0.4 s for the rest)."""
     folder = Path(folder)
     meta = load_meta(folder)
     found = SessionSummary(
@@ -217,50 +222,57 @@ def summarise(folder: str | os.PathLike, name: str | None = None) -> SessionSumm
         return replace(found, problem=reason)
     try:
         with closing(_open_read_only(folder)) as db:
-            return _read_index(db, found)
+            return _read_index(db, found, schemas)
     except sqlite3.Error as exc:
         log.debug("cannot read %s", folder, exc_info=True)
         return replace(found, problem=f"{INDEX} cannot be read: {exc}")
 
 
-def _read_index(db: sqlite3.Connection, found: SessionSummary) -> SessionSummary:
-    """Counts and ranges from the index, in one scan of the alerts table."""
+def _read_index(db: sqlite3.Connection, found: SessionSummary, by_schema: bool) -> SessionSummary:
+    """Counts and ranges from the index, each by the cheapest query: the count and
+    the surveys from the (survey, alert_id) index, first and last received by row
+    number, the topics in one scan."""
     columns = _columns(db, "alerts")
     if not columns:
         raise sqlite3.OperationalError("no alerts table (an unfinished session?)")
-    dropped = next((c for c in _DROPPED_COLUMNS if c in columns), None)
-    dropped_sum = f"SUM({dropped} IS NOT NULL AND {dropped} != 0)" if dropped else "NULL"
-    groups = db.execute(
-        f"SELECT survey, topic, schema, COUNT(*), MIN(received), MAX(received), {dropped_sum} "
-        "FROM alerts GROUP BY survey, topic, schema"
-    ).fetchall()
-    surveys: dict[str, int] = {}
+    surveys = dict(db.execute("SELECT survey, COUNT(*) FROM alerts GROUP BY survey ORDER BY 1"))
+    # rows are numbered as they are stored: the first and last rows arrived first and last
+    first = db.execute("SELECT received FROM alerts ORDER BY row LIMIT 1").fetchone()
+    last = db.execute("SELECT received FROM alerts ORDER BY row DESC LIMIT 1").fetchone()
+    topics = [t for (t,) in db.execute("SELECT DISTINCT topic FROM alerts") if t is not None]
     schemas: dict[str, int] = {}
-    for survey, _topic, schema, count, *_ in groups:
-        surveys[survey] = surveys.get(survey, 0) + count
-        label = schema or "unknown"
-        schemas[label] = schemas.get(label, 0) + count
-    firsts = [g[4] for g in groups if g[4] is not None]
-    lasts = [g[5] for g in groups if g[5] is not None]
+    if by_schema:
+        query = "SELECT COALESCE(schema, 'unknown'), COUNT(*) FROM alerts GROUP BY 1 ORDER BY 1"
+        schemas = dict(db.execute(query))
+    settings = _settings(db)
+    dropped: int | None = None
+    if "packets_dropped" in settings:  # the store's own count (``store_retention``)
+        dropped = int(settings["packets_dropped"])
+    elif column := next((c for c in _DROPPED_COLUMNS if c in columns), None):
+        query = f"SELECT COUNT(*) FROM alerts WHERE {column} IS NOT NULL AND {column} != 0"
+        dropped = db.execute(query).fetchone()[0]
     errors = (
         db.execute("SELECT COUNT(*) FROM errors").fetchone()[0] if _columns(db, "errors") else 0
     )
-    retention = found.retention
-    if _columns(db, "settings"):  # the policy the writer applies (``store_retention``)
-        policy = db.execute("SELECT value FROM settings WHERE key = 'retention'").fetchone()
-        retention = str(policy[0]) if policy and policy[0] else retention
     return replace(
         found,
-        alerts=sum(g[3] for g in groups),
-        first_received=min(firsts, default=None),
-        last_received=max(lasts, default=None),
-        topics=tuple(sorted({g[1] for g in groups if g[1] is not None})),
-        surveys=dict(sorted(surveys.items())),
-        schemas=dict(sorted(schemas.items())),
+        alerts=sum(surveys.values()),
+        first_received=first[0] if first else None,
+        last_received=last[0] if last else None,
+        topics=tuple(sorted(topics)),
+        surveys=surveys,
+        schemas=schemas,
         errors=errors,
-        packets_dropped=sum(g[6] or 0 for g in groups) if dropped else None,
-        retention=retention,
+        packets_dropped=dropped,
+        retention=str(settings.get("retention") or found.retention),
     )
+
+
+def _settings(db: sqlite3.Connection) -> dict[str, Any]:
+    """The session's own settings and counters (the retention policy, packets dropped)."""
+    if not _columns(db, "settings"):
+        return {}
+    return dict(db.execute("SELECT key, value FROM settings"))
 
 
 def list_sessions(root: Path | None = None) -> list[SessionSummary]:
@@ -273,7 +285,7 @@ def list_sessions(root: Path | None = None) -> list[SessionSummary]:
         return []
     except OSError as exc:
         raise SessionError(f"cannot list sessions in {root}: {exc}") from None
-    summaries = [summarise(folder) for folder in folders]
+    summaries = [summarise(folder, schemas=False) for folder in folders]
     return sorted(summaries, key=lambda s: (s.newest, s.name), reverse=True)
 
 

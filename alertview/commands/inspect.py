@@ -19,7 +19,7 @@ from alertview.resources import samples_dir
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "inspect",
-        help="print one line per alert in files, folders, archives or saved messages",
+        help="print one line per alert in files, folders, archives, saved messages or sessions",
         description=(
             "Decode alert packets (Avro container files, .avro.gz, folders, .tar.gz "
             "archives, or single Kafka message bodies in ZTF or Confluent framing) "

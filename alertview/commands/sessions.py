@@ -31,12 +31,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "sessions",
         help="list, show or remove the stored sessions (streams kept on disk)",
+        usage="alertview sessions [list] [--json] | show NAME [--json] | rm NAME... [--dry-run]",
         description="List the sessions: name, alerts, size on disk, when the first and the "
         "last alert arrived (local time) and the topics. " + _WHAT.format(root=root),
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per session")
     parser.set_defaults(handler=run_list)
-    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", prog="alertview sessions")
     listing = actions.add_parser("list", help="list the sessions (the default)")
     listing.add_argument(
         "--json", action="store_true", default=argparse.SUPPRESS, help="one JSON object each"

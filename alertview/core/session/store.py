@@ -242,10 +242,10 @@ class AlertStore(RetainedPackets, ErrorRecords, StoredAlerts):
             keep = [self._keeps(alert) for alert in kept]
             packets = [a.packet.data for a, k in zip(kept, keep, strict=True) if k]
             incoming = sum(len(p) for p in packets)
-            # nothing of the batch is written on a nearly full disk
-            self._guard.check(incoming)
             if self._policy.max_bytes is not None:  # room first: a sync may be 0.5 s away
                 self.apply_retention(incoming=incoming)
+            # nothing of the batch is written on a nearly full disk
+            self._guard.check(incoming)
             places = iter(self._segments.append(packets))
             rows = [
                 self._row(

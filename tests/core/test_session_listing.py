@@ -287,3 +287,34 @@ def test_a_session_open_in_the_viewer_is_listed_by_its_name_and_kept(root, monke
     assert not list_sessions()[0].in_use
     assert remove_session("my favourite night").alerts == 7  # session.json and all
     assert list_sessions() == []
+
+
+WRITER = """
+import sys
+from alertview.core.avro.schemas import SchemaCache
+from alertview.core.decode import read_alerts
+from alertview.core.session.store import AlertStore
+alerts = list(read_alerts([sys.argv[2]], SchemaCache()))
+with AlertStore(sys.argv[1]) as store:
+    print("open", flush=True)
+    for alert in alerts:  # one alert a batch, synced each time: as slow as a stream gets
+        store.add([alert])
+    print("done", flush=True)
+"""
+
+
+def test_listing_while_another_process_streams_into_the_session(root):
+    folder = root / "streaming"
+    with subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(folder), str(SHARED)],
+        stdout=subprocess.PIPE, text=True,
+    ) as writer:  # fmt: skip
+        assert writer.stdout.readline() == "open\n"
+        seen = []
+        while writer.poll() is None:
+            (s,) = list_sessions(root)
+            assert s.problem is None, s.problem
+            seen.append(s.alerts)
+        assert writer.stdout.read() == "done\n" and writer.returncode == 0
+    assert seen and seen == sorted(seen)  # each listing a consistent count (here 40-360)
+    assert summarise(folder).alerts == 57

@@ -165,6 +165,22 @@ def test_history_is_not_asked_of_dropped_packets(ztf, tmp_path):
         assert store.errors() == []  # no "history cannot be decoded" for dropped packets
 
 
+def test_a_policy_set_elsewhere_reaches_the_writer_at_its_next_sync(ztf, tmp_path):
+    """The viewer sets the policy in its own store while the stream's process writes."""
+    folder = tmp_path / "s"
+    with AlertStore(folder) as writer, AlertStore(folder) as viewer:
+        for number in range(8):
+            writer.add(_copies(ztf, 1, start=number + 1))
+            writer._segments.close()  # (a segment each, as if written over time)
+        assert _packet_bytes(folder) > 3 * MB
+        viewer.set_retention("2MB", apply=False)
+        assert writer.packets_dropped() == 0
+        writer.add(_copies(ztf, 1, start=50))
+        assert writer.packets_dropped() > 0
+        assert _packet_bytes(folder) <= 3 * MB
+        assert str(writer.retention) == "2MB"
+
+
 # -- age ------------------------------------------------------------------------------------
 def test_age_drops_segments_older_than_kept(ztf, tmp_path):
     folder = tmp_path / "s"
@@ -207,9 +223,11 @@ def test_matching_keeps_only_the_packets_of_matching_alerts(ztf, tmp_path):
         assert (str(store.retention), store.keep_filter) == ("matching", rule)
 
 
-def test_matching_keeps_table_decodes_it_cannot_judge(ztf, tmp_path):
-    """A stream decodes the table's fields only: a filter on another field (here ZTF's
-    candidate.fwhm) cannot be judged on them, so the packet is kept."""
+@pytest.mark.parametrize("rule", ["fwhm < 0", "n_upper_limits > 10000"])
+def test_matching_keeps_table_decodes_it_cannot_judge(rule, ztf, tmp_path):
+    """A stream decodes the table's fields only: a filter on another field (ZTF's
+    candidate.fwhm) or on the history's counts cannot be judged on them, so the
+    packet is kept."""
     cache = SchemaCache(fields=SURVEY_FIELDS)
     framer = MessageFramer("native", SchemaCache())
     quick = []
@@ -218,11 +236,11 @@ def test_matching_keeps_table_decodes_it_cannot_judge(ztf, tmp_path):
         origin = Origin("t", 0, "t", 0, number)
         quick += decode_bytes(value, cache, origin=origin, key=key, detail=Detail.TABLE)
     assert all(a.detail is Detail.TABLE for a in quick)
-    with AlertStore(tmp_path / "quick", "matching", keep_filter="fwhm < 0") as store:
+    with AlertStore(tmp_path / "quick", "matching", keep_filter=rule) as store:
         store.add(quick)
         assert store.packets_dropped() == 0
-    with AlertStore(tmp_path / "full", "matching", keep_filter="fwhm < 0") as store:
-        store.add(ztf)  # decoded whole: no fwhm is below 0
+    with AlertStore(tmp_path / "full", "matching", keep_filter=rule) as store:
+        store.add(ztf)  # decoded whole: none passes
         assert store.packets_dropped() == len(ztf)
         assert _packet_bytes(tmp_path / "full") == 0
 

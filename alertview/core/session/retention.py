@@ -217,8 +217,10 @@ def _in_units(value: int, units: dict[str, int], skip: str = "") -> str:
     return f"{value}{list(units)[-1]}"
 
 
-#: History counts a table-fields decode (``Detail.TABLE``) does not know yet.
+#: History counts a table-fields decode (``Detail.TABLE``) does not know yet (it gives 0
+#: for the last two, None for the first where the packet does not count it up front).
 _HISTORY_COUNTS = frozenset({"n_history_detections", "n_upper_limits", "n_forced"})
+_COUNTED_LATER = frozenset({"n_upper_limits", "n_forced"})
 
 
 class _KnownOnly(FieldLookup):
@@ -234,7 +236,7 @@ class _KnownOnly(FieldLookup):
         except KeyError:
             self.unknown = True
             raise
-        if value is None and name in _HISTORY_COUNTS:
+        if name in _COUNTED_LATER or (value is None and name in _HISTORY_COUNTS):
             self.unknown = True
         return value
 

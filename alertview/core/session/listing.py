@@ -59,7 +59,9 @@ def session_folder_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "session"
 
 
-def _looks_like_path(text: str) -> bool:
+def is_path_like(text: str) -> bool:
+    """Whether a user's NAME|DIR means a folder (a slash, or a leading ``.`` or ``~``)
+    rather than a session name: ``resolve_session`` looks no further for a path."""
     return os.sep in text or "/" in text or text.startswith((".", "~"))
 
 
@@ -75,7 +77,7 @@ def resolve_session(name_or_dir: str | os.PathLike, root: Path | None = None) ->
     text = os.fspath(name_or_dir)
     given = Path(text).expanduser()
     tried: list[Path] = []
-    if text and not _looks_like_path(text):
+    if text and not is_path_like(text):
         for folder in dict.fromkeys((root / safe_name(text), root / session_folder_name(text))):
             if is_session(folder):
                 return folder
@@ -89,7 +91,7 @@ def resolve_session(name_or_dir: str | os.PathLike, root: Path | None = None) ->
         if is_session(given):
             return given
         raise SessionError(f"{given} is a folder but not an AlertView session (no {INDEX})")
-    if _looks_like_path(text):
+    if is_path_like(text):
         tried.append(given)
     names = session_names(root)
     close = difflib.get_close_matches(text, names, n=5, cutoff=0.5)
@@ -346,7 +348,7 @@ def _removable_folder(name_or_dir: str | os.PathLike, root: Path) -> Path:
     except SessionError:
         text = os.fspath(name_or_dir)
         half = root / session_folder_name(text)
-        if not _looks_like_path(text) and half.is_dir() and any(half.glob("packets-*.seg")):
+        if not is_path_like(text) and half.is_dir() and any(half.glob("packets-*.seg")):
             return half
         raise
 

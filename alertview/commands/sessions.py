@@ -12,10 +12,10 @@ from alertview.core.session.listing import (
     SessionError,
     SessionSummary,
     list_sessions,
-    remove_session,
     resolve_session,
     summarise,
 )
+from alertview.core.session.removal import remove_session
 from alertview.core.session.store import default_sessions_dir
 
 _WHAT = (

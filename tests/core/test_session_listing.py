@@ -20,12 +20,12 @@ from alertview.core.session.listing import (
     is_in_use,
     is_session,
     list_sessions,
-    remove_session,
     resolve_session,
     session_alerts,
     session_folder_name,
     summarise,
 )
+from alertview.core.session.removal import remove_session
 from alertview.core.session.store import AlertStore, default_sessions_dir
 from alertview.core.stream.consumer import ErrorRecord
 from tests.conftest import SHARED, ZTF_FILES
@@ -242,6 +242,10 @@ def test_remove_a_half_deleted_or_corrupt_session(root):
     (root / "corrupt").mkdir()
     (root / "corrupt" / "index.sqlite").write_bytes(b"not sqlite" * 10)
     assert remove_session("corrupt", root).freed == 100
+    (root / "last-bits").mkdir()  # a removal stopped before its very end
+    (root / "last-bits" / "session.json").write_text("{}")
+    (root / "last-bits" / "session.lock").touch()
+    assert remove_session("last-bits", root).freed == 2
     assert list_sessions(root) == []
 
 

@@ -1,11 +1,10 @@
-"""Sessions as a user names them: find one, describe it, read its alerts, remove it.
+"""Sessions as a user names them: find one, describe it, read its alerts.
 
 A session is a folder holding ``index.sqlite`` (the table's fields) and
-``packets-NNNNNN.seg`` files (the packets); ``AlertStore`` writes it. This
-module only looks: the index is opened read-only (``mode=ro``), never through
-the store, so listing a session a running stream is writing neither waits for
-the writer nor changes a byte of the session. Removing is the one write, and
-it deletes only the files a session is made of.
+``packets-NNNNNN.seg`` files (the packets); ``AlertStore`` writes it. Listing
+only looks: the index is opened read-only (``mode=ro``), never through the
+store, so listing a session a running stream is writing neither waits for the
+writer nor changes a byte of the session. Removing one: ``removal``.
 """
 
 from __future__ import annotations
@@ -45,8 +44,6 @@ SESSION_FILE = re.compile(
     r"index\.sqlite(-wal|-shm|-journal)?|packets-\d{6,}\.seg|"
     + "|".join(re.escape(n) for n in (LOCK_FILE, META_FILE, f".{META_FILE}.part"))
 )
-#: Columns the index may gain for alerts whose packet a retention policy dropped.
-_DROPPED_COLUMNS = ("packet_dropped", "dropped")
 
 
 class SessionError(AlertViewError):
@@ -250,9 +247,8 @@ def _read_index(db: sqlite3.Connection, found: SessionSummary, by_schema: bool) 
     dropped: int | None = None
     if "packets_dropped" in settings:  # the store's own count (``store_retention``)
         dropped = int(settings["packets_dropped"])
-    elif column := next((c for c in _DROPPED_COLUMNS if c in columns), None):
-        query = f"SELECT COUNT(*) FROM alerts WHERE {column} IS NOT NULL AND {column} != 0"
-        dropped = db.execute(query).fetchone()[0]
+    elif "dropped" in columns:  # marked by a retention policy (``store_tables``)
+        dropped = db.execute("SELECT COUNT(*) FROM alerts WHERE dropped IS NOT NULL").fetchone()[0]
     errors = (
         db.execute("SELECT COUNT(*) FROM errors").fetchone()[0] if _columns(db, "errors") else 0
     )
@@ -291,12 +287,12 @@ def list_sessions(root: Path | None = None) -> list[SessionSummary]:
     return sorted(summaries, key=lambda s: (s.newest, s.name), reverse=True)
 
 
-# -- the writer's lock ------------------------------------------------------------------
+# -- the users' lock ------------------------------------------------------------------
 @contextmanager
-def _locked(folder: Path) -> Iterator[bool]:
-    """Take the session's lock for the block; yields False if a writer holds it.
-
-    A missing lock file means no process is writing (writers create it).
+def locked(folder: Path) -> Iterator[bool]:
+    """Take the session's lock exclusively for the block; yields False if a process
+    using it holds it (``meta.SessionLock``, shared). A missing lock file means no
+    process uses it, and is not created: looking changes nothing.
     """
     lock: IO[bytes] | None = None
     try:
@@ -322,88 +318,10 @@ def _locked(folder: Path) -> Iterator[bool]:
 def is_in_use(folder: str | os.PathLike) -> bool:
     """True while a process (a stream, the viewer) holds the session's lock."""
     try:
-        with _locked(Path(folder)) as free:
+        with locked(Path(folder)) as free:
             return not free
     except OSError:
         return False
-
-
-# -- removing ---------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Removal:
-    """A session removed (or, with ``dry_run``, that would be)."""
-
-    name: str
-    folder: Path
-    alerts: int
-    #: Bytes of the files removed.
-    freed: int
-
-
-def _removable_folder(name_or_dir: str | os.PathLike, root: Path) -> Path:
-    """The folder to remove: a session, or a half-deleted one (no index left) directly
-    under the sessions folder. Never any other folder."""
-    try:
-        return resolve_session(name_or_dir, root)
-    except SessionError:
-        text = os.fspath(name_or_dir)
-        half = root / session_folder_name(text)
-        if not is_path_like(text) and half.is_dir() and any(half.glob("packets-*.seg")):
-            return half
-        raise
-
-
-def remove_session(
-    name_or_dir: str | os.PathLike, root: Path | None = None, dry_run: bool = False
-) -> Removal:
-    """Delete a session's files and its folder. Refuses (``SessionError``) a folder
-    that is not a session, one holding files a session does not have, and one a
-    running process is writing (its ``session.lock`` is held)."""
-    root = default_sessions_dir() if root is None else root
-    folder = _removable_folder(name_or_dir, root)
-    entries = sorted(folder.iterdir())
-    foreign = [p.name for p in entries if not (p.is_file() and SESSION_FILE.fullmatch(p.name))]
-    if foreign:
-        listed = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
-        raise SessionError(
-            f"{folder} holds files that are not part of a session ({listed}); "
-            "not removed: move them away first"
-        )
-    summary = summarise(folder)
-    with _locked(folder) as free:
-        if not free:
-            raise SessionError(
-                f"session {folder.name} is being written by a running stream "
-                f"(consume or the viewer); stop it first"
-            )
-        freed = 0
-        if not dry_run:
-            # the index first: from then on no reader takes the folder for a session
-            order = sorted(entries, key=lambda p: (not p.name.startswith(INDEX), p.name))
-            for path in order:
-                if path.name == LOCK:
-                    continue  # held until the end
-                freed += _unlink(path)
-            freed += _unlink(folder / LOCK)
-            try:
-                folder.rmdir()
-            except OSError as exc:
-                raise SessionError(f"{folder}: files removed, folder kept: {exc}") from None
-        else:
-            freed = summary.size
-    log.info("removed session %s (%d bytes)", folder, freed)
-    return Removal(folder.name, folder, summary.alerts, freed)
-
-
-def _unlink(path: Path) -> int:
-    try:
-        size = path.stat().st_size
-        path.unlink()
-    except FileNotFoundError:
-        return 0
-    except OSError as exc:
-        raise SessionError(f"cannot remove {path}: {exc}") from None
-    return size
 
 
 # -- reading the alerts -----------------------------------------------------------------
@@ -430,9 +348,7 @@ def session_alerts(
                     continue
                 try:
                     yield decode_stored(store, row, cache, detail)
-                except DecodeError as exc:
-                    yield DecodeError(f"row {row}: {exc}", where)
-                except (AlertViewError, OSError) as exc:  # a missing or short packet
+                except (AlertViewError, OSError) as exc:  # a bad, missing or short packet
                     yield DecodeError(f"row {row}: {exc}", where)
                 except Exception as exc:  # one packet's bug must not stop the others
                     yield DecodeError.internal(exc, f"{where}: row {row}")

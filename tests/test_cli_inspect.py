@@ -130,3 +130,15 @@ def test_bad_schema_option_is_one_line():
     assert result.returncode == 1
     assert result.stderr.startswith("alertview: /nonexistent/schema.avsc: cannot load schema")
     assert "Traceback" not in result.stderr
+
+
+def test_filter_prints_only_the_matching_alerts():
+    result = run("--json", "--filter", 'survey == "lsst" and snr > 5', SHARED)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert lines and all(line["survey"] == "lsst" and line["snr"] > 5 for line in lines)
+    everything = [json.loads(x) for x in run("--json", SHARED).stdout.splitlines()]
+    assert len(lines) == sum(x["survey"] == "lsst" and (x["snr"] or 0) > 5 for x in everything)
+    bad = run("--filter", "mag <", SHARED)
+    assert bad.returncode == 1 and bad.stderr.startswith("alertview: bad filter: ")
+    assert bad.stdout == "" and "Traceback" not in bad.stderr

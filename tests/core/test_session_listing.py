@@ -129,7 +129,8 @@ def test_list_newest_first_and_broken_folders_with_their_reason(root):
     assert list_sessions(root / "nothing-here") == []
 
 
-def test_listing_changes_nothing_in_a_closed_session(root):
+def test_listing_changes_nothing_in_a_closed_session(tmp_path):
+    root = tmp_path / "Application Support#1" / "sessions"  # macOS's, and a URI's specials
     folder = root / "closed"
     make_session(folder, [SHARED / "ztf"])
     before = snapshot(folder)

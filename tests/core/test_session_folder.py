@@ -9,12 +9,12 @@ import pytest
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
 from alertview.core.session.folder import Session, is_session, session_folder
+from alertview.core.session.listing import is_in_use as in_use
 from alertview.core.session.meta import (
     SessionMeta,
     StreamMeta,
     default_group_id,
     files_session_name,
-    in_use,
     load_meta,
     safe_name,
     save_meta,

@@ -25,7 +25,7 @@ from alertview.core.session.meta import (
     safe_name,
     save_meta,
 )
-from alertview.core.session.store import AlertStore, default_sessions_dir
+from alertview.core.session.store import AlertStore, StoreError, default_sessions_dir
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,13 @@ class Session:
     def __init__(self, folder: Path, temporary: bool = False) -> None:
         self.folder = Path(folder)
         self.is_temporary = temporary
-        self.store = AlertStore(self.folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot open session {self.folder}: {exc}") from None
+        # the lock first: `sessions rm` cannot take a session away while it opens
         self.lock = SessionLock(self.folder).acquire()
+        self.store = AlertStore(self.folder)
         self.meta = load_meta(self.folder)
         if not (self.folder / "session.json").exists() and not temporary:
             save_meta(self.folder, self.meta)  # a consume session gains its metadata

@@ -179,21 +179,3 @@ class SessionLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
-
-
-def in_use(folder: Path) -> bool:
-    """Whether some process holds the session (a viewer, a ``consume``)."""
-    try:
-        import fcntl
-    except ImportError:
-        return False
-    try:
-        with (folder / LOCK_FILE).open("ab") as file:
-            try:
-                fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(file.fileno(), fcntl.LOCK_UN)
-            return False
-    except OSError:
-        return False

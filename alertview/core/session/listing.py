@@ -212,7 +212,6 @@ def summarise(
         bootstrap=meta.stream.bootstrap if meta.stream else None,
         group_id=meta.stream.group_id if meta.stream else None,
         filter=meta.filter,
-        retention=meta.keep_packets,
         in_use=is_in_use(folder),
     )
     if not is_session(folder):
@@ -262,7 +261,7 @@ def _read_index(db: sqlite3.Connection, found: SessionSummary, by_schema: bool) 
         schemas=schemas,
         errors=errors,
         packets_dropped=dropped,
-        retention=str(settings.get("retention") or found.retention),
+        retention=str(settings.get("retention") or ""),
     )
 
 

@@ -1,5 +1,5 @@
 """What a session remembers besides its alerts: its name, the stream it follows,
-the filter in use, and who uses it now.
+the filter in use, and who uses it now (the retention policy is in the index).
 
 A session is a folder under the user data dir; ``session.json`` beside the
 index says how to pick up where the user left off (Stream → Resume joins the
@@ -92,8 +92,6 @@ class SessionMeta:
     stream: StreamMeta | None = None
     #: The filter in use when the session was last saved ("" for none).
     filter: str = ""
-    #: The retention policy's text (``RetentionPolicy``), "" for keep everything.
-    keep_packets: str = ""
 
     def with_stream(self, stream: StreamMeta | None) -> SessionMeta:
         return replace(self, stream=stream)
@@ -118,7 +116,6 @@ def load_meta(folder: Path) -> SessionMeta:
             if stream
             else None,
             filter=str(data.get("filter") or ""),
-            keep_packets=str(data.get("keep_packets") or ""),
         )
     except FileNotFoundError:
         return SessionMeta(name=folder.name, created=_created(folder))

@@ -28,7 +28,7 @@ with tempfile.TemporaryDirectory() as folder:
     window.resize(1500, 900)
     window.move(0, 0)
     window.show()
-    window.open_paths([samples_dir()])
+    window.open_paths([samples_dir()]).wait_done(60)  # read off the GUI thread
     window.select_row(9)  # ZTF19acihgng: 33 detections in g and r
 
     def grab() -> None:

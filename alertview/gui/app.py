@@ -47,10 +47,9 @@ def run_viewer(paths: Sequence[str | os.PathLike] = ()) -> int:
         with ExceptionHook(window):
             window.restore_settings()
             window.show()
-            if paths:
-                window.open_paths(paths)
-                if window.model.rowCount():
-                    window.select_row(0)
+            if paths:  # read off the GUI thread; the first alert shown once they are in
+                job = window.open_paths(paths)
+                job.done.connect(lambda _added: window.model.rowCount() and window.select_row(0))
             code = app.exec()
         store.close()
     return code

@@ -31,6 +31,7 @@ from alertview.gui.alert_loader import AlertLoader
 from alertview.gui.alert_table import AlertTable
 from alertview.gui.errors_dialog import show_errors_dialog
 from alertview.gui.export_action import ask_and_export
+from alertview.gui.file_import import FileImport, FileImports
 from alertview.gui.filter_bar import FilterBar
 from alertview.gui.inspection import InspectionView
 from alertview.gui.schemas_view import add_schemas_action
@@ -45,6 +46,11 @@ class MainWindow(QMainWindow, StreamControl):
 
     #: The inspection view now shows this alert id.
     alert_shown = Signal(object)
+    #: A file import (the ``FileImport`` job ``open_paths`` returned) is over and its
+    #: rows are in the table: finished, cancelled or dropped from the queue.
+    import_finished = Signal(object)
+    #: The session's stored rows are all in the table (loaded in chunks at start).
+    rows_loaded = Signal()
 
     def __init__(self, store: AlertStore, cache: SchemaCache | None = None) -> None:
         super().__init__()
@@ -102,6 +108,10 @@ class MainWindow(QMainWindow, StreamControl):
         self.statusBar().addWidget(self.stream_state, 1)
         self.statusBar().addPermanentWidget(self.error_button)
         self.statusBar().addPermanentWidget(self.status)
+        # files read off the GUI thread; a reopened session's rows loaded in chunks
+        self.imports = FileImports(self)
+        self.statusBar().addPermanentWidget(self.imports.widget)
+        self.imports.load_rows()
         self._build_menus()
         self.resize(1500, 900)
 
@@ -134,9 +144,11 @@ class MainWindow(QMainWindow, StreamControl):
         add_schemas_action(self)
 
     # -- what the user and the callers ask ----------------------------------------------------
-    def open_paths(self, paths: Iterable[str | os.PathLike]) -> int:
-        """Read files, folders or archives into the session; returns alerts added."""
-        return self.session.open_paths(paths)
+    def open_paths(self, paths: Iterable[str | os.PathLike]) -> FileImport:
+        """Read files, folders or archives into the session off the GUI thread (queued
+        behind an import that runs); returns the job: ``job.wait_done()`` or the
+        ``import_finished`` signal tell when its rows are in the table."""
+        return self.imports.open(list(paths))
 
     def refresh_rows(self) -> None:
         """Append the rows the store gained since the last call."""
@@ -174,6 +186,7 @@ class MainWindow(QMainWindow, StreamControl):
         if self.failure_box is not None:
             self.failure_box.close()
         self.stop_stream()
+        self.imports.shutdown()
         self.loader.shutdown()
         self.model.stop_filtering()
         save_window_settings(self)

@@ -13,7 +13,8 @@ from tests.gui.test_main_window import column, show_row
 
 
 def test_packet_tree_has_every_field_and_finks_additions(window, qtbot):
-    window.open_paths([FINK_ZTF_MULTI])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([FINK_ZTF_MULTI])
     show_row(window, qtbot, 0)
     qtbot.keyClick(window.table, Qt.Key.Key_Return)
     details = window.inspection.details
@@ -31,7 +32,8 @@ def test_packet_tree_has_every_field_and_finks_additions(window, qtbot):
 
 
 def test_a_rubin_alert_drawn_from_its_light_curve_fields_shows_every_field(window, qtbot):
-    window.open_paths([FINK_LSST_TRANSFER])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([FINK_LSST_TRANSFER])
     show_row(window, qtbot, 0)
     shown = window.inspection.alert
     # the viewer decoded the light curve's part of the history
@@ -61,7 +63,8 @@ def test_links_by_object_and_position():
 
 
 def test_double_clicking_an_object_shows_all_its_alerts(window, qtbot):
-    window.open_paths([FINK_ZTF_MULTI])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([FINK_ZTF_MULTI])
     index = window.model.index(2, column("Object"))
     object_id = index.data()
     rect = window.table.visualRect(index)
@@ -104,7 +107,8 @@ def test_layout_and_choices_persist(window, qtbot):
 
 
 def test_cutout_display_menu_and_pixel_under_the_cursor(window, qtbot):
-    window.open_paths([FINK_LSST_TRANSFER])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([FINK_LSST_TRANSFER])
     show_row(window, qtbot, 0)
     cutouts = window.inspection.cutouts
     science = cutouts.images["science"]
@@ -124,7 +128,8 @@ def test_cutout_display_menu_and_pixel_under_the_cursor(window, qtbot):
 
 
 def test_light_curve_days_before_the_alert(window, qtbot):
-    window.open_paths([FINK_ZTF_MULTI])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([FINK_ZTF_MULTI])
     show_row(window, qtbot, 3)
     lightcurve = window.inspection.lightcurve
     counts = dict(lightcurve.controller.counts)

@@ -47,7 +47,8 @@ def clean_ztf(alerts, cut=lambda c: True) -> int:
 
 
 def test_a_misspelled_name_is_refused_at_once_without_decoding_on_the_gui_thread(window, qtbot):
-    window.open_paths([SHARED])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([SHARED])
     reads = watch_reads(window.model)
     qtbot.keyClicks(window.filter_edit, "rbb > 0.5")
     qtbot.keyClick(window.filter_edit, Qt.Key.Key_Return)
@@ -69,7 +70,8 @@ def test_a_misspelled_name_is_refused_at_once_without_decoding_on_the_gui_thread
 
 
 def test_a_filter_reading_many_packets_runs_in_the_background(window, qtbot, alerts):
-    window.open_paths([SHARED])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([SHARED])
     reads = watch_reads(window.model, delay=0.03)  # 57 reads: ~2 s, well past SYNC_WAIT
     seen: list[int] = []  # how many packets were read at each tick of the GUI thread
     timer = QTimer()
@@ -94,7 +96,8 @@ def test_a_filter_reading_many_packets_runs_in_the_background(window, qtbot, ale
 
 
 def test_a_newer_filter_drops_the_result_of_an_older_one(window, qtbot, alerts):
-    window.open_paths([SHARED])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([SHARED])
     reads = watch_reads(window.model, delay=0.03)
     window.filter_edit.setText("nbad == 0")
     window.apply_filter()
@@ -142,8 +145,9 @@ def test_rows_arriving_under_a_packet_filter_are_filtered_and_sorted_too(window,
         "-" * 19_999 + "1",
     ],
 )
-def test_hostile_filters_are_explained_at_once(window, text):
-    window.open_paths([SHARED])
+def test_hostile_filters_are_explained_at_once(window, qtbot, text):
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([SHARED])
     window.filter_edit.setText(text)
     window.apply_filter()  # explained when it returns: no background job
     assert window.match_label.text().startswith("bad filter: ")
@@ -151,7 +155,8 @@ def test_hostile_filters_are_explained_at_once(window, text):
 
 
 def test_out_of_range_results_on_packet_fields_match_nothing_quickly(window, qtbot):
-    window.open_paths([SHARED])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([SHARED])
     window.filter_edit.setText(
         "candid ** candid > 0 or magpsf ** 9**9 > 0 or ssnamenr * 10**9 == ''"
     )

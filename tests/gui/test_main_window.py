@@ -31,8 +31,10 @@ def row_of(window, alert_id):
     raise AssertionError(f"alert {alert_id} not in the table")
 
 
-def test_open_shared_files_shows_rows_with_their_values(window):
-    assert window.open_paths([SHARED]) == 57
+def test_open_shared_files_shows_rows_with_their_values(window, qtbot):
+    with qtbot.waitSignal(window.import_finished, timeout=30000) as opened:
+        window.open_paths([SHARED])
+    assert opened.args[0].added == 57
     assert window.model.rowCount() == 57
     raw = raw_records(FINK_ZTF_SINGLE)[0]
     row = row_of(window, raw["candid"])
@@ -46,7 +48,8 @@ def test_open_shared_files_shows_rows_with_their_values(window):
 
 
 def test_selecting_a_ztf_row_draws_its_light_curve_and_cutouts(window, qtbot):
-    window.open_paths([SHARED])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([SHARED])
     raw = raw_records(FINK_ZTF_SINGLE)[0]
     show_row(window, qtbot, row_of(window, raw["candid"]))
     lightcurve = window.inspection.lightcurve
@@ -72,7 +75,8 @@ def test_selecting_a_ztf_row_draws_its_light_curve_and_cutouts(window, qtbot):
 def test_points_without_a_magnitude_are_named_not_dropped(window, qtbot):
     # ZTF's 3.5 forced-photometry test packet: every forced flux is negative
     path = SHARED / "ztf" / "1661382530015060001.avro"
-    window.open_paths([path])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([path])
     raw = raw_records(path)[0]
     forced = [p for p in raw["prv_candidates"] if p.get("forcediffimflux") is not None]
     show_row(window, qtbot, 0)
@@ -89,7 +93,8 @@ def test_points_without_a_magnitude_are_named_not_dropped(window, qtbot):
 
 
 def test_selecting_a_rubin_row_shows_flux_and_forced_points(window, qtbot):
-    window.open_paths([FINK_LSST_TRANSFER])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([FINK_LSST_TRANSFER])
     raw = raw_records(FINK_LSST_TRANSFER)[1]
     show_row(window, qtbot, row_of(window, raw["diaSourceId"]))
     lightcurve = window.inspection.lightcurve
@@ -113,7 +118,8 @@ def test_selecting_a_rubin_row_shows_flux_and_forced_points(window, qtbot):
 
 
 def test_filter_bar_narrows_rows_and_explains_errors(window, qtbot):
-    window.open_paths([SHARED])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([SHARED])
     alerts = list(read_alerts([SHARED], SchemaCache()))
     expected = sum(1 for a in alerts if a.band == "r" and a.mag is not None and a.mag < 19)
     window.filter_edit.setText('band == "r" and mag < 19')
@@ -159,7 +165,8 @@ def _previous_alert_file(tmp_path):
 
 def test_clicking_a_light_curve_point_selects_that_alert(window, qtbot, tmp_path):
     path, previous = _previous_alert_file(tmp_path)
-    window.open_paths([FINK_ZTF_SINGLE, path])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([FINK_ZTF_SINGLE, path])
     raw = raw_records(FINK_ZTF_SINGLE)[0]
     show_row(window, qtbot, row_of(window, raw["candid"]))
     plot = window.inspection.lightcurve.plot
@@ -175,14 +182,15 @@ def test_clicking_a_light_curve_point_selects_that_alert(window, qtbot, tmp_path
     assert math.isclose(window.inspection.alert.mag, previous["magpsf"])
 
 
-def test_export_of_a_selection_round_trips(window, tmp_path):
+def test_export_of_a_selection_round_trips(window, qtbot, tmp_path):
     import fastavro
     from astropy.table import Table
     from PySide6.QtCore import QItemSelectionModel
 
     from alertview.gui.export_action import run_export
 
-    window.open_paths([FINK_ZTF_SINGLE, SHARED / "fink" / "avro_multi_alerts.avro"])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([FINK_ZTF_SINGLE, SHARED / "fink" / "avro_multi_alerts.avro"])
     model = window.table.selectionModel()
     for row in (1, 3, 4):
         model.select(
@@ -202,7 +210,8 @@ def test_export_of_a_selection_round_trips(window, tmp_path):
 
 def test_moving_fast_drops_stale_results(window, qtbot):
     """Rows passed over quickly are decoded in the background; only the last one is drawn."""
-    window.open_paths([FINK_LSST_TRANSFER])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([FINK_LSST_TRANSFER])
     shown = []
     window.alert_shown.connect(shown.append)
     for row in range(window.model.rowCount()):
@@ -214,12 +223,13 @@ def test_moving_fast_drops_stale_results(window, qtbot):
     assert len(shown) < window.model.rowCount()  # the others were dropped, not drawn
 
 
-def test_errors_panel_lists_what_could_not_be_read(window, tmp_path):
+def test_errors_panel_lists_what_could_not_be_read(window, qtbot, tmp_path):
     from PySide6.QtWidgets import QTableWidget
 
     bad = tmp_path / "broken.avro"
     bad.write_bytes(b"Obj\x01 not really")
-    window.open_paths([bad, FINK_ZTF_SINGLE])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([bad, FINK_ZTF_SINGLE])
     assert window.model.rowCount() == 1 and window.error_button.text() == "1 errors"
     window.show_errors()
     table = window.errors_dialog.findChild(QTableWidget)
@@ -266,7 +276,8 @@ def _header_point(header, section):
 
 
 def test_the_next_row_is_decoded_while_the_current_one_is_looked_at(window, qtbot):
-    window.open_paths([SHARED])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([SHARED])
     show_row(window, qtbot, 4)
     loader = window.loader
     choices = window.inspection.cutouts.controller.display_choices()

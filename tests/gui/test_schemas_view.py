@@ -32,7 +32,8 @@ def _rubin_alerts(cache: SchemaCache, schema_ids: list[int], first_offset: int =
 
 
 def test_schemas_dialog_lists_ids_versions_and_origins(window, qtbot):
-    window.open_paths(ZTF_FILES[:2])
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths(ZTF_FILES[:2])
     with TestRegistry(credentials=f"alice:{PASSWORD}") as registry:
         url = f"http://alice:{PASSWORD}@{registry.url.removeprefix('http://')}"
         from_registry = _rubin_alerts(SchemaCache(registry_url=url), [UNKNOWN_TO_PACKAGE] * 2)

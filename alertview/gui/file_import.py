@@ -1,0 +1,499 @@
+"""Files, folders and archives read into the session off the GUI thread, and a
+reopened session's rows loaded into the table in chunks between events.
+
+A ZTF nightly archive (~10^5 alerts, several GB) read on the GUI thread froze
+the window for minutes. ``Reader`` reads it off the GUI thread: the table's
+fields only (``Detail.TABLE``, as the live stream decodes), stored in batches,
+the new rows handed to the GUI thread a few times a second; once every row is
+in, the light-curve counts are completed (``HistoryCompletion``) the way the
+stream does when idle. Large inputs are read in a child process, as the live
+stream is: measured on a 20,000-alert archive on a busy 2-core machine, a
+reader thread made a 10 ms GUI timer 75 ms late at the 99th percentile (it
+holds the GIL), a child process 24 ms (``benchmarks/open_archive.py``,
+docs/performance.md "Opening files"). Small inputs stay in the thread: a
+child takes ~1 s to start.
+
+``FileImportController`` (``controllers.file_import``) decides the words and
+what follows; ``FileImports`` is the window's part: the thread, the status-bar
+widget, the queue's Qt side.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEventLoop, QObject, QThread, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from alertview.controllers.file_import import FileImportController, ImportProgress
+from alertview.core.alert import Origin
+from alertview.core.avro.detail import Detail
+from alertview.core.avro.schemas import SchemaCache
+from alertview.core.decode import HistoryCompletion, decode_bytes
+from alertview.core.errors import DecodeError
+from alertview.core.session.store import AlertStore
+from alertview.core.sources import MEMBER_SEPARATOR, Blob, iter_blobs
+
+if TYPE_CHECKING:
+    from alertview.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+#: Alerts stored at a time.
+BATCH = 500
+#: Seconds between two progress reports (and row inserts) to the GUI thread.
+REPORT_EVERY = 0.2
+#: Seconds of history decoding between two reports.
+HISTORY_BUDGET = 0.2
+#: Rows a reopened session appends per turn of the event loop (~10 ms each).
+LOAD_CHUNK = 2_000
+#: Inputs of this many bytes or more are read in a child process (a few hundred alerts).
+IN_PROCESS_BYTES = 32 * 2**20
+#: The child's niceness: when the cores are busy, the viewer's clicks come first.
+NICENESS = 5
+
+
+def input_sizes(paths: Sequence[str | os.PathLike]) -> dict[str, int]:
+    """Bytes on disk of every file under ``paths``, by the name ``iter_blobs`` gives it."""
+    sizes: dict[str, int] = {}
+    for path in map(Path, paths):
+        try:
+            if path.is_dir():
+                for root, dirs, files in os.walk(path):
+                    dirs[:] = [d for d in dirs if not d.startswith(".")]
+                    for name in files:
+                        if not name.startswith("."):
+                            file = Path(root) / name
+                            sizes[str(file)] = file.stat().st_size
+            else:
+                sizes[str(path)] = path.stat().st_size
+        except OSError:
+            continue  # the reader says why, in its own words
+    return sizes
+
+
+class _BytesRead:
+    """Bytes read so far: whole files once done; within an archive, the bytes of its
+    members (exact at the archive's end, close before it for ZTF's, whose stamps are
+    already compressed), never more than its size."""
+
+    def __init__(self, sizes: dict[str, int]) -> None:
+        self.sizes = sizes
+        self.done = 0
+        self.file: str | None = None
+        self.within = 0
+
+    def file_of(self, source: str) -> str:
+        head = source
+        while head not in self.sizes and MEMBER_SEPARATOR in head:
+            head = head.rsplit(MEMBER_SEPARATOR, 1)[0]
+        return head
+
+    def add(self, blob: Blob | DecodeError) -> None:
+        source = blob.source or ""
+        file = self.file_of(source)
+        if file != self.file:
+            self.finish()
+            self.file = file
+        if isinstance(blob, Blob):
+            self.within += len(blob.data)
+
+    def finish(self) -> None:
+        if self.file is not None:
+            self.done += self.sizes.get(self.file, self.within)
+        self.file, self.within = None, 0
+
+    @property
+    def total(self) -> int:
+        if self.file is None:
+            return self.done
+        return self.done + min(self.within, self.sizes.get(self.file, self.within))
+
+
+@dataclass(frozen=True)
+class Sized:
+    """The inputs' size on disk in bytes (None: unknown)."""
+
+    total: int | None
+
+
+@dataclass(frozen=True)
+class HistoryCounted:
+    """(row, n_detections, n_upper_limits, n_forced, schema) of rows completed."""
+
+    rows: list[tuple]
+
+
+@dataclass(frozen=True)
+class Ended:
+    """The reader is done; nothing follows."""
+
+    cancelled: bool
+
+
+#: What the reader reports, in order (over a pipe when it runs in a child process).
+ImportNews = Sized | ImportProgress | HistoryCounted | Ended
+
+
+class Reader:
+    """Reads ``paths`` into ``store``: the table's fields in batches, then the history
+    counts. Qt-free, so that it runs in a thread or in a child process alike."""
+
+    def __init__(
+        self,
+        paths: Sequence[str],
+        store: AlertStore,
+        cache: SchemaCache,
+        send: Callable[[ImportNews], None],
+        cancelled: Callable[[], bool],
+    ) -> None:
+        self.paths = list(paths)
+        self.store = store
+        self.cache = cache
+        self.send = send
+        self.cancelled = cancelled
+
+    def run(self) -> None:
+        stopped = False
+        try:
+            self._read()
+            stopped = self.cancelled()
+            if not stopped:
+                self._complete_history()
+                stopped = self.cancelled()
+        except Exception as exc:  # a bug must not end the window: one error line
+            log.exception("reading %s failed", self.paths)
+            error = DecodeError.internal(exc, " ".join(self.paths))
+            self.send(ImportProgress(errors=[str(error)]))
+        self.send(Ended(stopped))
+
+    def _items(self, counter: _BytesRead) -> Iterator[object]:
+        for blob in iter_blobs(self.paths):
+            counter.add(blob)
+            if isinstance(blob, DecodeError):
+                yield blob
+                continue
+            try:
+                yield from decode_bytes(
+                    blob.data, self.cache, origin=Origin(blob.source), detail=Detail.TABLE
+                )
+            except DecodeError as exc:
+                yield exc.located(blob.source)
+            if self.cancelled():
+                return
+        counter.finish()
+
+    def _read(self) -> None:
+        sizes = input_sizes(self.paths)
+        self.send(Sized(sum(sizes.values()) if sizes else None))
+        counter = _BytesRead(sizes)
+        batch: list = []
+        rows: list[tuple] = []
+        errors: list[str] = []
+        alerts = 0
+        last = time.monotonic()
+        for item in self._items(counter):
+            if isinstance(item, DecodeError):
+                errors.append(f"warning: {item}" if item.warning else str(item))
+            else:
+                batch.append(item)
+                alerts += 1
+            if len(batch) >= BATCH:
+                rows += self.store.add_rows(batch, sync=False)
+                batch = []
+            if time.monotonic() - last >= REPORT_EVERY:
+                self.send(ImportProgress(rows, alerts, counter.total, errors))
+                rows, errors, alerts = [], [], 0
+                last = time.monotonic()
+        rows += self.store.add_rows(batch)  # and everything before it synced
+        self.send(ImportProgress(rows, alerts, counter.total, errors))
+
+    def _complete_history(self) -> None:
+        history = HistoryCompletion(self.store, self.cache)
+        while not self.cancelled():
+            completed = history.run(HISTORY_BUDGET)
+            if not completed:
+                return
+            self.send(HistoryCounted(completed))
+
+
+def _child(paths: list[str], folder: str, schemas: tuple, conn: Connection) -> None:
+    """The reader in a process of its own: its decoding never holds the viewer's GIL."""
+    logging.basicConfig(level=logging.WARNING, format="alertview import: %(message)s")
+    gc.set_threshold(100_000, 50, 1000)  # ~10 objects per alert, freed by refcounts
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(NICENESS)  # when the cores are busy, the viewer's clicks come first
+    from alertview.core.surveys import SURVEY_FIELDS
+
+    url, config, use_lsst_package = schemas
+    cache = SchemaCache(url, dict(config), use_lsst_package, fields=SURVEY_FIELDS)
+    stop = False
+
+    def cancelled() -> bool:
+        nonlocal stop
+        with contextlib.suppress(EOFError, OSError):
+            stop = stop or conn.poll()  # any word from the viewer means stop
+        return stop
+
+    def send(news: ImportNews) -> None:
+        try:
+            conn.send(news)
+        except OSError:  # the viewer has gone
+            raise SystemExit(0) from None
+
+    store = AlertStore(folder)
+    try:
+        Reader(paths, store, cache, send, cancelled).run()
+    finally:
+        store.close()
+
+
+class FileImport(QThread):
+    """One import: runs a ``Reader`` and turns its news into signals.
+
+    Inputs under ``IN_PROCESS_BYTES`` are read in this thread (a child process
+    takes ~1 s to start); larger ones in a child process at a lower priority,
+    this thread relaying its news: decoding in a thread of the viewer holds
+    its GIL, and the GUI thread's timers come late (measured on a ZTF nightly
+    archive: docs/performance.md "Opening files").
+    """
+
+    #: The inputs' size on disk in bytes (None: unknown).
+    sized = Signal(object)
+    #: An ``ImportProgress``: rows stored, alerts and bytes read, errors.
+    progressed = Signal(object)
+    #: [(row, n_detections, n_upper_limits, n_forced, schema)] completed later.
+    history_completed = Signal(object)
+    #: The reader is done (True: it was cancelled).
+    ended = Signal(bool)
+    #: The window has taken everything in (rows, counts, the summary): emitted by
+    #: ``FileImports`` with the alerts added, also when a queued job is dropped.
+    done = Signal(int)
+
+    def __init__(
+        self, paths: Sequence[str | os.PathLike], store: AlertStore, cache: SchemaCache
+    ) -> None:
+        super().__init__()
+        self.paths = [str(p) for p in paths]
+        self.store = store
+        self.cache = cache
+        self.cancelled = False
+        self.added: int | None = None  # set when done
+        #: Whether the reader ran in a child process (decided when it starts).
+        self.in_process = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def wait_done(self, timeout: float | None = None) -> bool:
+        """For scripts: run the event loop until the window has taken this import in
+        (``done``); False if ``timeout`` seconds passed first."""
+        if self.added is not None:
+            return True
+        loop = QEventLoop()
+        self.done.connect(loop.quit)
+        if timeout is not None:
+            QTimer.singleShot(int(timeout * 1000), loop.quit)
+        loop.exec()
+        return self.added is not None
+
+    def run(self) -> None:
+        self.in_process = sum(input_sizes(self.paths).values()) >= IN_PROCESS_BYTES
+        if self.in_process:
+            self._run_child()
+        else:
+            Reader(self.paths, self.store, self.cache, self._relay, lambda: self.cancelled).run()
+
+    def _relay(self, news: ImportNews) -> None:
+        match news:
+            case Sized():
+                self.sized.emit(news.total)
+            case ImportProgress():
+                self.progressed.emit(news)
+            case HistoryCounted():
+                self.history_completed.emit(news.rows)
+            case Ended():
+                self.ended.emit(news.cancelled)
+
+    def _run_child(self) -> None:
+        context = multiprocessing.get_context("spawn")  # never fork a process running Qt
+        conn, child_conn = context.Pipe(duplex=True)
+        cache = self.cache
+        schemas = (
+            cache.registry_url,
+            tuple(sorted(cache.registry_config.items())),
+            cache.use_lsst_package,
+        )
+        process = context.Process(
+            target=_child,
+            args=(self.paths, str(self.store.folder), schemas, child_conn),
+            name="alertview-import",
+            daemon=True,
+        )
+        process.start()
+        child_conn.close()
+        told = ended = False
+        try:
+            while not ended:
+                if self.cancelled and not told:
+                    conn.send("stop")
+                    told = True
+                if not conn.poll(0.05):
+                    continue
+                news = conn.recv()
+                ended = isinstance(news, Ended)
+                self._relay(news)
+        except (EOFError, OSError):  # the child died (killed, out of memory)
+            process.join(2)
+            reason = f"the reading process ended (exit code {process.exitcode})"
+            self.progressed.emit(ImportProgress(errors=[f"{' '.join(self.paths)}: {reason}"]))
+            self.ended.emit(self.cancelled)
+        finally:
+            process.join(10)
+            if process.is_alive():
+                process.terminate()
+                process.join(5)
+            conn.close()
+
+
+class ImportProgressWidget(QWidget):
+    """The status bar's progress: what is read, a bar, and Cancel."""
+
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(160)
+        self.bar.setTextVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        for widget in (self.label, self.bar, self.cancel_button):
+            layout.addWidget(widget)
+        self.hide()
+
+    def show_progress(self, text: str | None, fraction: float | None, cancel: bool = True) -> None:
+        if text is None:
+            self.hide()
+            return
+        self.label.setText(text)
+        if fraction is None:
+            self.bar.setRange(0, 0)  # busy
+        else:
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(round(fraction * 1000))
+        self.cancel_button.setVisible(cancel)
+        self.show()
+
+
+class FileImports(QObject):
+    """The window's imports: starts ``FileImport`` threads as the controller says,
+    relays their reports, and loads a reopened session's rows in chunks first.
+    Implements ``controllers.views.ImportView``."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.widget = ImportProgressWidget()
+        self.controller = FileImportController(self, window.session)
+        self.widget.cancel_requested.connect(self.controller.cancel)
+        self.running: FileImport | None = None
+        self.loading = False
+        self._waiting: list[tuple[FileImport, list[str]]] = []  # opened while loading
+
+    # -- what the window asks ---------------------------------------------------------------
+    def open(self, paths: Sequence[str | os.PathLike]) -> FileImport:
+        """Read ``paths`` in the background (queued behind the running import, or the
+        session's rows still loading); returns the job."""
+        job = FileImport(paths, self.window.store, self.window.cache)
+        if self.loading:  # its rows come after the stored ones: they go in first
+            self._waiting.append((job, job.paths))
+        else:
+            self.controller.open(job, job.paths)
+        return job
+
+    def load_rows(self) -> None:
+        """Append the store's rows to the table a chunk per turn of the event loop
+        (a reopened session may hold 10^6: seconds of work)."""
+        if self.loading:
+            return
+        self.loading = True
+        self._total = len(self.window.store)
+        self._load_step()
+
+    def shutdown(self) -> None:
+        """The window closes: stop reading (what is stored stays) and wait for it."""
+        self._waiting = []
+        self.controller.queue = []
+        if self.running is not None:
+            self.running.cancel()
+            self.running.wait()
+            self.running = None
+        self.loading = False
+
+    def _load_step(self) -> None:
+        if not self.loading:
+            return
+        more = self.window.session.refresh_rows(limit=LOAD_CHUNK)
+        if more:
+            shown = self.window.model.total
+            text = f"loading the session: {shown} of {self._total} alerts"
+            self.widget.show_progress(text, shown / max(self._total, 1), cancel=False)
+            QTimer.singleShot(0, self._load_step)
+            return
+        self.loading = False
+        if not self.controller.running:
+            self.widget.show_progress(None, None)
+        self.window.rows_loaded.emit()
+        waiting, self._waiting = self._waiting, []
+        for job, paths in waiting:
+            self.controller.open(job, paths)
+
+    # -- the ImportView the controller drives ----------------------------------------------------
+    def start_import(self, handle: FileImport) -> None:
+        controller = self.controller
+        handle.sized.connect(controller.sized)
+        handle.progressed.connect(controller.progressed)
+        handle.history_completed.connect(self._history_completed)
+        handle.ended.connect(controller.finished)
+        self.running = handle
+        handle.start()
+
+    def _history_completed(self, completed: list[tuple]) -> None:
+        self.window.model.update_counts(completed)
+        self.controller.history_progressed(len(completed))
+
+    def cancel_import(self, handle: FileImport) -> None:
+        handle.cancel()
+
+    def import_dropped(self, handle: FileImport) -> None:
+        handle.added = 0
+        handle.done.emit(0)
+
+    def import_ended(self, handle: FileImport, added: int) -> None:
+        handle.wait()  # the thread has emitted its last signal: a moment at most
+        if self.running is handle:
+            self.running = None
+        self.window.session.update_status()
+        handle.added = added
+        handle.done.emit(added)
+        self.window.import_finished.emit(handle)
+
+    def show_import(self, text: str | None, fraction: float | None) -> None:
+        self.widget.show_progress(text, fraction)
+
+    def show_message(self, text: str) -> None:
+        self.window.show_message(text)

@@ -7,6 +7,12 @@ before their index rows commit, and a stream commits Kafka offsets only after
 ``sync`` forced the packets and then the index rows to disk: at least once,
 even across a power cut. (survey, alert id) is unique: a re-delivered alert
 is recognised and kept once.
+
+A session is bounded: its retention policy (``store_retention``) drops the
+oldest packets while every row stays, and nothing is written on a nearly
+full disk (``DiskFull``). Its memory is too: SQLite's page cache is capped per
+connection and the schema refs grow with the distinct writer schemas only
+(measured flat over a million alerts: docs/performance.md, Bounded sessions).
 """
 
 from __future__ import annotations

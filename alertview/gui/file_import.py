@@ -82,10 +82,25 @@ def input_sizes(paths: Sequence[str | os.PathLike]) -> dict[str, int]:
     return sizes
 
 
+def _read_position(path: str) -> int | None:
+    """How far this process has read its open file ``path``: its descriptor's offset
+    (Linux's /proc; elsewhere None). Archives are read through a decompressor, whose
+    output says nothing of how much of the file is behind it."""
+    try:
+        for fd in os.scandir("/proc/self/fd"):
+            if os.readlink(fd.path) == path:
+                with open(f"/proc/self/fdinfo/{fd.name}") as info:
+                    return int(info.readline().split()[1])  # "pos:\t<offset>"
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 class _BytesRead:
-    """Bytes read so far: whole files once done; within an archive, the bytes of its
-    members (exact at the archive's end, close before it for ZTF's, whose stamps are
-    already compressed), never more than its size."""
+    """Bytes of the inputs read so far: whole files once done; within one, the
+    offset its descriptor has reached (where the system tells it), else the bytes of
+    its members so far (close for ZTF's archives, whose stamps are compressed
+    already); never more than its size."""
 
     def __init__(self, sizes: dict[str, int]) -> None:
         self.sizes = sizes
@@ -117,7 +132,9 @@ class _BytesRead:
     def total(self) -> int:
         if self.file is None:
             return self.done
-        return self.done + min(self.within, self.sizes.get(self.file, self.within))
+        size = self.sizes.get(self.file, self.within)
+        position = _read_position(os.path.realpath(self.file))
+        return self.done + min(size, self.within if position is None else position)
 
 
 @dataclass(frozen=True)
@@ -156,8 +173,10 @@ class Reader:
         cache: SchemaCache,
         send: Callable[[ImportNews], None],
         cancelled: Callable[[], bool],
+        sizes: dict[str, int] | None = None,
     ) -> None:
         self.paths = list(paths)
+        self.sizes = sizes  # (``input_sizes``, when the caller has them already)
         self.store = store
         self.cache = cache
         self.send = send
@@ -194,7 +213,7 @@ class Reader:
         counter.finish()
 
     def _read(self) -> None:
-        sizes = input_sizes(self.paths)
+        sizes = self.sizes if self.sizes is not None else input_sizes(self.paths)
         self.send(Sized(sum(sizes.values()) if sizes else None))
         counter = _BytesRead(sizes)
         batch: list = []
@@ -227,7 +246,9 @@ class Reader:
             self.send(HistoryCounted(completed))
 
 
-def _child(paths: list[str], folder: str, schemas: tuple, conn: Connection) -> None:
+def _child(
+    paths: list[str], sizes: dict[str, int], folder: str, schemas: tuple, conn: Connection
+) -> None:
     """The reader in a process of its own: its decoding never holds the viewer's GIL."""
     logging.basicConfig(level=logging.WARNING, format="alertview import: %(message)s")
     gc.set_threshold(100_000, 50, 1000)  # ~10 objects per alert, freed by refcounts
@@ -253,7 +274,7 @@ def _child(paths: list[str], folder: str, schemas: tuple, conn: Connection) -> N
 
     store = AlertStore(folder)
     try:
-        Reader(paths, store, cache, send, cancelled).run()
+        Reader(paths, store, cache, send, cancelled, sizes).run()
     finally:
         store.close()
 
@@ -308,11 +329,13 @@ class FileImport(QThread):
         return self.added is not None
 
     def run(self) -> None:
-        self.in_process = sum(input_sizes(self.paths).values()) >= IN_PROCESS_BYTES
+        sizes = input_sizes(self.paths)
+        self.in_process = sum(sizes.values()) >= IN_PROCESS_BYTES
         if self.in_process:
-            self._run_child()
+            self._run_child(sizes)
         else:
-            Reader(self.paths, self.store, self.cache, self._relay, lambda: self.cancelled).run()
+            cancelled = lambda: self.cancelled  # noqa: E731
+            Reader(self.paths, self.store, self.cache, self._relay, cancelled, sizes).run()
 
     def _relay(self, news: ImportNews) -> None:
         match news:
@@ -325,7 +348,7 @@ class FileImport(QThread):
             case Ended():
                 self.ended.emit(news.cancelled)
 
-    def _run_child(self) -> None:
+    def _run_child(self, sizes: dict[str, int]) -> None:
         context = multiprocessing.get_context("spawn")  # never fork a process running Qt
         conn, child_conn = context.Pipe(duplex=True)
         cache = self.cache
@@ -336,7 +359,7 @@ class FileImport(QThread):
         )
         process = context.Process(
             target=_child,
-            args=(self.paths, str(self.store.folder), schemas, child_conn),
+            args=(self.paths, sizes, str(self.store.folder), schemas, child_conn),
             name="alertview-import",
             daemon=True,
         )

@@ -183,3 +183,28 @@ def test_dropped_packets_are_counted_and_their_rows_greyed(session, cache):
     assert dropped > 0
     assert f"{dropped} packets dropped (retention)" in session.status_text()
     assert session.model.dropped_before == store.dropped_before() > 1
+
+
+def test_a_reopened_session_is_appended_a_chunk_at_a_time(session, cache):
+    from alertview.core.decode import read_alerts
+
+    session.store.add(a for a in read_alerts([SHARED], cache) if not isinstance(a, Exception))
+    assert session.refresh_rows(limit=20) is True  # more may remain: called again
+    assert session.refresh_rows(limit=20) is True
+    assert session.refresh_rows(limit=20) is False
+    assert session.model.appended == [20, 20, 17]
+    assert [r[0] for r in session.model.rows] == [r[0] for r in session.store.rows()]
+    session.view.show_status.assert_called_with("57 alerts")
+
+
+def test_an_import_batch_brings_rows_and_error_lines(session, cache):
+    from alertview.core.decode import read_alerts
+
+    rows = session.store.add_rows(
+        a for a in read_alerts([FINK_ZTF_MULTI], cache) if not isinstance(a, Exception)
+    )
+    session.rows_read(rows[:4], ["bad.avro: offset 12: not an Avro container"])
+    session.rows_read(rows, [])  # rows already shown are skipped
+    assert session.model.appended == [4, len(rows) - 4]
+    assert session.errors == ["bad.avro: offset 12: not an Avro container"]
+    session.view.show_error_count.assert_called_with(1)

@@ -44,6 +44,25 @@ class ConsumerSettings(_Settings):
 
     commit: bool = True
 
+    def consumer_config(self) -> dict[str, Any]:
+        """``config.ConsumerSettings``'s, where a ``-X`` setting of the group's timing
+        wins over ours (the others keep the at-least-once promise: never the user's)."""
+        config = super().consumer_config()
+        config.update({k: v for k, v in self.kafka.extra.items() if k in USER_TUNABLE})
+        return config
+
+
+#: Consumer settings a user's ``-X`` may change (e.g. a shorter session timeout, so a
+#: member killed without leaving the group is replaced sooner).
+USER_TUNABLE = frozenset(
+    {
+        "session.timeout.ms",
+        "heartbeat.interval.ms",
+        "max.poll.interval.ms",
+        "fetch.queue.backoff.ms",
+    }
+)
+
 
 @dataclass
 class Batch:

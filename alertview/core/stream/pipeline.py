@@ -154,13 +154,13 @@ class _Writer(threading.Thread):
                 self.processed += 1
                 if not self._stopped_said:
                     self._stopped_said = True
-                    log.warning("storage stopped: %s", exc)
+                    log.info("storage stopped: %s", exc)
                     self.notify(StorageStopped(_reason(exc)))
                 return
             self.store.add_errors(batch.errors)
             if self._stopped_said:
                 self._stopped_said = False
-                log.warning("storage resumed")
+                log.info("storage resumed")
                 self.notify(StorageResumed())
         if self.sink is not None:
             self.sink(batch, rows)

@@ -6,12 +6,33 @@ import argparse
 import sys
 from pathlib import Path
 
+from alertview.core.errors import UsageError
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     view = subparsers.add_parser(
-        "view", help="open the desktop viewer (optionally on files, folders, archives)"
+        "view",
+        help="open the desktop viewer (optionally on files, folders, archives or a session)",
+        description="Open the viewer. What it receives or reads is kept in a named session "
+        "under the data folder (`alertview sessions` lists them): files go into a session "
+        "named after them, a stream into one named after its topic (both can be renamed); "
+        "a session folder given as PATH is reopened.",
     )
     view.add_argument("paths", nargs="*", metavar="PATH")
+    view.add_argument(
+        "--session", metavar="NAME|DIR", help="open (or start) this session; PATHs go into it"
+    )
+    view.add_argument(
+        "--no-store",
+        action="store_true",
+        help="a temporary session, deleted at exit; a stream commits no offsets for it",
+    )
+    view.add_argument(
+        "--keep-packets",
+        metavar="POLICY",
+        help="retention of the session's packets (rows always stay): 50GB, 7d, matching "
+        "(only alerts passing the filter), or combined (50GB,7d)",
+    )
     view.set_defaults(handler=run_view)
     demo = subparsers.add_parser(
         "demo",
@@ -37,7 +58,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run_view(args: argparse.Namespace) -> int:
     from alertview.gui.app import run_viewer
 
-    return run_viewer(args.paths)
+    if args.no_store and args.session:
+        raise UsageError("--no-store and --session: a temporary session has no name")
+    if args.keep_packets is not None:
+        from alertview.core.session.retention import RetentionPolicy
+
+        try:
+            RetentionPolicy.parse(args.keep_packets)
+        except ValueError as exc:
+            raise UsageError(f"--keep-packets: {exc}") from None
+    return run_viewer(args.paths, args.session, args.no_store, args.keep_packets)
 
 
 def run_demo(args: argparse.Namespace) -> int:

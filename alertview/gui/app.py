@@ -5,9 +5,12 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alertview.core.session.folder import Session
 
 
 def make_application():
@@ -33,26 +36,60 @@ def make_application():
     return app
 
 
-def run_viewer(paths: Sequence[str | os.PathLike] = ()) -> int:
-    """Open the main window on a temporary session holding ``paths``."""
-    app = make_application()
-    from alertview.core.session.store import AlertStore
-    from alertview.gui.exception_hook import ExceptionHook
-    from alertview.gui.main_window import MainWindow
+def choose_session(
+    paths: Sequence[str | os.PathLike], name: str | None = None, temporary: bool = False
+) -> tuple[Session, list[str | os.PathLike]]:
+    """The session the viewer opens, and the paths still to read into it.
 
-    with tempfile.TemporaryDirectory(prefix="alertview-") as folder:
-        store = AlertStore(Path(folder) / "files")
-        window = MainWindow(store)
-        # a bug from here on shows in a dialog (and the log), not only on a terminal
-        with ExceptionHook(window):
-            window.restore_settings()
-            window.show()
-            if paths:  # read off the GUI thread; the first alert shown once they are in
-                job = window.open_paths(paths)
-                job.done.connect(lambda _added: window.model.rowCount() and window.select_row(0))
-            code = app.exec()
-        store.close()
-    return code
+    ``--no-store``: a temporary session. ``--session NAME|DIR``: that session
+    (a new one if no session has that name). A session folder given as a path:
+    that session. Files: the session named after them (the same files reopen
+    the same session; alerts already there are kept once). Nothing: an
+    untitled session, removed at exit if nothing went into it.
+    """
+    from alertview.core.session.folder import Session, is_session
+    from alertview.core.session.listing import SessionError, is_path_like, resolve_session
+    from alertview.core.session.meta import files_session_name
+
+    if temporary:
+        return Session.temporary(), list(paths)
+    if name:
+        try:
+            return Session.at(resolve_session(name)), list(paths)
+        except SessionError:
+            if is_path_like(name):
+                raise
+            print(f"alertview: new session {name!r}", file=sys.stderr)
+            return Session.named(name), list(paths)
+    if len(paths) == 1 and is_session(Path(paths[0])):
+        return Session.at(Path(paths[0])), []
+    if paths:
+        return Session.named(files_session_name(paths)), list(paths)
+    return Session.untitled(), []
+
+
+def run_viewer(
+    paths: Sequence[str | os.PathLike] = (),
+    session: str | None = None,
+    temporary: bool = False,
+    keep_packets: str | None = None,
+) -> int:
+    """Open the main window on a named session (see ``choose_session``), reading ``paths``."""
+    app = make_application()
+    from alertview.gui.exception_hook import ExceptionHook
+    from alertview.gui.session_windows import open_window
+
+    opened, paths = choose_session(paths, session, temporary)
+    window = open_window(opened, show=False)
+    # a bug from here on shows in a dialog (and the log), not only on a terminal
+    with ExceptionHook(window):
+        window.show()
+        if keep_packets is not None:
+            window.set_keep_packets(keep_packets)
+        if paths:  # read off the GUI thread; the first alert shown once they are in
+            job = window.open_paths(paths)
+            job.done.connect(lambda _added: window.model.rowCount() and window.select_row(0))
+        return app.exec()
 
 
 def render_alert(path: str | os.PathLike, index: int, out: Path, size=(1200, 850)) -> Path:

@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 from alertview.core import secrets
 from alertview.core.avro.registry import BASIC_AUTH
 from alertview.core.errors import AlertViewError
+from alertview.core.session.folder import Session
+from alertview.core.session.meta import StreamMeta, default_group_id, stream_session_name
 from alertview.core.stream.admin import TopicInfo, list_topics
 from alertview.core.stream.config import SASL_MECHANISMS, SECURITY_PROTOCOLS, KafkaSettings
 from alertview.core.stream.consumer import ConsumerSettings
@@ -64,9 +66,26 @@ def keyring_usable() -> bool:
 class ConnectionDialog(QDialog):
     """Profiles persist in QSettings; passwords only in the OS keyring, or asked each time."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        session: Session | None = None,
+        resume: StreamMeta | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Connect to Kafka")
+        self.setWindowTitle("Resume the stream" if resume else "Connect to Kafka")
+        #: The session of the window asking (None: a window its caller owns).
+        self.current = session
+        self.session_name = QLineEdit()
+        self.session_name.setToolTip(
+            "What arrives is kept in this session under the data folder: reopen it with "
+            "File → Open session… or `alertview view --session NAME`"
+        )
+        self.keep = QCheckBox(
+            "Keep what arrives (uncheck: a temporary session, no offsets committed)"
+        )
+        self.keep.setChecked(session is None or not session.is_temporary)
+        self.keep.toggled.connect(self.session_name.setEnabled)
         self.profile = QComboBox()
         self.profile.setEditable(True)
         self.bootstrap = QLineEdit()
@@ -101,7 +120,10 @@ class ConnectionDialog(QDialog):
         )
         self.insecure.toggled.connect(self._insecure_toggled)
         self.group = QLineEdit()
-        self.group.setPlaceholderText("Rubin: must start with your user name")
+        self.group.setToolTip(
+            "empty: one group per session (your user name first, as Rubin requires), so the "
+            "viewer and `alertview consume` never move each other's offsets"
+        )
         self.registry = QLineEdit()
         self.registry.setPlaceholderText("https://… (optional)")
         # credentials typed into the URL move to the two fields below at once
@@ -141,6 +163,13 @@ class ConnectionDialog(QDialog):
         self._tester.done.connect(self._tested)
         self._tester.failed.connect(self._test_failed)
         self._load_profiles()
+        for changed in (self.bootstrap.textChanged, self.username.textChanged,
+                        self.session_name.textChanged):  # fmt: skip
+            changed.connect(self._update_defaults)
+        self.topics.itemSelectionChanged.connect(self._update_defaults)
+        if resume is not None:
+            self._prefill(resume)
+        self._update_defaults()
 
     def _build(self) -> None:
         form = QFormLayout()
@@ -165,6 +194,8 @@ class ConnectionDialog(QDialog):
         start_row.addWidget(self.start)
         start_row.addWidget(self.start_time)
         form.addRow("Start at", start_row)
+        form.addRow("Session", self.session_name)
+        form.addRow("", self.keep)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -309,16 +340,60 @@ class ConnectionDialog(QDialog):
         rows = sorted({i.row() for i in self.topics.selectedIndexes()})
         return tuple(self.topics.item(r, 0).text() for r in rows)
 
-    def consumer_settings(self) -> ConsumerSettings:
-        import getpass
+    # -- the session and the group ---------------------------------------------------------
+    def default_session_name(self) -> str:
+        """The session a stream goes into unless named: the window's own if it already
+        follows these topics on this cluster, else one named after them."""
+        topics, bootstrap = self.selected_topics(), self.bootstrap.text().strip()
+        current = self.current
+        if current is not None and current.meta.stream is not None and not current.is_temporary:
+            stream = current.meta.stream
+            if (stream.topics, stream.bootstrap) == (topics, bootstrap) or not topics:
+                return current.name
+        return stream_session_name(topics, bootstrap) if topics else "stream"
 
+    def session_choice(self) -> tuple[str, bool]:
+        """(session name, keep): where the stream goes."""
+        return (
+            self.session_name.text().strip() or self.default_session_name(),
+            self.keep.isChecked(),
+        )
+
+    def default_group(self) -> str:
+        name = self.session_choice()[0] if self.keep.isChecked() else "temporary"
+        return default_group_id("view", name, self.username.text().strip() or None)
+
+    def _update_defaults(self) -> None:
+        self.session_name.setPlaceholderText(self.default_session_name())
+        self.group.setPlaceholderText(self.default_group())
+
+    def profile_name(self) -> str | None:
+        return self.profile.currentText().strip() or None
+
+    def _prefill(self, stream: StreamMeta) -> None:
+        """Stream → Resume after a restart: the session's stream, from the committed offsets
+        (the profile, if it still exists, brings the credentials back from the keyring)."""
+        if stream.profile:
+            self.profile.setCurrentText(stream.profile)
+        self.bootstrap.setText(stream.bootstrap)
+        self.group.setText(stream.group_id)
+        self.start.setCurrentText("committed")
+        self.topics.setRowCount(len(stream.topics))
+        for row, topic in enumerate(stream.topics):
+            self.topics.setItem(row, 0, QTableWidgetItem(topic))
+        self.topics.selectAll()
+        if self.current is not None:
+            self.session_name.setText(self.current.name)
+        self.message.setText("resumes from where this session's group stopped")
+
+    def consumer_settings(self) -> ConsumerSettings:
         start: str | datetime = self.start.currentText()
         if start == "from a time":  # the editor shows UTC
             start = self.start_time.dateTime().toPython().replace(tzinfo=UTC)
         return ConsumerSettings(
             kafka=self.kafka_settings(),
             topics=self.selected_topics(),
-            group_id=self.group.text().strip() or f"alertview-{getpass.getuser()}",
+            group_id=self.group.text().strip() or self.default_group(),
             start=start,
         )
 

@@ -8,16 +8,14 @@ the topic in its worker thread.
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import time
 import uuid
-from pathlib import Path
 
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.broker.engines import EmbeddedBroker, Engine
 from alertview.core.replay import Cadence, MessageFramer, replay
-from alertview.core.session.store import AlertStore
+from alertview.core.session.folder import Session
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.consumer import ConsumerSettings
 from alertview.core.stream.producer import AlertProducer, ensure_topic
@@ -87,20 +85,24 @@ class DemoStream:
         self.stop()
 
 
+#: The demo's session: kept like any other, its packets capped (the replay loops for ever).
+DEMO_SESSION = "demo"
+DEMO_KEEP_PACKETS = "1GB"
+
+
 def run_demo(interval: float = 3.0, engine: Engine = "mock") -> int:
     from alertview.gui.app import make_application
-    from alertview.gui.main_window import MainWindow
+    from alertview.gui.session_windows import open_window
 
     app = make_application()
-    with DemoStream(interval, engine) as demo, tempfile.TemporaryDirectory() as folder:
-        store = AlertStore(Path(folder) / "demo")
-        window = MainWindow(store)
-        window.restore_settings()
+    with DemoStream(interval, engine) as demo:
+        window = open_window(Session.named(DEMO_SESSION), show=False)
+        if window.opened.store.retention.keeps_all:  # the replay loops for ever
+            window.set_keep_packets(DEMO_KEEP_PACKETS)
         window.follow_action.setChecked(True)
         window.show()
         window.connect_stream(demo.consumer_settings())
         window.stream_state.setToolTip(f"embedded {engine} broker: {demo.broker.limits}")
         code = app.exec()
         window.stop_stream()
-        store.close()
     return code

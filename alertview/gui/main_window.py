@@ -6,6 +6,7 @@ holds the widgets, the threads and the dialogs, and implements its ``SessionView
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from alertview.controllers.session import SessionController
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import decode_stored
+from alertview.core.session.folder import Session
 from alertview.core.session.store import AlertStore
 from alertview.core.surveys import SURVEY_FIELDS
 from alertview.gui.alert_loader import AlertLoader
@@ -52,9 +54,12 @@ class MainWindow(QMainWindow, StreamControl):
     #: The session's stored rows are all in the table (loaded in chunks at start).
     rows_loaded = Signal()
 
-    def __init__(self, store: AlertStore, cache: SchemaCache | None = None) -> None:
+    def __init__(
+        self, store: AlertStore, cache: SchemaCache | None = None, session: Session | None = None
+    ) -> None:
         super().__init__()
-        self.setWindowTitle("AlertView")
+        #: The named session this window shows and closes (None: the caller owns ``store``).
+        self.opened = session
         self.store = store
         self.cache = cache or SchemaCache(fields=SURVEY_FIELDS)
         self.loader = AlertLoader(store, self.cache, self)
@@ -69,11 +74,13 @@ class MainWindow(QMainWindow, StreamControl):
         self.failure_box = None
         self._columns_sized = False
         self._build()
+        self.show_title("")
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
         self.filter_bar = FilterBar()
         self.filter_bar.applied.connect(self.session.apply_filter)
+        self.filter_bar.applied.connect(self._remember_filter)
         self.filter_edit, self.match_label = self.filter_bar.edit, self.filter_bar.match_label
         self.table = AlertTable(self.model)
         self.table.selectionModel().currentRowChanged.connect(
@@ -102,10 +109,13 @@ class MainWindow(QMainWindow, StreamControl):
 
         self.status = QLabel()
         self.stream_state = QLabel("offline")
+        #: The consumer group in use (the offsets Stream → Resume goes on from).
+        self.group_label = QLabel()
         self.error_button = QPushButton("0 errors")
         self.error_button.setFlat(True)
         self.error_button.clicked.connect(self.show_errors)
         self.statusBar().addWidget(self.stream_state, 1)
+        self.statusBar().addPermanentWidget(self.group_label)
         self.statusBar().addPermanentWidget(self.error_button)
         self.statusBar().addPermanentWidget(self.status)
         # files read off the GUI thread; a reopened session's rows loaded in chunks
@@ -129,9 +139,14 @@ class MainWindow(QMainWindow, StreamControl):
         self.follow_action = self._action(
             "&Follow newest", lambda on: setattr(self.session, "follow", on), checkable=True
         )
+        self.resume_action = self._action("&Resume", self.resume_stream, "Ctrl+R")
+        self.keep_action = self._action("&Keep packets…", self.ask_keep_packets)
         self.show_stream_controls(False)
         menu = self.menuBar().addMenu("&File")
         menu.addAction(self._action("&Connect to Kafka…", self.ask_connect, "Ctrl+K"))
+        menu.addAction(self._action("Open &session…", self._ask_open_session, "Ctrl+Shift+O"))
+        self.recent_menu = menu.addMenu("&Recent sessions")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
         open_keys = QKeySequence.StandardKey.Open
         menu.addAction(self._action("&Open files or folder…", self._ask_open, open_keys))
         menu.addAction(self._action("Open &folder…", self._ask_open_folder))
@@ -139,8 +154,11 @@ class MainWindow(QMainWindow, StreamControl):
         menu.addSeparator()
         menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
         stream_menu = self.menuBar().addMenu("&Stream")
-        for action in (self.pause_action, self.stop_action, self.follow_action):
+        for action in (self.pause_action, self.stop_action, self.resume_action):
             stream_menu.addAction(action)
+        stream_menu.addAction(self.follow_action)
+        stream_menu.addSeparator()
+        stream_menu.addAction(self.keep_action)
         add_schemas_action(self)
 
     # -- what the user and the callers ask ----------------------------------------------------
@@ -156,6 +174,7 @@ class MainWindow(QMainWindow, StreamControl):
 
     def apply_filter(self) -> None:
         self.session.apply_filter(self.filter_edit.text())
+        self._remember_filter(self.filter_edit.text())
 
     def show_object(self, object_id: str) -> None:
         """All alerts of one object: a filter the user sees and can clear."""
@@ -182,6 +201,37 @@ class MainWindow(QMainWindow, StreamControl):
         if restore_window_settings(self):
             self._columns_sized = True
 
+    def restore_session(self) -> None:
+        """What the session remembers besides its rows: the filter in use."""
+        if self.opened is not None and self.opened.meta.filter:
+            self.filter_edit.setText(self.opened.meta.filter)
+            self.apply_filter()
+        self.show_stream_controls(False)
+
+    def _remember_filter(self, text: str) -> None:
+        """The session keeps its filter; with ``--keep-packets matching`` the packets
+        kept from now on are those of the alerts that pass it."""
+        if self.opened is None:
+            return
+        text = text.strip()
+        self.opened.remember_filter(text)
+        store = self.opened.store
+        if store.retention.matching and text != (store.keep_filter or ""):
+            from alertview.core.table.filters import FilterError
+
+            with contextlib.suppress(FilterError):  # the filter bar says why already
+                store.set_retention(store.retention, text or None, apply=False)
+
+    def _ask_open_session(self) -> None:
+        from alertview.gui.session_windows import ask_open_session
+
+        ask_open_session(self)
+
+    def _fill_recent(self) -> None:
+        from alertview.gui.session_windows import fill_recent_menu
+
+        fill_recent_menu(self)
+
     def closeEvent(self, event) -> None:
         if self.failure_box is not None:
             self.failure_box.close()
@@ -191,6 +241,9 @@ class MainWindow(QMainWindow, StreamControl):
         self.model.stop_filtering()
         save_window_settings(self)
         super().closeEvent(event)
+        if self.opened is not None:  # after the stream's process has let go of it
+            self.opened.close()
+            self.opened = None
 
     def _ask_open_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open a folder of alerts")
@@ -236,7 +289,10 @@ class MainWindow(QMainWindow, StreamControl):
         return self.inspection.cutouts.controller.display_choices()
 
     def show_title(self, text: str) -> None:
-        self.setWindowTitle(text)
+        """``text`` (the stream, if any) after the session's name."""
+        name = self.opened.name if self.opened is not None else ""
+        parts = ["AlertView", name, text.removeprefix("AlertView — ")]
+        self.setWindowTitle(" — ".join(p for p in parts if p))
 
     def show_stream_state(self, text: str) -> None:
         self.stream_state.setText(text)
@@ -244,6 +300,9 @@ class MainWindow(QMainWindow, StreamControl):
     def show_stream_controls(self, enabled: bool) -> None:
         self.pause_action.setEnabled(enabled)
         self.stop_action.setEnabled(enabled)
+        stream = self.opened.meta.stream if self.opened is not None else None
+        self.resume_action.setEnabled(not enabled and stream is not None)
+        self.keep_action.setEnabled(self.opened is not None and not self.opened.is_temporary)
 
     def scroll_to_newest(self) -> None:
         self.table.scrollToBottom()

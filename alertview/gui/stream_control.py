@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from alertview.core.avro.detail import Detail
+from alertview.core.session.folder import Session
+from alertview.core.session.meta import StreamMeta
 from alertview.core.stream.consumer import ConsumerSettings
 from alertview.gui.worker import StreamWorker
 
@@ -19,11 +21,31 @@ class StreamControl:
     """Stream methods of ``MainWindow``; they use its ``session``, ``model``, ``store``,
     ``cache`` and ``stream_state``."""
 
-    def connect_stream(self, settings: ConsumerSettings) -> StreamWorker:
-        """Start reading ``settings``' topics in a worker thread."""
+    def connect_stream(
+        self, settings: ConsumerSettings, profile: str | None = None
+    ) -> StreamWorker:
+        """Start reading ``settings``' topics in a worker thread, into this window's
+        session (remembered there, without secrets, for Stream → Resume)."""
         self.stop_stream()
         # the table's fields first: a Rubin visit lands in seconds; history when idle
         settings = dataclasses.replace(settings, detail=Detail.TABLE)
+        opened = self.opened
+        if opened is not None:
+            if opened.is_temporary and hasattr(settings, "commit"):
+                settings = dataclasses.replace(settings, commit=False)  # nothing is kept
+            else:
+                opened.remember_stream(
+                    StreamMeta(
+                        settings.kafka.bootstrap, settings.topics, settings.group_id, profile
+                    )
+                )
+        self._last_settings = settings
+        self.group_label.setText(f"group {settings.group_id}")
+        self.group_label.setToolTip(
+            "the consumer group this session reads with: its committed offsets are where "
+            "Stream → Resume goes on from"
+            + ("" if getattr(settings, "commit", True) else " (temporary: none committed)")
+        )
         worker = StreamWorker(settings, self.store, self.cache)
         session = self.session
         worker.history_completed.connect(self.model.update_counts)
@@ -41,13 +63,86 @@ class StreamControl:
         """The connection dialog; on Connect, the stream starts in the worker thread."""
         from alertview.gui.connection_dialog import ConnectionDialog
 
-        dialog = ConnectionDialog(self)
+        dialog = ConnectionDialog(self, session=self.opened)
+        if dialog.exec() == ConnectionDialog.DialogCode.Accepted:
+            url, config = dialog.registry_settings()
+            settings, profile = dialog.consumer_settings(), dialog.profile_name()
+            window = self._window_for(dialog.session_choice())
+            if window is not None:
+                if url:
+                    window.cache.use_registry(url, config)
+                window.connect_stream(settings, profile)
+        dialog.deleteLater()
+
+    def _window_for(self, choice: tuple[str, bool]):
+        """The window whose session a stream goes into: this one if it is that
+        session, else a new window on it (an untitled session left empty goes)."""
+        from alertview.gui.session_windows import open_session
+
+        name, keep = choice
+        opened = self.opened
+        if opened is None:
+            return self  # a window on a store its caller owns (tests, benchmarks)
+        if keep and not opened.is_temporary and name == opened.name:
+            return self
+        return open_session(self, (lambda: Session.named(name)) if keep else Session.temporary)
+
+    def resume_stream(self) -> None:
+        """Stream → Resume: the session's stream again, from its group's committed
+        offsets (what was received before is in the table already)."""
+        stream = self.opened.meta.stream if self.opened is not None else None
+        if stream is None:
+            return
+        last = getattr(self, "_last_settings", None)
+        if last is not None and last.group_id == stream.group_id:
+            self.connect_stream(dataclasses.replace(last, start="committed"), stream.profile)
+            return
+        from alertview.gui.connection_dialog import ConnectionDialog
+
+        # after a restart the secrets come from the profile's keyring entries
+        dialog = ConnectionDialog(self, session=self.opened, resume=stream)
         if dialog.exec() == ConnectionDialog.DialogCode.Accepted:
             url, config = dialog.registry_settings()
             if url:
                 self.cache.use_registry(url, config)
-            self.connect_stream(dialog.consumer_settings())
+            self.connect_stream(dialog.consumer_settings(), dialog.profile_name())
         dialog.deleteLater()
+
+    def ask_keep_packets(self) -> None:
+        """Stream → Keep packets…: the session's retention policy."""
+        store = self.opened.store if self.opened is not None else None
+        if store is None:
+            return
+        current = store.retention
+        text, ok = QInputDialog.getText(
+            self,
+            "Keep packets",
+            "Packets kept in this session (every row stays in the table):\n"
+            "  50GB — the newest 50 GB;  7d — those received in the last 7 days;\n"
+            "  matching — only alerts that pass the filter in use;  all — every one.\n"
+            "Combine them with commas (50GB,7d). Whatever the policy, storing stops\n"
+            "(and no offset is committed) while the disk has less than 2 GB free.",
+            text="" if current.keeps_all else str(current),
+        )
+        if ok:
+            self.set_keep_packets(text.strip())
+
+    def set_keep_packets(self, text: str) -> bool:
+        """Apply a retention policy to the session (``matching`` keeps by the filter in
+        use); a bad one is said in the status bar, not applied."""
+        from alertview.core.table.filters import FilterError
+
+        opened = self.opened
+        if opened is None:
+            return False
+        keep_filter = self.filter_edit.text().strip() or opened.meta.filter or None
+        try:
+            opened.store.set_retention(text or "all", keep_filter)
+        except (ValueError, FilterError) as exc:
+            self.show_message(str(exc))
+            return False
+        self.show_message(f"keep packets: {opened.store.retention}")
+        return True
 
     def stop_stream(self) -> None:
         if self.worker is not None:
@@ -55,6 +150,7 @@ class StreamControl:
             self.worker.wait()
             self.worker = None
         self.session.stream_stopped()
+        self.group_label.setText("")
 
     def _pause_toggled(self, paused: bool) -> None:
         if self.worker is not None:

@@ -31,7 +31,7 @@ class StreamControl:
         settings = dataclasses.replace(settings, detail=Detail.TABLE)
         opened = self.opened
         if opened is not None:
-            if opened.is_temporary and hasattr(settings, "commit"):
+            if opened.is_temporary:
                 settings = dataclasses.replace(settings, commit=False)  # nothing is kept
             else:
                 opened.remember_stream(
@@ -44,7 +44,7 @@ class StreamControl:
         self.group_label.setToolTip(
             "the consumer group this session reads with: its committed offsets are where "
             "Stream → Resume goes on from"
-            + ("" if getattr(settings, "commit", True) else " (temporary: none committed)")
+            + ("" if settings.commit else " (temporary: none committed)")
         )
         worker = StreamWorker(settings, self.store, self.cache)
         session = self.session
@@ -54,6 +54,8 @@ class StreamControl:
         worker.failed.connect(session.stream_failed)
         worker.lag_changed.connect(session.lag_changed)
         worker.health_changed.connect(session.health_changed)
+        worker.storage_stopped.connect(session.storage_stopped)
+        worker.storage_resumed.connect(session.storage_resumed)
         self.worker = worker
         session.stream_started(settings.topics, settings.kafka.bootstrap)
         worker.start()

@@ -205,3 +205,43 @@ def test_what_consume_stored_opens_in_the_viewer(app, qtbot, mock_broker, data_d
         assert window.error_button.text() == "0 errors"
     finally:
         close(window)
+
+
+def test_a_temporary_session_commits_nothing_and_leaves_nothing(app, qtbot, mock_broker):
+    kafka = KafkaSettings(mock_broker.bootstrap)
+    topic = f"alerts-{uuid.uuid4().hex[:8]}"
+    produce(kafka, topic, ztf_messages(6))
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    window = open_window(Session.temporary())
+    window.connect_stream(ConsumerSettings(kafka, (topic,), group, "committed"))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 6, timeout=30000)
+    assert "none committed" in window.group_label.toolTip()
+    folder = window.opened.folder
+    close(window)
+    assert not folder.exists()
+    # the same group from "committed" reads them all again: nothing was committed
+    kept = open_window(Session.named("kept"))
+    try:
+        kept.connect_stream(ConsumerSettings(kafka, (topic,), group, "committed"))
+        qtbot.waitUntil(lambda: kept.model.rowCount() == 6, timeout=30000)
+    finally:
+        close(kept)
+
+
+def test_a_nearly_full_disk_stops_storing_and_says_so(app, qtbot, mock_broker, monkeypatch):
+    kafka = KafkaSettings(mock_broker.bootstrap)
+    topic = f"alerts-{uuid.uuid4().hex[:8]}"
+    produce(kafka, topic, ztf_messages(4))
+    window = open_window(Session.named("full-disk"))
+    try:
+        # the stream's process sees a disk with less free space than it must keep
+        monkeypatch.setenv("ALERTVIEW_MIN_FREE_BYTES", str(1 << 60))
+        window.connect_stream(ConsumerSettings(kafka, (topic,), "g-full", "earliest"))
+        qtbot.waitUntil(
+            lambda: "storing stopped: disk nearly full" in window.status.text(), timeout=30000
+        )
+        assert window.stream_state.text() == "storing stopped: disk nearly full"
+        assert any(e.startswith("disk nearly full") for e in window.session.errors)
+        assert window.model.total == 0  # nothing stored, so nothing shown as kept
+    finally:
+        close(window)

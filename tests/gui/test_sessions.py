@@ -11,8 +11,10 @@ import uuid
 import pytest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
+from alertview.core.alert import Alert
+from alertview.core.avro.schemas import SchemaCache
 from alertview.core.broker.engines import EmbeddedBroker
-from alertview.core.decode import decode_stored
+from alertview.core.decode import decode_stored, read_alerts
 from alertview.core.session.folder import Session, is_session, session_folder
 from alertview.core.session.listing import is_in_use as in_use
 from alertview.core.session.meta import default_group_id
@@ -245,3 +247,40 @@ def test_a_nearly_full_disk_stops_storing_and_says_so(app, qtbot, mock_broker, m
         assert window.model.total == 0  # nothing stored, so nothing shown as kept
     finally:
         close(window)
+
+
+def test_file_open_session_moves_the_window_to_the_chosen_session(app, qtbot):
+    from PySide6.QtCore import QTimer
+
+    from alertview.gui.session_dialog import SessionDialog
+
+    with Session.named("other night") as other:
+        other.store.add([a for a in read_alerts([DATA], SchemaCache()) if isinstance(a, Alert)])
+        wanted = len(other.store)
+    window = open_window(Session.named("this night"))
+    chosen: list = []
+
+    def choose() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, SessionDialog):
+            QTimer.singleShot(50, choose)
+            return
+        names = [s.name for s in dialog.sessions]
+        chosen.append(names)
+        dialog.table.selectRow(names.index("other night"))
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Open).click()
+
+    QTimer.singleShot(100, choose)
+    open_action = next(
+        a for a in window.menuBar().actions()[0].menu().actions() if a.text() == "Open &session…"
+    )
+    open_action.trigger()
+    assert chosen and "other night" in chosen[0] and "this night" in chosen[0]
+    shown = [w for w in QApplication.topLevelWidgets() if getattr(w, "opened", None)]
+    assert len(shown) == 1 and shown[0] is not window
+    try:
+        assert shown[0].opened.name == "other night"
+        assert shown[0].model.total == wanted > 0
+        assert not window.isVisible()
+    finally:
+        close(shown[0])

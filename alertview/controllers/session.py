@@ -60,6 +60,9 @@ class SessionController:
         self._rate_window: list[tuple[float, int]] = []
         self._read_ahead: tuple[int, tuple[str, str]] | None = None  # (row id, choices)
         self._last_row = 0
+        #: A reopened session's stored rows are being appended (a chunk per turn of the
+        #: event loop): rows stored meanwhile wait in the store for their turn.
+        self.loading = False
 
     # -- rows in --------------------------------------------------------------------------------
     def open_paths(self, paths: Iterable[str | os.PathLike]) -> int:
@@ -94,7 +97,7 @@ class SessionController:
         chunk = REFRESH_CHUNK if limit is None else min(limit, REFRESH_CHUNK)
         added = 0
         while rows := self.store.rows(after=self._last_row, limit=chunk):
-            self._append(rows)
+            self._show_rows(rows)
             added += len(rows)
             if len(rows) < chunk or (limit is not None and added >= limit):
                 break
@@ -102,6 +105,13 @@ class SessionController:
         return limit is not None and added >= limit
 
     def _append(self, rows: list[tuple]) -> None:
+        """New rows (a stream's, an import's) to the table; while the stored ones load,
+        they are left to the load, which reads them from the store in their turn (shown
+        now, they would make the load skip the older rows not shown yet)."""
+        if not self.loading:
+            self._show_rows(rows)
+
+    def _show_rows(self, rows: list[tuple]) -> None:
         """Rows in store order; any already shown (read by ``refresh_rows``) are skipped."""
         if rows and rows[0][0] <= self._last_row:
             rows = [r for r in rows if r[0] > self._last_row]

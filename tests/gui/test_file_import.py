@@ -14,7 +14,13 @@ from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError
 from alertview.core.session.store import AlertStore
 from alertview.gui import file_import
-from tests.conftest import FINK_ZTF_SINGLE, SHARED, ZTF_FILES
+from tests.conftest import (
+    FINK_ZTF_MULTI,
+    FINK_ZTF_SINGLE,
+    FINK_ZTF_TRANSFER,
+    SHARED,
+    ZTF_FILES,
+)
 
 #: Alerts in the generated archive: long enough to cancel and to watch the GUI.
 ARCHIVE_ALERTS = 1000
@@ -166,19 +172,28 @@ def test_opening_during_an_import_queues_the_second_set(window, qtbot, archive):
     assert window.model.total == len(window.store) == ARCHIVE_ALERTS + 57 - len(ZTF_FILES)
 
 
-def test_a_reopened_session_loads_its_rows_in_chunks(window, qtbot, monkeypatch):
+def test_a_reopened_session_loads_its_rows_in_chunks(window, qtbot, monkeypatch, cache):
     from alertview.gui.main_window import MainWindow
 
-    open_files(window, qtbot, [SHARED])
+    open_files(window, qtbot, [FINK_ZTF_TRANSFER])
+    assert window.model.total == 31
     monkeypatch.setattr(file_import, "LOAD_CHUNK", 10)
+    monkeypatch.setattr(file_import, "LOAD_BUDGET", 0.0)  # a chunk per turn
     chunks = []
     reopened = MainWindow(window.store)
     qtbot.addWidget(reopened)
     reopened.model.rowsInserted.connect(lambda _p, a, b: chunks.append(b - a + 1))
     assert reopened.model.total == 10  # the first chunk at once, the others between events
-    assert reopened.imports.widget.label.text() == "loading the session: 10 of 57 alerts"
+    assert reopened.imports.widget.label.text() == "loading the session: 10 of 31 alerts"
+    # a stream's batch during the load waits in the store for its turn
+    late = window.store.add_rows(
+        a for a in read_alerts([FINK_ZTF_MULTI], cache) if not isinstance(a, DecodeError)
+    )
+    reopened.session.batches_stored(late, len(late), 0)
+    assert reopened.model.total == 10
     with qtbot.waitSignal(reopened.rows_loaded, timeout=10000):
         pass
-    assert reopened.model.total == 57 and chunks == [10, 10, 10, 10, 7]
-    assert [reopened.model.row_id(r) for r in range(57)] == [r[0] for r in window.store.rows()]
+    assert reopened.model.total == 31 + len(late) and chunks == [10, 10, 10, 2]
+    assert [reopened.model.row_id(r) for r in range(42)] == [r[0] for r in window.store.rows()]
+    assert not reopened.imports.widget.isVisible()
     reopened.close()

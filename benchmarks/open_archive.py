@@ -1,7 +1,7 @@
 """Opening files and sessions in the viewer: GUI timer lateness, alerts/s; prints JSON.
 
     python benchmarks/open_archive.py [--alerts 100000] [--session-rows 1000000]
-        [--cache DIR] [--repeat 1] [--no-save]
+        [--compare-alerts 20000] [--cache DIR] [--repeat 1] [--no-save]
 
 Builds (once, cached under ``--cache``, default ``~/.cache/alertview-bench``) a
 ``ztf_public_YYYYMMDD.tar.gz``-like archive: one Avro container file per alert,
@@ -22,6 +22,10 @@ largest number of rows appended at once.
 real packets stored, the index copied with new ids) opened in a fresh viewer:
 the first chunk's time (synchronous, in the window's constructor), the time
 until every row is in the table, and the timer's lateness meanwhile.
+
+``thread_or_process``: a ``--compare-alerts`` archive opened with the reader in
+the import's thread, then in a child process (what the viewer does for inputs
+over ``file_import.IN_PROCESS_BYTES``): why the viewer reads in a process.
 
 Results go to ``results/open_archive.json``.
 
@@ -136,14 +140,18 @@ class _Lateness:
             self.on_tick(self.values[-1])
 
 
-def gui_child(archive: str, expected: int) -> None:
-    """The viewer in this process, offscreen, opening ``archive`` until it is read."""
+def gui_child(archive: str, expected: int, reader: str = "auto") -> None:
+    """The viewer in this process, offscreen, opening ``archive`` until it is read
+    (``reader`` "thread" or "process": that reader whatever the archive's size)."""
     from PySide6.QtCore import QTimer
 
     from alertview.core.session.store import AlertStore
+    from alertview.gui import file_import
     from alertview.gui.app import make_application
     from alertview.gui.main_window import MainWindow
 
+    if reader != "auto":  # the size that decides, set so that ``reader`` is chosen
+        file_import.IN_PROCESS_BYTES = 2**62 if reader == "thread" else 0
     app = make_application()
     with tempfile.TemporaryDirectory() as folder:
         store = AlertStore(Path(folder) / "session")
@@ -249,11 +257,11 @@ def reopen(rows: int) -> dict:
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+    if sys.argv[1:2] == ["--child"]:
         if sys.argv[2] == "reopen":
             reopen_child(sys.argv[3])
         else:
-            gui_child(sys.argv[2], int(sys.argv[3]))
+            gui_child(*sys.argv[2:3], int(sys.argv[3]), *sys.argv[4:5])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=100_000, help="alerts in the archive")
@@ -264,6 +272,12 @@ def main() -> None:
         type=int,
         default=1_000_000,
         help="rows of the reopened session (0: skip)",
+    )
+    parser.add_argument(
+        "--compare-alerts",
+        type=int,
+        default=20_000,
+        help="also open one this size with the reader in a thread, then a process (0: skip)",
     )
     parser.add_argument("--no-save", action="store_true", help=f"do not write {RESULTS.name}")
     args = parser.parse_args()
@@ -295,6 +309,15 @@ def main() -> None:
         report_part(result, "archive", entry)
     if args.session_rows:
         report_part(result, "reopen", reopen(args.session_rows))
+    if args.compare_alerts:
+        archive = archive_for(args.compare_alerts, args.cache)
+        compared = {"alerts": args.compare_alerts}
+        for reader in ("thread", "process"):
+            run = run_child(__file__, str(archive), str(args.compare_alerts), reader)
+            compared[reader] = {
+                key: run[key] for key in ("alerts_per_s", "rows_s", "total_s", "timer_delay_ms")
+            } | {"by_phase": run["timer_delay_ms_by_phase"]}
+        report_part(result, "thread_or_process", compared)
     result["target_p99_ms"] = 50
     report(result)
     if not args.no_save:

@@ -48,7 +48,7 @@ from alertview.core.stream.consumer import (
     ConsumerSettings,
     ErrorRecord,
 )
-from alertview.core.stream.pipeline import Pipeline
+from alertview.core.stream.pipeline import Pipeline, tune_for_streaming
 from alertview.core.summary import alert_summary, summary_line
 from alertview.core.surveys import SURVEY_FIELDS
 from alertview.core.table.filter_columns import TABLE_NAMES
@@ -331,6 +331,7 @@ def run(args: argparse.Namespace) -> int:
         consumer.stop()
 
     previous = _on_signals(on_signal)
+    tune_for_streaming()
     store = None if args.no_store else AlertStore.session(session)
     sinks = _Sinks(args, alert_filter)
     pipeline = Pipeline(

@@ -15,9 +15,6 @@ its own) and commits Kafka offsets only after the packets are on disk.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
-import gc
 import logging
 import multiprocessing
 import os
@@ -41,6 +38,7 @@ from alertview.core.stream.messages import (
     StateChanged,
     StreamNews,
 )
+from alertview.core.stream.pipeline import tune_for_streaming
 
 if TYPE_CHECKING:
     from alertview.core.stream.consumer import AlertConsumer, Batch, ConsumerSettings
@@ -110,26 +108,6 @@ class _RowsToViewer:
         self._last_send = now
 
 
-def _keep_freed_memory() -> None:
-    """Ask glibc to keep freed memory for the next batch instead of returning it.
-
-    Each batch is ~30-100 MB of message bytes; by default glibc gives the
-    heap back after every batch and the kernel zeroes fresh pages for the
-    next one (measured: ~8 % of a core in page faults at 4,000 ZTF alerts/s).
-    Other C libraries: nothing to do.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(_M_TRIM_THRESHOLD, 512 << 20)
-        libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)  # glibc's largest
-    except (OSError, AttributeError):
-        pass
-
-
-_M_TRIM_THRESHOLD = -1
-_M_MMAP_THRESHOLD = -3
-
-
 def _child(
     settings: ConsumerSettings, folder: str, schemas: SchemaSource, conn: Connection
 ) -> None:
@@ -137,9 +115,7 @@ def _child(
     # the child's log (internal errors with their tracebacks) goes to the viewer's stderr,
     # and to the stream's log file when the viewer keeps one
     configure_stream_child()
-    _keep_freed_memory()
-    # ~10 container objects per alert, all freed by reference counting: collect rarely
-    gc.set_threshold(100_000, 50, 1000)
+    tune_for_streaming()
     with contextlib.suppress(AttributeError, OSError):
         os.nice(NICENESS)  # when the cores are busy, the viewer's clicks come first
     from alertview.core.avro.schemas import SchemaCache

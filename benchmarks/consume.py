@@ -145,6 +145,12 @@ def _ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12]) if fields else 0
 
 
+def broker_pid(broker: EmbeddedBroker) -> int | None:
+    """The broker's process (Tansu's binary, or Kafka's JVM), None if in this one (mock)."""
+    owner = getattr(broker, "_kafka", None) or broker  # the kafka engine's KafkaServer
+    return getattr(getattr(owner, "_process", None), "pid", None)
+
+
 def broker_cpu(pid: int | None) -> float:
     """CPU seconds used so far by the broker's process and its children (a launcher
     script's Java), from /proc."""
@@ -199,7 +205,7 @@ def main() -> None:
             entry["fill_s"] = round(fill_s, 1)
             runs: dict[str, list[float]] = {name: [] for name in args.readers}
             cpu: dict[str, list[tuple[float, float]]] = {name: [] for name in args.readers}
-            pid = getattr(getattr(broker, "_process", None), "pid", None)
+            pid = broker_pid(broker)
             for _ in range(args.repeat):
                 for name in args.readers:
                     mine, theirs = own_cpu(), broker_cpu(pid)

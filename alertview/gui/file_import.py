@@ -57,9 +57,9 @@ REPORT_EVERY = 0.2
 HISTORY_BUDGET = 0.2
 #: Rows a reopened session appends at a time (one insert; ~5 ms here)...
 LOAD_CHUNK = 500
-#: ...for this many seconds per turn of the event loop: then the table is drawn
-#: again (~13 ms with a million rows here) and the other events and timers go.
-LOAD_BUDGET = 0.015
+#: ...for this many seconds per turn of the event loop; then the other events and
+#: timers go (the table is drawn on some turns: ~13 ms with a million rows here).
+LOAD_BUDGET = 0.010
 #: Milliseconds between two such turns.
 LOAD_EVERY_MS = 1
 #: Seconds between two drawings of the table while the rows load.

@@ -25,6 +25,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -466,8 +467,10 @@ class FileImports(QObject):
         if self.loading:
             return
         self.loading = self.window.session.loading = True
-        self._total = len(self.window.store)
+        self._total: int | None = None
         self._drawn = 0.0
+        # counting 10^6 rows reads the whole index: ~1 s when it is not cached yet
+        threading.Thread(target=self._count, name="alertview-count", daemon=True).start()
         self._load_step()
         if self.loading:
             self._load_timer.start()
@@ -483,6 +486,10 @@ class FileImports(QObject):
         self.loading = self.window.session.loading = False
         self._load_timer.stop()
         self.window.table.setUpdatesEnabled(True)
+
+    def _count(self) -> None:
+        with contextlib.suppress(Exception):  # only the progress text needs it
+            self._total = len(self.window.store)
 
     def _load_step(self) -> None:
         if not self.loading:
@@ -502,9 +509,10 @@ class FileImports(QObject):
             table.setUpdatesEnabled(True)  # drawn when the event loop comes to it
             self._drawn = now
         if more:
-            shown = self.window.model.total
-            text = f"loading the session: {shown} of {self._total} alerts"
-            self.widget.show_progress(text, shown / max(self._total, 1), cancel=False)
+            shown, total = self.window.model.total, self._total
+            of = f" of {max(total, shown)}" if total else ""  # (a stream may be adding)
+            fraction = min(1.0, shown / total) if total else None
+            self.widget.show_progress(f"loading the session: {shown}{of} alerts", fraction, False)
             return
         self.loading = self.window.session.loading = False
         self._load_timer.stop()

@@ -179,21 +179,27 @@ def test_a_reopened_session_loads_its_rows_in_chunks(window, qtbot, monkeypatch,
     assert window.model.total == 31
     monkeypatch.setattr(file_import, "LOAD_CHUNK", 10)
     monkeypatch.setattr(file_import, "LOAD_BUDGET", 0.0)  # a chunk per turn
+    monkeypatch.setattr(file_import, "LOAD_EVERY_MS", 50)  # the count is in by the next
     chunks = []
     reopened = MainWindow(window.store)
     qtbot.addWidget(reopened)
     reopened.model.rowsInserted.connect(lambda _p, a, b: chunks.append(b - a + 1))
     assert reopened.model.total == 10  # the first chunk at once, the others between events
-    assert reopened.imports.widget.label.text() == "loading the session: 10 of 31 alerts"
+    qtbot.waitUntil(lambda: reopened.imports._total == 31)  # counted off the GUI thread
     # a stream's batch during the load waits in the store for its turn
     late = window.store.add_rows(
         a for a in read_alerts([FINK_ZTF_MULTI], cache) if not isinstance(a, DecodeError)
     )
     reopened.session.batches_stored(late, len(late), 0)
     assert reopened.model.total == 10
+    labels = []
+    reopened.model.rowsInserted.connect(
+        lambda *_: labels.append(reopened.imports.widget.label.text())
+    )
     with qtbot.waitSignal(reopened.rows_loaded, timeout=10000):
         pass
     assert reopened.model.total == 31 + len(late) and chunks == [10, 10, 10, 2]
     assert [reopened.model.row_id(r) for r in range(42)] == [r[0] for r in window.store.rows()]
     assert not reopened.imports.widget.isVisible()
+    assert "loading the session: 20 of 31 alerts" in labels
     reopened.close()

@@ -48,7 +48,8 @@ def test_consume_has_a_group_of_its_own_per_session(mock_broker, tmp_path):
     session = f"consume-{topic}"
     assert group == consume_group(session) and "consume" in group and session in group
     # not the viewer's: neither its old default nor its default for the same session
-    assert group not in (f"alertview-{getpass.getuser()}", default_group_id("viewer", session))
+    viewers = (f"alertview-{getpass.getuser()}", default_group_id("view", session))
+    assert group not in viewers
     assert committed(kafka, group, topic) == len(ids)  # the offsets are that group's
     other = _consume(kafka.bootstrap, topic, "--session", "other", env=env)
     assert _group_said(other.stderr) != group  # another session: another group

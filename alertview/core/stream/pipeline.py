@@ -245,6 +245,8 @@ class Pipeline:
         #: Why storing stopped (the store's DiskFull), while it is stopped.
         self.storage_stopped: BaseException | None = None
         self._retry_at = 0.0
+        #: Where each partition is read again from, while storing is stopped.
+        self._rewound: dict[tuple[str, int], int] = {}
 
     def start(self) -> Pipeline:
         self._writer.start()
@@ -268,7 +270,13 @@ class Pipeline:
         if not batch.messages:
             return
         if self.storage_stopped is not None:  # fetched before the hold: read it again later
-            self.consumer.rewind(batch.first_offsets)
+            # (never past where a refused batch of the same partition begins)
+            offsets = {
+                key: min(offset, self._rewound.get(key, offset))
+                for key, offset in batch.first_offsets.items()
+            }
+            self._rewound.update(offsets)
+            self.consumer.rewind(offsets)
             return
         self._put(batch)
         self.put_count += 1
@@ -352,6 +360,7 @@ class Pipeline:
             for key, offset in batch.first_offsets.items():
                 first[key] = min(first.get(key, offset), offset)
         self.consumer.rewind(first)
+        self._rewound = first
         self.consumer.hold(True)
         self.commit_synced()  # what was stored before the refusal
         self.storage_stopped = reason
@@ -362,4 +371,5 @@ class Pipeline:
         disk is still full)."""
         self._writer.full = None  # (the writer is idle: the barrier passed, nothing put)
         self.storage_stopped = None
+        self._rewound = {}
         self.consumer.hold(False)

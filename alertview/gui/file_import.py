@@ -373,28 +373,36 @@ class FileImport(QThread):
         )
         process.start()
         child_conn.close()
-        told = ended = False
+        told = False
+        outcome: Ended | None = None
         try:
-            while not ended:
+            while outcome is None:
                 if self.cancelled and not told:
                     conn.send("stop")
                     told = True
                 if not conn.poll(0.05):
                     continue
                 news = conn.recv()
-                ended = isinstance(news, Ended)
-                self._relay(news)
-        except (EOFError, OSError):  # the child died (killed, out of memory)
+                if isinstance(news, Ended):
+                    outcome = news
+                else:
+                    self._relay(news)
+        except Exception as exc:  # the child died (killed, out of memory) or sent garbage
             process.join(2)
             reason = f"the reading process ended (exit code {process.exitcode})"
+            if not isinstance(exc, (EOFError, OSError)):
+                reason = f"internal error: {type(exc).__name__}: {exc} — please report"
             self.progressed.emit(ImportProgress(errors=[f"{' '.join(self.paths)}: {reason}"]))
-            self.ended.emit(self.cancelled)
+            outcome = Ended(self.cancelled)
         finally:
             process.join(10)
             if process.is_alive():
                 process.terminate()
                 process.join(5)
             conn.close()
+        # said once the child has gone (its store closed, its interpreter ended: up to a
+        # second): the window then waits for this thread without stalling
+        self._relay(outcome)
 
 
 class ImportProgressWidget(QWidget):

@@ -38,9 +38,11 @@ from alertview.core.avro.encode import as_container_file
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import whole_record
 from alertview.core.errors import DecodeError, UsageError
-from alertview.core.session.meta import default_group_id, safe_name
+from alertview.core.session.folder import Session
+from alertview.core.session.listing import is_path_like
+from alertview.core.session.meta import StreamMeta, default_group_id, safe_name
+from alertview.core.session.retention import RetentionPolicy
 from alertview.core.session.segments import fsync_dir
-from alertview.core.session.store import AlertStore
 from alertview.core.stream.consumer import (
     START_POSITIONS,
     AlertConsumer,
@@ -101,7 +103,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "(default: the table's fields only, several times faster; --out and filters on "
         "other fields decode whole anyway)",
     )
-    parser.add_argument("--session", help="store session name (default: consume-TOPIC)")
+    parser.add_argument(
+        "--session",
+        metavar="NAME|DIR",
+        help="the session alerts are kept in (default: consume-TOPIC; `alertview sessions` "
+        "lists them, `alertview view --session NAME` opens one)",
+    )
+    parser.add_argument(
+        "--keep-packets",
+        metavar="POLICY",
+        help="the session's retention (rows always stay): 50GB (the newest), 7d (the last "
+        "days), matching (only packets of alerts passing --filter), or combined (50GB,7d)",
+    )
     parser.add_argument(
         "--no-store",
         action="store_true",
@@ -309,7 +322,30 @@ def consume_group(session: str, username: str | None = None) -> str:
     return default_group_id("consume", safe_name(session), username)
 
 
+def _open_session(args: argparse.Namespace, name: str, settings: ConsumerSettings) -> Session:
+    """The session consume stores into, held (``sessions rm`` refuses it meanwhile) and
+    told which stream it follows, so the viewer can reopen and resume it."""
+    opened = Session.at(Path(name).expanduser()) if is_path_like(name) else Session.named(name)
+    try:
+        opened.remember_stream(
+            StreamMeta(settings.kafka.bootstrap, settings.topics, settings.group_id)
+        )
+        if args.keep_packets is not None:
+            opened.store.set_retention(args.keep_packets, args.filter)
+    except BaseException:
+        opened.close()
+        raise
+    return opened
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.keep_packets is not None and args.no_store:
+        raise UsageError("--keep-packets and --no-store: nothing is kept anyway")
+    if args.keep_packets is not None:
+        try:
+            RetentionPolicy.parse(args.keep_packets)
+        except ValueError as exc:
+            raise UsageError(f"--keep-packets: {exc}") from None
     alert_filter = parse_filter(args.filter) if args.filter else None
     session = args.session or f"consume-{args.topic[0]}"
     settings = ConsumerSettings(
@@ -332,7 +368,8 @@ def run(args: argparse.Namespace) -> int:
 
     previous = _on_signals(on_signal)
     tune_for_streaming()
-    store = None if args.no_store else AlertStore.session(session)
+    opened = None if args.no_store else _open_session(args, session, settings)
+    store = None if opened is None else opened.store
     sinks = _Sinks(args, alert_filter)
     pipeline = Pipeline(
         consumer, store, commit=settings.commit, sink=sinks.take, stop_when_full=True
@@ -362,8 +399,8 @@ def run(args: argparse.Namespace) -> int:
                 "closed without leaving the group",
                 file=sys.stderr,
             )
-        if store is not None:
-            store.close()
+        if opened is not None:
+            opened.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     for schema_id, count in sorted(consumer.unknown_schema_ids.items()):

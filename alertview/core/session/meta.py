@@ -69,6 +69,7 @@ def default_group_id(tool: str, session: str, kafka_user: str | None = None) -> 
     it comes first when there is one.
     """
     owner = kafka_user or getpass.getuser()
+    session = session.removeprefix(f"{tool}-")  # consume-TOPIC: not "consume-consume-TOPIC"
     return safe_name(f"{owner}-alertview-{tool}-{session}")[: NAME_LIMIT * 2]
 
 

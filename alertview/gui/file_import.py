@@ -41,7 +41,7 @@ from alertview.core.alert import Origin
 from alertview.core.avro.detail import Detail
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import HistoryCompletion, decode_bytes
-from alertview.core.errors import DecodeError
+from alertview.core.errors import AlertViewError, DecodeError
 from alertview.core.session.store import AlertStore
 from alertview.core.sources import MEMBER_SEPARATOR, Blob, iter_blobs
 
@@ -198,6 +198,8 @@ class Reader:
             if not stopped:
                 self._complete_history()
                 stopped = self.cancelled()
+        except AlertViewError as exc:  # the store refused a batch (a nearly full disk)
+            self.send(ImportProgress(errors=[f"{' '.join(self.paths)}: {exc}"]))
         except Exception as exc:  # a bug must not end the window: one error line
             log.exception("reading %s failed", self.paths)
             error = DecodeError.internal(exc, " ".join(self.paths))

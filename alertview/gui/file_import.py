@@ -339,13 +339,20 @@ class FileImport(QThread):
         return self.added is not None
 
     def run(self) -> None:
-        sizes = input_sizes(self.paths)
-        self.in_process = sum(sizes.values()) >= IN_PROCESS_BYTES
-        if self.in_process:
-            self._run_child(sizes)
-        else:
-            cancelled = lambda: self.cancelled  # noqa: E731
-            Reader(self.paths, self.store, self.cache, self._relay, cancelled, sizes).run()
+        try:
+            sizes = input_sizes(self.paths)
+            self.in_process = sum(sizes.values()) >= IN_PROCESS_BYTES
+            if self.in_process:
+                self._run_child(sizes)
+            else:
+                cancelled = lambda: self.cancelled  # noqa: E731
+                Reader(self.paths, self.store, self.cache, self._relay, cancelled, sizes).run()
+        except Exception as exc:  # the child could not start (no memory, no process left)
+            log.exception("reading %s failed", self.paths)
+            known = isinstance(exc, OSError) and exc.strerror
+            reason = f"cannot read: {exc.strerror if known else f'{type(exc).__name__}: {exc}'}"
+            self.progressed.emit(ImportProgress(errors=[f"{' '.join(self.paths)}: {reason}"]))
+            self.ended.emit(self.cancelled)  # the window must not wait for ever
 
     def _relay(self, news: ImportNews) -> None:
         match news:

@@ -203,3 +203,21 @@ def test_a_reopened_session_loads_its_rows_in_chunks(window, qtbot, monkeypatch,
     assert not reopened.imports.widget.isVisible()
     assert "loading the session: 20 of 31 alerts" in labels
     reopened.close()
+
+
+def test_a_reader_process_that_cannot_start_is_one_error_line(window, qtbot, monkeypatch):
+    import multiprocessing
+
+    class NoProcesses:  # a system out of processes
+        Pipe = staticmethod(multiprocessing.Pipe)
+
+        def Process(self, **_):  # multiprocessing's name
+            raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(file_import, "IN_PROCESS_BYTES", 0)
+    monkeypatch.setattr(file_import.multiprocessing, "get_context", lambda _: NoProcesses())
+    job = open_files(window, qtbot, [ZTF_FILES[0]])
+    assert job.added == 0 and window.model.total == 0
+    (error,) = window.session.errors
+    assert error == f"{ZTF_FILES[0]}: cannot read: Resource temporarily unavailable"
+    assert window.error_button.text() == "1 errors" and not window.imports.widget.isVisible()

@@ -14,29 +14,16 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alertview.controllers.session import SessionController
 from alertview.controllers.views import ImportView
+from alertview.core.session.file_reader import ImportProgress
 
 #: Seconds of progress the alerts/s figure is averaged over.
 RATE_WINDOW = 3.0
-
-
-@dataclass(frozen=True)
-class ImportProgress:
-    """What the reader did since its last report (it crosses a thread boundary)."""
-
-    #: Table rows stored (``ROW_FIELDS`` order), new alerts only.
-    rows: list[tuple] = field(default_factory=list)
-    #: Alerts read, duplicates of alerts already in the session included.
-    alerts: int = 0
-    #: Bytes of the inputs read so far (a running total).
-    bytes_read: int = 0
-    #: One line per input, or part of one, that could not be read.
-    errors: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -113,11 +100,11 @@ class FileImportController:
         now = self.clock()
         job.alerts += progress.alerts
         job.added += len(progress.rows)
-        job.errors += len(progress.errors)
+        job.errors += len(progress.errors) + progress.stored_errors
         job.bytes_read = max(job.bytes_read, progress.bytes_read)
         self._rate_window = [(t, n) for t, n in self._rate_window if now - t < RATE_WINDOW]
         self._rate_window.append((now, progress.alerts))
-        self.session.rows_read(progress.rows, progress.errors)
+        self.session.rows_read(progress.rows, progress.errors)  # stored errors: in the store
         self._show()
 
     def history_progressed(self, completed: int) -> None:

@@ -21,41 +21,36 @@ widget, the queue's Qt side.
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, QObject, QThread, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from alertview.controllers.file_import import FileImportController, ImportProgress
-from alertview.core.alert import Origin
-from alertview.core.avro.detail import Detail
+from alertview.controllers.file_import import FileImportController
 from alertview.core.avro.schemas import SchemaCache
-from alertview.core.decode import HistoryCompletion, decode_bytes
-from alertview.core.errors import AlertViewError, DecodeError
+from alertview.core.session.file_reader import (
+    Ended,
+    HistoryCounted,
+    ImportNews,
+    ImportProgress,
+    Reader,
+    Sized,
+    input_sizes,
+    read_in_child,
+)
 from alertview.core.session.store import AlertStore
-from alertview.core.sources import MEMBER_SEPARATOR, Blob, iter_blobs
 
 if TYPE_CHECKING:
     from alertview.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
-#: Alerts stored at a time.
-BATCH = 500
-#: Seconds between two progress reports (and row inserts) to the GUI thread.
-REPORT_EVERY = 0.2
-#: Seconds of history decoding between two reports.
-HISTORY_BUDGET = 0.2
 #: Rows a reopened session appends at a time (one insert; ~5 ms here)...
 LOAD_CHUNK = 500
 #: ...for this many seconds per turn of the event loop; then the other events and
@@ -67,226 +62,6 @@ LOAD_EVERY_MS = 1
 LOAD_DRAW_EVERY = 0.25
 #: Inputs of this many bytes or more are read in a child process (a few hundred alerts).
 IN_PROCESS_BYTES = 32 * 2**20
-#: The child's niceness: when the cores are busy, the viewer's clicks come first.
-NICENESS = 5
-
-
-def input_sizes(paths: Sequence[str | os.PathLike]) -> dict[str, int]:
-    """Bytes on disk of every file under ``paths``, by the name ``iter_blobs`` gives it."""
-    sizes: dict[str, int] = {}
-    for path in map(Path, paths):
-        try:
-            if path.is_dir():
-                for root, dirs, files in os.walk(path):
-                    dirs[:] = [d for d in dirs if not d.startswith(".")]
-                    for name in files:
-                        if not name.startswith("."):
-                            file = Path(root) / name
-                            sizes[str(file)] = file.stat().st_size
-            else:
-                sizes[str(path)] = path.stat().st_size
-        except OSError:
-            continue  # the reader says why, in its own words
-    return sizes
-
-
-def _read_position(path: str) -> int | None:
-    """How far this process has read its open file ``path``: its descriptor's offset
-    (Linux's /proc; elsewhere None). Archives are read through a decompressor, whose
-    output says nothing of how much of the file is behind it."""
-    try:
-        for fd in os.scandir("/proc/self/fd"):
-            if os.readlink(fd.path) == path:
-                with open(f"/proc/self/fdinfo/{fd.name}") as info:
-                    return int(info.readline().split()[1])  # "pos:\t<offset>"
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
-class _BytesRead:
-    """Bytes of the inputs read so far: whole files once done; within one, the
-    offset its descriptor has reached (where the system tells it), else the bytes of
-    its members so far (close for ZTF's archives, whose stamps are compressed
-    already); never more than its size."""
-
-    def __init__(self, sizes: dict[str, int]) -> None:
-        self.sizes = sizes
-        self.done = 0
-        self.file: str | None = None
-        self.within = 0
-
-    def file_of(self, source: str) -> str:
-        head = source
-        while head not in self.sizes and MEMBER_SEPARATOR in head:
-            head = head.rsplit(MEMBER_SEPARATOR, 1)[0]
-        return head
-
-    def add(self, blob: Blob | DecodeError) -> None:
-        source = blob.source or ""
-        file = self.file_of(source)
-        if file != self.file:
-            self.finish()
-            self.file = file
-        if isinstance(blob, Blob):
-            self.within += len(blob.data)
-
-    def finish(self) -> None:
-        if self.file is not None:
-            self.done += self.sizes.get(self.file, self.within)
-        self.file, self.within = None, 0
-
-    @property
-    def total(self) -> int:
-        if self.file is None:
-            return self.done
-        size = self.sizes.get(self.file, self.within)
-        position = _read_position(os.path.realpath(self.file))
-        return self.done + min(size, self.within if position is None else position)
-
-
-@dataclass(frozen=True)
-class Sized:
-    """The inputs' size on disk in bytes (None: unknown)."""
-
-    total: int | None
-
-
-@dataclass(frozen=True)
-class HistoryCounted:
-    """(row, n_detections, n_upper_limits, n_forced, schema) of rows completed."""
-
-    rows: list[tuple]
-
-
-@dataclass(frozen=True)
-class Ended:
-    """The reader is done; nothing follows."""
-
-    cancelled: bool
-
-
-#: What the reader reports, in order (over a pipe when it runs in a child process).
-ImportNews = Sized | ImportProgress | HistoryCounted | Ended
-
-
-class Reader:
-    """Reads ``paths`` into ``store``: the table's fields in batches, then the history
-    counts. Qt-free, so that it runs in a thread or in a child process alike."""
-
-    def __init__(
-        self,
-        paths: Sequence[str],
-        store: AlertStore,
-        cache: SchemaCache,
-        send: Callable[[ImportNews], None],
-        cancelled: Callable[[], bool],
-        sizes: dict[str, int] | None = None,
-    ) -> None:
-        self.paths = list(paths)
-        self.sizes = sizes  # (``input_sizes``, when the caller has them already)
-        self.store = store
-        self.cache = cache
-        self.send = send
-        self.cancelled = cancelled
-
-    def run(self) -> None:
-        stopped = False
-        try:
-            self._read()
-            stopped = self.cancelled()
-            if not stopped:
-                self._complete_history()
-                stopped = self.cancelled()
-        except AlertViewError as exc:  # the store refused a batch (a nearly full disk)
-            self.send(ImportProgress(errors=[f"{' '.join(self.paths)}: {exc}"]))
-        except Exception as exc:  # a bug must not end the window: one error line
-            log.exception("reading %s failed", self.paths)
-            error = DecodeError.internal(exc, " ".join(self.paths))
-            self.send(ImportProgress(errors=[str(error)]))
-        self.send(Ended(stopped))
-
-    def _items(self, counter: _BytesRead) -> Iterator[object]:
-        for blob in iter_blobs(self.paths):
-            counter.add(blob)
-            if isinstance(blob, DecodeError):
-                yield blob
-                continue
-            try:
-                yield from decode_bytes(
-                    blob.data, self.cache, origin=Origin(blob.source), detail=Detail.TABLE
-                )
-            except DecodeError as exc:
-                yield exc.located(blob.source)
-            if self.cancelled():
-                return
-        counter.finish()
-
-    def _read(self) -> None:
-        sizes = self.sizes if self.sizes is not None else input_sizes(self.paths)
-        self.send(Sized(sum(sizes.values()) if sizes else None))
-        counter = _BytesRead(sizes)
-        batch: list = []
-        rows: list[tuple] = []
-        errors: list[str] = []
-        alerts = 0
-        last = time.monotonic()
-        for item in self._items(counter):
-            if isinstance(item, DecodeError):
-                errors.append(f"warning: {item}" if item.warning else str(item))
-            else:
-                batch.append(item)
-                alerts += 1
-            if len(batch) >= BATCH:
-                rows += self.store.add_rows(batch, sync=False)
-                batch = []
-            if time.monotonic() - last >= REPORT_EVERY:
-                self.send(ImportProgress(rows, alerts, counter.total, errors))
-                rows, errors, alerts = [], [], 0
-                last = time.monotonic()
-        rows += self.store.add_rows(batch)  # and everything before it synced
-        self.send(ImportProgress(rows, alerts, counter.total, errors))
-
-    def _complete_history(self) -> None:
-        history = HistoryCompletion(self.store, self.cache)
-        while not self.cancelled():
-            completed = history.run(HISTORY_BUDGET)
-            if not completed:
-                return
-            self.send(HistoryCounted(completed))
-
-
-def _child(
-    paths: list[str], sizes: dict[str, int], folder: str, schemas: tuple, conn: Connection
-) -> None:
-    """The reader in a process of its own: its decoding never holds the viewer's GIL."""
-    logging.basicConfig(level=logging.WARNING, format="alertview import: %(message)s")
-    gc.set_threshold(100_000, 50, 1000)  # ~10 objects per alert, freed by refcounts
-    with contextlib.suppress(AttributeError, OSError):
-        os.nice(NICENESS)  # when the cores are busy, the viewer's clicks come first
-    from alertview.core.surveys import SURVEY_FIELDS
-
-    url, config, use_lsst_package = schemas
-    cache = SchemaCache(url, dict(config), use_lsst_package, fields=SURVEY_FIELDS)
-    stop = False
-
-    def cancelled() -> bool:
-        nonlocal stop
-        with contextlib.suppress(EOFError, OSError):
-            stop = stop or conn.poll()  # any word from the viewer means stop
-        return stop
-
-    def send(news: ImportNews) -> None:
-        try:
-            conn.send(news)
-        except OSError:  # the viewer has gone
-            raise SystemExit(0) from None
-
-    store = AlertStore(folder)
-    try:
-        Reader(paths, store, cache, send, cancelled, sizes).run()
-    finally:
-        store.close()
 
 
 class FileImport(QThread):
@@ -375,7 +150,7 @@ class FileImport(QThread):
             cache.use_lsst_package,
         )
         process = context.Process(
-            target=_child,
+            target=read_in_child,
             args=(self.paths, sizes, str(self.store.folder), schemas, child_conn),
             name="alertview-import",
             daemon=True,

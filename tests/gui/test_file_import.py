@@ -144,7 +144,9 @@ def test_a_bad_file_is_one_error_line_and_the_others_load(window, qtbot, tmp_pat
     assert window.model.rowCount() == 2 and window.error_button.text() == "1 errors"
     window.show_errors()
     table = window.errors_dialog.findChild(QTableWidget)
-    assert table.rowCount() == 1 and str(bad) in table.item(0, 3).text()
+    # kept in the session's errors: the file, the byte offset, the reason
+    assert table.rowCount() == 1 and table.item(0, 0).text() == str(bad)
+    assert table.item(0, 2).text() == "6" and table.item(0, 3).text().startswith("truncated")
     window.errors_dialog.close()
 
 

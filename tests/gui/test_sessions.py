@@ -112,13 +112,17 @@ def test_received_alerts_survive_a_restart_and_resume_goes_on_without_loss(
         close(again)
 
 
-def test_a_session_reopens_with_its_filter_and_shows_in_recent_sessions(app, qtbot):
-    opened, paths = choose_session([DATA])
-    assert opened.name.startswith("files-") and paths == [DATA]
+def test_a_session_reopens_with_its_filter_errors_and_shows_in_recent_sessions(
+    app, qtbot, tmp_path
+):
+    bad = tmp_path / "broken.avro"
+    bad.write_bytes(b"Obj\x01 not really")
+    opened, paths = choose_session([DATA, bad])
+    assert opened.name == "files-alerts+1" and paths == [DATA, bad]
     window = open_window(opened)
-    window.open_paths(paths)
-    qtbot.waitUntil(lambda: window.model.total > 0, timeout=30000)
+    window.open_paths(paths).wait_done(30)
     total = window.model.total
+    assert total > 0 and window.error_button.text() == "1 errors"
     window.filter_edit.setText('survey == "ztf"')
     window.apply_filter()
     folder = opened.folder
@@ -133,6 +137,8 @@ def test_a_session_reopens_with_its_filter_and_shows_in_recent_sessions(app, qtb
     try:
         assert window.model.total == total
         assert window.filter_edit.text() == 'survey == "ztf"'
+        assert window.error_button.text() == "1 errors"  # the unreadable file, kept
+        assert window.store.errors()[0].source == str(bad)
         assert window.opened.name in window.windowTitle()
     finally:
         close(window)

@@ -30,7 +30,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, QObject, QThread, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
 
 from alertview.controllers.file_import import FileImportController
 from alertview.core.avro.schemas import SchemaCache
@@ -200,12 +207,17 @@ class ImportProgressWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel()
         self.bar = QProgressBar()
-        self.bar.setMaximumWidth(160)
         self.bar.setTextVisible(False)
         self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("stop reading: what is stored already stays")
         self.cancel_button.clicked.connect(self.cancel_requested)
         for widget in (self.label, self.bar, self.cancel_button):
             layout.addWidget(widget)
+        # the status bar gives its permanent widgets the spare width: the bar and the
+        # button keep their own size, the spare goes before them
+        self.bar.setFixedWidth(160)
+        self.cancel_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        layout.insertStretch(0, 1)
         self.hide()
 
     def show_progress(self, text: str | None, fraction: float | None, cancel: bool = True) -> None:

@@ -27,9 +27,8 @@ def alert_summary(
     alert: Alert, cutouts: Mapping[str, Cutout | CutoutError] | None = None
 ) -> dict[str, Any]:
     """Key fields of an alert; decodes the cutouts unless they are given (or not read)."""
-    if alert.detail is Detail.TABLE:
-        return _table_summary(alert)
-    if cutouts is None:
+    table_only = alert.detail is Detail.TABLE
+    if cutouts is None and not table_only:
         cutouts = decode_cutouts(alert)
     summary: dict[str, Any] = {
         "source": alert.origin.source,
@@ -49,51 +48,27 @@ def alert_summary(
         "flux_err": _finite(alert.flux_err),
         "flux_unit": alert.flux_unit,
         "n_history_detections": alert.n_history_detections,
-        "n_upper_limits": alert.n_upper_limits,
-        "n_forced": alert.n_forced,
-        "cutouts": [n for n in CUTOUT_NAMES if alert.cutouts.get(n)],
-        "cutout_shapes": {n: list(c.shape) for n, c in cutouts.items() if isinstance(c, Cutout)},
-        "cutout_errors": {n: str(c) for n, c in cutouts.items() if isinstance(c, CutoutError)},
-        "publisher": alert.publisher,
-        "framing": str(alert.packet.framing),
     }
+    if table_only:  # what the table's fields do not hold is null, the keys all the same
+        summary.update(dict.fromkeys(_NOT_IN_TABLE))
+    else:
+        assert cutouts is not None
+        summary.update(
+            n_upper_limits=alert.n_upper_limits,
+            n_forced=alert.n_forced,
+            cutouts=[n for n in CUTOUT_NAMES if alert.cutouts.get(n)],
+            cutout_shapes={n: list(c.shape) for n, c in cutouts.items() if isinstance(c, Cutout)},
+            cutout_errors={n: str(c) for n, c in cutouts.items() if isinstance(c, CutoutError)},
+        )
+    summary.update(publisher=alert.publisher, framing=str(alert.packet.framing))
+    if table_only:
+        summary["detail"] = "table"
     _add_quality_and_origin(summary, alert)
     return summary
 
 
-def _table_summary(alert: Alert) -> dict[str, Any]:
-    """The summary of an alert decoded from its table fields: what they do not hold is
-    null (``alert_summary``'s keys all the same)."""
-    origin = alert.origin
-    summary: dict[str, Any] = {
-        "source": origin.source,
-        "index": origin.index,
-        "survey": alert.survey,
-        "schema": alert.schema_label,
-        "alert_id": alert.alert_id,
-        "object_id": alert.object_id,
-        "ra": _finite(alert.ra),
-        "dec": _finite(alert.dec),
-        "mjd": _finite(alert.mjd),
-        "time_scale": alert.time_scale,
-        "band": alert.band,
-        "mag": _finite(alert.mag),
-        "mag_err": _finite(alert.mag_err),
-        "flux": _finite(alert.flux),
-        "flux_err": _finite(alert.flux_err),
-        "flux_unit": alert.flux_unit,
-        "n_history_detections": alert.n_history_detections,
-        "n_upper_limits": None,
-        "n_forced": None,
-        "cutouts": None,
-        "cutout_shapes": None,
-        "cutout_errors": None,
-        "publisher": alert.publisher,
-        "framing": str(alert.packet.framing),
-        "detail": "table",
-    }
-    _add_quality_and_origin(summary, alert)
-    return summary
+#: The summary's keys an alert decoded from its table fields has no value for.
+_NOT_IN_TABLE = ("n_upper_limits", "n_forced", "cutouts", "cutout_shapes", "cutout_errors")
 
 
 def _add_quality_and_origin(summary: dict[str, Any], alert: Alert) -> None:

@@ -297,3 +297,34 @@ def test_a_session_from_before_retention_opens(ztf, tmp_path):
         store.add(_copies(ztf, 6))
         assert store.packets_dropped() > 0
         assert _packet_bytes(folder) <= 3 * MB
+
+
+def test_another_writers_open_segment_is_never_dropped(ztf, tmp_path):
+    """Two writers on one session (a stream and an import, or consume and the viewer):
+    the retention of one never deletes the segment the other is appending to, so no
+    row it writes there afterwards loses its packet (and none is lost at reopening)."""
+    folder = tmp_path / "two"
+    stream = AlertStore(folder, retention="2MB")
+    other = AlertStore(folder)
+    copies = _copies(ztf, 40)
+    written = 0
+
+    def write(store, n=20):
+        nonlocal written
+        store.add_rows(copies[written : written + n], sync=False)
+        store.sync()
+        written += n
+
+    write(stream)  # the stream opens its segment, the oldest on disk
+    held = stream._segments.current
+    for _ in range(6):
+        write(other)  # newer segments, past the cap
+    assert (folder / f"packets-{held:06d}.seg").exists()  # still being written: spared
+    write(stream)
+    stream.close()
+    other.close()
+    with AlertStore(folder) as reopened:
+        assert len(reopened) == written  # every row kept
+        for row in reopened.rows():
+            if reopened.packet_kept(row[0]):
+                assert decode_stored(reopened, row[0], SchemaCache()).alert_id == row[2]

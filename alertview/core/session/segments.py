@@ -141,6 +141,24 @@ class Segments:
             found.append(OnDisk(number, stat.st_size, stat.st_mtime))
         return sorted(found)
 
+    def written_elsewhere(self, number: int) -> bool:
+        """Whether some writer (another process's store, or another store in this one)
+        is appending to segment ``number``: it holds a shared lock on the file while it
+        does. Where ``fcntl`` is missing (Windows), only the newest segment is spared."""
+        try:
+            import fcntl
+        except ImportError:
+            return False
+        try:
+            with self.path(number).open("rb") as probe:
+                try:
+                    fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return True
+                return False  # (closing the probe lets the lock go)
+        except FileNotFoundError:
+            return False
+
     def drop(self, number: int) -> None:
         """Delete a whole segment (a retention policy's oldest); never the one being
         appended to."""
@@ -180,6 +198,7 @@ class Segments:
                     break
                 except FileExistsError:
                     number += 1
+            _hold(self._file)  # retention in another process leaves it alone meanwhile
             self.number = number
             self._synced_to = 0
             self._created = True
@@ -189,6 +208,15 @@ class Segments:
     def _last_on_disk(self) -> int:
         numbers = [int(p.stem.split("-")[1]) for p in self.folder.glob("packets-*.seg")]
         return max(numbers, default=0)
+
+
+def _hold(file: BinaryIO) -> None:
+    """A shared lock on a segment being appended to, released when it is closed."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    fcntl.flock(file.fileno(), fcntl.LOCK_SH)
 
 
 def fsync_dir(folder: Path) -> None:

@@ -119,11 +119,12 @@ class RetainedPackets:
         bytes about to be written) exceed the size kept, or are older than the age
         kept; returns how many packets were dropped.
 
-        Never the segment this store appends to, nor the newest on disk (another
-        process may be appending to it). Rows stay, marked dropped, before the
-        file goes: the mark is made durable first, so a power cut never leaves
-        a row pointing at a deleted file unmarked (``_drop_lost_rows`` would take
-        it for a lost write and delete it). ``now``: for tests of the age.
+        Never the segment this store appends to, nor the newest on disk, nor one
+        another writer holds open (``Segments.written_elsewhere``). Rows stay,
+        marked dropped, before the file goes: the mark is made durable first, so
+        a power cut never leaves a row pointing at a deleted file unmarked
+        (``_drop_lost_rows`` would take it for a lost write and delete it).
+        ``now``: for tests of the age.
         """
         with self._lock:
             self._load_retention()
@@ -140,6 +141,8 @@ class RetainedPackets:
                 too_old = policy.max_age is not None and segment.modified < now - policy.max_age
                 if segment.number in spared or not (too_big or too_old):
                     break  # oldest first: the ones after it are newer
+                if self._segments.written_elsewhere(segment.number):
+                    break  # another writer's open segment: its rows are still coming
                 doomed.append(segment.number)
                 total -= segment.size
             return self._drop_segments(doomed) if doomed else 0

@@ -56,6 +56,11 @@ def test_group_ids_differ_per_tool_and_session_and_start_with_the_kafka_user():
         default_group_id("view", "s2"),
     }
     assert len(groups) == 3
+    # long session names (a Rubin topic and broker) cut to length still differ
+    long = "lsst-alerts-v10-usdf-alert-stream-{}.lsst.cloud-usdf-alert-stream-kafka-bootstrap"
+    dev, int_ = (default_group_id("view", long.format(e), "rubin-user-12345") for e in "ab")
+    assert dev != int_ and len(dev) == len(int_) == 80
+    assert dev.startswith("rubin-user-12345-alertview-view-lsst-alerts")
     # Rubin's brokers refuse a group that does not start with the SASL user name
     assert default_group_id("view", "lsst-alerts", "jdoe").startswith("jdoe-alertview-view-")
 

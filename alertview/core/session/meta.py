@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import hashlib
 import json
 import logging
 import os
@@ -70,7 +71,12 @@ def default_group_id(tool: str, session: str, kafka_user: str | None = None) -> 
     """
     owner = kafka_user or getpass.getuser()
     session = session.removeprefix(f"{tool}-")  # consume-TOPIC: not "consume-consume-TOPIC"
-    return safe_name(f"{owner}-alertview-{tool}-{session}")[: NAME_LIMIT * 2]
+    group = f"{owner}-alertview-{tool}-{session}"
+    if len(safe_name(group)) < NAME_LIMIT:
+        return safe_name(group)
+    # cut to length with a hash of the whole: two long session names keep two groups
+    digest = hashlib.blake2s(group.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+    return f"{safe_name(group)[: NAME_LIMIT - 9]}-{digest}"
 
 
 @dataclass(frozen=True)

@@ -103,8 +103,10 @@ class _RowsToViewer:
         with self._lock:
             news = RowsStored(self.rows, self.messages, self.errors)
             self.rows, self.messages, self.errors = [], 0, 0
+            # sent before ``pending`` says so: the consumer's thread completes history
+            # only when it is 0, and its counts must not overtake these rows on the pipe
+            self.send(news)
             self.pending = 0
-        self.send(news)
         self._last_send = now
 
 

@@ -108,7 +108,20 @@ class ExceptionHook(QObject):
         except Exception:
             sys.__excepthook__(exc_type, exc or exc_type(), tb)
 
+    def _parent(self) -> QWidget | None:
+        """The window given, while it lives; else the window in front (a window moved
+        to another session is replaced by a new one, and the first is deleted)."""
+        from PySide6.QtWidgets import QApplication
+        from shiboken6 import isValid
+
+        widget = self.parent_widget
+        if widget is not None and isValid(widget) and widget.isVisible():
+            return widget
+        return QApplication.activeWindow() or next(
+            (w for w in QApplication.topLevelWidgets() if w.isVisible() and w.isWindow()), None
+        )
+
     def _show(self, summary: str, details: str) -> None:
         if self.dialog is None:
-            self.dialog = UnexpectedErrorDialog(self.parent_widget, current_log_file())
+            self.dialog = UnexpectedErrorDialog(self._parent(), current_log_file())
         self.dialog.add(summary, details)

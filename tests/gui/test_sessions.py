@@ -290,3 +290,23 @@ def test_file_open_session_moves_the_window_to_the_chosen_session(app, qtbot):
         assert not window.isVisible()
     finally:
         close(shown[0])
+
+
+def test_the_error_dialog_still_shows_after_the_window_moved_to_another_session(app, qtbot):
+    """`alertview view` installs its error hook on its first window; connecting or
+    opening a session replaces that window, and a later bug must still show."""
+    from alertview.gui.exception_hook import ExceptionHook
+    from alertview.gui.session_windows import switch_session
+
+    first = open_window(Session.untitled())
+    with ExceptionHook(first) as hook:
+        second = switch_session(first, Session.named("next"))
+        qtbot.waitUntil(lambda: not first.isVisible())
+        QApplication.processEvents()  # the first window is deleted
+        try:
+            hook._show("ValueError: boom", "Traceback ...")
+            assert hook.dialog is not None and hook.dialog.isVisible()
+            assert hook.dialog.parent() is second
+        finally:
+            hook.dialog.close()
+            close(second)

@@ -228,23 +228,27 @@ class Reader:
         errors: list[DecodeError] = []
         alerts = 0
         last = time.monotonic()
-        for item in self._items(counter):
-            if isinstance(item, DecodeError):
-                errors.append(item)
-            else:
-                batch.append(item)
-                alerts += 1
-            if len(batch) >= BATCH:
-                rows += self.store.add_rows(batch, sync=False)
-                batch = []
-            if time.monotonic() - last >= REPORT_EVERY:
-                self.store.add_errors(map(stored_error, errors))  # kept with the session
-                self.send(ImportProgress(rows, alerts, counter.total, stored_errors=len(errors)))
-                rows, errors, alerts = [], [], 0
-                last = time.monotonic()
-        self.store.add_errors(map(stored_error, errors))
-        rows += self.store.add_rows(batch)  # and everything before it synced
-        self.send(ImportProgress(rows, alerts, counter.total, stored_errors=len(errors)))
+        try:
+            for item in self._items(counter):
+                if isinstance(item, DecodeError):
+                    errors.append(item)
+                else:
+                    batch.append(item)
+                    alerts += 1
+                if len(batch) >= BATCH:
+                    rows += self.store.add_rows(batch, sync=False)
+                    batch = []
+                if time.monotonic() - last >= REPORT_EVERY:
+                    self.store.add_errors(map(stored_error, errors))  # kept with the session
+                    self.send(ImportProgress(rows, alerts, counter.total, [], len(errors)))
+                    rows, errors, alerts = [], [], 0
+                    last = time.monotonic()
+            self.store.add_errors(map(stored_error, errors))
+            rows += self.store.add_rows(batch)  # and everything before it synced
+        except AlertViewError:  # refused (a disk nearly full): what was stored is shown
+            self.send(ImportProgress(rows, alerts, counter.total))
+            raise
+        self.send(ImportProgress(rows, alerts, counter.total, [], len(errors)))
 
     def _complete_history(self) -> None:
         history = HistoryCompletion(self.store, self.cache)

@@ -55,7 +55,11 @@ class Session:
             raise StoreError(f"cannot open session {self.folder}: {exc}") from None
         # the lock first: `sessions rm` cannot take a session away while it opens
         self.lock = SessionLock(self.folder).acquire()
-        self.store = AlertStore(self.folder)
+        try:
+            self.store = AlertStore(self.folder)
+        except BaseException:
+            self.lock.release()  # a session that cannot open is not held either
+            raise
         self.meta = load_meta(self.folder)
         if not (self.folder / "session.json").exists() and not temporary:
             save_meta(self.folder, self.meta)  # a consume session gains its metadata

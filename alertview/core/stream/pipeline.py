@@ -172,6 +172,10 @@ class _Writer(threading.Thread):
         rows: list[tuple] = []
         if self.store is not None:
             try:
+                # the errors first: a batch refused after its rows were stored would
+                # reach the viewer never (read again, its rows are duplicates); one
+                # refused after its errors only stores those again when read again
+                self.store.add_errors(batch.errors)
                 rows = self.store.add_rows(batch.alerts, sync=False)
             except Exception as exc:
                 if not disk_full(exc):
@@ -184,7 +188,6 @@ class _Writer(threading.Thread):
                     log.info("storage stopped: %s", exc)
                     self.notify(StorageStopped(_reason(exc)))
                 return
-            self.store.add_errors(batch.errors)
             if self._stopped_said:
                 self._stopped_said = False
                 log.info("storage resumed")

@@ -153,7 +153,7 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     print("\n".join(table(summaries)))
     total = sum(s.size for s in summaries)
-    print(f"{len(summaries)} sessions, {human_size(total)} in {root}")
+    print(f"{_count(len(summaries))}, {human_size(total)} in {root}")
     return 0
 
 
@@ -213,5 +213,9 @@ def run_remove(args: argparse.Namespace) -> int:
             flush=True,
         )
     if removed > 1:
-        print(f"{verb} {removed} sessions: {human_size(freed)} {gain}")
+        print(f"{verb} {_count(removed)}: {human_size(freed)} {gain}")
     return 1 if failed else 0
+
+
+def _count(n: int) -> str:
+    return f"{n} session" if n == 1 else f"{n} sessions"

@@ -86,6 +86,7 @@ class ConnectionDialog(QDialog):
         )
         self.keep.setChecked(session is None or not session.is_temporary)
         self.keep.toggled.connect(self.session_name.setEnabled)
+        self.keep.toggled.connect(lambda _: self._update_defaults())
         self.profile = QComboBox()
         self.profile.setEditable(True)
         self.bootstrap = QLineEdit()

@@ -26,7 +26,7 @@ from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import decode_stored
 from alertview.core.errors import AlertViewError, DamagedInput, DecodeError
 from alertview.core.session.folder import is_session
-from alertview.core.session.meta import LOCK_FILE, META_FILE, load_meta, safe_name
+from alertview.core.session.meta import LOCK_FILE, META_FILE, SessionLock, load_meta, safe_name
 from alertview.core.session.store import AlertStore, default_sessions_dir
 
 try:  # POSIX: a running stream holds a lock on session.lock
@@ -338,7 +338,8 @@ def session_alerts(
     folder = Path(folder)
     where = f"session {folder.name}"
     dropped = 0
-    with AlertStore(folder) as store:
+    # held while it is read: `sessions rm` must not take it away mid-export
+    with SessionLock(folder), AlertStore(folder) as store:
         after = 0
         while rows := [r[0] for r in store.rows(after, limit=1000)]:
             for row in rows:

@@ -126,3 +126,23 @@ def test_a_damaged_metadata_file_opens_with_defaults(tmp_path):
     )
     save_meta(tmp_path, SessionMeta(name="n", filter="mag < 19"))
     assert load_meta(tmp_path).filter == "mag < 19"
+
+
+def test_two_users_of_a_session_keep_each_others_metadata():
+    """consume remembers its stream, a viewer on the same session its filter: neither
+    write undoes the other's (each changes the file as it is now)."""
+    viewer = Session.named("shared")
+    consume = Session.named("shared")
+    try:
+        viewer.remember_filter("mag < 19")
+        consume.remember_stream(StreamMeta("h:9092", ("t",), "g-consume"))
+        viewer.rename("shared night")
+    finally:
+        viewer.close()
+        consume.close()
+    meta = load_meta(session_folder("shared"))
+    assert (meta.name, meta.filter, meta.stream.group_id) == (
+        "shared night",
+        "mag < 19",
+        "g-consume",
+    )

@@ -16,10 +16,10 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from alertview.core.session.meta import (
     SessionLock,
-    SessionMeta,
     StreamMeta,
     load_meta,
     safe_name,
@@ -112,19 +112,22 @@ class Session:
     # -- what it remembers ---------------------------------------------------------------------
     def rename(self, name: str) -> None:
         """The name shown and listed (the folder keeps its name)."""
-        self.update(replace(self.meta, name=name))
+        self._change(name=name)
 
     def remember_stream(self, stream: StreamMeta | None) -> None:
-        self.update(self.meta.with_stream(stream))
+        self._change(stream=stream)
 
     def remember_filter(self, text: str) -> None:
         if text != self.meta.filter:
-            self.update(replace(self.meta, filter=text))
+            self._change(filter=text)
 
-    def update(self, meta: SessionMeta) -> None:
-        self.meta = meta
+    def _change(self, **fields: Any) -> None:
+        """Change some of ``session.json``, as the file has it now: another process
+        (``consume``, a second viewer) may have changed other parts since."""
+        current = self.meta if self.is_temporary else load_meta(self.folder)
+        self.meta = replace(current, **fields)
         if not self.is_temporary:
-            save_meta(self.folder, meta)
+            save_meta(self.folder, self.meta)
 
     # -- closing -------------------------------------------------------------------------------
     def close(self) -> None:

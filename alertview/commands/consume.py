@@ -112,8 +112,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--keep-packets",
         metavar="POLICY",
-        help="the session's retention (rows always stay): 50GB (the newest), 7d (the last "
-        "days), matching (only packets of alerts passing --filter), or combined (50GB,7d)",
+        help="the session's retention (rows always stay; the cap counts packets): 50GB "
+        "(the newest), 7d (the last days), matching (only packets of alerts passing "
+        "--filter), or combined (50GB,7d)",
     )
     parser.add_argument(
         "--no-store",

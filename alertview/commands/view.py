@@ -30,8 +30,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     view.add_argument(
         "--keep-packets",
         metavar="POLICY",
-        help="retention of the session's packets (rows always stay): 50GB, 7d, matching "
-        "(only alerts passing the filter), or combined (50GB,7d)",
+        help="retention of the session's packets (rows always stay; the cap counts "
+        "packets): 50GB, 7d, matching (only alerts passing the filter), or combined "
+        "(50GB,7d)",
     )
     view.set_defaults(handler=run_view)
     demo = subparsers.add_parser(

@@ -232,9 +232,13 @@ def test_errors_panel_lists_what_could_not_be_read(window, qtbot, tmp_path):
         window.open_paths([bad, FINK_ZTF_SINGLE])
     assert window.model.rowCount() == 1 and window.error_button.text() == "1 errors"
     window.show_errors()
-    table = window.errors_dialog.findChild(QTableWidget)
-    assert table.rowCount() == 1 and str(bad) in table.item(0, 3).text()
-    window.errors_dialog.close()
+    try:
+        table = window.errors_dialog.findChild(QTableWidget)
+        # kept in the session's errors: the file, the byte offset, the reason
+        assert table.rowCount() == 1 and table.item(0, 0).text() == str(bad)
+        assert table.item(0, 2).text() == "6" and "truncated" in table.item(0, 3).text()
+    finally:
+        window.errors_dialog.close()
 
 
 def test_header_click_sorts_and_new_rows_take_their_sorted_places(window, qtbot, tmp_path):

@@ -30,6 +30,15 @@ def make_application():
     from alertview.gui.theme import follow_system_scheme
 
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+    if not hasattr(app, "_alertview_gc"):
+        # Python's cyclic collector runs in whichever thread allocates when a threshold
+        # is crossed: in a reader thread it destroyed a closed window's widgets off the
+        # GUI thread and deadlocked Qt's object mutex against the GIL (seen in the
+        # tests: file import thread in ~QWidget, GUI thread in ~QAction). Collect in
+        # the GUI thread only, on a timer (pyqtgraph's GarbageCollector).
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        app._alertview_gc = GarbageCollector(interval=0.5)
     if not getattr(app, "_alertview_theme", False):
         follow_system_scheme(app)
         app._alertview_theme = True

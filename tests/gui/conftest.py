@@ -30,6 +30,19 @@ def no_leftovers(qapp):
 
 
 @pytest.fixture(autouse=True)
+def collect_in_the_gui_thread():
+    """As the app does (``make_application``): no cyclic collection in a worker thread
+    during a GUI test (it would destroy widgets off the GUI thread); the leftovers of
+    the test are collected here, in the GUI thread, and other tests run as usual."""
+    import gc
+
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
 def private_settings(tmp_path):
     """QSettings go to a temporary folder, never the user's own configuration."""
     from PySide6.QtCore import QSettings

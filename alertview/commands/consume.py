@@ -20,10 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import json
-import os
-import re
 import signal
 import sys
 import threading
@@ -32,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 
 from alertview.commands.kafka_options import add_kafka_arguments, kafka_settings
+from alertview.commands.out_folder import OutFolder, packet_name
 from alertview.core.alert import Alert
 from alertview.core.avro.detail import Detail
 from alertview.core.avro.encode import as_container_file
@@ -41,8 +39,7 @@ from alertview.core.errors import DecodeError, UsageError
 from alertview.core.session.folder import Session
 from alertview.core.session.listing import is_path_like
 from alertview.core.session.meta import StreamMeta, default_group_id, safe_name
-from alertview.core.session.retention import RetentionPolicy
-from alertview.core.session.segments import fsync_dir
+from alertview.core.session.retention import check_keep_packets
 from alertview.core.stream.consumer import (
     START_POSITIONS,
     AlertConsumer,
@@ -144,63 +141,6 @@ def parse_start(text: str) -> str | datetime:
     return moment if moment.tzinfo else moment.astimezone()
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]")
-
-
-def _name_part(text: str, limit: int) -> str:
-    """``text`` as part of a file name: safe characters only, at most ``limit`` of
-    them, never hidden; changed text gets a hash of the original, so that two
-    ids never share a name."""
-    safe = _UNSAFE.sub("_", text)[:limit]
-    if safe.startswith("."):
-        safe = "_" + safe[1:]
-    if safe == text:
-        return safe
-    digest = hashlib.blake2s(text.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
-    return f"{safe}-{digest}"
-
-
-def packet_name(alert: Alert) -> str:
-    """``SURVEY_OBJECT_ALERTID.avro``, safe as a file name whatever the ids hold (a raw
-    objectId may be 300 characters long or hold a NUL)."""
-    parts = (
-        _name_part(alert.survey or "unknown", 32),
-        _name_part(alert.object_id or "noobject", 64),
-        _name_part(str(alert.alert_id), 40),
-    )
-    return "_".join(parts) + ".avro"
-
-
-class _OutFolder:
-    """``--out``: one container file per alert, whole or absent.
-
-    Each file is written under a hidden temporary name, fsynced and renamed
-    into place; the folder itself is synced once per batch, before the
-    batch's offsets are committed.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in folder.glob(".*.avro.part"):  # left by a run that was killed
-            stale.unlink(missing_ok=True)
-        self._renamed = False
-
-    def write(self, name: str, data: bytes) -> None:
-        partial = self.folder / f".{name}.part"
-        with partial.open("wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(partial, self.folder / name)
-        self._renamed = True
-
-    def sync(self) -> None:
-        if self._renamed:
-            fsync_dir(self.folder)
-            self._renamed = False
-
-
 def _is_new(alert: Alert, highest: dict[tuple[str | None, int | None], int]) -> bool:
     """Whether ``alert`` is past the highest offset taken from its partition (and
     note it); an alert from a file has no offset and is always new."""
@@ -224,7 +164,7 @@ class _Sinks:
     def __init__(self, args: argparse.Namespace, alert_filter: AlertFilter | None) -> None:
         self.args = args
         self.filter = alert_filter
-        self.out = _OutFolder(args.out) if args.out else None
+        self.out = OutFolder(args.out) if args.out else None
         self.store = not args.no_store
         self.received = self.duplicates = self.matched = 0
         self.errors = 0  # messages (or alerts) that could not be decoded, saved or printed
@@ -342,11 +282,7 @@ def _open_session(args: argparse.Namespace, name: str, settings: ConsumerSetting
 def run(args: argparse.Namespace) -> int:
     if args.keep_packets is not None and args.no_store:
         raise UsageError("--keep-packets and --no-store: nothing is kept anyway")
-    if args.keep_packets is not None:
-        try:
-            RetentionPolicy.parse(args.keep_packets)
-        except ValueError as exc:
-            raise UsageError(f"--keep-packets: {exc}") from None
+    check_keep_packets(args.keep_packets)
     alert_filter = parse_filter(args.filter) if args.filter else None
     session = args.session or f"consume-{args.topic[0]}"
     settings = ConsumerSettings(

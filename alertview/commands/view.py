@@ -61,13 +61,9 @@ def run_view(args: argparse.Namespace) -> int:
 
     if args.no_store and args.session:
         raise UsageError("--no-store and --session: a temporary session has no name")
-    if args.keep_packets is not None:
-        from alertview.core.session.retention import RetentionPolicy
+    from alertview.core.session.retention import check_keep_packets
 
-        try:
-            RetentionPolicy.parse(args.keep_packets)
-        except ValueError as exc:
-            raise UsageError(f"--keep-packets: {exc}") from None
+    check_keep_packets(args.keep_packets)
     return run_viewer(args.paths, args.session, args.no_store, args.keep_packets)
 
 

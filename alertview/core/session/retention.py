@@ -21,6 +21,7 @@ from typing import Any
 
 from alertview.core.alert import Alert
 from alertview.core.avro.detail import Detail
+from alertview.core.errors import UsageError
 from alertview.core.session.segments import SEGMENT_BYTES
 from alertview.core.session.store_errors import DiskFull
 from alertview.core.table.filter_fields import FieldLookup
@@ -255,3 +256,13 @@ def keeps_packet(keep_filter: AlertFilter | None, alert: Alert) -> bool:
     if keep_filter.matches(lookup):
         return True
     return alert.detail is Detail.TABLE and lookup.unknown
+
+
+def check_keep_packets(text: str | None) -> None:
+    """``--keep-packets`` checked before anything runs: a ``UsageError`` in one line."""
+    if text is None:
+        return
+    try:
+        RetentionPolicy.parse(text)
+    except ValueError as exc:
+        raise UsageError(f"--keep-packets: {exc}") from None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from alertview.controllers.rate import Rate
 from alertview.controllers.session import SessionController
 from alertview.controllers.views import ImportView
 from alertview.core.session.file_reader import ImportProgress
@@ -60,7 +61,7 @@ class FileImportController:
         self.clock = clock
         self.current: _Job | None = None
         self.queue: list[_Job] = []
-        self._rate_window: list[tuple[float, int]] = []
+        self._rate = Rate(RATE_WINDOW)
 
     @property
     def running(self) -> bool:
@@ -102,8 +103,7 @@ class FileImportController:
         job.added += len(progress.rows)
         job.errors += len(progress.errors) + progress.stored_errors
         job.bytes_read = max(job.bytes_read, progress.bytes_read)
-        self._rate_window = [(t, n) for t, n in self._rate_window if now - t < RATE_WINDOW]
-        self._rate_window.append((now, progress.alerts))
+        self._rate.add(now, progress.alerts)
         self.session.rows_read(progress.rows, progress.errors)  # stored errors: in the store
         self._show()
 
@@ -122,7 +122,7 @@ class FileImportController:
         if job is None:
             return
         self.current = None
-        self._rate_window = []
+        self._rate.restart()
         seconds = self.clock() - job.started
         errors = f", {job.errors} errors" if job.errors else ""
         if cancelled:
@@ -142,10 +142,7 @@ class FileImportController:
     @property
     def rate(self) -> float:
         """Alerts read a second over the last few seconds."""
-        if len(self._rate_window) < 2:
-            return 0.0
-        span = self._rate_window[-1][0] - self._rate_window[0][0]
-        return sum(n for _, n in self._rate_window[1:]) / span if span > 0 else 0.0
+        return self._rate.per_second
 
     def progress_text(self) -> str:
         """ "ztf_public_20180426.tar.gz: 12345 alerts, 812 of 4600 MB, 1850 alerts/s"."""
@@ -180,7 +177,7 @@ class FileImportController:
     def _start(self, job: _Job) -> None:
         job.started = self.clock()
         self.current = job
-        self._rate_window = [(job.started, 0)]
+        self._rate.restart(job.started)
         self._show()
         self.view.start_import(job.handle)
 

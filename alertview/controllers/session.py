@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from alertview.controllers.rate import Rate
 from alertview.controllers.views import AlertLoader, SessionView, TableModel
 from alertview.core.alert import Alert
 from alertview.core.avro.schemas import SchemaCache
@@ -57,7 +58,7 @@ class SessionController:
         self.storage_problem = ""
         self.received = 0
         self.match_text = ""
-        self._rate_window: list[tuple[float, int]] = []
+        self._rate = Rate(RATE_WINDOW)
         self._read_ahead: tuple[int, tuple[str, str]] | None = None  # (row id, choices)
         self._last_row = 0
         #: A reopened session's stored rows are being appended (a chunk per turn of the
@@ -190,8 +191,7 @@ class SessionController:
     def batches_stored(self, rows: list[tuple], messages: int, errors: int) -> None:
         now = time.monotonic()
         self.received += messages
-        self._rate_window = [(t, n) for t, n in self._rate_window if now - t < RATE_WINDOW]
-        self._rate_window.append((now, messages))
+        self._rate.add(now, messages)
         self._append(rows)
         self.update_status()
         if self.follow and self.model.rowCount():
@@ -200,10 +200,7 @@ class SessionController:
     @property
     def rate(self) -> float:
         """Alerts a second over the last few seconds."""
-        if len(self._rate_window) < 2:
-            return 0.0
-        span = self._rate_window[-1][0] - self._rate_window[0][0]
-        return sum(n for _, n in self._rate_window[1:]) / span if span > 0 else 0.0
+        return self._rate.per_second
 
     def lag_changed(self, lag: int | None) -> None:
         self.lag = lag  # shown with the next batch

@@ -33,6 +33,7 @@ from alertview.core.session.store_errors import DiskFull, ErrorRecords, StoredEr
 from alertview.core.session.store_reading import SchemaUse, StoredAlerts
 from alertview.core.session.store_retention import RetainedPackets
 from alertview.core.session.store_tables import DROPPED_UNMATCHED, create_tables
+from alertview.core.session.store_triage import TriageRecords
 from alertview.core.table.rows import ROW_FIELDS
 
 # the store's public names; StoreError, StoredError, DiskFull (store_errors) and SchemaUse
@@ -80,7 +81,7 @@ def _db_id(alert_id: int) -> int | str:
     return alert_id if -_INT64_MAX - 1 <= alert_id <= _INT64_MAX else str(alert_id)
 
 
-class AlertStore(RetainedPackets, ErrorRecords, StoredAlerts):
+class AlertStore(RetainedPackets, ErrorRecords, StoredAlerts, TriageRecords):
     """A session's alerts on disk. Thread-safe; one writer at a time.
 
     ``retention`` (a ``RetentionPolicy`` or its text, ``50GB,7d``) and

@@ -47,6 +47,11 @@ CREATE TABLE IF NOT EXISTS errors (
 );
 -- one row, rewritten by each sync (see AlertStore.sync)
 CREATE TABLE IF NOT EXISTS synced (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL);
+-- what the user decided about an alert row (store_triage): only rows with any
+CREATE TABLE IF NOT EXISTS triage (
+    row INTEGER PRIMARY KEY, state TEXT, note TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '', changed REAL NOT NULL
+);
 -- the session's own settings (its retention policy) and counters (packets dropped)
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value);
 -- the rows of a segment, marked when a retention policy drops it

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from alertview.core.table.columns_triage import TRIAGE_COLUMNS, TriageColumns
 from alertview.core.table.rows import ROW_FIELDS
 
 #: Numbers held as float64 (NaN is null); counts and offsets are exact below 2**53.
@@ -69,6 +70,10 @@ class TextColumn:
 
     def extend(self, texts: Sequence[str | None]) -> None:
         self.codes.extend(self._codes(texts))
+
+    def extend_same(self, text: str | None, count: int) -> None:
+        """``count`` rows of one value, without a Python loop over them."""
+        self.codes.extend(np.full(count, self._codes([text])[0], dtype=np.int32))
 
     def _codes(self, texts: Sequence[str | None]) -> np.ndarray:
         code_of, values = self._code_of, self.values
@@ -130,7 +135,7 @@ class TextSlice:
         return values[self.codes]
 
 
-class AlertColumns:
+class AlertColumns(TriageColumns):
     """Every table field of the alerts in a session, in arrival order."""
 
     def __init__(self) -> None:
@@ -138,6 +143,7 @@ class AlertColumns:
         self.alert_id = _Growing(np.int64)
         self.numbers = {name: _Growing(np.float64) for name in NUMBER_FIELDS}
         self.texts = {name: TextColumn() for name in TEXT_FIELDS}
+        self._init_triage()  # triage, tags, note (columns_triage)
 
     def __len__(self) -> int:
         return self.row.size
@@ -160,6 +166,7 @@ class AlertColumns:
             column.extend(np.array([np.nan if v is None else v for v in values], np.float64))
         for name, text_column in self.texts.items():
             text_column.extend(by_field[_INDEX[name]])
+        self._extend_triage(len(rows), int(by_field[_INDEX["row"]][0]))
 
     def quality(self) -> np.ndarray:
         """The score a survey gives: ZTF drb, else rb; Rubin reliability."""
@@ -186,6 +193,8 @@ class AlertColumns:
             return int(self.alert_id.values[position])
         if name == "row":
             return int(self.row.values[position])
+        if name in TRIAGE_COLUMNS:
+            return self.triage_value(position, name)
         raise KeyError(name)
 
     def row_tuple(self, position: int) -> tuple:
@@ -202,6 +211,8 @@ class AlertColumns:
             return self.texts[name].sort_key()
         if name == "alert_id":
             return self.alert_id.values
+        if name in TRIAGE_COLUMNS:
+            return self.triage_sort_key(name)
         return self.row.values
 
     def order(self, name: str, descending: bool = False) -> np.ndarray:
@@ -215,4 +226,5 @@ class AlertColumns:
     @property
     def nbytes(self) -> int:
         numbers = [self.row, self.alert_id, *self.numbers.values()]
-        return sum(c.nbytes for c in numbers) + sum(t.nbytes for t in self.texts.values())
+        texts = sum(t.nbytes for t in self.texts.values()) + self.triage_nbytes
+        return sum(c.nbytes for c in numbers) + texts

@@ -33,6 +33,7 @@ from alertview.core.table.columns import AlertColumns, TextSlice
 from alertview.core.table.filter_bounds import MISSING, arithmetic, call_function, negative
 from alertview.core.table.filters import COMPARISONS, AlertFilter
 from alertview.core.table.rows import ROW_FIELDS, row_as_fields
+from alertview.core.table.triage import TRIAGE_NAMES, split_tags, triage_fields
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ def table_fields(row: Sequence[Any]) -> dict[str, Any]:
     fields["kafka_offset"] = fields["offset"]
     detections = fields["n_history_detections"]
     fields["n_detections"] = None if detections is None else detections + 1
+    fields.update(triage_fields())  # unscanned; row_mask gives the row's own
     return fields
 
 
@@ -72,6 +74,7 @@ class _Value:
     data: Any
     valid: Any = True
     text: TextSlice | None = None  # set while a text column is still in code form
+    tag: tuple[TextSlice, TextSlice] | None = None  # ``tag``: (tags, triage) codes
 
 
 def filter_mask(alert_filter: AlertFilter, columns: AlertColumns, start: int = 0) -> np.ndarray:
@@ -99,6 +102,8 @@ class _Evaluator:
 
     def truth(self, node: ast.AST) -> Any:
         value = self.value(node)
+        if value.tag is not None:
+            raise NotVectorised("tag outside a comparison")
         if value.text is not None:
             return value.text.code_mask(bool)
         data = value.data
@@ -129,6 +134,9 @@ class _Evaluator:
         elif name in columns.texts:
             self.filter.found.add(node.id)
             return _Value(None, True, columns.texts[name].tail(self.start))
+        elif name in TRIAGE_NAMES:
+            self.filter.found.add(node.id)
+            return self._triage(name)
         elif name in ("alert_id", "row"):
             self.filter.found.add(node.id)
             return _Value(getattr(columns, name).values[self.start :], True)
@@ -137,11 +145,36 @@ class _Evaluator:
         self.filter.found.add(node.id)
         return _Value(data, ~np.isnan(data))
 
+    def _triage(self, name: str) -> _Value:
+        """``triage``, ``tags`` and ``note`` are text columns; ``tag`` is compared only."""
+        columns, start = self.columns, self.start
+        if name == "tag":
+            pair = (columns.triage_slice("tags", start), columns.triage_slice("triage", start))
+            return _Value(None, True, tag=pair)
+        return _Value(None, True, columns.triage_slice(name, start))
+
+    def _tag_compare(self, op_node: ast.cmpop, tag: _Value, other: _Value) -> Any:
+        """``tag == "x"`` (the alert has tag x or state x), ``!=``, ``in``, ``not in``."""
+        assert tag.tag is not None
+        words = other.data if isinstance(op_node, ast.In | ast.NotIn) else (other.data,)
+        column = other.text is not None or other.tag is not None
+        if column or isinstance(other.data, np.ndarray) or not isinstance(words, tuple):
+            raise NotVectorised("tag compared with a column")
+        if not isinstance(op_node, ast.Eq | ast.NotEq | ast.In | ast.NotIn):
+            raise NotVectorised("tag ordered")
+        if not other.valid:  # null: false either way, as row by row
+            return False
+        wanted = {w for w in words if isinstance(w, str)}
+        tags, states = tag.tag
+        mask = tags.code_mask(lambda v: not wanted.isdisjoint(split_tags(v)))
+        mask |= states.code_mask(lambda v: v in wanted)
+        return ~mask if isinstance(op_node, ast.NotEq | ast.NotIn) else mask
+
     def _Tuple(self, node: ast.Tuple) -> _Value:
         items = []
         for element in node.elts:
             value = self.value(element)
-            if isinstance(value.data, np.ndarray) or value.text is not None:
+            if isinstance(value.data, np.ndarray) or value.text is not None or value.tag:
                 raise NotVectorised("a tuple of columns")
             items.append(value.data)
         return _Value(tuple(items), True)
@@ -186,7 +219,7 @@ class _Evaluator:
         return _Value(data, np.logical_and(left.valid & right.valid, np.isfinite(data)))
 
     def _number(self, value: _Value) -> _Value:
-        if value.text is not None or isinstance(value.data, str | tuple):
+        if value.text is not None or value.tag or isinstance(value.data, str | tuple):
             raise NotVectorised("arithmetic on text")
         return value
 
@@ -198,6 +231,12 @@ class _Evaluator:
         return _Value(result, True)
 
     def _compare(self, op_node: ast.cmpop, a: _Value, b: _Value) -> Any:
+        if a.tag is not None:
+            return self._tag_compare(op_node, a, b)
+        if b.tag is not None:
+            if isinstance(op_node, ast.In | ast.NotIn):
+                raise NotVectorised("in tag")
+            return self._tag_compare(op_node, b, a)
         if isinstance(op_node, ast.In | ast.NotIn):
             if not isinstance(b.data, tuple) or b.text is not None:
                 raise NotVectorised("'in' needs a tuple of constants")
@@ -229,6 +268,8 @@ class _Evaluator:
         return np.logical_and(np.logical_and(left.valid, right.valid), compared)
 
     def _plain(self, value: _Value) -> _Value:
+        if value.tag is not None:
+            raise NotVectorised("tag outside a comparison")
         if value.text is None:
             return value
         data = value.text.materialise()

@@ -62,6 +62,7 @@ def row_mask(
         if stopped():
             return None
         fields = table_fields(columns.row_tuple(int(position)))
+        fields.update(columns.triage_fields(int(position)))
         loader = None if record_of is None else partial(record_of, fields["row"])
         passing[number] = alert_filter.matches(MappingLookup(fields, loader))
         if progress is not None and time.monotonic() - reported > 0.1:

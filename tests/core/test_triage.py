@@ -1,0 +1,217 @@
+"""Triage: kept in the session across reopens and concurrent writers, shown as table
+columns, filtered alike by both evaluators, and carried by every export."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import numpy as np
+import pytest
+
+from alertview.core.avro.schemas import SchemaCache
+from alertview.core.decode import read_alerts
+from alertview.core.session.store import AlertStore
+from alertview.core.session.store_triage import TRIAGE_STATES, UNSCANNED, Triage
+from alertview.core.table.columns import AlertColumns
+from alertview.core.table.filter_columns import TABLE_NAMES, NotVectorised, filter_mask
+from alertview.core.table.filter_jobs import row_mask
+from alertview.core.table.filters import check_names, parse_filter
+from tests.conftest import SHARED
+
+
+@pytest.fixture(scope="module")
+def alerts():
+    return [a for a in read_alerts([SHARED], SchemaCache()) if not isinstance(a, Exception)]
+
+
+@pytest.fixture
+def store(tmp_path, alerts):
+    with AlertStore(tmp_path / "s") as store:
+        store.add(alerts)
+        yield store
+
+
+def test_triage_notes_and_tags_survive_a_reopen(tmp_path, alerts):
+    folder = tmp_path / "s"
+    with AlertStore(folder) as store:
+        store.add(alerts)
+        rows = [r[0] for r in store.rows()]
+        assert store.triage() == {}
+        changed = store.set_triage(rows[:3], "followup")
+        assert changed == [Triage(r, "followup") for r in rows[:3]]
+        store.set_triage([rows[1]], None)  # cleared
+        store.set_triage([rows[5]], "reject")
+        store.set_note([rows[0], rows[7]], "  rising fast\r\nin g  ")
+        (tagged,) = store.add_tags([rows[7]], ["SN", " Followup ", "sn"])
+        assert tagged == Triage(rows[7], None, "rising fast\nin g", ("followup", "sn"))
+        store.add_tags([rows[2]], "kn, sn")  # a text is split at commas
+        store.remove_tags([rows[2]], ["kn", "absent"])
+        store.set_note([rows[9]], "gone soon")
+        store.set_note([rows[9]], "")  # nothing left: no record
+    with AlertStore(folder) as store:  # a new process opening the session
+        assert store.triage() == {
+            rows[0]: Triage(rows[0], "followup", "rising fast\nin g"),
+            rows[2]: Triage(rows[2], "followup", "", ("sn",)),
+            rows[5]: Triage(rows[5], "reject"),
+            rows[7]: Triage(rows[7], None, "rising fast\nin g", ("followup", "sn")),
+        }
+        assert set(store.triage([rows[5], rows[6], rows[5]])) == {rows[5]}
+        counts = store.triage_counts()
+        assert counts == {"interesting": 0, "followup": 2, "reject": 1, UNSCANNED: 54}
+
+
+def test_bad_states_tags_and_rows_are_refused_with_a_clear_message(store):
+    row = store.rows()[0][0]
+    with pytest.raises(ValueError, match="unknown triage state 'maybe'"):
+        store.set_triage([row], "maybe")
+    with pytest.raises(ValueError, match="tag 'sn!' is not allowed"):
+        store.add_tags([row], ["sn!"])
+    with pytest.raises(ValueError, match="no alert row 9999"):
+        store.set_triage([row, 9999], "reject")
+    assert store.triage() == {}  # nothing of a refused change was kept
+
+
+def test_triage_is_written_while_another_store_adds_alerts(tmp_path, alerts):
+    folder = tmp_path / "s"
+    with AlertStore(folder) as viewer:
+        viewer.add(alerts[:10])
+        rows = [r[0] for r in viewer.rows()]
+        errors: list[BaseException] = []
+
+        def stream() -> None:  # the stream's process: its own store on the same folder
+            try:
+                with AlertStore(folder) as writer:
+                    for start in range(10, len(alerts), 3):
+                        writer.add(alerts[start : start + 3])
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        thread = threading.Thread(target=stream)
+        thread.start()
+        for i in range(40):
+            viewer.set_triage([rows[i % 10]], TRIAGE_STATES[i % 3])
+            viewer.add_tags([rows[i % 10]], [f"t{i}"])
+        thread.join()
+        assert errors == []
+        assert len(viewer) == len(alerts)
+    # another connection, as a reopened session, sees every committed change
+    db = sqlite3.connect(folder / "index.sqlite")
+    kept = dict(db.execute("SELECT row, tags FROM triage"))
+    db.close()
+    assert sorted(kept) == rows
+    assert all(len(tags.split(",")) == 4 for tags in kept.values())
+
+
+@pytest.fixture
+def columns(store):
+    columns = AlertColumns()
+    rows = store.rows()
+    columns.append_rows(rows[:20])  # in two batches, as a stream does
+    columns.append_rows(rows[20:])
+    return columns
+
+
+def test_columns_show_triage_and_find_rows_and_objects(store, columns):
+    rows = columns.row.values.tolist()
+    assert [columns.value(i, "triage") for i in range(3)] == [None] * 3
+    assert columns.value(0, "tags") == columns.value(0, "note") == ""
+    changed = store.set_triage([rows[4], rows[1]], "interesting") + store.add_tags(
+        [rows[1]], ["b", "a"]
+    )
+    positions = columns.set_triage(changed)
+    assert positions.tolist() == [4, 1, 1]
+    assert columns.value(1, "triage") == "interesting"
+    assert columns.value(1, "tags") == "a, b"
+    columns.set_triage(store.set_note([rows[2]], "why"))
+    assert columns.value(2, "note") == "why"
+    assert columns.positions_of([rows[3], 10**9, rows[0]]).tolist() == [3, -1, 0]
+    order = columns.order("triage")
+    assert order[-2:].tolist() == [1, 4]  # unscanned first, ties in arrival order
+    assert columns.sort_key("tags")[1] > columns.sort_key("tags")[0]
+    object_id = columns.value(0, "object_id")
+    expected = [i for i in range(len(columns)) if columns.value(i, "object_id") == object_id]
+    assert columns.object_positions(object_id).tolist() == expected
+    assert columns.object_positions("no such object").tolist() == []
+    # new rows arrive unscanned
+    more = AlertColumns()
+    more.append_rows(store.rows()[:2])
+    assert more.value(1, "triage") is None and more.value(1, "tags") == ""
+
+
+def test_positions_of_rows_appended_out_of_order(store):
+    columns = AlertColumns()
+    rows = store.rows()
+    columns.append_rows(rows[5:10])
+    columns.append_rows(rows[:5])
+    numbers = [r[0] for r in rows]
+    assert columns.positions_of([numbers[0], numbers[9], -3]).tolist() == [5, 4, -1]
+
+
+TRIAGE_EXPRESSIONS = [
+    'triage == "followup"',
+    'triage != "reject"',
+    'triage == "unscanned"',
+    'triage in ("interesting", "reject")',
+    'tag == "followup"',
+    'tag != "followup"',
+    '"sn" == tag',
+    'tag in ("kn", "interesting")',
+    'tag not in ("sn",)',
+    "tag == null",
+    "tag != null",
+    "tag == 3",
+    "tag == mag",
+    'tag < "a"',
+    "tag",
+    "isnull(tag)",
+    'tags == "kn, sn"',
+    'tags != ""',
+    'note == "look again"',
+    'note != "" and mag < 19',
+    'not (tag == "sn") and survey == "ztf"',
+    'triage == "unscanned" or tag == "sn"',
+]
+
+
+@pytest.fixture
+def triaged(store, columns):
+    rows = columns.row.values.tolist()
+    changes = [
+        *store.set_triage(rows[0:5], "followup"),
+        *store.set_triage(rows[5:9], "reject"),
+        *store.set_triage(rows[9:12], "interesting"),
+        *store.add_tags(rows[3:7], ["sn"]),
+        *store.add_tags(rows[6:8], ["kn", "followup"]),
+        *store.add_tags(rows[40:42], ["sn", "kn"]),
+        *store.set_note(rows[1:3] + rows[50:52], "look again"),
+    ]
+    columns.set_triage(changes)
+    return columns
+
+
+@pytest.mark.parametrize("expression", TRIAGE_EXPRESSIONS)
+def test_both_filters_agree_on_triage_names(expression, triaged):
+    alert_filter = parse_filter(expression)
+    check_names(alert_filter, TABLE_NAMES)  # known names: not refused as typos
+    expected = row_mask(alert_filter, triaged, range(len(triaged)))
+    assert expected is not None
+    try:
+        vectorised = filter_mask(alert_filter, triaged)
+    except NotVectorised:  # the table then filters row by row: the same by construction
+        assert expression in ('tag < "a"', "tag", "isnull(tag)", "tag == mag")
+        return
+    assert vectorised.tolist() == expected.tolist()
+    assert filter_mask(alert_filter, triaged, start=30).tolist() == expected[30:].tolist()
+
+
+def test_triage_filters_mean_what_the_issue_says(triaged):
+    def passing(expression: str) -> list[int]:
+        return np.flatnonzero(filter_mask(parse_filter(expression), triaged)).tolist()
+
+    n = len(triaged)
+    assert passing('tag == "followup"') == [0, 1, 2, 3, 4, 6, 7]  # a state or a tag
+    assert passing('triage != "reject"') == [i for i in range(n) if i not in range(5, 9)]
+    assert passing('tag != "sn"') == [i for i in range(n) if i not in (3, 4, 5, 6, 40, 41)]
+    assert passing('tags == "followup, kn, sn"') == [6]
+    assert passing('note == "look again"') == [1, 2, 50, 51]

@@ -1,0 +1,243 @@
+"""One row per object across the session's alerts, computed on whole columns.
+
+A night holds 10^5-10^6 alerts of ~10^5 objects. Grouping them row by row in
+Python takes seconds; here the alerts are grouped by their object id's text
+code (one ``np.lexsort`` by object then time) and every aggregate is a
+``reduceat`` or ``bincount`` over the sorted columns, so a million alerts group
+in well under a second (``benchmarks/objects_view.py``).
+
+What counts as a measurement of the object's brightness: an alert with a
+magnitude and a difference flux that is not negative (a ZTF ``isdiffpos`` 'f'
+alert's ``magpsf`` measures a fading of the template, not the source).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from alertview.core.table.columns import AlertColumns, TextColumn
+
+#: Bands in wavelength order; others follow alphabetically.
+BAND_ORDER = "ugrizy"
+#: A band's rate needs its points spread over more than this many days squared
+#: (variance of their times): alerts of one epoch (re-sent ones) give no slope.
+MIN_TIME_VARIANCE = 1e-10
+
+
+@dataclass(frozen=True)
+class ObjectTable:
+    """Per-object aggregates as parallel arrays (one entry per object).
+
+    ``latest`` is the column position (in the ``AlertColumns`` it was built
+    from) of the object's newest alert; ``positions(i)`` lists all of object
+    ``i``'s positions in time order. Rates are least-squares slopes of
+    magnitude against MJD, in mag/day: positive means fading.
+    """
+
+    object_id: np.ndarray  # object dtype: str
+    survey: np.ndarray  # object dtype: str or None
+    n_alerts: np.ndarray  # int64
+    first_mjd: np.ndarray
+    last_mjd: np.ndarray
+    ra: np.ndarray  # of the newest alert (a mean would break at RA 0/360)
+    dec: np.ndarray
+    latest: np.ndarray  # int64 column positions
+    peak_mag: np.ndarray  # brightest magnitude, NaN when no alert measured one
+    peak_band: np.ndarray  # object dtype: the band of the brightest alert, or None
+    bands: tuple[str, ...] = ()
+    latest_mag: dict[str, np.ndarray] = field(default_factory=dict)
+    rate: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Column positions grouped by object, each group in time order; group i starts
+    #: at ``_starts[i]`` and ends where group i + 1 starts.
+    _positions: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    _starts: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64), repr=False)
+
+    def __len__(self) -> int:
+        return len(self.object_id)
+
+    def positions(self, index: int) -> np.ndarray:
+        """Column positions of object ``index``'s alerts, oldest first."""
+        return self._positions[self._starts[index] : self._starts[index + 1]]
+
+    def index_of(self, object_id: str, survey: str | None = None) -> int | None:
+        """The entry of ``object_id`` (of ``survey`` when given), None if absent."""
+        found = self.object_id == object_id
+        if survey is not None:
+            found &= self.survey == survey
+        hits = np.flatnonzero(found)
+        return int(hits[0]) if len(hits) else None
+
+    def column(self, name: str) -> np.ndarray:
+        """An aggregate by name: a field, ``latest <band>`` or ``rate <band>``."""
+        kind, _, band = name.partition(" ")
+        if kind == "latest" and band:
+            return self.latest_mag[band]
+        if kind == "rate" and band:
+            return self.rate[band]
+        value = getattr(self, name)
+        assert isinstance(value, np.ndarray)
+        return value
+
+    def order(self, name: str, descending: bool = False) -> np.ndarray:
+        """Entries sorted by an aggregate; NaN and None always last."""
+        values = self.column(name)
+        if values.dtype == object:
+            missing = np.array([v is None for v in values], dtype=bool)
+            text = np.where(missing, "", values).astype(str)
+            order = np.argsort(text, kind="stable")
+            if descending:
+                order = order[::-1]
+            return np.concatenate([order[~missing[order]], order[missing[order]]])
+        missing = np.isnan(values) if values.dtype.kind == "f" else np.zeros(len(values), bool)
+        key = np.where(missing, 0, values)
+        order = np.argsort(-key if descending else key, kind="stable")
+        return np.concatenate([order[~missing[order]], order[missing[order]]])
+
+
+def object_table(columns: AlertColumns, mask: np.ndarray | None = None) -> ObjectTable:
+    """Group the alerts of ``columns`` by object (and survey).
+
+    ``mask`` (one bool per column position; shorter means the rest fail)
+    keeps only the alerts the table's filter passes. Alerts without an object
+    id are left out.
+    """
+    objects, surveys = columns.texts["object_id"], columns.texts["survey"]
+    keep = _has_text(objects)[objects.codes.values]
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)[: len(keep)]
+        keep[len(mask) :] = False
+        keep[: len(mask)] &= mask
+    positions = np.flatnonzero(keep)
+    n_surveys = max(len(surveys.values), 1)
+    key = objects.codes.values[positions].astype(np.int64) * n_surveys
+    key += surveys.codes.values[positions]
+    mjd_all = columns.numbers["mjd"].values
+    order = np.lexsort((mjd_all[positions], key))  # stable: equal times keep arrival order
+    positions, key = positions[order], key[order]
+    if not len(positions):
+        return _empty()
+    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    bounds = np.append(starts, len(positions))
+    counts = np.diff(bounds)
+    group = np.repeat(np.arange(len(starts)), counts)
+    ends = bounds[1:] - 1
+    latest = positions[ends]
+    mjd = mjd_all[positions]
+    mag = columns.numbers["mag"].values[positions]
+    flux = columns.numbers["flux"].values[positions]
+    measured = np.isfinite(mag) & ~(flux < 0)  # (NaN flux: no flux given, mag stands)
+    band_codes = columns.texts["band"].codes.values[positions]
+    band_names = _as_objects(columns.texts["band"].values)
+    peak_mag, peak_band = _peak(mag, measured, starts, group, band_codes, band_names)
+    bands, latest_mag, rate = _per_band(mjd, mag, measured, group, band_codes, columns, starts)
+    group_keys = key[starts]
+    return ObjectTable(
+        object_id=_as_objects(objects.values)[group_keys // n_surveys],
+        survey=_as_objects(surveys.values)[group_keys % n_surveys]
+        if surveys.values
+        else np.full(len(starts), None, object),
+        n_alerts=counts.astype(np.int64),
+        first_mjd=mjd[starts],
+        last_mjd=mjd[ends],
+        ra=columns.numbers["ra"].values[latest],
+        dec=columns.numbers["dec"].values[latest],
+        latest=latest.astype(np.int64),
+        peak_mag=peak_mag,
+        peak_band=peak_band,
+        bands=bands,
+        latest_mag=latest_mag,
+        rate=rate,
+        _positions=positions.astype(np.int64),
+        _starts=bounds.astype(np.int64),
+    )
+
+
+def _peak(
+    mag: np.ndarray,
+    measured: np.ndarray,
+    starts: np.ndarray,
+    group: np.ndarray,
+    band_codes: np.ndarray,
+    band_names: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The brightest measured magnitude of each group and the band it was seen in."""
+    shown = np.where(measured, mag, np.inf)
+    peak = np.minimum.reduceat(shown, starts)
+    at_peak = measured & (shown == peak[group])
+    index = np.where(at_peak, np.arange(len(mag)), len(mag))
+    first = np.minimum.reduceat(index, starts)
+    found = first < len(mag)
+    peak_band = np.full(len(starts), None, dtype=object)
+    if len(band_names):
+        peak_band[found] = band_names[band_codes[first[found]]]
+    peak[~found] = np.nan
+    return peak, peak_band
+
+
+def _per_band(
+    mjd: np.ndarray,
+    mag: np.ndarray,
+    measured: np.ndarray,
+    group: np.ndarray,
+    band_codes: np.ndarray,
+    columns: AlertColumns,
+    starts: np.ndarray,
+) -> tuple[tuple[str, ...], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per band: the newest measured magnitude and the least-squares rate (mag/day).
+
+    The slope comes from five ``bincount`` sums per band; times are taken from
+    each object's first alert so their squares keep their precision.
+    """
+    n_groups = len(starts)
+    x0 = mjd[starts][group]
+    values = columns.texts["band"].values
+    present = set(np.unique(band_codes[measured]).tolist())
+    named = {values[c]: c for c in present if values[c]}
+    bands = tuple([b for b in BAND_ORDER if b in named] + sorted(set(named) - set(BAND_ORDER)))
+    latest_mag, rate = {}, {}
+    for band in bands:
+        chosen = np.flatnonzero(measured & (band_codes == named[band]))
+        g = group[chosen]  # ascending; within a group in time order
+        last = np.concatenate([g[1:] != g[:-1], [True]])
+        newest = np.full(n_groups, np.nan)
+        newest[g[last]] = mag[chosen[last]]
+        latest_mag[band] = newest
+        x, y = mjd[chosen] - x0[chosen], mag[chosen]
+        n = np.bincount(g, minlength=n_groups).astype(np.float64)
+        sx, sy = np.bincount(g, x, n_groups), np.bincount(g, y, n_groups)
+        sxx, sxy = np.bincount(g, x * x, n_groups), np.bincount(g, x * y, n_groups)
+        spread = n * sxx - sx * sx
+        usable = (n >= 2) & (spread > MIN_TIME_VARIANCE * n * n)
+        slope = np.full(n_groups, np.nan)
+        slope[usable] = (n * sxy - sx * sy)[usable] / spread[usable]
+        rate[band] = slope
+    return bands, latest_mag, rate
+
+
+def _has_text(column: TextColumn) -> np.ndarray:
+    """Per code: whether the value is an id (not None, not empty)."""
+    return np.fromiter((bool(v) for v in column.values), bool, len(column.values))
+
+
+def _as_objects(values: list[str | None]) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _empty() -> ObjectTable:
+    nothing = np.zeros(0)
+    return ObjectTable(
+        object_id=np.zeros(0, object),
+        survey=np.zeros(0, object),
+        n_alerts=np.zeros(0, np.int64),
+        first_mjd=nothing,
+        last_mjd=nothing,
+        ra=nothing,
+        dec=nothing,
+        latest=np.zeros(0, np.int64),
+        peak_mag=nothing,
+        peak_band=np.zeros(0, object),
+    )

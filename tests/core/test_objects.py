@@ -1,0 +1,298 @@
+"""Objects across alerts: the vectorised per-object table equals a plain-Python groupby
+of the same rows, and the merged light curve (with ZTF's DC magnitude) equals the
+packets' points computed by hand."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+from alertview.core.alert import Photometry
+from alertview.core.avro.detail import Detail
+from alertview.core.avro.schemas import SchemaCache
+from alertview.core.decode import decode_stored, read_alerts
+from alertview.core.object_lightcurve import dc_photometry, merge_lightcurve
+from alertview.core.session.store import AlertStore
+from alertview.core.table.columns import AlertColumns
+from alertview.core.table.objects import object_table
+from alertview.core.table.rows import ROW_FIELDS
+from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE, SHARED, raw_records
+from tests.core.object_packets import OBJECT_ID, earlier_records, write_object_alerts
+
+FIELD = {name: i for i, name in enumerate(ROW_FIELDS)}
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    """The bundled packets and four earlier alerts of ZTF19acihgng, stored."""
+    folder = tmp_path_factory.mktemp("objects")
+    paths = [SHARED, *write_object_alerts(folder, 4)[1:]]
+    alerts = [a for a in read_alerts(paths, SchemaCache()) if not isinstance(a, Exception)]
+    store = AlertStore(folder / "session")
+    store.add(alerts)
+    yield store
+    store.close()
+
+
+def synthetic_rows(template: tuple, start: int) -> list[tuple]:
+    """Rows of made-up objects: several bands and epochs, a negative difference, a
+    missing magnitude, two alerts of one epoch, alerts without an object id."""
+    plan = [  # object, band, mjd, mag, flux
+        ("SYN-A", "g", 60000.0, 19.0, 1.0),
+        ("SYN-A", "g", 60002.0, 18.0, 1.0),
+        ("SYN-A", "g", 60004.0, 17.5, 1.0),
+        ("SYN-A", "r", 60001.0, 18.5, 1.0),
+        ("SYN-A", "r", 60003.0, 16.0, -1.0),  # a negative difference: no brightness
+        ("SYN-A", "r", 60005.0, 18.9, None),  # no flux given: the magnitude stands
+        ("SYN-B", "i", 60010.0, None, None),  # no magnitude at all
+        ("SYN-B", "i", 60011.0, 20.0, 5.0),
+        ("SYN-C", "r", 60020.0, 19.5, 2.0),  # two alerts of one epoch: no rate
+        ("SYN-C", "r", 60020.0, 19.4, 2.0),
+        (None, "g", 60030.0, 15.0, 9.0),
+        ("", "g", 60031.0, 15.0, 9.0),
+        ("SYN-A", "z", 60001.5, 21.0, 1.0),
+    ]
+    rows = []
+    for number, (object_id, band, mjd, mag, flux) in enumerate(plan):
+        row = list(template)
+        row[FIELD["row"]] = start + number
+        row[FIELD["alert_id"]] = 10**12 + number
+        row[FIELD["object_id"]] = object_id
+        row[FIELD["band"]] = band
+        row[FIELD["mjd"]] = mjd
+        row[FIELD["mag"]] = mag
+        row[FIELD["flux"]] = flux
+        row[FIELD["ra"]] = 10.0 + number
+        rows.append(tuple(row))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def columns(stored):
+    rows = stored.rows()
+    columns = AlertColumns()
+    columns.append_rows(rows[:20])
+    columns.append_rows(rows[20:])
+    columns.append_rows(synthetic_rows(rows[0], rows[-1][0] + 1))
+    return columns
+
+
+def python_groupby(columns: AlertColumns, positions) -> dict:
+    """Per (object, survey): the aggregates by plain Python over the rows."""
+    groups = defaultdict(list)
+    for p in positions:
+        row = dict(zip(ROW_FIELDS, columns.row_tuple(p), strict=True))
+        if row["object_id"]:
+            groups[(row["object_id"], row["survey"])].append((p, row))
+    found = {}
+    for key, members in groups.items():
+        members.sort(key=lambda m: (m[1]["mjd"], m[0]))
+        rows = [r for _, r in members]
+        measured = [
+            r
+            for r in rows
+            if r["mag"] is not None and not (r["flux"] is not None and r["flux"] < 0)
+        ]
+        by_band = defaultdict(list)
+        for r in measured:
+            by_band[r["band"]].append(r)
+        rates = {}
+        for band, points in by_band.items():
+            x0 = rows[0]["mjd"]
+            xs = [r["mjd"] - x0 for r in points]
+            ys = [r["mag"] for r in points]
+            n, mx, my = len(xs), sum(xs) / len(xs), sum(ys) / len(ys)
+            sxx = sum((x - mx) ** 2 for x in xs)
+            if n < 2 or sxx / n <= 1e-10:  # one point, or one epoch: no slope
+                rates[band] = math.nan
+                continue
+            rates[band] = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+        peak = min(measured, key=lambda r: r["mag"]) if measured else None
+        found[key] = {
+            "n_alerts": len(rows),
+            "first_mjd": rows[0]["mjd"],
+            "last_mjd": rows[-1]["mjd"],
+            "latest": members[-1][0],
+            "ra": rows[-1]["ra"],
+            "peak_mag": peak["mag"] if peak else math.nan,
+            "peak_band": peak["band"] if peak else None,
+            "latest_mag": {b: points[-1]["mag"] for b, points in by_band.items()},
+            "rate": rates,
+        }
+    return found
+
+
+def vectorised(columns: AlertColumns, mask=None) -> dict:
+    table = object_table(columns, mask)
+    found = {}
+    for i in range(len(table)):
+        found[(table.object_id[i], table.survey[i])] = {
+            "n_alerts": int(table.n_alerts[i]),
+            "first_mjd": float(table.first_mjd[i]),
+            "last_mjd": float(table.last_mjd[i]),
+            "latest": int(table.latest[i]),
+            "ra": float(table.ra[i]),
+            "peak_mag": float(table.peak_mag[i]),
+            "peak_band": table.peak_band[i],
+            "latest_mag": {
+                b: float(m[i]) for b, m in table.latest_mag.items() if not np.isnan(m[i])
+            },
+            "rate": {
+                b: float(r[i])
+                for b, r in table.rate.items()
+                if not np.isnan(table.latest_mag[b][i])
+            },
+        }
+        assert list(table.positions(i)) == sorted(
+            table.positions(i), key=lambda p: (columns.numbers["mjd"].values[p], p)
+        )
+    return found
+
+
+def assert_same(got: dict, expected: dict) -> None:
+    assert got.keys() == expected.keys()
+    for key, want in expected.items():
+        have = got[key]
+        for name in ("n_alerts", "latest", "peak_band"):
+            assert have[name] == want[name], (key, name)
+        for name in ("first_mjd", "last_mjd", "ra", "peak_mag"):
+            assert have[name] == pytest.approx(want[name], nan_ok=True), (key, name)
+        assert have["latest_mag"] == pytest.approx(want["latest_mag"]), key
+        assert have["rate"] == pytest.approx(want["rate"], nan_ok=True, abs=1e-9), key
+
+
+def test_object_table_equals_a_python_groupby(columns):
+    expected = python_groupby(columns, range(len(columns)))
+    assert_same(vectorised(columns), expected)
+    assert expected[(OBJECT_ID, "ztf")]["n_alerts"] == 5
+    # the made-up objects: what each rule gives
+    a = expected[("SYN-A", "ztf")]
+    assert a["n_alerts"] == 7 and a["peak_mag"] == 17.5  # 16.0 was a negative difference
+    assert a["latest_mag"] == {"g": 17.5, "r": 18.9, "z": 21.0}
+    assert a["rate"]["g"] == pytest.approx(-0.375)  # brightening: negative
+    assert math.isnan(a["rate"]["z"])  # one point
+    assert math.isnan(expected[("SYN-C", "ztf")]["rate"]["r"])  # one epoch
+    assert expected[("SYN-B", "ztf")]["n_alerts"] == 2
+    # alerts without an object id are not an object
+    assert not any(not key[0] for key in expected)
+
+
+def test_object_table_of_the_rows_a_filter_passes(columns):
+    mask = np.random.default_rng(7).random(len(columns)) < 0.6
+    expected = python_groupby(columns, np.flatnonzero(mask))
+    assert_same(vectorised(columns, mask), expected)
+    assert len(object_table(columns, np.zeros(len(columns), bool))) == 0
+    # a mask shorter than the columns (rows not yet filtered): those rows fail
+    short = vectorised(columns, mask[:30])
+    assert_same(short, python_groupby(columns, np.flatnonzero(mask[:30])))
+
+
+def test_object_table_sorts_with_missing_values_last(columns):
+    table = object_table(columns)
+    for descending in (False, True):
+        order = table.order("peak_mag", descending)
+        values = table.peak_mag[order]
+        finite = values[~np.isnan(values)]
+        assert np.isnan(values[len(finite) :]).all()
+        assert (np.diff(finite) <= 0).all() if descending else (np.diff(finite) >= 0).all()
+    names = table.object_id[table.order("object_id")]
+    assert list(names) == sorted(names)
+    assert table.index_of("SYN-B") is not None and table.index_of("nothing") is None
+
+
+def hand_dc(p: dict) -> tuple[float, float]:
+    """The DC magnitude of one ZTF detection, by hand."""
+    reference, difference = 10 ** (-0.4 * p["magnr"]), 10 ** (-0.4 * p["magpsf"])
+    flux = reference + difference if p["isdiffpos"] in ("t", "1") else reference - difference
+    if flux <= 0:
+        return math.nan, math.nan
+    error = math.sqrt(
+        (0.4 * math.log(10) * reference * p["sigmagnr"]) ** 2
+        + (0.4 * math.log(10) * difference * p["sigmapsf"]) ** 2
+    )
+    return -2.5 * math.log10(flux), 2.5 / math.log(10) * error / flux
+
+
+def test_dc_magnitude_of_a_real_ztf_history_equals_the_formula():
+    raw = raw_records(FINK_ZTF_SINGLE)[0]
+    detections = [p for p in raw["prv_candidates"] if p["candid"]] + [raw["candidate"]]
+    (alert,) = read_alerts([FINK_ZTF_SINGLE], SchemaCache())
+    dc = merge_lightcurve([alert]).dc
+    assert len(dc) == len(detections) == 33
+    for p in detections:
+        (i,) = np.flatnonzero(dc.source_id == p["candid"])
+        mag, err = hand_dc(p)
+        assert dc.mag[i] == pytest.approx(mag, rel=1e-12)
+        assert dc.mag_err[i] == pytest.approx(err, rel=1e-9)
+        assert dc.mjd[i] == pytest.approx(p["jd"] - 2400000.5)
+    assert (np.diff(dc.mjd) >= 0).all()
+    # a negative difference brighter than its reference source: no positive flux
+    fading = {**detections[0], "isdiffpos": "f", "magpsf": detections[0]["magnr"] - 0.1}
+    # a reference source 5" away is another source; none measured: no DC magnitude
+    far = {**detections[0], "distnr": 5.0}
+    missing = {**detections[0], "magnr": None}
+    dimmer = {**detections[0], "isdiffpos": "f", "magpsf": detections[0]["magnr"] + 1.0}
+    points = dc_photometry([fading, far, missing, dimmer])
+    assert np.isnan(points.mag[:3]).all()
+    assert points.mag[3] == pytest.approx(hand_dc(dimmer)[0], rel=1e-12)
+    assert points.mag[3] > dimmer["magnr"]  # fainter than the reference: it faded
+
+
+def test_merged_light_curve_counts_each_point_once(stored):
+    rows = [r[0] for r in stored.rows() if r[FIELD["object_id"]] == OBJECT_ID]
+    alerts = [decode_stored(stored, r, SchemaCache(), Detail.LIGHT_CURVE) for r in rows]
+    assert len(alerts) == 5
+    merged = merge_lightcurve(alerts)
+    newest = max(alerts, key=lambda a: a.mjd)
+    assert merged.alert.alert_id == newest.alert_id and merged.n_alerts == 5
+    # each earlier alert's history is part of the newest one's: the union is the newest's
+    for series in ("detections", "upper_limits", "forced"):
+        got, want = getattr(merged.alert, series), getattr(newest, series)
+        np.testing.assert_array_equal(got.mjd, want.mjd)
+        np.testing.assert_array_equal(got.source_id, want.source_id)
+    assert len(merged.dc) == len(newest.detections)
+
+
+def test_merge_joins_histories_that_do_not_overlap():
+    """An alert whose 30-day window lost the early points, and an early alert that has
+    them: the merged light curve has every detection and limit once."""
+    raw = raw_records(FINK_ZTF_SINGLE)[0]
+    (alert,) = read_alerts([FINK_ZTF_SINGLE], SchemaCache())
+    early = earlier_records(20)[0]  # the alert of the 13th detection
+    cut = early["candidate"]["jd"] - 3.0
+    late = {**raw, "prv_candidates": [p for p in raw["prv_candidates"] if p["jd"] > cut]}
+    from alertview.core.avro.encode import container_file
+
+    schema = alert.packet.schema
+    alerts = [
+        next(iter(read_alerts_bytes(container_file([r], schema), name)))
+        for r, name in ((late, "late"), (early, "early"))
+    ]
+    merged = merge_lightcurve(alerts)
+    everything = raw["prv_candidates"] + [raw["candidate"]]
+    detected = {p["candid"] for p in everything if p["candid"]}
+    assert set(merged.alert.detections.source_id.tolist()) == detected
+    assert len(merged.alert.detections) == len(detected)
+    limits = {(p["jd"], p["fid"]) for p in everything if p["candid"] is None}
+    assert len(merged.alert.upper_limits) == len(limits)
+    assert len(merged.dc) == len(detected)
+    assert merged.alert.mjd == alerts[0].mjd  # the newest alert carries it
+
+
+def read_alerts_bytes(data: bytes, name: str):
+    from alertview.core.alert import Origin
+    from alertview.core.decode import decode_bytes
+
+    return decode_bytes(data, SchemaCache(), origin=Origin(name))
+
+
+def test_a_rubin_object_merges_without_dc_magnitudes():
+    alerts = [a for a in read_alerts([FINK_LSST_TRANSFER], SchemaCache()) if a.object_id]
+    merged = merge_lightcurve([alerts[0]])
+    assert merged.dc is Photometry.empty() or len(merged.dc) == 0
+    assert len(merged.alert.detections) == len(alerts[0].detections)
+    assert len(merged.alert.forced) == len(alerts[0].forced)
+    assert merge_lightcurve([]) is None

@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
+from alertview.controllers.follow import Attention
 from alertview.controllers.rate import Rate
 from alertview.controllers.views import AlertLoader, SessionView, TableModel
 from alertview.core.alert import Alert
@@ -192,9 +194,25 @@ class SessionController:
         now = time.monotonic()
         self.received += messages
         self._rate.add(now, messages)
+        # where the user is looking is taken before the rows go in (they may move it)
+        attention = self.view.table_attention() if self.follow else None
         self._append(rows)
         self.update_status()
-        if self.follow and self.model.rowCount():
+        if attention is not None and self.model.rowCount():
+            self._follow(attention)
+
+    def set_follow(self, on: bool) -> None:
+        """Follow newest turned on or off; on, the newest row is brought in sight at once
+        (unless the user is on a row)."""
+        self.follow = on
+        if on and self.model.rowCount():
+            self._follow(replace(self.view.table_attention(), newest_in_sight=True))
+
+    def _follow(self, attention: Attention) -> None:
+        step = attention.follow_step()
+        if step == "select":
+            self.view.select_newest()
+        elif step == "scroll":
             self.view.scroll_to_newest()
 
     @property

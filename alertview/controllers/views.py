@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from alertview.controllers.cutouts import Stamp
+    from alertview.controllers.follow import Attention
     from alertview.controllers.lightcurve import LightcurvePlot
     from alertview.core.alert import Alert
 
@@ -95,6 +96,12 @@ class SessionView(Protocol):
 
     def scroll_to_newest(self) -> None:
         """Follow the stream: the newest rows in sight."""
+
+    def select_newest(self) -> None:
+        """Follow the stream with the selection: the newest row selected, in sight."""
+
+    def table_attention(self) -> Attention:
+        """What the table shows the user now (selection, pointer, newest row in sight)."""
 
     def show_title(self, text: str) -> None: ...
 

@@ -3,9 +3,11 @@ a double-clicked object id for all of that object's alerts."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
+from alertview.controllers.follow import Attention
 from alertview.gui.table_model import COLUMNS, AlertTableModel
 
 _SELECT_ROW = QItemSelectionModel.SelectionFlag.ClearAndSelect | (
@@ -42,6 +44,11 @@ class AlertTable(QTableView):
             lambda position: self.column_menu().exec(header.mapToGlobal(position))
         )
         self.doubleClicked.connect(self._double_clicked)
+        # the row under the user (selected, or under the pointer) and its height on screen,
+        # kept while rows are inserted above it (a sorted live table) or re-sorted
+        self._anchor: tuple[QPersistentModelIndex, int] | None = None
+        model.layoutAboutToBeChanged.connect(self._take_anchor)
+        model.layoutChanged.connect(self._keep_anchor)
 
     def column_menu(self) -> QMenu:
         """The column chooser: right-click a column header."""
@@ -83,3 +90,70 @@ class AlertTable(QTableView):
         """Store rows of the selected alerts, in table order."""
         indexes = sorted(self.selectionModel().selectedRows(), key=lambda i: i.row())
         return [self.model().row_id(i.row()) for i in indexes]
+
+    # -- the row under the user, while rows arrive ----------------------------------------
+    def attention(self) -> Attention:
+        """What the table shows the user now, for "Follow newest"."""
+        model: AlertTableModel = self.model()
+        selection = self.selectionModel()
+        selected = len(selection.selectedRows())
+        newest = model.newest_row()
+        current = selection.currentIndex()
+        in_sight = newest < 0 or self._in_sight(newest)
+        return Attention(
+            selected=selected,
+            newest_selected=newest >= 0
+            and current.isValid()
+            and current.row() == newest
+            and selection.isRowSelected(newest, QModelIndex()),
+            newest_in_sight=in_sight,
+            pointer_over=self.underMouse(),
+        )
+
+    def _in_sight(self, row: int) -> bool:
+        top = self.rowViewportPosition(row)
+        return top >= 0 and top + self.rowHeight(row) <= self.viewport().height()
+
+    def scroll_to_newest(self) -> None:
+        """The newest alert shown in sight (the bottom of the table in arrival order)."""
+        newest = self.model().newest_row()
+        if newest >= 0:
+            self.executeDelayedItemsLayout()  # the rows just inserted, in the scroll range
+            self.scrollTo(self.model().index(newest, 0))
+
+    def select_newest(self) -> None:
+        newest = self.model().newest_row()
+        if newest >= 0:
+            self.select_row(newest)
+            self.scroll_to_newest()
+
+    def _take_anchor(self) -> None:
+        """Before the rows move: the selected row in sight, else the one under the pointer."""
+        self._anchor = None
+        current = self.currentIndex().row()
+        row = -1
+        if current >= 0 and self.selectionModel().isRowSelected(current, QModelIndex()):
+            row = current if self._in_sight(current) else -1
+        if row < 0 and self.viewport().underMouse():
+            pointer = self.viewport().mapFromGlobal(QCursor.pos())
+            row = self.rowAt(pointer.y())
+        if row >= 0:
+            index = QPersistentModelIndex(self.model().index(row, 0))
+            self._anchor = (index, self.rowViewportPosition(row))
+
+    def _keep_anchor(self) -> None:
+        """After the rows moved: scroll so that the anchored row is where it was."""
+        if self._anchor is None:
+            return
+        index, top = self._anchor
+        self._anchor = None
+        if not index.isValid():
+            return  # filtered out
+        self.executeDelayedItemsLayout()  # the scroll range for the new row count
+        shift = self.rowViewportPosition(index.row()) - top
+        if shift:
+            per_item = self.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerItem
+            bar = self.verticalScrollBar()
+            bar.setValue(
+                bar.value() + (shift // self.rowHeight(index.row()) if per_item else shift)
+            )

@@ -137,7 +137,7 @@ class MainWindow(QMainWindow, StreamControl):
         self.pause_action = self._action("&Pause", self._pause_toggled, "Ctrl+P", True)
         self.stop_action = self._action("S&top", self.stop_stream)
         self.follow_action = self._action(
-            "&Follow newest", lambda on: setattr(self.session, "follow", on), checkable=True
+            "&Follow newest", self.session.set_follow, checkable=True
         )
         self.resume_action = self._action("&Resume", self.resume_stream, "Ctrl+R")
         self.keep_action = self._action("&Keep packets…", self.ask_keep_packets)
@@ -305,4 +305,10 @@ class MainWindow(QMainWindow, StreamControl):
         self.keep_action.setEnabled(self.opened is not None and not self.opened.is_temporary)
 
     def scroll_to_newest(self) -> None:
-        self.table.scrollToBottom()
+        self.table.scroll_to_newest()
+
+    def select_newest(self) -> None:
+        self.table.select_newest()
+
+    def table_attention(self):
+        return self.table.attention()

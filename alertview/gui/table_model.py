@@ -412,6 +412,31 @@ class AlertTableModel(QAbstractTableModel):
                 last = self.index(self.rowCount() - 1, self.columnCount() - 1)
                 self.dataChanged.emit(self.index(0, 0), last, [Qt.ItemDataRole.ForegroundRole])
 
+    def shown_positions(self) -> np.ndarray:
+        """The column positions shown, in table order (table row -> position)."""
+        return np.arange(len(self.columns)) if self._view is None else self._view
+
+    def newest_row(self) -> int:
+        """The table row of the newest alert shown (the last to arrive), -1 if none."""
+        if self._view is None:
+            return len(self.columns) - 1
+        return int(np.argmax(self._view)) if len(self._view) else -1
+
+    def fields_changed(self, positions: np.ndarray, names: set[str]) -> None:
+        """Fields ``names`` of the rows at ``positions`` were set (their triage): a
+        filter on them is applied again, a sort on them redone, else they are redrawn."""
+        alert_filter = self._pending or self.alert_filter
+        if alert_filter is not None and set(alert_filter.names) & names:
+            self._recheck(np.asarray(positions))
+        elif self.sort_field in names:
+            self._relayout(self._compute_view())
+        elif len(positions) and self.rowCount():
+            view = self._view
+            rows = positions if view is None else np.flatnonzero(np.isin(view, positions))
+            if len(rows):
+                top = self.index(int(rows.min()), 0)
+                self.dataChanged.emit(top, self.index(int(rows.max()), self.columnCount() - 1))
+
     def row_id(self, row: int) -> int:
         """The store's row id of table row ``row``."""
         return int(self.columns.row.values[self.position(row)])

@@ -1,0 +1,92 @@
+"""The "Follow newest" choice on a live table: rows arrive as the stream's batches do (stored, then
+handed to the session controller), and the row the user is on stays where it is."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+
+from alertview.core.alert import Origin
+from alertview.core.decode import decode_bytes
+from alertview.gui.table_model import COLUMNS
+from tests.stream.kafka_data import ztf_messages
+
+BATCH = 40
+
+
+def live_batches(window, count: int) -> list[list[tuple]]:
+    """``count`` batches of distinct real ZTF alerts, stored as the stream stores them."""
+    messages = ztf_messages(BATCH * count)
+    batches = []
+    for start in range(0, len(messages), BATCH):
+        alerts = []
+        for offset, (key, value) in enumerate(messages[start : start + BATCH], start):
+            origin = Origin("ztf", 0, "ztf", 0, offset)
+            alerts.extend(decode_bytes(value, window.cache, origin=origin, key=key))
+        batches.append(window.store.add_rows(alerts))
+    return batches
+
+
+def arrive(window, rows: list[tuple]) -> None:
+    """One live batch, by the worker's path (``batches_stored``)."""
+    window.session.batches_stored(rows, len(rows), 0)
+
+
+def top_of(window, alert_id: int) -> int:
+    """Where ``alert_id``'s row is drawn in the table's viewport."""
+    (row,) = window.model.rows_of_alert(alert_id)
+    return window.table.rowViewportPosition(row)
+
+
+def selected_alert(window) -> int:
+    current = window.table.currentIndex()
+    assert window.table.selectionModel().isRowSelected(current.row(), current.parent())
+    return window.model.field(current.row(), "alert_id")
+
+
+def test_new_rows_neither_take_the_selection_nor_scroll_it_away(window, qtbot):
+    batches = live_batches(window, 6)
+    window.follow_action.setChecked(True)
+    arrive(window, batches[0])
+    arrive(window, batches[1])
+    table, model = window.table, window.model
+    # nothing selected: the newest row comes in sight
+    assert table.attention().newest_in_sight
+    assert table.verticalScrollBar().value() > 0
+
+    # the user selects a row in sight: batches come, the row stays put, selected
+    row = table.rowAt(table.viewport().height() // 2)
+    window.select_row(row)
+    alert, top = selected_alert(window), table.rowViewportPosition(row)
+    arrive(window, batches[2])
+    assert model.rowCount() == 3 * BATCH
+    assert selected_alert(window) == alert and top_of(window, alert) == top
+    assert not table.attention().newest_in_sight  # not followed: the user is on a row
+
+    # re-sorted (newest MJD first): the same alert stays selected
+    table.sortByColumn([c.field for c in COLUMNS].index("mjd"), Qt.SortOrder.DescendingOrder)
+    assert selected_alert(window) == alert
+    table.scrollTo(table.currentIndex())
+    top = top_of(window, alert)
+    # rows sorted in above it (equal MJDs: ZTF's packets cycled) leave it where it is
+    before = [model.field(r, "alert_id") for r in range(model.rowCount())].index(alert)
+    arrive(window, batches[3])
+    after = model.rows_of_alert(alert)[0]
+    assert after > before  # rows did arrive above it
+    assert selected_alert(window) == alert and top_of(window, alert) == top
+
+    # the user on the newest row follows the head of the stream: the selection goes along
+    window.select_row(model.newest_row())
+    arrive(window, batches[4])
+    newest = model.field(model.newest_row(), "alert_id")
+    assert newest == batches[4][-1][2]
+    assert selected_alert(window) == newest and table.attention().newest_in_sight
+
+    # nothing selected but the pointer over the table: the rows under it stay
+    table.clearSelection()
+    table.scrollToTop()
+    qtbot.mouseMove(table.viewport(), QPoint(40, 60))
+    qtbot.waitUntil(lambda: table.underMouse())
+    first = model.field(table.rowAt(60), "alert_id")
+    arrive(window, batches[5])
+    assert model.field(table.rowAt(60), "alert_id") == first
+    assert not table.attention().newest_in_sight

@@ -11,7 +11,9 @@ from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
 from alertview.core.errors import DecodeError, UsageError
 from alertview.core.export import FORMATS, export_alerts
+from alertview.core.export_triage import triaged_match
 from alertview.core.session.listing import resolve_session, session_alerts
+from alertview.core.session.store import AlertStore
 from alertview.core.table.filters import parse_filter
 
 
@@ -52,6 +54,11 @@ def run(args: argparse.Namespace) -> int:
     alert_filter = parse_filter(args.filter) if args.filter else None
     folders = [resolve_session(name) for name in args.session]  # a typo fails before writing
     cache = SchemaCache(registry_url=args.registry)
+    # the sessions' triage: columns in tables, a sidecar beside Avro files (files: unscanned)
+    triage = {}
+    for folder in folders:
+        with AlertStore(folder) as store:
+            triage.update(store.triage_by_alert())
     failed = False
 
     def alerts():
@@ -60,10 +67,11 @@ def run(args: argparse.Namespace) -> int:
         for item in itertools.chain(read, *(session_alerts(f, cache) for f in folders)):
             if isinstance(item, DecodeError):
                 failed |= report_bad_input(item, args.debug)
-            elif alert_filter is None or alert_filter(item):
+            elif alert_filter is None or triaged_match(alert_filter, item, triage):
                 yield item
 
-    written = export_alerts(alerts(), args.format, args.out)
+    # (an export of untriaged sessions is the same as of their files)
+    written = export_alerts(alerts(), args.format, args.out, triage=triage or None)
     for path in written:
         print(path)
     return 1 if failed else 0

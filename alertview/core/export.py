@@ -22,6 +22,13 @@ from alertview.core.alert import Alert
 from alertview.core.avro.encode import container_file
 from alertview.core.decode import whole_record
 from alertview.core.errors import AlertViewError
+from alertview.core.export_triage import (
+    TriageByAlert,
+    add_triage_columns,
+    lightcurve_keys,
+    write_avro_sidecars,
+    write_sidecar,
+)
 from alertview.core.summary import alert_summary
 
 if TYPE_CHECKING:
@@ -45,8 +52,13 @@ def export_alerts(
     dest: Path,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    triage: TriageByAlert | None = None,
 ) -> list[Path]:
-    """Write ``alerts`` in format ``fmt`` to ``dest``; returns the files written."""
+    """Write ``alerts`` in format ``fmt`` to ``dest``; returns the files written.
+
+    With ``triage`` (by survey and alert id; the others are unscanned) tables gain the
+    columns triage, tags and note, and Avro files and cutout folders a CSV sidecar
+    (``export_triage``)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     report = progress or (lambda _n: None)
@@ -60,14 +72,24 @@ def export_alerts(
             _write_cutouts(alert, dest)
         report(n)
     if fmt == "cutouts":
+        if triage is not None and taken:
+            write_sidecar(dest / "triage.csv", taken, triage)
         return sorted(dest.glob("*"))
     if not taken:
         raise ExportError("nothing to export: no alerts selected")
     if fmt == "avro":
-        return _write_avro(taken, dest)
+        written = _write_avro(taken, dest)
+        return written if triage is None else written + write_avro_sidecars(written, taken, triage)
     if fmt == "lightcurve-csv":
-        return [_write(_lightcurve_table(taken), dest, "ascii.csv")]
-    return [_write(summary_table(taken), dest, TABLE_FORMATS[fmt])]
+        points = _lightcurve_table(taken)
+        if triage is not None:
+            add_triage_columns(points, lightcurve_keys(points), triage)
+        return [_write(points, dest, "ascii.csv")]
+    table = summary_table(taken)
+    if triage is not None:
+        keys = [(a.survey, a.alert_id) for a in taken]
+        add_triage_columns(table, keys, triage, ascii_only=fmt == "fits")
+    return [_write(table, dest, TABLE_FORMATS[fmt])]
 
 
 def summary_table(alerts: list[Alert]) -> Table:

@@ -3,14 +3,19 @@ columns, filtered alike by both evaluators, and carried by every export."""
 
 from __future__ import annotations
 
+import csv
 import sqlite3
+import subprocess
+import sys
 import threading
 
 import numpy as np
 import pytest
+from astropy.table import Table
 
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
+from alertview.core.export import TABLE_FORMATS, export_alerts
 from alertview.core.session.store import AlertStore
 from alertview.core.session.store_triage import TRIAGE_STATES, UNSCANNED, Triage
 from alertview.core.table.columns import AlertColumns
@@ -215,3 +220,96 @@ def test_triage_filters_mean_what_the_issue_says(triaged):
     assert passing('tag != "sn"') == [i for i in range(n) if i not in (3, 4, 5, 6, 40, 41)]
     assert passing('tags == "followup, kn, sn"') == [6]
     assert passing('note == "look again"') == [1, 2, 50, 51]
+
+
+def _triaged_store(store: AlertStore) -> dict[int, Triage]:
+    rows = [r[0] for r in store.rows()]
+    store.set_triage(rows[:2], "followup")
+    store.set_triage([rows[-1]], "reject")
+    store.add_tags([rows[1], rows[-1]], ["sn", "kn"])
+    store.set_note([rows[0]], 'rising, "fast"\nétoile')  # CSV quoting, a newline, not ASCII
+    return store.triage()
+
+
+@pytest.mark.parametrize("fmt", ["ecsv", "csv", "votable", "fits"])
+def test_table_exports_carry_triage_columns(tmp_path, store, alerts, fmt):
+    triaged = _triaged_store(store)
+    by_alert = store.triage_by_alert()
+    assert set(by_alert.values()) == set(triaged.values())
+    dest = tmp_path / f"out.{fmt}"
+    (path,) = export_alerts(alerts, fmt, dest, triage=by_alert)
+    table = Table.read(path, format=TABLE_FORMATS[fmt])
+    assert len(table) == len(alerts)
+    assert [str(v) for v in table["triage"]] == (
+        ["followup", "followup"] + [UNSCANNED] * (len(alerts) - 3) + ["reject"]
+    )
+    assert str(table["tags"][1]) == str(table["tags"][-1]) == "kn, sn"
+    note = 'rising, "fast"\n\\xe9toile' if fmt == "fits" else 'rising, "fast"\nétoile'
+    assert str(table["note"][0]) == note  # FITS holds ASCII only: escaped
+    assert table["alert_id"].tolist() == [a.alert_id for a in alerts]
+
+
+def test_exports_without_triage_are_unchanged(tmp_path, alerts):
+    (path,) = export_alerts(alerts, "ecsv", tmp_path / "plain.ecsv")
+    assert "triage" not in Table.read(path, format="ascii.ecsv").colnames
+    written = export_alerts(alerts, "avro", tmp_path / "plain.avro")
+    assert all(p.suffix == ".avro" for p in written)
+
+
+def test_avro_exports_write_a_triage_sidecar_per_file(tmp_path, store, alerts):
+    _triaged_store(store)
+    written = export_alerts(alerts, "avro", tmp_path / "all.avro", triage=store.triage_by_alert())
+    containers = [p for p in written if p.suffix == ".avro"]
+    sidecars = [p for p in written if p.name.endswith(".triage.csv")]
+    assert len(containers) > 1  # one per writer schema, each with its sidecar
+    assert sidecars == [p.with_name(p.name + ".triage.csv") for p in containers]
+    lines = []
+    for container, sidecar in zip(containers, sidecars, strict=True):
+        with sidecar.open(newline="", encoding="utf-8") as stream:
+            rows = list(csv.DictReader(stream))
+        assert list(rows[0]) == ["survey", "alert_id", "object_id", "triage", "tags", "note"]
+        back = list(read_alerts([container], SchemaCache()))
+        assert [int(r["alert_id"]) for r in rows] == [a.alert_id for a in back]
+        lines += rows
+    assert len(lines) == len(alerts)
+    by_id = {int(r["alert_id"]): r for r in lines}
+    first, last = alerts[0], alerts[-1]
+    assert by_id[first.alert_id]["note"] == 'rising, "fast"\nétoile'
+    assert by_id[first.alert_id]["object_id"] == first.object_id
+    assert (by_id[last.alert_id]["triage"], by_id[last.alert_id]["tags"]) == ("reject", "kn, sn")
+    assert sum(r["triage"] == UNSCANNED for r in lines) == len(alerts) - 3
+
+
+def test_lightcurve_and_cutout_exports_carry_triage(tmp_path, store, alerts):
+    _triaged_store(store)
+    by_alert = store.triage_by_alert()
+    (path,) = export_alerts(alerts, "lightcurve-csv", tmp_path / "lc.csv", triage=by_alert)
+    points = Table.read(path, format="ascii.csv")
+    first = [str(t) for t in points["triage"][points["alert_id"] == alerts[0].alert_id]]
+    assert first and set(first) == {"followup"}
+    written = export_alerts(alerts[:2], "cutouts", tmp_path / "stamps", triage=by_alert)
+    assert tmp_path / "stamps" / "triage.csv" in written
+    with (tmp_path / "stamps" / "triage.csv").open(newline="", encoding="utf-8") as stream:
+        assert [r["triage"] for r in csv.DictReader(stream)] == ["followup", "followup"]
+
+
+def test_export_command_carries_a_sessions_triage_and_filters_on_it(tmp_path, store):
+    _triaged_store(store)
+    out = tmp_path / "kept.ecsv"
+    result = subprocess.run(
+        [sys.executable, "-m", "alertview", "export", "--session", str(store.folder),
+         "--format", "ecsv", "--out", str(out), "--filter", 'triage != "reject"'],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    table = Table.read(out, format="ascii.ecsv")
+    assert len(table) == len(store) - 1  # the rejected one is left out, unscanned kept
+    assert "reject" not in set(table["triage"]) and list(table["triage"][:2]) == ["followup"] * 2
+    tagged = tmp_path / "sn.ecsv"
+    result = subprocess.run(
+        [sys.executable, "-m", "alertview", "export", "--session", str(store.folder),
+         "--format", "ecsv", "--out", str(tagged), "--filter", 'tag == "followup"'],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert len(Table.read(tagged, format="ascii.ecsv")) == 2

@@ -66,6 +66,24 @@ class TriageRecords:
                 found[r[0]] = _triage(*r)
         return dict(sorted(found.items()))
 
+    def triage_by_alert(self, rows: Sequence[int] | None = None) -> dict[tuple[str, int], Triage]:
+        """``triage(rows)`` by (survey, alert id), what an export of decoded alerts needs."""
+        query = (
+            "SELECT a.survey, a.alert_id, t.row, t.state, t.note, t.tags "
+            "FROM triage t JOIN alerts a ON a.row = t.row"
+        )
+        chunks: Iterable[list[int] | None] = [None] if rows is None else _chunks(_unique(rows))
+        found: dict[tuple[str, int], Triage] = {}
+        for chunk in chunks:
+            if chunk is None:
+                selected = self._db.execute(query)
+            else:
+                marks = ",".join("?" * len(chunk))
+                selected = self._db.execute(f"{query} WHERE t.row IN ({marks})", chunk)
+            for survey, alert_id, *triage in selected:
+                found[(survey, int(alert_id))] = _triage(*triage)
+        return found
+
     def triage_counts(self) -> dict[str, int]:
         """Alerts per state (``UNSCANNED`` included), for a scanned / left counter."""
         counts = dict.fromkeys((*TRIAGE_STATES, UNSCANNED), 0)

@@ -9,7 +9,7 @@ filters need them and may not import the session (the core's layers).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,11 +119,3 @@ def triage_fields(
         "tags": tags_text or "",
         "note": note or "",
     }
-
-
-def triage_by_key(
-    triages: Mapping[int, Triage], keys: Mapping[int, tuple[str, int]]
-) -> dict[tuple[str, int], Triage]:
-    """``triages`` by (survey, alert id) instead of row, for exports (``keys``: row ->
-    (survey, alert id))."""
-    return {keys[row]: t for row, t in triages.items() if row in keys}

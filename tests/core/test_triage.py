@@ -130,6 +130,8 @@ def test_columns_show_triage_and_find_rows_and_objects(store, columns):
     assert columns.value(1, "tags") == "a, b"
     columns.set_triage(store.set_note([rows[2]], "why"))
     assert columns.value(2, "note") == "why"
+    unscanned = columns.unscanned_mask()
+    assert np.flatnonzero(~unscanned).tolist() == [1, 4]  # a note alone is not a state
     assert columns.positions_of([rows[3], 10**9, rows[0]]).tolist() == [3, -1, 0]
     order = columns.order("triage")
     assert order[-2:].tolist() == [1, 4]  # unscanned first, ties in arrival order

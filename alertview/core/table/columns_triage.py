@@ -94,6 +94,12 @@ class TriageColumns:
             return np.empty(0, dtype=np.int64)
         return np.flatnonzero(column.codes.values == code)
 
+    def unscanned_mask(self) -> np.ndarray:
+        """Which positions have no triage state (for "next unscanned" and its counter)."""
+        code = self.triage._code_of.get(None)
+        codes = self.triage.codes.values
+        return codes == code if code is not None else np.zeros(len(codes), dtype=bool)
+
     def triage_value(self, position: int, name: str) -> Any:
         """``triage`` (a state or None), ``tags`` ("a, b") or ``note`` of one row."""
         return self.triage_column(name)[position]

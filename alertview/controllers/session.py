@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -66,6 +66,9 @@ class SessionController:
         #: A reopened session's stored rows are being appended (a chunk per turn of the
         #: event loop): rows stored meanwhile wait in the store for their turn.
         self.loading = False
+        #: Called with each batch once it is in the model's columns, and whether it
+        #: comes from a reopened session's load (``controllers.watches``).
+        self.row_listeners: list[Callable[[list[tuple], bool], None]] = []
 
     # -- rows in --------------------------------------------------------------------------------
     def open_paths(self, paths: Iterable[str | os.PathLike]) -> int:
@@ -124,6 +127,8 @@ class SessionController:
         self._last_row = rows[-1][0]
         self.model.append_rows(rows)
         self.view.rows_added(first)
+        for listener in self.row_listeners:
+            listener(rows, self.loading)
 
     # -- the filter -----------------------------------------------------------------------------
     def apply_filter(self, text: str) -> None:

@@ -39,6 +39,7 @@ from alertview.gui.inspection import InspectionView
 from alertview.gui.schemas_view import add_schemas_action
 from alertview.gui.stream_control import StreamControl
 from alertview.gui.table_model import AlertTableModel
+from alertview.gui.watches_view import install_watches
 from alertview.gui.window_settings import restore_window_settings, save_window_settings
 
 
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow, StreamControl):
         self.failure_box = None
         self._columns_sized = False
         self._build()
+        install_watches(self)
         self.show_title("")
 
     # -- layout ---------------------------------------------------------------------------

@@ -32,7 +32,12 @@ _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
 _RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
-_ROLES = frozenset({_DISPLAY, _ALIGNMENT, _FOREGROUND, _TOOLTIP, int(ROLE_ROW_ID), int(ROLE_SORT)})
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
+_ROLES = frozenset(
+    {_DISPLAY, _ALIGNMENT, _FOREGROUND, _TOOLTIP, _BACKGROUND, int(ROLE_ROW_ID), int(ROLE_SORT)}
+)
+#: The background of a row a watch matched and the user has not selected yet.
+HIGHLIGHT_COLOUR = QColor(255, 196, 0, 90)
 #: How a row whose packet the session's retention dropped is drawn, and why.
 _DROPPED_COLOUR = QColor(128, 128, 128)
 _DROPPED_TIP = "packet dropped by the session's retention: the row stays, the cutouts went"
@@ -73,6 +78,8 @@ class AlertTableModel(QAbstractTableModel):
         self._mask: np.ndarray | None = None
         #: Rows (store numbers) below this lost their packets to the retention policy.
         self.dropped_before = 0
+        #: Store rows drawn highlighted (new matches of a watch: ``gui.watches_view``).
+        self.highlighted: frozenset[int] = frozenset()
         self._pending: AlertFilter | None = None  # set, its result not yet shown
         self._covered = 0  # rows the view has taken into account
         self._queued = 0  # rows handed to the filter (evaluated or in a job)
@@ -106,6 +113,10 @@ class AlertTableModel(QAbstractTableModel):
             return column.show(self.columns.value(self.position(index.row()), column.field))
         if role == _ALIGNMENT:
             return None if column.show is show_text else _RIGHT
+        if role == _BACKGROUND:
+            if not self.highlighted or self.row_id(index.row()) not in self.highlighted:
+                return None
+            return HIGHLIGHT_COLOUR
         if role in (_FOREGROUND, _TOOLTIP):
             if not self.dropped_before or self.row_id(index.row()) >= self.dropped_before:
                 return None
@@ -436,6 +447,14 @@ class AlertTableModel(QAbstractTableModel):
             if len(rows):
                 top = self.index(int(rows.min()), 0)
                 self.dataChanged.emit(top, self.index(int(rows.max()), self.columnCount() - 1))
+
+    def set_highlighted(self, rows: frozenset[int]) -> None:
+        """Highlight the rows of these store row ids (and no others)."""
+        if rows != self.highlighted:
+            self.highlighted = rows
+            if self.rowCount():
+                last = self.index(self.rowCount() - 1, self.columnCount() - 1)
+                self.dataChanged.emit(self.index(0, 0), last, [Qt.ItemDataRole.BackgroundRole])
 
     def row_id(self, row: int) -> int:
         """The store's row id of table row ``row``."""

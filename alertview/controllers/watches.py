@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 #: Seconds between two notifications: a burst of batches gives one message.
 NOTIFY_INTERVAL = 5.0
+#: New matches a watch keeps highlighted (the newest): a watch matching a whole
+#: stream for hours must not grow without bound.
+MAX_UNSEEN = 10_000
 
 
 class WatchView(Protocol):
@@ -99,8 +102,10 @@ class WatchController:
             if positions is None or not len(positions):
                 continue
             fired = True
-            rows_matched = columns.row.values[positions]
-            self.unseen.setdefault(watch.name, set()).update(int(r) for r in rows_matched)
+            unseen = self.unseen.setdefault(watch.name, set())
+            unseen.update(int(r) for r in columns.row.values[positions])
+            if len(unseen) > MAX_UNSEEN:  # rows grow with time: the oldest go
+                self.unseen[watch.name] = set(sorted(unseen)[-MAX_UNSEEN:])
             count, first = self.pending.get(watch.name, (0, ""))
             first = first or describe(columns, int(positions[0]))
             self.pending[watch.name] = (count + len(positions), first)

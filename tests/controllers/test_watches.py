@@ -191,6 +191,16 @@ def test_seen_rows_lose_their_highlight_and_badge(alerts, rows):
     assert view.highlights == frozenset() and controller.unseen_total() == 0
 
 
+def test_highlights_keep_the_newest_matches_only(rows, monkeypatch):
+    monkeypatch.setattr("alertview.controllers.watches.MAX_UNSEEN", 5)
+    controller, columns, view, _ = make()
+    controller.save("all", "row > 0", watch=True)
+    feed(controller, columns, rows[:4])
+    feed(controller, columns, rows[4:12])
+    assert view.highlights == {r[0] for r in rows[7:12]}
+    assert view.messages[-1].startswith("watch all: 8 new alerts")  # told, all of them
+
+
 def test_a_watch_on_packet_fields_is_said_once_and_skipped(rows):
     controller, columns, view, _ = make()
     controller.save("clean", "nbad == 0", watch=True)

@@ -14,7 +14,7 @@ from alertview.core.decode import read_alerts
 from alertview.core.session.store import AlertStore
 from alertview.gui.saved_filters_dialog import ManageFiltersDialog, SaveFilterDialog
 from alertview.gui.table_model import HIGHLIGHT_COLOUR
-from tests.conftest import SHARED
+from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_MULTI, SHARED
 
 GREEN = 'band == "g"'
 
@@ -190,3 +190,19 @@ def test_manage_renames_unwatches_and_deletes(window, qtbot, alerts):
     bright = sum((a.mag or 99) < 17 for a in alerts[:20])
     qtbot.waitUntil(lambda: window.filter_bar.filters_button.text() != "Saved", timeout=5000)
     assert window.filter_bar.filters_button.text() == f"Saved ({bright} new)"
+
+
+def test_files_opened_after_a_watch_is_set_tell_once(window, qtbot):
+    told: list[str] = []
+    window.watches.notifier.notified.connect(told.append)
+    window.watches.controller.save("rubin", 'survey == "lsst"', watch=True)
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([FINK_LSST_TRANSFER])
+    qtbot.waitUntil(lambda: len(told) == 1, timeout=5000)
+    assert told[0].startswith("watch rubin: 7 new alerts (first: ")
+    for paths in ([FINK_LSST_TRANSFER], [FINK_ZTF_MULTI]):  # nothing new, or no match
+        with qtbot.waitSignal(window.import_finished, timeout=30000):
+            window.open_paths(paths)
+    qtbot.wait(300)
+    assert len(told) == 1 and window.model.total == 18
+    assert len(highlighted_rows(window)) == 7

@@ -36,6 +36,7 @@ from alertview.gui.export_action import ask_and_export
 from alertview.gui.file_import import FileImport, FileImports
 from alertview.gui.filter_bar import FilterBar
 from alertview.gui.inspection import InspectionView
+from alertview.gui.objects_view import install_objects_view
 from alertview.gui.schemas_view import add_schemas_action
 from alertview.gui.stream_control import StreamControl
 from alertview.gui.table_model import AlertTableModel
@@ -97,7 +98,7 @@ class MainWindow(QMainWindow, StreamControl):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(4, 4, 4, 4)
         left_layout.addWidget(self.filter_bar)
-        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(install_objects_view(self), 1)  # Alerts | Objects tabs
 
         self.inspection = InspectionView()
         self.inspection.lightcurve.point_clicked.connect(self.table.select_alert_id)

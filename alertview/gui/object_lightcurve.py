@@ -1,0 +1,69 @@
+"""The light-curve pane for an object: the alert pane's plot and controls, drawing the
+merged light curve, with a "DC mag" box for ZTF's apparent magnitudes."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QWidget
+
+from alertview.controllers.lightcurve import LightcurvePlot, Series
+from alertview.controllers.object_lightcurve import DC_KIND, ObjectLightcurveController
+from alertview.core.object_lightcurve import ObjectLightcurve
+from alertview.gui.lightcurve import LightcurvePanel, _legend_row
+from alertview.gui.theme import band_colour, band_symbol
+
+
+class ObjectLightcurvePanel(LightcurvePanel):
+    """``LightcurvePanel`` with the object's controller; DC points drawn hollow."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        alert_controller, self.controller = self.controller, ObjectLightcurveController(self)
+        self.forced_box.toggled.disconnect(alert_controller.set_forced)
+        self.forced_box.toggled.connect(self.controller.set_forced)
+        self.dc_box = QCheckBox(DC_KIND)
+        self.dc_box.setChecked(True)
+        self.dc_box.setToolTip(
+            "ZTF apparent magnitude: the reference source's flux (magnr) plus or minus the "
+            "difference's (isdiffpos), where the reference source is within 1.4\""
+        )
+        self.dc_box.toggled.connect(self.controller.set_dc)
+        controls = self.layout().itemAt(0).layout()
+        assert isinstance(controls, QHBoxLayout)
+        controls.insertWidget(controls.count() - 1, self.dc_box)
+
+    def show_object(self, lightcurve: ObjectLightcurve | None) -> None:
+        self.controller.show_object(lightcurve)
+        self.dc_box.setEnabled(lightcurve is not None and len(lightcurve.dc) > 0)
+
+    def draw(self, plot: LightcurvePlot) -> None:
+        super().draw(plot)
+        if any(s.kind == DC_KIND for s in plot.series):  # hollow, as drawn
+            lines = [
+                _dc_legend_row(s) if s.kind == DC_KIND else _legend_row(s) for s in plot.series
+            ]
+            lines += [f"<i>{n}</i>" for n in plot.notes]
+            self._legend_text = "<br>".join(lines)
+            self.legend.setText(self._legend_text)
+
+    def _draw_markers(self, series: Series) -> None:
+        if series.kind != DC_KIND:
+            super()._draw_markers(series)
+            return
+        colour = band_colour(series.band)
+        bars = self._item(f"{series.key} bars", lambda: pg.ErrorBarItem(pen=pg.mkPen(colour)))
+        bars.setData(x=series.x, y=series.y, height=2 * series.error)
+
+        def make() -> pg.ScatterPlotItem:
+            return pg.ScatterPlotItem(
+                symbol=band_symbol(series.band), size=9, brush=pg.mkBrush("#00000000"),
+                pen=pg.mkPen(colour, width=1.6), hoverable=True,
+                tip=self._tip(series.band, "DC magnitude"),
+            )  # fmt: skip
+
+        self._item(series.key, make).setData(x=series.x, y=series.y)
+
+
+def _dc_legend_row(series: Series) -> str:
+    glyph = "\u25c7" if band_symbol(series.band) == "d" else "\u25cb"  # hollow
+    return f'<span style="color:{band_colour(series.band)}">{glyph}</span>&nbsp;{series.legend}'

@@ -1,0 +1,352 @@
+"""The Objects tab beside the alert table: one row per object of the alerts the table
+shows, and for the object chosen its merged light curve and cutout filmstrip.
+
+``ObjectsController`` (``controllers/objects.py``) decides; this module holds the
+widgets. The table is rebuilt from the alert table's columns when the filter
+changes, and at most every ``REBUILD_MS`` while rows arrive (only while the tab
+is on screen: a hidden tab is rebuilt when it is shown).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from alertview.controllers.objects import (
+    Frame,
+    ObjectLoaded,
+    ObjectsController,
+)
+from alertview.core.object_lightcurve import ObjectLightcurve
+from alertview.core.table.objects import ObjectTable
+from alertview.gui.filmstrip import Filmstrip
+from alertview.gui.object_lightcurve import ObjectLightcurvePanel
+
+#: The table is rebuilt at most this often while rows arrive (milliseconds), or ten
+#: times the last build's duration if longer (a million alerts take ~0.5 s).
+REBUILD_MS = 2000
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+@dataclass(frozen=True)
+class ObjectColumn:
+    header: str
+    field: str  # an ``ObjectTable.column`` name
+    show: Callable[[Any], str]
+    tip: str = ""
+    #: Another column shown after the value (the peak's band).
+    also: str | None = None
+
+
+def _number(digits: int) -> Callable[[Any], str]:
+    return lambda v: "" if v is None or v != v else f"{v:.{digits}f}"
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def columns_of(table: ObjectTable) -> list[ObjectColumn]:
+    """The table's columns: fixed ones, then the latest magnitude and rate of each band."""
+    fixed = [
+        ObjectColumn("Object", "object_id", _text),
+        ObjectColumn("Survey", "survey", _text),
+        ObjectColumn("Alerts", "n_alerts", lambda v: str(int(v)), "alerts of the object shown"),
+        ObjectColumn("First MJD", "first_mjd", _number(4), "first alert (MJD)"),
+        ObjectColumn("Last MJD", "last_mjd", _number(4), "newest alert (MJD)"),
+        ObjectColumn(
+            "Peak", "peak_mag", _number(2), "brightest magnitude of its alerts", "peak_band"
+        ),
+    ]
+    latest = [
+        ObjectColumn(b, f"latest {b}", _number(2), f"newest {b} magnitude") for b in table.bands
+    ]
+    rates = [
+        ObjectColumn(
+            f"{b} mag/d",
+            f"rate {b}",
+            _number(3),
+            f"{b} rate in mag/day, least squares over its alerts (positive: fading)",
+        )
+        for b in table.bands
+    ]
+    position = [
+        ObjectColumn("RA", "ra", _number(5), "newest alert's"),
+        ObjectColumn("Dec", "dec", _number(5), "newest alert's"),
+    ]
+    return fixed + latest + rates + position
+
+
+class ObjectsModel(QAbstractTableModel):
+    """The rows of an ``ObjectTable`` in the controller's order; sorting asks it."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.table: ObjectTable | None = None
+        self.order = np.zeros(0, np.int64)
+        self.columns: list[ObjectColumn] = []
+        self.sort_requested: Callable[[str | None, bool], None] = lambda field, desc: None
+
+    def set_table(self, table: ObjectTable, order: np.ndarray) -> None:
+        self.beginResetModel()
+        self.table, self.order, self.columns = table, order, columns_of(table)
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.order)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole) -> Any:
+        if self.table is None or not index.isValid():
+            return None
+        column = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            entry = self.order[index.row()]
+            text = column.show(self.table.column(column.field)[entry])
+            if column.also is not None and text:
+                text += f" {_text(self.table.column(column.also)[entry])}"
+            return text
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.show is not _text:
+            return _RIGHT
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or section >= len(self.columns):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.columns[section].header
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.columns[section].tip or None
+        return None
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        field = self.columns[column].field if 0 <= column < len(self.columns) else None
+        self.sort_requested(field, order == Qt.SortOrder.DescendingOrder)
+
+
+class ObjectsView(QWidget):
+    """The tab: objects table on top; below, the merged light curve and the filmstrip."""
+
+    #: A double-clicked object: the alert id of its newest alert.
+    latest_requested = Signal(object)
+    _loaded = Signal(object)  # from the decode thread: an ObjectLoaded
+
+    def __init__(self, store, cache, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._restoring = False  # the selection is being put back: not the user's
+        self._sized = False  # columns sized to their contents once
+        self.model = ObjectsModel(self)
+        self.controller = ObjectsController(self, store, cache)
+        self.model.sort_requested = self.controller.sort
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSortIndicator(4, Qt.SortOrder.DescendingOrder)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.doubleClicked.connect(self._double_clicked)
+        self.summary = QLabel("Select an object.")
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.lightcurve = ObjectLightcurvePanel()
+        self.filmstrip = Filmstrip()
+        self.filmstrip.frame_clicked.connect(self.controller.show_frame)
+        self.filmstrip.blink_button.toggled.connect(self._blink_toggled)
+        self.filmstrip.timer.timeout.connect(self.controller.blink_step)
+        blink = QAction("Blink", self)
+        blink.setShortcut(QKeySequence("B"))
+        blink.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        blink.triggered.connect(self.filmstrip.blink_button.toggle)
+        self.addAction(blink)
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.addWidget(self.lightcurve)
+        lower.addWidget(self.filmstrip)
+        lower.setStretchFactor(0, 3)
+        lower.setStretchFactor(1, 2)
+        below = QWidget()
+        below_layout = QVBoxLayout(below)
+        below_layout.setContentsMargins(0, 0, 0, 0)
+        below_layout.addWidget(self.summary)
+        below_layout.addWidget(lower, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(below)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([300, 500])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self._loaded.connect(self.controller.show_loaded)
+        self.build_seconds = 0.0
+
+    # -- what the window asks ---------------------------------------------------------------
+    def rebuild(self, columns, mask: np.ndarray | None) -> None:
+        """The objects of the alerts ``mask`` passes, the chosen one kept selected."""
+        started = time.perf_counter()
+        self.controller.rebuild(columns, mask)
+        self.build_seconds = time.perf_counter() - started
+
+    def shutdown(self) -> None:
+        self.filmstrip.timer.stop()
+        self.controller.shutdown()
+
+    # -- the ObjectsView the controller drives ---------------------------------------------------
+    def show_table(self, table: ObjectTable, order: np.ndarray) -> None:
+        self._restoring = True
+        try:
+            self.model.set_table(table, order)
+            if not self._sized and len(table):
+                self._sized = True
+                self.table.resizeColumnsToContents()
+            row = self.controller.row_of_chosen()
+            if row is not None:
+                self.table.selectRow(row)
+        finally:
+            self._restoring = False
+
+    def loaded(self, result: ObjectLoaded) -> None:
+        with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+            self._loaded.emit(result)
+
+    def show_lightcurve(self, lightcurve: ObjectLightcurve | None, note: str) -> None:
+        self.lightcurve.show_object(lightcurve)
+        if lightcurve is None:
+            self.summary.setText(note or "Select an object.")
+            return
+        alert = lightcurve.alert
+        dc = f", {len(lightcurve.dc)} with a DC magnitude" if len(lightcurve.dc) else ""
+        text = (
+            f"<b>{alert.object_id}</b> &nbsp; {alert.survey} &nbsp; {lightcurve.n_alerts} "
+            f"alert{'s' if lightcurve.n_alerts != 1 else ''}: {len(alert.detections)} "
+            f"detections{dc}, {alert.n_upper_limits} upper limits, {alert.n_forced} forced"
+        )
+        self.summary.setText(text + (f" &nbsp; <i>({note})</i>" if note else ""))
+
+    def show_frames(self, frames: Sequence[Frame], note: str) -> None:
+        self.filmstrip.show_frames(frames, note)
+
+    def show_blink(self, frame: Frame | None, name: str) -> None:
+        self.filmstrip.show_blink(frame, name)
+
+    # -- the user ---------------------------------------------------------------------------------
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._restoring or not current.isValid():
+            return
+        self.filmstrip.blink_button.setChecked(False)
+        self.summary.setText("Decoding the object's alerts…")
+        self.controller.choose(current.row())
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.latest_requested.emit(self.controller.latest_alert_id(index.row()))
+
+    def _blink_toggled(self, on: bool) -> None:
+        self.controller.set_blinking(on)
+        if on:
+            self.filmstrip.timer.start()
+        else:
+            self.filmstrip.timer.stop()
+
+
+def shown_mask(model) -> np.ndarray | None:
+    """Which column positions the alert table shows (None: all of them)."""
+    view = model._view  # the table model's shown positions (sorted and filtered)
+    if view is None or model.alert_filter is None:
+        return None
+    mask = np.zeros(len(model.columns), dtype=bool)
+    mask[view] = True
+    return mask
+
+
+class _Rebuilds(QObject):
+    """When to rebuild the objects table: the filter changed (soon), rows arrived (at
+    most every ``REBUILD_MS``), the tab was shown with changes pending; and the decode
+    thread's end when the window closes."""
+
+    def __init__(self, window, tabs: QTabWidget, view: ObjectsView) -> None:
+        super().__init__(view)
+        self.window, self.tabs, self.view = window, tabs, view
+        self.dirty = True
+        self._filter = None
+        self._built = -float("inf")  # time.monotonic() of the last build
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.run)
+        model = window.model
+        model.rowsInserted.connect(lambda *_: self.changed())
+        model.modelReset.connect(lambda: self.changed())
+        model.layoutChanged.connect(lambda *_: self.changed())
+        tabs.currentChanged.connect(lambda _: self.schedule(soon=True))
+        window.installEventFilter(self)
+
+    def changed(self) -> None:
+        """The alert table changed: new rows, or another filter (rebuilt at once)."""
+        self.dirty = True
+        self.schedule(soon=self.window.model.alert_filter is not self._filter)
+
+    def schedule(self, soon: bool = False) -> None:
+        if self.tabs.currentWidget() is not self.view or not self.dirty:
+            return
+        interval = max(REBUILD_MS / 1000, 10 * self.view.build_seconds)
+        wait = 0.0 if soon else max(0.0, self._built + interval - time.monotonic())
+        if soon or not self.timer.isActive():
+            self.timer.start(int(wait * 1000))
+
+    def run(self) -> None:
+        if self.tabs.currentWidget() is not self.view:
+            return
+        model = self.window.model
+        self._filter = model.alert_filter
+        self.dirty = False
+        self.view.rebuild(model.columns, shown_mask(model))
+        self._built = time.monotonic()
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self.timer.stop()
+            self.view.shutdown()
+        return False
+
+
+def install_objects_view(window) -> QTabWidget:
+    """Put the alert table and an Objects tab in one tab widget for the window's left
+    pane (returned); ``window.objects`` is the tab's ``ObjectsView``."""
+    tabs = QTabWidget()
+    tabs.addTab(window.table, "Alerts")
+    view = ObjectsView(window.store, window.cache)
+    tabs.addTab(view, "Objects")
+    window.objects = view
+    window.left_tabs = tabs
+    view._rebuilds = _Rebuilds(window, tabs, view)
+
+    def select_latest(alert_id: int) -> None:
+        tabs.setCurrentIndex(0)
+        window.table.select_alert_id(alert_id)
+
+    view.latest_requested.connect(select_latest)
+    return tabs

@@ -1,0 +1,166 @@
+"""The Objects tab with real widgets: one row per object equal to a groupby of the
+alert table, and the chosen object's merged light curve and filmstrip in time order."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from alertview.controllers.objects import ObjectLoaded
+from tests.conftest import SHARED
+from tests.core.object_packets import OBJECT_ID, write_object_alerts
+
+EARLIER = 4  # earlier alerts of ZTF19acihgng rebuilt from its history
+
+
+def open_with_object(window, qtbot, tmp_path):
+    """The bundled packets and the earlier alerts of one object, in the window."""
+    paths = write_object_alerts(tmp_path, EARLIER)[1:]
+    with qtbot.waitSignal(window.import_finished, timeout=60000):
+        window.open_paths([SHARED, *paths])
+
+
+def show_objects(window, qtbot):
+    """Click the Objects tab; its table is built at once."""
+    bar = window.left_tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    assert window.left_tabs.currentWidget() is window.objects
+    qtbot.waitUntil(lambda: window.objects.model.rowCount() > 0, timeout=5000)
+
+
+def table_groupby(window) -> Counter:
+    """Alerts per (object, survey) of the rows the alert table shows, read from its cells."""
+    model = window.model
+    counts = Counter()
+    for row in range(model.rowCount()):
+        object_id = model.field(row, "object_id")
+        if object_id:
+            counts[(object_id, model.field(row, "survey"))] += 1
+    return counts
+
+
+def objects_shown(window) -> Counter:
+    model = window.objects.model
+    header = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    cell = lambda row, name: model.index(row, header.index(name)).data()  # noqa: E731
+    return Counter(
+        {
+            (cell(r, "Object"), cell(r, "Survey")): int(cell(r, "Alerts"))
+            for r in range(model.rowCount())
+        }
+    )
+
+
+def row_of_object(window, object_id) -> int:
+    """The object's row in the objects table, scrolled into sight."""
+    model = window.objects.model
+    for row in range(model.rowCount()):
+        if model.index(row, 0).data() == object_id:
+            window.objects.table.scrollTo(model.index(row, 0))
+            return row
+    raise AssertionError(f"{object_id} not in the objects table")
+
+
+def choose(window, qtbot, object_id):
+    """Click the object's row; wait for its frames (the second result of the decode)."""
+    view = window.objects
+    row = row_of_object(window, object_id)
+    rect = view.table.visualRect(view.model.index(row, 0))
+    with qtbot.waitSignal(
+        view._loaded, timeout=20000, check_params_cb=lambda r: r.frames is not None
+    ):
+        qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: len(view.filmstrip.frames) > 0, timeout=5000)
+
+
+def test_objects_count_as_a_groupby_of_the_table_and_follow_the_filter(window, qtbot, tmp_path):
+    open_with_object(window, qtbot, tmp_path)
+    show_objects(window, qtbot)
+    expected = table_groupby(window)
+    assert objects_shown(window) == expected
+    assert expected[(OBJECT_ID, "ztf")] == EARLIER + 1
+    assert len(expected) == 54  # 61 alerts: the prototype and two Rubin ones have no object
+    # a filter on the alert table: the objects of the alerts it passes, rebuilt at once
+    window.filter_edit.setText('band == "r"')
+    window.apply_filter()
+    qtbot.waitUntil(lambda: objects_shown(window) == table_groupby(window), timeout=5000)
+    assert objects_shown(window) != expected
+    assert all(window.model.field(r, "band") == "r" for r in range(window.model.rowCount()))
+
+
+def test_choosing_an_object_shows_its_filmstrip_in_time_order_and_blinks(window, qtbot, tmp_path):
+    open_with_object(window, qtbot, tmp_path)
+    show_objects(window, qtbot)
+    choose(window, qtbot, OBJECT_ID)
+    view = window.objects
+    frames = view.filmstrip.frames
+    assert len(frames) == EARLIER + 1 == len(view.filmstrip.rows)
+    mjds = [f.mjd for f in frames]
+    assert mjds == sorted(mjds) and len(set(mjds)) == len(mjds)
+    # each frame is one alert of the object, with its three stamps drawn
+    rows = [
+        r
+        for r in range(window.model.rowCount())
+        if window.model.field(r, "object_id") == OBJECT_ID
+    ]
+    alert_mjds = sorted(window.model.field(r, "mjd") for r in rows)
+    assert np.allclose(mjds, alert_mjds)
+    for _, boxes in view.filmstrip.rows:
+        assert all(image.image is not None for _, image in boxes.values())
+    # the merged light curve: every detection once, DC magnitudes beside them
+    counts = view.lightcurve.controller.counts
+    detections = sum(n for key, n in counts.items() if key.startswith("detections"))
+    assert detections == 33
+    assert sum(n for key, n in counts.items() if key.startswith("dc ")) == 33
+    view.lightcurve.dc_box.click()
+    assert not any(key.startswith("dc ") for key in view.lightcurve.controller.counts)
+    # blink: the newest frame, science then template, by the button and by the key
+    assert view.filmstrip.shown == (frames[-1].alert_id, "science")
+    before = view.filmstrip.blink_image.image.copy()
+    view.filmstrip.blink_button.click()
+    with qtbot.waitSignal(view.filmstrip.blinked, timeout=3000) as blinked:
+        pass
+    assert blinked.args == ["template"]
+    assert view.filmstrip.shown == (frames[-1].alert_id, "template")
+    assert not np.array_equal(view.filmstrip.blink_image.image, before)
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_B)  # off again
+    assert not view.filmstrip.blink_button.isChecked()
+    assert view.filmstrip.shown[1] == "science"
+    # a click on a triplet puts that alert in the blink panel
+    box, _ = view.filmstrip.rows[0][1]["difference"]
+    view.filmstrip.frame_clicked.emit(0)
+    assert view.filmstrip.shown == (frames[0].alert_id, "science")
+    assert box.isVisible()
+
+
+def test_double_clicking_an_object_selects_its_newest_alert(window, qtbot, tmp_path):
+    open_with_object(window, qtbot, tmp_path)
+    show_objects(window, qtbot)
+    view = window.objects
+    row = row_of_object(window, OBJECT_ID)
+    rect = view.table.visualRect(view.model.index(row, 0))
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    with qtbot.waitSignal(window.alert_shown, timeout=20000) as shown:
+        qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.left_tabs.currentIndex() == 0
+    rows = [
+        r
+        for r in range(window.model.rowCount())
+        if window.model.field(r, "object_id") == OBJECT_ID
+    ]
+    newest = max(rows, key=lambda r: window.model.field(r, "mjd"))
+    assert shown.args == [window.model.field(newest, "alert_id")]
+    assert window.table.selected_row_ids() == [window.model.row_id(newest)]
+
+
+def test_a_stale_decode_is_not_shown(window, qtbot, tmp_path):
+    open_with_object(window, qtbot, tmp_path)
+    show_objects(window, qtbot)
+    choose(window, qtbot, OBJECT_ID)
+    view = window.objects
+    stale = ObjectLoaded(view.controller.generation - 1, "other", None, (), "")
+    assert not view.controller.show_loaded(stale)
+    assert len(view.filmstrip.frames) == EARLIER + 1

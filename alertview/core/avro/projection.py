@@ -38,6 +38,10 @@ class SurveyFields:
     light_curve
         Per history record type (the last part of its Avro name), the fields the
         light curve and the table read.
+    extra
+        Top-level fields after the table record that the table reads too (a
+        broker's scores, appended after the history): read whole, the fields
+        between them skipped.
     """
 
     name: str
@@ -45,6 +49,7 @@ class SurveyFields:
     identity: frozenset[str] = frozenset()
     table: frozenset[str] = frozenset()
     light_curve: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    extra: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.identity <= self.table:  # the projected record must still be the survey's
@@ -94,6 +99,18 @@ class Projection:
         the first table record, None when there is none."""
         names = [f.get("name") for f in fields]
         return next((names.index(n) + 1 for n in self.table_fields if n in names), None)
+
+    @cached_property
+    def extra_fields(self) -> frozenset[str]:
+        """Top-level fields a decode for the table reads after its record (all surveys)."""
+        return frozenset().union(*(s.extra for s in self.surveys))
+
+    def table_suffix(self, fields: list[Mapping[str, Any]], cut: int) -> int | None:
+        """How many top-level ``fields`` a decode for the table reads in all when it
+        goes on after the ``cut`` to the last extra field, None when none follows."""
+        extra = self.extra_fields
+        last = max((i for i, f in enumerate(fields) if f.get("name") in extra), default=-1)
+        return last + 1 if last >= cut else None
 
     def table_keep(self, prefix_fields: list[Mapping[str, Any]]) -> dict[str, frozenset[str]]:
         """Per record full name, the fields kept of the table records in a cut schema

@@ -17,12 +17,14 @@ connection and the schema refs grow with the distinct writer schemas only
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from alertview.core.alert import Alert
 from alertview.core.avro.detail import Detail
@@ -34,6 +36,7 @@ from alertview.core.session.store_reading import SchemaUse, StoredAlerts
 from alertview.core.session.store_retention import RetainedPackets
 from alertview.core.session.store_tables import DROPPED_UNMATCHED, create_tables
 from alertview.core.session.store_triage import TriageRecords
+from alertview.core.surveys.brokers import broker_fields, present
 from alertview.core.table.rows import ROW_FIELDS
 
 # the store's public names; StoreError, StoredError, DiskFull (store_errors) and SchemaUse
@@ -54,8 +57,10 @@ _COLUMNS = (
     "band", "mag", "mag_err", "flux", "flux_err", "rb", "drb", "reliability", "snr",
     "n_detections", "n_upper_limits", "n_forced", "topic", "partition", "kafka_offset",
     "source", "record_index", "framing", "schema_ref", "segment", "position", "length",
-    "received", "dropped",
+    "received", "dropped", "extras",
 )  # fmt: skip
+#: Where a row's broker fields (JSON text in the index, a dict in a row) are in ``ROW_FIELDS``.
+_EXTRAS = ROW_FIELDS.index("extras")
 _INSERT = (
     f"INSERT OR IGNORE INTO alerts ({', '.join(_COLUMNS)}) "
     f"VALUES ({', '.join('?' * len(_COLUMNS))})"
@@ -74,6 +79,23 @@ def default_sessions_dir() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path("AlertView", appauthor=False) / "sessions"
+
+
+def _extras_text(record: Mapping[str, Any]) -> str | None:
+    """A record's broker fields (``surveys.brokers``) as the index keeps them: JSON, no nulls."""
+    fields = present(broker_fields(record))
+    return json.dumps(fields, separators=(",", ":")) if fields else None
+
+
+def _extras(text: str | None) -> dict | None:
+    """A row's broker fields from the index's JSON text (None: it has none)."""
+    if not text:
+        return None
+    try:
+        fields = json.loads(text)
+    except ValueError:  # damaged by hand: the row shows without them
+        return None
+    return fields if isinstance(fields, dict) and fields else None
 
 
 def _db_id(alert_id: int) -> int | str:
@@ -278,7 +300,7 @@ class AlertStore(RetainedPackets, ErrorRecords, StoredAlerts, TriageRecords):
                     ).fetchone()
                     self._count_dropped(count)
             table_rows = [
-                (first + i, alert.survey, alert.alert_id, *row[2:25])
+                (first + i, alert.survey, alert.alert_id, *row[2:25], _extras(row[-1]))
                 for i, (alert, row) in enumerate(zip(kept, rows, strict=True))
             ]
             if inserted != len(rows):  # the other writer stored some of them first
@@ -334,6 +356,7 @@ class AlertStore(RetainedPackets, ErrorRecords, StoredAlerts, TriageRecords):
             *counts, origin.topic, origin.partition, origin.offset, origin.source, origin.index,
             str(alert.packet.framing), self._schema_ref(alert.packet),
             segment, position, len(alert.packet.data), now, dropped,
+            _extras_text(alert.record),
         )  # fmt: skip
 
     def history_pending(self, after: int = 0, limit: int = 64) -> list[int]:
@@ -375,7 +398,11 @@ class AlertStore(RetainedPackets, ErrorRecords, StoredAlerts, TriageRecords):
             query += " LIMIT ?"
             args.append(limit)
         with self._lock:
-            return [(*r[:2], int(r[2]), *r[3:]) for r in self._db.execute(query, args)]
+            rows = self._db.execute(query, args)
+            return [
+                (*r[:2], int(r[2]), *r[3:_EXTRAS], _extras(r[_EXTRAS]), *r[_EXTRAS + 1 :])
+                for r in rows
+            ]
 
     def close(self) -> None:
         with self._lock:

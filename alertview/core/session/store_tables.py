@@ -80,6 +80,8 @@ _ADDED_COLUMNS = (
     # why the packet is no longer on disk: NULL kept, DROPPED_OLD a retention
     # size or age dropped its segment, DROPPED_UNMATCHED never written (``matching``)
     ("alerts", "dropped", "INTEGER"),
+    # a broker's fields (Fink's classifiers, cross-matches) as JSON text, NULL for none
+    ("alerts", "extras", "TEXT"),
 )
 
 #: ``alerts.dropped``: why a row has no packet.

@@ -6,11 +6,12 @@ from alertview.core.alert import Alert, Origin
 from alertview.core.avro.packets import DecodedRecord
 from alertview.core.avro.projection import SurveyFields
 from alertview.core.errors import DecodeError
-from alertview.core.surveys import generic, lsst, ztf
+from alertview.core.surveys import brokers, generic, lsst, ztf
 
 #: What each survey's mapping reads, in the order the surveys are recognised: give
-#: it to the ``SchemaCache`` so decodes for the table and the light curve read only that.
-SURVEY_FIELDS: tuple[SurveyFields, ...] = (ztf.FIELDS, lsst.FIELDS, generic.FIELDS)
+#: it to the ``SchemaCache`` so decodes for the table and the light curve read only that
+#: (and the brokers' fields appended to a survey's packet, for the table too).
+SURVEY_FIELDS: tuple[SurveyFields, ...] = (ztf.FIELDS, lsst.FIELDS, generic.FIELDS, brokers.FIELDS)
 
 
 def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:

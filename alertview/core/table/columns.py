@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from alertview.core.table.columns_extra import ExtraColumns
 from alertview.core.table.columns_triage import TRIAGE_COLUMNS, TriageColumns
 from alertview.core.table.rows import ROW_FIELDS
 
@@ -143,6 +144,7 @@ class AlertColumns(TriageColumns):
         self.alert_id = _Growing(np.int64)
         self.numbers = {name: _Growing(np.float64) for name in NUMBER_FIELDS}
         self.texts = {name: TextColumn() for name in TEXT_FIELDS}
+        self.extras = ExtraColumns()  # broker fields, as a session meets them (columns_extra)
         self._init_triage()  # triage, tags, note (columns_triage)
 
     def __len__(self) -> int:
@@ -166,7 +168,12 @@ class AlertColumns(TriageColumns):
             column.extend(np.array([np.nan if v is None else v for v in values], np.float64))
         for name, text_column in self.texts.items():
             text_column.extend(by_field[_INDEX[name]])
+        self.extras.extend(by_field[_INDEX["extras"]])
         self._extend_triage(len(rows), int(by_field[_INDEX["row"]][0]))
+
+    def extra_names(self) -> list[str]:
+        """The broker fields this session holds as columns (``finkclass``, ...)."""
+        return self.extras.names()
 
     def quality(self) -> np.ndarray:
         """The score a survey gives: ZTF drb, else rb; Rubin reliability."""
@@ -195,6 +202,10 @@ class AlertColumns(TriageColumns):
             return int(self.row.values[position])
         if name in TRIAGE_COLUMNS:
             return self.triage_value(position, name)
+        if name == "extras":
+            return self.extras.of(position)
+        if name in self.extras:
+            return self.extras.value(position, name)
         raise KeyError(name)
 
     def row_tuple(self, position: int) -> tuple:
@@ -213,6 +224,8 @@ class AlertColumns(TriageColumns):
             return self.alert_id.values
         if name in TRIAGE_COLUMNS:
             return self.triage_sort_key(name)
+        if name in self.extras:
+            return self.extras.sort_key(name)
         return self.row.values
 
     def order(self, name: str, descending: bool = False) -> np.ndarray:
@@ -225,6 +238,6 @@ class AlertColumns(TriageColumns):
 
     @property
     def nbytes(self) -> int:
-        numbers = [self.row, self.alert_id, *self.numbers.values()]
+        numbers = [self.row, self.alert_id, *self.numbers.values(), *self.extras.columns()]
         texts = sum(t.nbytes for t in self.texts.values()) + self.triage_nbytes
         return sum(c.nbytes for c in numbers) + texts

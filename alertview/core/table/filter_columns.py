@@ -140,6 +140,11 @@ class _Evaluator:
         elif name in ("alert_id", "row"):
             self.filter.found.add(node.id)
             return _Value(getattr(columns, name).values[self.start :], True)
+        elif name in columns.extras.numbers:  # a broker's fields (columns_extra)
+            data = columns.extras.numbers[name].values[self.start :]
+        elif name in columns.extras.texts:
+            self.filter.found.add(node.id)
+            return _Value(None, True, columns.extras.texts[name].tail(self.start))
         else:
             raise NotVectorised(name)
         self.filter.found.add(node.id)

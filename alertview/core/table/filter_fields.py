@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from alertview.core.alert import Alert
-from alertview.core.surveys import SURVEY_FIELDS
+from alertview.core.surveys import SURVEY_FIELDS, brokers
 
-#: The sub-records searched for raw field names, in order.
-NESTED = tuple(name for survey in SURVEY_FIELDS for name in survey.records)
+#: The sub-records searched for raw field names, in order (then a broker's: Fink's ``clf``).
+NESTED = (*(name for survey in SURVEY_FIELDS for name in survey.records), *brokers.NESTED)
 
 
 def _alert_fields(alert: Alert) -> dict[str, Any]:

@@ -166,12 +166,16 @@ class FilterQueue:
         """Raise FilterError now for a name none of the packets has, when every origin's
         packet was read already (else the job finds out, off the GUI thread)."""
         if self._needs_names(alert_filter) and self._sampled_all == len(self.columns):
-            check_names(alert_filter, TABLE_NAMES | self.record_names)
+            check_names(alert_filter, TABLE_NAMES | self.record_names | self._extra_names())
 
     def _needs_names(self, alert_filter: AlertFilter) -> bool:
         """Whether some name of ``alert_filter`` is not known yet, and packets can tell."""
-        unknown = alert_filter.names - TABLE_NAMES - self.record_names
+        unknown = alert_filter.names - TABLE_NAMES - self.record_names - self._extra_names()
         return bool(unknown) and len(self.columns) > 0 and self.record_of is not None
+
+    def _extra_names(self) -> set[str]:
+        """The broker fields the table holds as columns (known names too)."""
+        return set(self.columns.extra_names())
 
     def start(self, job: FilterJob) -> None:
         """Queue ``job``; it runs once those before it are settled."""
@@ -227,7 +231,8 @@ class FilterQueue:
             except Exception as exc:  # an undecodable packet tells no names
                 log.debug("no field names from position %d: %r", position, exc)
         try:
-            check_names(job.alert_filter, TABLE_NAMES | job.known | job.names)
+            known = TABLE_NAMES | job.known | job.names | self._extra_names()
+            check_names(job.alert_filter, known)
         except FilterError as exc:
             job.error = exc
 

@@ -8,7 +8,7 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from alertview.controllers.follow import Attention
-from alertview.gui.table_model import COLUMNS, AlertTableModel
+from alertview.gui.table_model import AlertTableModel
 
 _SELECT_ROW = QItemSelectionModel.SelectionFlag.ClearAndSelect | (
     QItemSelectionModel.SelectionFlag.Rows
@@ -53,8 +53,9 @@ class AlertTable(QTableView):
     def column_menu(self) -> QMenu:
         """The column chooser: right-click a column header."""
         menu = QMenu(self)
-        for number, column in enumerate(COLUMNS):
-            action = menu.addAction(column.header)
+        model = self.model()  # the fixed columns, then the broker fields met so far
+        for number in range(model.columnCount()):
+            action = menu.addAction(model.column(number).header)
             action.setCheckable(True)
             action.setChecked(not self.isColumnHidden(number))
             action.toggled.connect(lambda shown, n=number: self.setColumnHidden(n, not shown))
@@ -67,7 +68,7 @@ class AlertTable(QTableView):
         super().keyPressEvent(event)
 
     def _double_clicked(self, index: QModelIndex) -> None:
-        if COLUMNS[index.column()].field == "object_id" and index.data():
+        if self.model().column(index.column()).field == "object_id" and index.data():
             self.object_requested.emit(index.data())
         else:
             self.details_requested.emit()

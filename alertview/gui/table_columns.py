@@ -48,3 +48,16 @@ COLUMNS = (
     Column("Det.", "n_detections", _number("d"), "detections including this one"),
     Column("Topic", "topic"),
 )
+
+
+# -- broker fields (``core.surveys.brokers``): columns made as a session meets them --------
+def show_score(value: Any) -> str:
+    """A broker's number: whole ones (class codes, counts) as such, scores to 3 decimals."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value) if isinstance(value, int) else format(value, ".3f")
+
+
+def extra_column(name: str, text: bool) -> Column:
+    """The column of a broker field (``finkclass``), headed by the name filters use."""
+    return Column(name, name, show_text if text else show_score, f"{name}: a broker's field")

@@ -22,7 +22,7 @@ from alertview.core.table.filter_columns import NotVectorised, filter_mask
 from alertview.core.table.filter_errors import FilterError
 from alertview.core.table.filter_jobs import FilterJob, FilterQueue, JobKind, RecordOf
 from alertview.core.table.filters import AlertFilter
-from alertview.gui.table_columns import COLUMNS, show_text
+from alertview.gui.table_columns import COLUMNS, Column, extra_column, show_text
 
 ROLE_ROW_ID = Qt.ItemDataRole.UserRole + 1
 ROLE_SORT = Qt.ItemDataRole.UserRole + 2
@@ -78,6 +78,8 @@ class AlertTableModel(QAbstractTableModel):
         self._mask: np.ndarray | None = None
         #: Rows (store numbers) below this lost their packets to the retention policy.
         self.dropped_before = 0
+        #: Columns of the broker fields met so far (``finkclass``...), after the fixed ones.
+        self._extra: list[Column] = []
         #: Store rows drawn highlighted (new matches of a watch: ``gui.watches_view``).
         self.highlighted: frozenset[int] = frozenset()
         self._pending: AlertFilter | None = None  # set, its result not yet shown
@@ -99,7 +101,7 @@ class AlertTableModel(QAbstractTableModel):
         return len(self.columns) if self._view is None else len(self._view)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(COLUMNS) + len(self._extra)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
@@ -108,7 +110,7 @@ class AlertTableModel(QAbstractTableModel):
         # (plain ints, no enum arithmetic) so painting stays quick while a stream runs
         if role not in _ROLES or not index.isValid():
             return None
-        column = COLUMNS[index.column()]
+        column = self.column(index.column())
         if role == _DISPLAY:
             return column.show(self.columns.value(self.position(index.row()), column.field))
         if role == _ALIGNMENT:
@@ -131,14 +133,19 @@ class AlertTableModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section].header
+            return self.column(section).header
         if role == Qt.ItemDataRole.ToolTipRole:
-            return COLUMNS[section].tip or None
+            return self.column(section).tip or None
         return None
+
+    def column(self, number: int) -> Column:
+        """What column ``number`` shows: a fixed one, then a broker field the session has."""
+        fixed = len(COLUMNS)
+        return COLUMNS[number] if number < fixed else self._extra[number - fixed]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Header click: sort by a column (-1: arrival order); the selection follows."""
-        self.sort_field = COLUMNS[column].field if 0 <= column < len(COLUMNS) else None
+        self.sort_field = self.column(column).field if 0 <= column < self.columnCount() else None
         self.descending = order == Qt.SortOrder.DescendingOrder
         self._relayout(self._compute_view())
 
@@ -215,7 +222,19 @@ class AlertTableModel(QAbstractTableModel):
             self._covered = len(self.columns)
         else:
             self.columns.append_rows(rows)
+        self._show_extra_columns()
         self._filter_new()
+
+    def _show_extra_columns(self) -> None:
+        """Columns for the broker fields the new rows were the first to carry."""
+        names = self.columns.extra_names()
+        if len(names) == len(self._extra):
+            return
+        first = self.columnCount()
+        self.beginInsertColumns(QModelIndex(), first, first + len(names) - len(self._extra) - 1)
+        texts = self.columns.extras.texts
+        self._extra += [extra_column(n, n in texts) for n in names[len(self._extra) :]]
+        self.endInsertColumns()
 
     def _filter_new(self) -> None:
         """Take the rows not yet handed to the filter into the view (or to the thread)."""

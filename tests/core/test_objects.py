@@ -91,6 +91,7 @@ def python_groupby(columns: AlertColumns, positions) -> dict:
     for key, members in groups.items():
         members.sort(key=lambda m: (m[1]["mjd"], m[0]))
         rows = [r for _, r in members]
+        position = {id(r): p for p, r in members}
         measured = [
             r
             for r in rows
@@ -110,7 +111,8 @@ def python_groupby(columns: AlertColumns, positions) -> dict:
                 rates[band] = math.nan
                 continue
             rates[band] = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
-        peak = min(measured, key=lambda r: r["mag"]) if measured else None
+        # the brightest; of equal ones, the first to arrive
+        peak = min(measured, key=lambda r: (r["mag"], position[id(r)])) if measured else None
         found[key] = {
             "n_alerts": len(rows),
             "first_mjd": rows[0]["mjd"],

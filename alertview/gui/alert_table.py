@@ -108,8 +108,15 @@ class AlertTable(QTableView):
             and current.row() == newest
             and selection.isRowSelected(newest, QModelIndex()),
             newest_in_sight=in_sight,
-            pointer_over=self.underMouse(),
+            pointer_over=self._pointer_over(self),
         )
+
+    @staticmethod
+    def _pointer_over(widget: QWidget) -> bool:
+        """The mouse pointer is over ``widget`` (as Qt last saw it, or where it is now)."""
+        if widget.underMouse():
+            return True
+        return widget.isVisible() and widget.rect().contains(widget.mapFromGlobal(QCursor.pos()))
 
     def _in_sight(self, row: int) -> bool:
         top = self.rowViewportPosition(row)
@@ -135,7 +142,7 @@ class AlertTable(QTableView):
         row = -1
         if current >= 0 and self.selectionModel().isRowSelected(current, QModelIndex()):
             row = current if self._in_sight(current) else -1
-        if row < 0 and self.viewport().underMouse():
+        if row < 0 and self._pointer_over(self.viewport()):
             pointer = self.viewport().mapFromGlobal(QCursor.pos())
             row = self.rowAt(pointer.y())
         if row >= 0:

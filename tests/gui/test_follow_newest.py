@@ -4,7 +4,9 @@ handed to the session controller), and the row the user is on stays where it is.
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QCursor
 
+from alertview.controllers.follow import Attention
 from alertview.core.alert import Origin
 from alertview.core.decode import decode_bytes
 from alertview.gui.table_model import COLUMNS
@@ -44,7 +46,7 @@ def selected_alert(window) -> int:
 
 
 def test_new_rows_neither_take_the_selection_nor_scroll_it_away(window, qtbot):
-    batches = live_batches(window, 6)
+    batches = live_batches(window, 7)
     window.follow_action.setChecked(True)
     arrive(window, batches[0])
     arrive(window, batches[1])
@@ -81,12 +83,23 @@ def test_new_rows_neither_take_the_selection_nor_scroll_it_away(window, qtbot):
     assert newest == batches[4][-1][2]
     assert selected_alert(window) == newest and table.attention().newest_in_sight
 
-    # nothing selected but the pointer over the table: the rows under it stay
+    # nothing selected, the newest row in sight, but the pointer over the table: no
+    # scrolling (in arrival order the new rows go below, out of sight)
+    table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
     table.clearSelection()
-    table.scrollToTop()
+    table.scroll_to_newest()
+    assert table.attention() == Attention(newest_in_sight=True)
+    QCursor.setPos(table.viewport().mapToGlobal(QPoint(40, 60)))
     qtbot.mouseMove(table.viewport(), QPoint(40, 60))
-    qtbot.waitUntil(lambda: table.underMouse())
-    first = model.field(table.rowAt(60), "alert_id")
+    assert table.attention().pointer_over
+    first, scrolled = model.field(table.rowAt(60), "alert_id"), table.verticalScrollBar().value()
     arrive(window, batches[5])
     assert model.field(table.rowAt(60), "alert_id") == first
+    assert table.verticalScrollBar().value() == scrolled
     assert not table.attention().newest_in_sight
+    # the pointer gone, following starts again when the user comes back to the newest row
+    QCursor.setPos(window.filter_edit.mapToGlobal(QPoint(5, 5)))
+    qtbot.mouseMove(window.filter_edit)
+    table.scroll_to_newest()
+    arrive(window, batches[6])
+    assert table.attention().newest_in_sight and model.newest_row() == 7 * BATCH - 1

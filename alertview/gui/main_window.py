@@ -40,6 +40,7 @@ from alertview.gui.objects_view import install_objects_view
 from alertview.gui.schemas_view import add_schemas_action
 from alertview.gui.stream_control import StreamControl
 from alertview.gui.table_model import AlertTableModel
+from alertview.gui.triage_actions import install_triage
 from alertview.gui.watches_view import install_watches
 from alertview.gui.window_settings import restore_window_settings, save_window_settings
 
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow, StreamControl):
         self.failure_box = None
         self._columns_sized = False
         self._build()
+        install_triage(self)
         install_watches(self)
         self.show_title("")
 

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from alertview.gui.triage_cells import show_triage
+
 
 def _number(fmt: str) -> Callable[[Any], str]:
     def show(value: Any) -> str:
@@ -38,6 +40,7 @@ COLUMNS = (
     Column("MJD", "mjd", _number(".5f"), "time of the exposure (UTC for ZTF, TAI for Rubin)"),
     Column("Object", "object_id"),
     Column("Alert id", "alert_id"),
+    Column("Triage", "triage", show_triage, "keys I, F, R, N, T (Shift: the whole object)"),
     Column("Survey", "survey"),
     Column("Band", "band"),
     Column("Mag", "mag", _number(".2f"), "AB magnitude (difference image)"),

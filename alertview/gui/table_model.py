@@ -23,9 +23,12 @@ from alertview.core.table.filter_errors import FilterError
 from alertview.core.table.filter_jobs import FilterJob, FilterQueue, JobKind, RecordOf
 from alertview.core.table.filters import AlertFilter
 from alertview.gui.table_columns import COLUMNS, Column, extra_column, show_text
+from alertview.gui.triage_cells import TRIAGE_ROLES, triage_cell
 
 ROLE_ROW_ID = Qt.ItemDataRole.UserRole + 1
 ROLE_SORT = Qt.ItemDataRole.UserRole + 2
+#: The Triage column draws itself (``triage_cells``): a marker, the state, a tooltip.
+_TRIAGE_COLUMN = [c.field for c in COLUMNS].index("triage")
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
@@ -106,6 +109,8 @@ class AlertTableModel(QAbstractTableModel):
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
+        if role in TRIAGE_ROLES and index.column() == _TRIAGE_COLUMN and index.isValid():
+            return triage_cell(self.columns, self.position(index.row()), role)
         # Qt asks ~8 roles per painted cell: answer the unused ones first and cheaply
         # (plain ints, no enum arithmetic) so painting stays quick while a stream runs
         if role not in _ROLES or not index.isValid():

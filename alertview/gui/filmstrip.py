@@ -97,18 +97,20 @@ class Filmstrip(QWidget):
         self.frames: tuple[Frame, ...] = ()
         #: What the blink panel shows: (frame alert id, stamp name), None when empty.
         self.shown: tuple[int, str] | None = None
+        self._marked: Frame | None = None
 
     # -- the strip ----------------------------------------------------------------------------
     def show_frames(self, frames: Sequence[Frame], note: str = "") -> None:
         """One triplet per frame, oldest at the top."""
         self.frames = tuple(frames)
+        self._marked = None
         self.strip.clear()
         self.rows = []
         for number, frame in enumerate(self.frames):
             caption = self.strip.addLabel(
                 frame.caption.replace("  ", "<br>"), row=number, col=0, size="8pt"
             )
-            caption.setFixedWidth(92)
+            caption.setFixedWidth(104)
             boxes = {}
             for column, name in enumerate(CUTOUT_NAMES, start=1):
                 box = self.strip.addViewBox(row=number, col=column, lockAspect=True)
@@ -156,4 +158,14 @@ class Filmstrip(QWidget):
             self.blink_label.setText(f"{TITLES[name]} — {frame.caption}", size="9pt")
             fit(self.blink_box, stamp)
             self.shown = (frame.alert_id, name)
+        self._mark(frame)
         self.blinked.emit(name)
+
+    def _mark(self, frame: Frame | None) -> None:
+        """The caption of the triplet in the blink panel in bold, the others plain."""
+        if frame is self._marked:
+            return  # (the blink's steps: each text set is a layout)
+        self._marked = frame
+        for (caption, _), shown in zip(self.rows, self.frames, strict=True):
+            text = shown.caption.replace("  ", "<br>")
+            caption.setText(f"<b>{text}</b>" if shown is frame else text, size="8pt")

@@ -116,7 +116,8 @@ def test_every_field_a_mapping_reads_survives_its_projection(path, detail):
 def test_filters_look_into_the_records_the_surveys_declare():
     from alertview.core.table.filter_fields import NESTED
 
-    assert NESTED == ("candidate", "diaSource", "diaObject")  # as before they were declared
+    # as before they were declared, then the records of Fink's fields (surveys.brokers)
+    assert NESTED == ("candidate", "diaSource", "diaObject", "clf", "pred", "xm")
 
 
 def test_a_live_streams_cache_knows_the_surveys():

@@ -48,6 +48,7 @@ class TriageWidgets:
         self.window = window
         self.table = window.table
         self.counter = QLabel()
+        self.counter.setContentsMargins(12, 0, 4, 0)  # apart from the alert count
         self.counter.setToolTip("alerts shown that are triaged / not yet (Space: next unscanned)")
 
     def selected_table_rows(self) -> list[int]:

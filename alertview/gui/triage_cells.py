@@ -4,10 +4,12 @@ tags and the note in its tooltip."""
 from __future__ import annotations
 
 import html
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics
+from PySide6.QtWidgets import QApplication
 
 if TYPE_CHECKING:
     from alertview.core.table.columns import AlertColumns
@@ -18,13 +20,20 @@ STATES = {
     "followup": ("follow-up", QColor(41, 128, 185)),
     "reject": ("reject", QColor(192, 57, 43)),
 }
+_NO_MARKER = QColor(0, 0, 0, 0)
 #: The roles the Triage column answers itself.
 DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
 TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
-TRIAGE_ROLES = frozenset({DISPLAY, DECORATION, TOOLTIP})
-#: Beside the state: the row also has tags or a note (hover for them).
-EXTRAS_MARK = " ✎"
+ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+SIZE_HINT = int(Qt.ItemDataRole.SizeHintRole.value)
+TRIAGE_ROLES = frozenset({DISPLAY, DECORATION, TOOLTIP, ALIGNMENT, SIZE_HINT})
+_LEFT = int((Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value)
+#: After the state: the row has a note (hover for it).
+NOTE_MARK = "✎"
+#: The width the column asks for when sized to its contents (most rows are unscanned:
+#: sized on them it would cut every state short).
+_WIDEST = "interesting ✎ #tag"
 
 
 def show_triage(state: Any) -> str:
@@ -32,14 +41,28 @@ def show_triage(state: Any) -> str:
     return STATES[state][0] if state in STATES else ""
 
 
+@cache
+def _size_hint() -> QSize:
+    metrics = QFontMetrics(QApplication.font())  # + the marker and the cell's margins
+    return QSize(metrics.horizontalAdvance(_WIDEST) + 16 + 12, metrics.height() + 4)
+
+
 def triage_cell(columns: AlertColumns, position: int, role: int) -> Any:
     """The Triage cell of the row at ``position`` for ``role`` (None: nothing)."""
+    if role == ALIGNMENT:
+        return _LEFT
+    if role == SIZE_HINT:
+        return _size_hint()
     state = columns.value(position, "triage")
-    if role == DECORATION:
-        return STATES[state][1] if state in STATES else None
+    if role == DECORATION and state in STATES:
+        return STATES[state][1]
     tags, note = columns.value(position, "tags"), columns.value(position, "note")
+    if role == DECORATION:  # a blank marker keeps an unscanned row's tags in line
+        return _NO_MARKER if tags or note else None
     if role == DISPLAY:
-        return show_triage(state) + (EXTRAS_MARK if tags or note else "")
+        words = [show_triage(state), NOTE_MARK if note else ""]
+        words += [f"#{t}" for t in (tags or "").split(", ") if t]
+        return " ".join(w for w in words if w)
     lines = [f"<b>{html.escape(show_triage(state) or 'unscanned')}</b>"]
     if tags:
         lines.append(f"tags: {html.escape(tags)}")

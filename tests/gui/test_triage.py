@@ -148,7 +148,7 @@ def test_triage_keys_notes_and_tags_last_filter_and_export(app, qtbot, packets, 
         dialog.edit.setText("followup")
         finish(dialog, qtbot)
         row = row_of(window, followup)
-        assert cell(window, row) == "follow-up ✎"
+        assert cell(window, row) == "follow-up ✎ #bright #sn-candidate"
         tip = cell(window, row, Qt.ItemDataRole.ToolTipRole)
         assert "tags: bright, sn-candidate" in tip and "fading fast<br>check tomorrow" in tip
 
@@ -189,7 +189,7 @@ def test_triage_keys_notes_and_tags_last_filter_and_export(app, qtbot, packets, 
     try:
         assert states(again) == {**before, gone: "reject"}
         row = row_of(again, followup)
-        assert cell(again, row) == "follow-up ✎"
+        assert cell(again, row) == "follow-up ✎ #bright #sn-candidate"
         tip = cell(again, row, Qt.ItemDataRole.ToolTipRole)
         assert "tags: bright, sn-candidate" in tip and "check tomorrow" in tip
         assert again.model.field(row_of(again, interesting), "tags") == "followup"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QProgressD
 from alertview.core.alert import Alert
 from alertview.core.errors import AlertViewError
 from alertview.core.export import export_alerts
+from alertview.core.export_triage import TriageByAlert
 
 #: File-dialog filter -> export format.
 CHOICES = {
@@ -31,8 +33,10 @@ def run_export(
     load: Callable[[int], Alert],
     fmt: str,
     dest: Path,
+    triage: TriageByAlert | None = None,
 ) -> list[Path]:
-    """Export the alerts of ``rows`` with a progress dialog that can cancel."""
+    """Export the alerts of ``rows`` with a progress dialog that can cancel; ``triage``
+    (the session's, by survey and alert id) goes into the export as columns or sidecars."""
     progress = QProgressDialog(f"Exporting {len(rows)} alerts…", "Cancel", 0, len(rows), parent)
     progress.setWindowModality(Qt.WindowModality.WindowModal)
     progress.setMinimumDuration(300)
@@ -44,13 +48,19 @@ def run_export(
         QApplication.processEvents()
 
     try:
-        return export_alerts((load(r) for r in rows), fmt, dest, advance, cancel)
+        return export_alerts((load(r) for r in rows), fmt, dest, advance, cancel, triage=triage)
     finally:
         progress.reset()
         progress.deleteLater()
 
 
-def ask_and_export(parent: QWidget, rows: Sequence[int], load: Callable[[int], Alert]) -> None:
+def ask_and_export(
+    parent: QWidget,
+    rows: Sequence[int],
+    load: Callable[[int], Alert],
+    triage: Callable[[], TriageByAlert] | None = None,
+) -> None:
+    """Ask for a format and a place; ``triage`` reads the session's triage of ``rows``."""
     if not rows:
         QMessageBox.information(parent, "Export", "Select the alerts to export first.")
         return
@@ -60,8 +70,9 @@ def ask_and_export(parent: QWidget, rows: Sequence[int], load: Callable[[int], A
     if not path:
         return
     try:
-        written = run_export(parent, rows, load, CHOICES[chosen], Path(path))
-    except AlertViewError as exc:
+        decided = triage() if triage is not None else None
+        written = run_export(parent, rows, load, CHOICES[chosen], Path(path), decided)
+    except (AlertViewError, sqlite3.Error) as exc:
         QMessageBox.warning(parent, "Export", str(exc))
         return
     if written:

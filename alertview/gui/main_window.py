@@ -261,7 +261,8 @@ class MainWindow(QMainWindow, StreamControl):
             self.open_paths([Path(f) for f in files])
 
     def _ask_export(self) -> None:
-        ask_and_export(self, self.selected_rows(), self._load_alert)
+        rows = self.selected_rows()
+        ask_and_export(self, rows, self._load_alert, lambda: self.store.triage_by_alert(rows))
 
     def _load_alert(self, row: int):
         return decode_stored(self.store, row, self.cache)

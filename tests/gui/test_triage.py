@@ -4,9 +4,11 @@ into exports; next unscanned visits each untriaged alert once."""
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QInputDialog
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QInputDialog
 
 from alertview.core.session.folder import Session
 from alertview.gui.session_windows import open_window
@@ -100,7 +102,9 @@ def finish(dialog, qtbot) -> None:
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
 
 
-def test_triage_keys_notes_and_tags_last_filter_and_export(app, qtbot, packets, tmp_path):
+def test_triage_keys_notes_and_tags_last_filter_and_export(
+    app, qtbot, packets, tmp_path, monkeypatch
+):
     window = scan_window(packets)
     total = window.model.total
     assert total > REPEATS  # the bundled 57 and the renumbered ZTF ones
@@ -182,6 +186,10 @@ def test_triage_keys_notes_and_tags_last_filter_and_export(app, qtbot, packets, 
         assert window.model.rowCount() == left - 1 and gone not in shown_ids(window)
         assert window.table.currentIndex().row() == 5
         apply_filter(window, "")
+
+        # File > Export of a selection carries the triage: columns in a table, a sidecar
+        # beside Avro packets
+        export_and_check(window, tmp_path, monkeypatch, [interesting, followup, cleared, gone])
     finally:
         close(window)
 
@@ -198,6 +206,40 @@ def test_triage_keys_notes_and_tags_last_filter_and_export(app, qtbot, packets, 
         qtbot.waitUntil(lambda: again.triage.view.counter.text() == "2 scanned · 0 left")
     finally:
         close(again)
+
+
+def export(window, monkeypatch, dest, choice: str) -> dict[int, dict[str, str]]:
+    """File > Export selection to ``dest`` as ``choice``; the triage CSV's rows by alert id."""
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(dest), choice))
+    window._ask_export()
+    # Avro: a container per writer schema (scanned.avro or scanned-1.avro...), each with
+    # its sidecar
+    tables = sorted(dest.parent.glob(f"{dest.stem}*.avro.triage.csv")) if ".avro" in choice else []
+    assert tables or ".avro" not in choice
+    rows = {}
+    for table in tables or [dest]:
+        with table.open(newline="") as exported:
+            rows.update({int(r["alert_id"]): r for r in csv.DictReader(exported)})
+    return rows
+
+
+def export_and_check(window, tmp_path, monkeypatch, alert_ids: list[int]) -> None:
+    selection = window.table.selectionModel()
+    window.table.clearSelection()
+    for alert_id in alert_ids:
+        index = window.model.index(row_of(window, alert_id), 0)
+        selection.select(index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+    for dest, choice in (
+        (tmp_path / "scanned.csv", "CSV table (*.csv)"),
+        (tmp_path / "scanned.avro", "Avro packets (*.avro)"),
+    ):
+        rows = export(window, monkeypatch, dest, choice)
+        assert set(rows) == set(alert_ids)
+        interesting, followup, unscanned, rejected = (rows[a] for a in alert_ids)
+        assert (interesting["triage"], interesting["tags"]) == ("interesting", "followup")
+        assert (followup["triage"], followup["tags"]) == ("followup", "bright, sn-candidate")
+        assert followup["note"] == "fading fast\ncheck tomorrow"
+        assert unscanned["triage"] == "unscanned" and rejected["triage"] == "reject"
 
 
 def test_next_unscanned_visits_every_untriaged_alert_once(app, qtbot, packets):

@@ -138,7 +138,8 @@ def install_triage(window: MainWindow) -> TriageController:
     timer.timeout.connect(controller.update_counter)
     model = window.model
     for signal in (model.rowsInserted, model.layoutChanged, model.modelReset):
-        signal.connect(timer.start)
+        # at most once per delay: restarted by each batch, it would wait for the stream's end
+        signal.connect(lambda *_: timer.isActive() or timer.start())
     window.rows_loaded.connect(controller.load_stored)
     controller.load_stored()  # the rows already in the table (a small session loads at once)
     return controller

@@ -10,6 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QInputDialog
 
+from alertview.core.alert import Origin
+from alertview.core.decode import decode_bytes
 from alertview.core.session.folder import Session
 from alertview.gui.session_windows import open_window
 from alertview.gui.table_model import COLUMNS
@@ -263,5 +265,15 @@ def test_next_unscanned_visits_every_untriaged_alert_once(app, qtbot, packets):
         assert rows == sorted(rows)  # in table order from the top
         qtbot.keyClick(table, Qt.Key.Key_Space)  # round again from the top
         assert model.field(table.currentIndex().row(), "alert_id") == visited[0]
+        counter = window.triage.view.counter
+        qtbot.waitUntil(lambda: counter.text() == f"4 scanned · {len(untriaged)} left")
+
+        # rows arriving from a stream are counted as left
+        alerts = []
+        for offset, (key, value) in enumerate(ztf_messages(REPEATS + 20)[REPEATS:]):
+            origin = Origin("ztf", 0, "ztf", 0, offset)
+            alerts += decode_bytes(value, window.cache, origin=origin, key=key)
+        window.session.batches_stored(window.store.add_rows(alerts), len(alerts), 0)
+        qtbot.waitUntil(lambda: counter.text() == f"4 scanned · {len(untriaged) + 20} left")
     finally:
         close(window)

@@ -30,6 +30,7 @@ from alertview.core.export_triage import (
     write_sidecar,
 )
 from alertview.core.summary import alert_summary
+from alertview.core.surveys.brokers import broker_fields
 
 if TYPE_CHECKING:
     from astropy.table import Table  # imported when exporting: astropy loads slowly
@@ -96,7 +97,7 @@ def summary_table(alerts: list[Alert]) -> Table:
     """The key fields of ``alerts`` as an astropy Table (ids as int64)."""
     from astropy.table import Table
 
-    rows = [alert_summary(a, cutouts={}) for a in alerts]
+    rows = [_summary_row(a) for a in alerts]
     names = [k for k in rows[0] if k not in _NOT_COLUMNS]
     for row in rows[1:]:  # ZTF and Rubin have different quality keys
         names += [k for k in row if k not in names and k not in _NOT_COLUMNS]
@@ -107,6 +108,15 @@ def summary_table(alerts: list[Alert]) -> Table:
     table = Table(columns)
     table["cutouts"] = [",".join(a.cutouts) for a in alerts]
     return table
+
+
+def _summary_row(alert: Alert) -> dict:
+    """The summary's fields, then the broker's classifier and cross-match fields (Fink's),
+    as the table shows them."""
+    row = alert_summary(alert, cutouts={})
+    for name, value in broker_fields(alert.record).items():
+        row.setdefault(name, value)
+    return row
 
 
 def _column(name: str, values: list) -> np.ndarray:

@@ -193,3 +193,20 @@ def test_broker_columns_cost_bytes_only_where_a_session_has_them(session):
     assert plain.extra_names() == []
     per_row = (with_them.nbytes - plain.nbytes) / len(many)
     assert 0 < per_row <= 8 * len(with_them.extra_names()) + 8  # float64, or int32 codes
+
+
+def test_table_exports_carry_the_broker_fields(tmp_path) -> None:
+    """A CSV of Fink alerts has their classifier columns, as the table shows them."""
+    from astropy.table import Table
+
+    from alertview.core.export import export_alerts
+
+    cache = SchemaCache(fields=SURVEY_FIELDS)
+    alerts = [a for a in read_alerts([FINK_ZTF_TRANSFER], cache) if not isinstance(a, Exception)]
+    (written,) = export_alerts(alerts, "csv", tmp_path / "fink.csv")
+    table = Table.read(written, format="ascii.csv")
+    assert len(table) == len(alerts) == 31
+    assert list(table["finkclass"]) == [a.record["finkclass"] for a in alerts]
+    assert list(table["snn_sn_vs_all"]) == pytest.approx(
+        [a.record["snn_sn_vs_all"] for a in alerts]
+    )

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 
+from alertview.gui.table_columns import COLUMNS
+
 if TYPE_CHECKING:
     from alertview.gui.main_window import MainWindow
 
@@ -16,6 +18,7 @@ def save_window_settings(window: MainWindow) -> None:
     settings.setValue("main/geometry", window.saveGeometry())
     settings.setValue("main/splitter", window.splitter.saveState())
     settings.setValue("main/header", window.table.horizontalHeader().saveState())
+    settings.setValue("main/header_fields", ",".join(_fields()))
     settings.setValue("main/follow", window.follow_action.isChecked())
     cutouts, lightcurve = window.inspection.cutouts.controller, window.inspection.lightcurve
     settings.setValue("cutouts/limits", cutouts.limits)
@@ -33,6 +36,8 @@ def restore_window_settings(window: MainWindow) -> bool:
     if (state := settings.value("main/splitter")) is not None:
         window.splitter.restoreState(state)
     header = settings.value("main/header")
+    if settings.value("main/header_fields", "") != ",".join(_fields()):
+        header = None  # saved by a version with other columns: its widths would shift
     if header is not None:
         window.table.horizontalHeader().restoreState(header)
     window.follow_action.setChecked(settings.value("main/follow", False, type=bool))
@@ -45,3 +50,9 @@ def restore_window_settings(window: MainWindow) -> bool:
     lightcurve.time_axis.setCurrentIndex(settings.value("lightcurve/axis", 0, type=int))
     lightcurve.forced_box.setChecked(settings.value("lightcurve/forced", True, type=bool))
     return header is not None
+
+
+def _fields() -> list[str]:
+    """The table's fixed columns, which a saved header layout is for (Qt keeps it by
+    column number)."""
+    return [column.field for column in COLUMNS]

@@ -174,3 +174,22 @@ def test_missing_and_broken_stamps_show_labelled_blanks(qtbot):
     assert panel.controller.shapes() == {"science": (30, 30)}
     assert "template cutout is missing" in panel.labels["template"].text
     assert "cannot be decoded" in panel.labels["difference"].text
+
+
+def test_a_column_layout_saved_for_other_columns_is_not_applied(window, qtbot):
+    """Qt keeps a header's layout by column number: one saved when the table had other
+    columns (an older version's) would shift every width and hidden flag by one."""
+    window.table.horizontalHeader().resizeSection(1, 321)
+    window.close()
+    settings = QSettings()
+    settings.setValue("main/header_fields", "mjd,object_id,alert_id,survey")  # older columns
+    from alertview.core.session.store import AlertStore
+    from alertview.gui.main_window import MainWindow
+
+    store = AlertStore(window.store.folder.parent / "again")
+    again = MainWindow(store)
+    qtbot.addWidget(again)
+    again.restore_settings()
+    assert not again._columns_sized  # sized to the rows' contents when they come
+    assert again.table.horizontalHeader().sectionSize(1) != 321
+    store.close()

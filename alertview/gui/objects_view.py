@@ -275,11 +275,10 @@ class ObjectsView(QWidget):
 
 def shown_mask(model) -> np.ndarray | None:
     """Which column positions the alert table shows (None: all of them)."""
-    view = model._view  # the table model's shown positions (sorted and filtered)
-    if view is None or model.alert_filter is None:
+    if model.alert_filter is None:
         return None
     mask = np.zeros(len(model.columns), dtype=bool)
-    mask[view] = True
+    mask[model.shown_positions()] = True
     return mask
 
 

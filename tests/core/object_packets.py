@@ -2,9 +2,9 @@
 
 The bundled packets hold one alert per object. ZTF19acihgng's alert lists its
 earlier detections in ``prv_candidates``; the alert ZTF sent for each of them
-is rebuilt here from it: that detection as the candidate, the history before
-it as ``prv_candidates``, its candid as the alert's id (the stamps stay the
-newest alert's: ZTF's own are not in the packet).
+is rebuilt from it by ``alertview.core.history_alerts`` (that detection as the
+candidate, the history before it as ``prv_candidates``, its candid as the
+alert's id; the stamps stay the newest alert's: ZTF's own are not in the packet).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 from alertview.core.avro.encode import container_file
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
+from alertview.core.history_alerts import earlier_alerts
 from tests.conftest import FINK_ZTF_SINGLE, raw_records
-from tests.core.helpers import conform
 
 OBJECT_ID = "ZTF19acihgng"
 
@@ -23,21 +23,7 @@ OBJECT_ID = "ZTF19acihgng"
 def earlier_records(count: int) -> list[dict]:
     """The records of the alerts of ZTF19acihgng's ``count`` detections before its
     bundled alert, oldest first."""
-    raw = raw_records(FINK_ZTF_SINGLE)[0]
-    schema = _schema()
-    candidate_schema = next(f["type"] for f in schema["fields"] if f["name"] == "candidate")
-    detections = sorted((p for p in raw["prv_candidates"] if p["candid"]), key=lambda p: p["jd"])
-    records = []
-    for previous in detections[-count:]:
-        records.append(
-            {
-                **raw,
-                "candid": previous["candid"],
-                "candidate": conform(previous, candidate_schema),
-                "prv_candidates": [p for p in raw["prv_candidates"] if p["jd"] < previous["jd"]],
-            }
-        )
-    return records
+    return earlier_alerts(raw_records(FINK_ZTF_SINGLE)[0], count)
 
 
 def write_object_alerts(folder: Path, count: int) -> list[Path]:
@@ -50,8 +36,3 @@ def write_object_alerts(folder: Path, count: int) -> list[Path]:
         path.write_bytes(container_file([record], alert.packet.schema))
         paths.append(path)
     return [FINK_ZTF_SINGLE, *paths]
-
-
-def _schema() -> dict:
-    (alert,) = read_alerts([FINK_ZTF_SINGLE], SchemaCache())
-    return alert.packet.schema.raw

@@ -205,6 +205,42 @@ def test_object_table_sorts_with_missing_values_last(columns):
     assert table.index_of("SYN-B") is not None and table.index_of("nothing") is None
 
 
+def test_an_alert_without_a_time_does_not_spoil_its_objects_aggregates(columns):
+    """An alert with no MJD has no place on the light curve: it counts as an alert of
+    its object, but not in its times, its latest alert, its peak or its rates."""
+    template = columns.row_tuple(0)
+    plan = [  # object, band, mjd, mag
+        ("UNTIMED-A", "g", 60000.0, 19.0),
+        ("UNTIMED-A", "g", 60001.0, 19.5),
+        ("UNTIMED-A", "g", None, 18.0),  # no time
+        ("UNTIMED-B", "r", None, 17.0),  # an object seen only without a time
+    ]
+    rows = []
+    for number, (object_id, band, mjd, mag) in enumerate(plan):
+        row = list(template)
+        row[FIELD["row"]], row[FIELD["alert_id"]] = number, 10**13 + number
+        row[FIELD["object_id"]], row[FIELD["band"]] = object_id, band
+        row[FIELD["mjd"]], row[FIELD["mag"]], row[FIELD["flux"]] = mjd, mag, 1.0
+        rows.append(tuple(row))
+    untimed = AlertColumns()
+    untimed.append_rows(rows)
+    table = object_table(untimed)
+    a, b = table.index_of("UNTIMED-A"), table.index_of("UNTIMED-B")
+    assert a is not None and b is not None
+    assert table.n_alerts[a] == 3
+    assert (table.first_mjd[a], table.last_mjd[a]) == (60000.0, 60001.0)
+    assert table.latest[a] == 1  # the newest alert with a time
+    assert table.rate["g"][a] == pytest.approx(0.5)  # from the two timed points
+    assert table.latest_mag["g"][a] == 19.5
+    assert table.peak_mag[a] == 19.0 and table.peak_band[a] == "g"
+    assert list(table.positions(a)) == [0, 1, 2]  # the untimed alert last
+    # only untimed alerts: the object is listed, with no times and no measurement
+    assert table.n_alerts[b] == 1 and table.latest[b] == 3
+    assert np.isnan([table.first_mjd[b], table.last_mjd[b], table.peak_mag[b]]).all()
+    assert table.peak_band[b] is None
+    assert all(np.isnan(table.rate[band][b]) for band in table.bands)
+
+
 def hand_dc(p: dict) -> tuple[float, float]:
     """The DC magnitude of one ZTF detection, by hand."""
     reference, difference = 10 ** (-0.4 * p["magnr"]), 10 ** (-0.4 * p["magpsf"])

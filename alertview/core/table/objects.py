@@ -8,7 +8,10 @@ in well under a second (``benchmarks/objects_view.py``).
 
 What counts as a measurement of the object's brightness: an alert with a
 magnitude and a difference flux that is not negative (a ZTF ``isdiffpos`` 'f'
-alert's ``magpsf`` measures a fading of the template, not the source).
+alert's ``magpsf`` measures a fading of the template, not the source), and a
+time (an alert without an MJD cannot be placed on the light curve: one such alert
+would turn its band's rate into NaN). Untimed alerts still count as alerts of
+their object; its first/last seen and latest alert come from the timed ones.
 """
 
 from __future__ import annotations
@@ -133,6 +136,7 @@ def object_table(columns: AlertColumns, mask: np.ndarray | None = None) -> Objec
     first_mjd = np.fmin.reduceat(mjd, starts)
     mag = numbers["mag"].values[positions]
     measured = np.isfinite(mag) & ~(numbers["flux"].values[positions] < 0)  # NaN flux: no flux
+    measured &= np.isfinite(mjd)  # no time: no place on the light curve, no slope
     band_codes = columns.texts["band"].codes.values[positions]
     band_names = _as_objects(columns.texts["band"].values)
     peak_mag, peak_band = _peak(mag, measured, positions, starts, group, band_codes, band_names)

@@ -315,3 +315,47 @@ def test_export_command_carries_a_sessions_triage_and_filters_on_it(tmp_path, st
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert len(Table.read(tagged, format="ascii.ecsv")) == 2
+
+
+def test_triage_of_rows_lost_in_a_power_cut_does_not_move_to_the_next_alerts(tmp_path, alerts):
+    folder = tmp_path / "s"
+    with AlertStore(folder) as store:
+        store.add(alerts[:10])
+        store.add(alerts[10:12])
+        lost = [r[0] for r in store.rows()[-2:]]
+        store.set_triage(lost[-1:], "reject")
+        store.add_tags(lost[-1:], ["bogus"])
+        db = sqlite3.connect(folder / "index.sqlite")
+        (segment, position) = db.execute(
+            "SELECT segment, position FROM alerts WHERE row = ?", (lost[0],)
+        ).fetchone()
+        db.close()
+    # the power cut: the index kept the two newest rows, their packets never reached the disk
+    with (folder / f"packets-{segment:06d}.seg").open("r+b") as stream:
+        stream.truncate(position)
+    with AlertStore(folder) as store:
+        assert len(store) == 10
+        assert store.triage() == {}  # the lost rows' triage went with them
+        assert store.triage_counts()[UNSCANNED] == 10
+        store.add(alerts[20:22])  # the next alerts take the freed row numbers
+        reused = [r[0] for r in store.rows()[-2:]]
+        assert reused == lost
+        assert store.triage(reused) == {} and store.triage_by_alert() == {}
+
+
+def test_a_session_with_triage_of_rows_it_no_longer_holds_is_cleaned_at_open(tmp_path, alerts):
+    folder = tmp_path / "s"
+    with AlertStore(folder) as store:
+        store.add(alerts[:5])
+        rows = [r[0] for r in store.rows()]
+        store.set_triage(rows, "followup")
+    # as an older AlertStore left it: rows dropped after a power cut, their triage kept
+    db = sqlite3.connect(folder / "index.sqlite")
+    with db:
+        db.execute("DELETE FROM alerts WHERE row >= ?", (rows[3],))
+    db.close()
+    with AlertStore(folder) as store:
+        assert sorted(store.triage()) == rows[:3]
+        assert store.triage_counts()["followup"] == 3
+        store.add(alerts[10:12])
+        assert sorted(store.triage([r[0] for r in store.rows()])) == rows[:3]

@@ -172,6 +172,8 @@ class AlertStore(RetainedPackets, ErrorRecords, StoredAlerts, TriageRecords):
                         "AND dropped IS NULL",
                         (segment, size),
                     )
+                    self._drop_lost_triage(db)  # their numbers go to the next alerts
+        self._drop_lost_triage_at_open()  # a session an older version left
 
     @property
     def _db(self) -> sqlite3.Connection:

@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 _CHUNK = 500
 #: How the ``tags`` column joins a row's tags (they never hold a comma).
 _JOIN = ","
+#: Triage records whose alert row is gone (``_drop_lost_triage``).
+_LOST_ROWS = "row NOT IN (SELECT row FROM alerts)"
+_LOST = f"DELETE FROM triage WHERE {_LOST_ROWS}"
 
 
 def _chunks(rows: Sequence[int]) -> Iterator[list[int]]:
@@ -96,6 +99,25 @@ class TriageRecords:
         return counts
 
     # -- writing ------------------------------------------------------------------------
+    @staticmethod
+    def _drop_lost_triage(db: sqlite3.Connection) -> None:
+        """Forget the triage of rows the index no longer holds, in the caller's transaction.
+
+        A row dropped after a power cut (``AlertStore._drop_lost_rows``) frees its
+        number, and the next alert stored takes it (MAX(row) + 1): a triage record
+        left behind would be read as that new alert's.
+        """
+        db.execute(_LOST)
+
+    def _drop_lost_triage_at_open(self) -> None:
+        """``_drop_lost_triage`` for a session an older AlertStore left with such records
+        (checked first: opening a clean session writes nothing)."""
+        db = self._db
+        if db.execute(f"SELECT EXISTS (SELECT 1 FROM triage WHERE {_LOST_ROWS})").fetchone()[0]:
+            with self._lock, db:
+                self._drop_lost_triage(db)
+            log.info("triage of alert rows no longer in the session forgotten")
+
     def set_triage(self, rows: Sequence[int], state: str | None) -> list[Triage]:
         """Give ``rows`` the triage ``state`` (one of ``TRIAGE_STATES``; None clears it);
         returns each row's new triage. ValueError for another state or an unknown row."""

@@ -178,6 +178,11 @@ TRIAGE_EXPRESSIONS = [
     'note != "" and mag < 19',
     'not (tag == "sn") and survey == "ztf"',
     'triage == "unscanned" or tag == "sn"',
+    # "unscanned" is no state: no alert has it as a tag
+    'tag == "unscanned"',
+    'tag != "unscanned"',
+    'tag in ("unscanned", "sn")',
+    'tag not in ("unscanned",)',
 ]
 
 
@@ -222,6 +227,8 @@ def test_triage_filters_mean_what_the_issue_says(triaged):
     assert passing('tag != "sn"') == [i for i in range(n) if i not in (3, 4, 5, 6, 40, 41)]
     assert passing('tags == "followup, kn, sn"') == [6]
     assert passing('note == "look again"') == [1, 2, 50, 51]
+    assert passing('tag == "unscanned"') == []  # the label of no state, not a state
+    assert passing('tag != "unscanned"') == list(range(n))
 
 
 def _triaged_store(store: AlertStore) -> dict[int, Triage]:

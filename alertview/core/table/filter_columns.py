@@ -154,12 +154,14 @@ class _Evaluator:
         """``triage``, ``tags`` and ``note`` are text columns; ``tag`` is compared only."""
         columns, start = self.columns, self.start
         if name == "tag":
-            pair = (columns.triage_slice("tags", start), columns.triage_slice("triage", start))
-            return _Value(None, True, tag=pair)
+            # the state itself (None: no state), not its label: "unscanned" is not a state,
+            # and ``tag == "unscanned"`` is false for every alert, as row by row (TagMatch)
+            states = columns.triage_column("triage").tail(start)
+            return _Value(None, True, tag=(columns.triage_slice("tags", start), states))
         return _Value(None, True, columns.triage_slice(name, start))
 
     def _tag_compare(self, op_node: ast.cmpop, tag: _Value, other: _Value) -> Any:
-        """``tag == "x"`` (the alert has tag x or state x), ``!=``, ``in``, ``not in``."""
+        """``tag == "x"`` (the alert has tag x or triage state x), ``!=``, ``in``, ``not in``."""
         assert tag.tag is not None
         words = other.data if isinstance(op_node, ast.In | ast.NotIn) else (other.data,)
         column = other.text is not None or other.tag is not None

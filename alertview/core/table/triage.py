@@ -86,8 +86,9 @@ class TagMatch:
 
     ``tag == "followup"`` is true when the alert has that tag or that triage
     state, ``tag != "x"`` when it has not; ``tag in ("a", "b")`` when any
-    matches. Order comparisons are a TypeError, which the filter reads as
-    false (as the column evaluator does).
+    matches. ``UNSCANNED`` is a label, not a state: no alert's ``tag`` equals it
+    (``triage == "unscanned"`` asks that). Order comparisons are a TypeError, which
+    the filter reads as false (as the column evaluator does).
     """
 
     __slots__ = ("words",)

@@ -63,12 +63,27 @@ class SessionController:
         self._rate = Rate(RATE_WINDOW)
         self._read_ahead: tuple[int, tuple[str, str]] | None = None  # (row id, choices)
         self._last_row = 0
-        #: A reopened session's stored rows are being appended (a chunk per turn of the
-        #: event loop): rows stored meanwhile wait in the store for their turn.
-        self.loading = False
-        #: Called with each batch once it is in the model's columns, and whether it
-        #: comes from a reopened session's load (``controllers.watches``).
+        self._loading = False
+        #: The last row stored when the load began: rows after it are new, not loaded.
+        self._loaded_upto = 0
+        #: Called with each batch once it is in the model's columns, and whether it is
+        #: a reopened session's own rows (stored before its load began), which
+        #: ``controllers.watches`` does not report.
         self.row_listeners: list[Callable[[list[tuple], bool], None]] = []
+
+    @property
+    def loading(self) -> bool:
+        """A reopened session's stored rows are being appended (a chunk per turn of the
+        event loop): rows stored meanwhile wait in the store for their turn."""
+        return self._loading
+
+    @loading.setter
+    def loading(self, on: bool) -> None:
+        if on and not self._loading:
+            # the session's own rows end here; a stream's rows stored while they load
+            # come after, go in with the load, and are new (the watches tell them)
+            self._loaded_upto = last_stored_row(self.store)
+        self._loading = on
 
     # -- rows in --------------------------------------------------------------------------------
     def open_paths(self, paths: Iterable[str | os.PathLike]) -> int:
@@ -123,12 +138,21 @@ class SessionController:
             rows = [r for r in rows if r[0] > self._last_row]
         if not rows:
             return
+        if self.loading and rows[0][0] <= self._loaded_upto < rows[-1][0]:
+            split = next(i for i, r in enumerate(rows) if r[0] > self._loaded_upto)
+            self._add_to_model(rows[:split], True)
+            self._add_to_model(rows[split:], False)
+        else:
+            self._add_to_model(rows, self.loading and rows[-1][0] <= self._loaded_upto)
+
+    def _add_to_model(self, rows: list[tuple], loaded: bool) -> None:
+        """``loaded``: rows the session held before its load began (no watch tells them)."""
         first = self.model.total == 0
         self._last_row = rows[-1][0]
         self.model.append_rows(rows)
         self.view.rows_added(first)
         for listener in self.row_listeners:
-            listener(rows, self.loading)
+            listener(rows, loaded)
 
     # -- the filter -----------------------------------------------------------------------------
     def apply_filter(self, text: str) -> None:
@@ -282,3 +306,22 @@ class SessionController:
         if self._read_ahead is not None:
             self.loader.prefetch(*self._read_ahead)
             self._read_ahead = None
+
+
+def last_stored_row(store: AlertStore) -> int:
+    """The highest row id in ``store`` (0: none), through ``rows(after, limit=1)``: a
+    few dozen lookups on the row key, even for 10^6 rows."""
+    lo, hi = 0, 1  # lo: a stored row (0: none found yet); hi: the next row probed
+    while next_rows := store.rows(after=hi - 1, limit=1):
+        lo = next_rows[0][0]
+        hi = 2 * lo + 1
+    if lo == 0:
+        return 0
+    while hi - lo > 1:  # rows exist at lo, none after hi - 1
+        mid = (lo + hi) // 2
+        found = store.rows(after=mid - 1, limit=1)
+        if found:
+            lo = found[0][0]
+        else:
+            hi = mid
+    return lo

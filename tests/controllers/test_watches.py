@@ -302,3 +302,31 @@ def test_the_session_hands_new_rows_to_the_watches_and_not_its_loaded_ones(alert
     assert view.messages[0].startswith(f"watch red: {red} new alerts")
     assert len(view.highlights) == red
     store.close()
+
+
+def test_a_live_batch_stored_while_the_session_loads_is_watched(alerts, tmp_path):
+    """Rows stored before the load began are the session's; a stream's batch stored
+    while it loads goes in with the load, and is new: its matches are told."""
+    store = AlertStore(tmp_path / "session")
+    store.add(alerts[:30])
+    model = ColumnsModel()
+    session = SessionController(
+        MagicMock(spec=SessionView), store, SchemaCache(), model, MagicMock(spec=AlertLoader)
+    )
+    controller, _, view, _ = make(columns=model.columns)
+    session.row_listeners.append(controller.rows_added)
+    controller.save("red", 'band == "r"', watch=True)
+    session.loading = True
+    session.refresh_rows(limit=7)  # the load has begun
+    new = store.add_rows(alerts[30:])  # a live stream's batch arrives now
+    session.batches_stored(new, len(new), 0)  # left to the load
+    assert model.total == 7 and view.messages == []
+    while session.refresh_rows(limit=7):  # a chunk holds stored and new rows: 29..35
+        pass
+    session.loading = False
+    assert model.total == len(alerts)
+    red = sum(a.band == "r" for a in alerts[30:])
+    told = [int(m.split()[2]) for m in view.messages]  # "watch red: N new alerts ..."
+    assert red and sum(told) == red and all(m.startswith("watch red: ") for m in view.messages)
+    assert view.highlights == {r[0] for r in new if alert_of(alerts, r).band == "r"}
+    store.close()

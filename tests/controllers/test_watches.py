@@ -330,3 +330,20 @@ def test_a_live_batch_stored_while_the_session_loads_is_watched(alerts, tmp_path
     assert red and sum(told) == red and all(m.startswith("watch red: ") for m in view.messages)
     assert view.highlights == {r[0] for r in new if alert_of(alerts, r).band == "r"}
     store.close()
+
+
+def test_a_watch_flag_in_the_settings_is_read_strictly(caplog):
+    settings = DictSettings()
+    entries = [
+        ("a", True), ("b", "true"), ("c", 1), ("d", "True"),  # watches
+        ("e", False), ("f", "false"), ("g", 0), ("h", None),  # not
+        ("i", "no"), ("j", "0"), ("k", 2), ("l", [1]),  # not, and said
+    ]  # fmt: skip
+    records = [{"name": n, "expression": "mag < 1", "watch": w} for n, w in entries]
+    settings.values[SAVED_KEY] = json.dumps([*records, {"name": "m", "expression": "mag < 2"}])
+    with caplog.at_level("WARNING", logger="alertview.core.table.saved_filters"):
+        saved = SavedFilters(settings)
+    assert [f.name for f in saved.watches()] == ["a", "b", "c", "d"]
+    assert saved.names() == [n for n, _ in entries] + ["m"]  # every one kept, as a filter
+    bad = [r for r in caplog.records if "watch" in r.getMessage()]
+    assert len(bad) == 1 and "i, j, k, l" in bad[0].getMessage()

@@ -164,17 +164,43 @@ def _parsed(text: Any, key: str) -> list:
     return value
 
 
+#: The watch flags understood (a hand-edited file may say "true"); any other is no watch.
+_FLAGS: dict[str, bool] = {"true": True, "false": False}
+
+
+def _flag(value: Any) -> bool | None:
+    """A watch flag read strictly: True/False, "true"/"false" (any case), 1/0; None
+    for anything else (``bool("false")`` is True: a foreign text must not watch)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        return _FLAGS.get(value.strip().lower())
+    return None
+
+
 def _load_filters(text: Any) -> list[SavedFilter]:
     filters: list[SavedFilter] = []
+    unreadable: list[str] = []
     for item in _parsed(text, SAVED_KEY):
         try:
             name, expression = _clean_name(str(item["name"])), str(item["expression"]).strip()
-            watch = bool(item.get("watch", False))
+            flag = item.get("watch")
         except (TypeError, KeyError, ValueError, AttributeError):
             log.warning("settings %s: an entry without name or expression ignored", SAVED_KEY)
             continue
+        watch = _flag(flag)
+        if watch is None and flag is not None:
+            unreadable.append(name)
         if expression and all(f.name != name for f in filters):
-            filters.append(SavedFilter(name, expression, watch))
+            filters.append(SavedFilter(name, expression, bool(watch)))
+    if unreadable:  # one line for them all, not one per entry
+        log.warning(
+            "settings %s: watch flag not true or false, not watched: %s",
+            SAVED_KEY,
+            ", ".join(unreadable),
+        )
     return filters
 
 

@@ -92,12 +92,17 @@ class TriageController:
     # -- which alerts ---------------------------------------------------------------------
     def target_positions(self, whole_object: bool = False) -> np.ndarray:
         """Column positions of the selected alerts; ``whole_object``: every alert of
-        their objects, shown or not."""
+        their objects (an id within its survey), shown or not."""
         rows = self.view.selected_table_rows()
         positions = np.asarray([self.model.position(r) for r in rows], dtype=np.int64)
         if whole_object and len(positions):
-            objects = {self.columns.value(int(p), "object_id") for p in positions} - {None}
-            parts = [positions, *(self.columns.object_positions(o) for o in sorted(objects))]
+            columns = self.columns
+            objects = {
+                (columns.value(int(p), "object_id"), columns.value(int(p), "survey"))
+                for p in positions
+            }
+            parts = [positions]
+            parts += [columns.object_positions(o, s) for o, s in objects if o is not None]
             positions = np.unique(np.concatenate(parts).astype(np.int64))
         return positions
 

@@ -4,6 +4,7 @@ counter. No Qt."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import numpy as np
@@ -11,9 +12,10 @@ import pytest
 
 from alertview.controllers.triage import TriageController, parse_tags
 from alertview.core.alert import Origin
-from alertview.core.decode import decode_bytes
+from alertview.core.decode import decode_bytes, read_alerts
 from alertview.core.session.store import AlertStore
 from alertview.core.table.columns import AlertColumns
+from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE
 from tests.stream.kafka_data import ztf_messages
 
 #: Real ZTF packets cycled with new alert ids: each object has two or three alerts.
@@ -110,6 +112,24 @@ def test_the_whole_object_takes_every_alert_of_the_selected_alerts_objects(triag
     rejected = [p for p in range(COUNT) if triage.columns.value(p, "triage") == "reject"]
     assert rejected and all(triage.columns.value(p, "object_id") == object_id for p in rejected)
     assert len(rejected) == objects[object_id] == len(store.triage())
+
+
+def test_the_whole_object_is_the_object_of_its_survey_only(tmp_path, cache):
+    """A Rubin alert carrying a ZTF object's id is another object (as the Objects table
+    groups them): Shift+R on the ZTF alert leaves it alone."""
+    ztf = [a for a in read_alerts([FINK_ZTF_SINGLE], cache) if not isinstance(a, Exception)]
+    rubin = next(a for a in read_alerts([FINK_LSST_TRANSFER], cache) if a.object_id)
+    object_id = ztf[0].object_id
+    namesake = dataclasses.replace(rubin, object_id=object_id)
+    with AlertStore(tmp_path / "session") as store:
+        store.add([*ztf, namesake])
+        triage = TriageController(FakeView(), store, FakeModel(store.rows()))
+        last = len(ztf)
+        assert triage.columns.value(last, "object_id") == object_id
+        triage.view.selected = [0]
+        assert triage.mark("reject", whole_object=True) == len(ztf)
+        assert [state_of(triage, r) for r in range(last + 1)] == ["reject"] * last + [None]
+        assert len(store.triage()) == len(ztf)
 
 
 def test_notes_and_tags_and_what_the_dialogs_start_from(triage, store):

@@ -4,6 +4,7 @@ columns, filtered alike by both evaluators, and carried by every export."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import sqlite3
 import subprocess
 import sys
@@ -136,14 +137,30 @@ def test_columns_show_triage_and_find_rows_and_objects(store, columns):
     order = columns.order("triage")
     assert order[-2:].tolist() == [1, 4]  # unscanned first, ties in arrival order
     assert columns.sort_key("tags")[1] > columns.sort_key("tags")[0]
-    object_id = columns.value(0, "object_id")
+    object_id, survey = columns.value(0, "object_id"), columns.value(0, "survey")
     expected = [i for i in range(len(columns)) if columns.value(i, "object_id") == object_id]
-    assert columns.object_positions(object_id).tolist() == expected
-    assert columns.object_positions("no such object").tolist() == []
+    assert columns.object_positions(object_id, survey).tolist() == expected
+    assert columns.object_positions("no such object", survey).tolist() == []
+    assert columns.object_positions(object_id, "no such survey").tolist() == []
     # new rows arrive unscanned
     more = AlertColumns()
     more.append_rows(store.rows()[:2])
     assert more.value(1, "triage") is None and more.value(1, "tags") == ""
+
+
+def test_an_object_is_its_id_within_its_survey(store, alerts):
+    """As the Objects table groups them: a Rubin alert whose object id a ZTF object also
+    has is not that object's."""
+    ztf = alerts[0]
+    rubin = next(a for a in alerts if a.survey == "lsst")
+    namesake = dataclasses.replace(rubin, object_id=ztf.object_id, alert_id=rubin.alert_id + 1)
+    assert store.add([namesake]) == 1
+    columns = AlertColumns()
+    columns.append_rows(store.rows())
+    last = len(columns) - 1
+    assert columns.value(last, "object_id") == ztf.object_id
+    assert columns.object_positions(ztf.object_id, "ztf").tolist() == [0]
+    assert columns.object_positions(ztf.object_id, "lsst").tolist() == [last]
 
 
 def test_positions_of_rows_appended_out_of_order(store):

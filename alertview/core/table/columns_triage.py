@@ -86,13 +86,16 @@ class TriageColumns:
         positions = places if order is None else order[places]
         return np.where(found, positions, -1).astype(np.int64)
 
-    def object_positions(self, object_id: str) -> np.ndarray:
-        """Every position of an object's alerts, in arrival order."""
-        column = self.texts["object_id"]
-        code = column._code_of.get(object_id)
-        if code is None:
+    def object_positions(self, object_id: str, survey: str) -> np.ndarray:
+        """Every position of an object's alerts, in arrival order. An object is its id
+        within its survey, as the Objects table groups them (``objects``): ZTF's "A" is
+        not Rubin's "A"."""
+        objects, surveys = self.texts["object_id"], self.texts["survey"]
+        code, survey_code = objects._code_of.get(object_id), surveys._code_of.get(survey)
+        if code is None or survey_code is None:
             return np.empty(0, dtype=np.int64)
-        return np.flatnonzero(column.codes.values == code)
+        found = (objects.codes.values == code) & (surveys.codes.values == survey_code)
+        return np.flatnonzero(found)
 
     def unscanned_mask(self) -> np.ndarray:
         """Which positions have no triage state (for "next unscanned" and its counter)."""

@@ -238,10 +238,8 @@ class SessionController:
             self._follow(replace(self.view.table_attention(), newest_in_sight=True))
 
     def _follow(self, attention: Attention) -> None:
-        step = attention.follow_step()
-        if step == "select":
-            self.view.select_newest()
-        elif step == "scroll":
+        """Scroll to the newest row if the user is on none (never select it)."""
+        if attention.follow_step() == "scroll":
             self.view.scroll_to_newest()
 
     @property

@@ -99,15 +99,9 @@ class AlertTable(QTableView):
         selection = self.selectionModel()
         selected = len(selection.selectedRows())
         newest = model.newest_row()
-        current = selection.currentIndex()
-        in_sight = newest < 0 or self._in_sight(newest)
         return Attention(
             selected=selected,
-            newest_selected=newest >= 0
-            and current.isValid()
-            and current.row() == newest
-            and selection.isRowSelected(newest, QModelIndex()),
-            newest_in_sight=in_sight,
+            newest_in_sight=newest < 0 or self._in_sight(newest),
             pointer_over=self._pointer_over(self),
         )
 

@@ -76,12 +76,23 @@ def test_new_rows_neither_take_the_selection_nor_scroll_it_away(window, qtbot):
     assert after > before  # rows did arrive above it
     assert selected_alert(window) == alert and top_of(window, alert) == top
 
-    # the user on the newest row follows the head of the stream: the selection goes along
+    # the user on the newest row stays on it: new rows come, the selection and the
+    # details stay on the alert looked at, and a triage key marks that one
     window.select_row(model.newest_row())
+    alert = selected_alert(window)
+    top = top_of(window, alert)
     arrive(window, batches[4])
-    newest = model.field(model.newest_row(), "alert_id")
-    assert newest == batches[4][-1][2]
-    assert selected_alert(window) == newest and table.attention().newest_in_sight
+    assert model.field(model.newest_row(), "alert_id") == batches[4][-1][2] != alert
+    assert selected_alert(window) == alert and top_of(window, alert) == top
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_I)
+    columns = model.columns
+    triaged = {
+        columns.value(p, "alert_id"): columns.value(p, "triage")
+        for p in range(model.total)
+        if columns.value(p, "triage")
+    }
+    assert triaged == {alert: "interesting"}  # the alert looked at, not the newest
 
     # nothing selected, the newest row in sight, but the pointer over the table: no
     # scrolling (in arrival order the new rows go below, out of sight)

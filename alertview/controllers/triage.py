@@ -9,7 +9,6 @@ widgets here: the window is a ``TriageView``, the table's model a ``TriageModel`
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from alertview.core.errors import AlertViewError
+from alertview.core.table.triage import TRIAGE_NAMES, parse_tags, split_tags
 
 if TYPE_CHECKING:
     from alertview.core.session.store import AlertStore
@@ -24,11 +24,6 @@ if TYPE_CHECKING:
     from alertview.core.table.triage import Triage
 
 log = logging.getLogger(__name__)
-
-#: Filter names whose values a triage change alters (the table filters again on them).
-TRIAGE_NAMES = frozenset({"triage", "tag", "tags", "note"})
-#: What a tag may be (the store keeps them lower-case).
-TAG_WORD = re.compile(r"[a-z0-9_-]+")
 
 
 class TriageModel(Protocol):
@@ -62,19 +57,6 @@ class TriageView(Protocol):
 
     def show_message(self, text: str) -> None:
         """A passing message (nothing selected, a store that refused)."""
-
-
-def parse_tags(text: str) -> tuple[list[str], list[str]]:
-    """Tags typed by the user (commas or spaces between them), lower-case, and the
-    words that cannot be tags."""
-    words = [w for w in re.split(r"[\s,;]+", text.strip().lower()) if w]
-    good = sorted({w for w in words if TAG_WORD.fullmatch(w)})
-    return good, [w for w in words if not TAG_WORD.fullmatch(w)]
-
-
-def split_tags(text: str | None) -> list[str]:
-    """A row's tags from the table's text ("a, b")."""
-    return [t for t in (text or "").replace(",", " ").split() if t]
 
 
 class TriageController:
@@ -151,7 +133,7 @@ class TriageController:
         changed = self.columns.set_triage(triages)
         if not len(changed):
             return
-        self.model.fields_changed(changed, set(TRIAGE_NAMES))
+        self.model.fields_changed(changed, set(TRIAGE_NAMES))  # the table filters again
         rows = self.model.rowCount()
         if before >= 0 and self.view.current_table_row() < 0 and rows:
             self.view.go_to_row(min(before, rows - 1))

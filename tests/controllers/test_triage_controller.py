@@ -10,11 +10,12 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from alertview.controllers.triage import TriageController, parse_tags
+from alertview.controllers.triage import TriageController
 from alertview.core.alert import Origin
 from alertview.core.decode import decode_bytes, read_alerts
 from alertview.core.session.store import AlertStore
 from alertview.core.table.columns import AlertColumns
+from alertview.core.table.triage import parse_tags
 from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE
 from tests.stream.kafka_data import ztf_messages
 
@@ -191,6 +192,19 @@ def test_a_reopened_session_shows_its_triage_and_failures_are_one_line(triage, s
     assert state_of(again, COUNT) is None
 
 
-def test_typed_tags_are_lower_case_words():
-    assert parse_tags(" Bright,,SN-cand; x_1  bad! ") == (["bright", "sn-cand", "x_1"], ["bad!"])
-    assert parse_tags("") == ([], [])
+def test_typed_tags_are_lower_case_words_as_the_store_keeps_them(triage, store):
+    """One rule (core.table.triage.parse_tags) for the tags dialog and the store: a word
+    the dialog accepts is kept as it is, one it refuses the store refuses too."""
+    typed = " Bright,,SN-cand; x_1  bad! bad!"
+    assert parse_tags(typed) == (("bright", "x_1"), ("sn-cand;", "bad!"))
+    assert parse_tags("") == ((), ())
+    row = int(triage.columns.row.values[0])
+    for word in ("kn;sn", "bad!"):
+        with pytest.raises(ValueError, match=f"tag '{word}' is not allowed"):
+            store.add_tags([row], [word])
+    (kept,) = store.add_tags([row], ["Bright,  x_1"])
+    assert kept.tags == parse_tags("Bright,  x_1")[0]
+    triage.triages_changed([kept])
+    triage.view.selected = [0]
+    assert triage.edit_tags("kn;sn", []) == 0  # no tags "kn" and "sn" out of it
+    assert triage.common_tags() == ["bright", "x_1"]

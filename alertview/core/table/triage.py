@@ -57,22 +57,33 @@ def check_state(state: str | None) -> str | None:
     raise ValueError(f"unknown triage state {state!r}: use one of {', '.join(TRIAGE_STATES)}")
 
 
+def parse_tags(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The tags of a typed text, split at commas and spaces (``"SN, followup"``), as kept
+    (lower-case, sorted, unique), and the words that cannot be tags, in the order typed.
+    The one rule for what a tag is: the store's and the tags dialog's."""
+    good: set[str] = set()
+    bad: dict[str, None] = {}
+    for part in _SPLIT.split(text.strip().lower()):
+        if part and _TAG.fullmatch(part):
+            good.add(part)
+        elif part:
+            bad[part] = None
+    return tuple(sorted(good)), tuple(bad)
+
+
 def normalise_tags(tags: Iterable[str] | str) -> tuple[str, ...]:
-    """Tags as kept: lower-case, stripped, sorted and unique. A text is split at commas
-    and spaces (``"SN, followup"``); a tag with other characters is a ValueError."""
+    """Tags as kept (``parse_tags``); a word that cannot be a tag is a ValueError."""
     words = [tags] if isinstance(tags, str) else list(tags)
     found: set[str] = set()
     for word in words:
         if not isinstance(word, str):
             raise ValueError(f"a tag must be text, not {type(word).__name__}")
-        for part in _SPLIT.split(word.strip().lower()):
-            if not part:
-                continue
-            if not _TAG.fullmatch(part):
-                raise ValueError(
-                    f"tag {part!r} is not allowed: use letters, digits, '-' and '_' only"
-                )
-            found.add(part)
+        good, bad = parse_tags(word)
+        if bad:
+            raise ValueError(
+                f"tag {bad[0]!r} is not allowed: use letters, digits, '-' and '_' only"
+            )
+        found.update(good)
     return tuple(sorted(found))
 
 

@@ -173,10 +173,16 @@ class TriageController:
         return sorted(used)
 
     def edit_tags(self, text: str, start: Sequence[str], whole_object: bool = False) -> int:
-        """The tags dialog's answer: ``text`` replaces ``start`` (the tags shown)."""
+        """The tags dialog's answer: ``text`` replaces ``start`` (the tags shown). A word
+        that cannot be a tag refuses the whole edit: what was typed in its place (``sn!``
+        for ``sn``) would otherwise remove the tag it meant to keep."""
         tags, bad = parse_tags(text)
         if bad:
-            self.view.show_message(f"not a tag (letters, digits, _ and - only): {', '.join(bad)}")
+            refused = ", ".join(bad)
+            self.view.show_message(
+                f"tags not changed: not a tag (letters, digits, _ and - only): {refused}"
+            )
+            return 0
         add = [t for t in tags if t not in start]
         remove = [t for t in start if t not in tags]
         if not add and not remove:

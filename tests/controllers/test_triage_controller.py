@@ -137,9 +137,14 @@ def test_notes_and_tags_and_what_the_dialogs_start_from(triage, store):
     triage.view.selected, triage.view.current = [1, 2], 2
     assert triage.set_note("  red and rising \n") == 2
     assert triage.current_note() == "red and rising"
-    assert triage.edit_tags("Bright, sn-candidate nice!", []) == 2
-    assert triage.view.messages[-1] == "not a tag (letters, digits, _ and - only): nice!"
+    assert triage.edit_tags("Bright, sn-candidate", []) == 2
     assert triage.common_tags() == ["bright", "sn-candidate"]
+    # a word that cannot be a tag: the whole edit is refused, in one line
+    assert triage.edit_tags("sn-candidate!, nice", ["bright", "sn-candidate"]) == 0
+    assert triage.view.messages == [
+        "tags not changed: not a tag (letters, digits, _ and - only): sn-candidate!"
+    ]
+    assert triage.common_tags() == ["bright", "sn-candidate"]  # none removed, none added
     triage.view.selected = [2]
     triage.edit_tags("sn-candidate kilonova", triage.common_tags())  # bright removed
     assert triage.columns.value(triage.model.position(2), "tags") == "kilonova, sn-candidate"

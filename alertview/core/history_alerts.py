@@ -12,8 +12,15 @@ latest alert's, and the three cutouts are the latest alert's stamps.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
+
+import fastavro
+
+log = logging.getLogger(__name__)
 
 
 def _ztf_alerts(record: Mapping[str, Any], count: int) -> list[dict[str, Any]]:
@@ -59,3 +66,37 @@ def earlier_alerts(record: Mapping[str, Any], count: int) -> list[dict[str, Any]
     if isinstance(record.get("diaSource"), Mapping):
         return _rubin_alerts(record, count)
     return []
+
+
+def write_history_files(
+    paths: Iterable[str | os.PathLike], folder: str | os.PathLike, count: int = 6
+) -> list[Path]:
+    """For each alert in the Avro container files under ``paths``, up to ``count``
+    earlier alerts of its object, one container file each (oldest first) in ``folder``.
+
+    The demo replays them before the real packets, so its objects have several
+    alerts spread over their real nights. A file that cannot be read is skipped.
+    """
+    out = Path(folder)
+    written: list[Path] = []
+    for root in paths:
+        root = Path(root)
+        files = sorted(root.rglob("*.avro")) if root.is_dir() else [root]
+        for path in files:
+            try:
+                with path.open("rb") as stream:
+                    reader = fastavro.reader(stream)
+                    schema = reader.writer_schema
+                    records = list(reader)
+            except (OSError, ValueError, EOFError) as exc:
+                log.debug("no history from %s: %s", path, exc)
+                continue
+            for number, record in enumerate(records):
+                if not isinstance(record, Mapping):
+                    continue
+                for step, alert in enumerate(earlier_alerts(record, count)):
+                    target = out / f"{path.stem}-{number}-{step}.avro"
+                    with target.open("wb") as sink:
+                        fastavro.writer(sink, schema, [alert])
+                    written.append(target)
+    return written

@@ -3,17 +3,22 @@
 Everything runs on this machine: a real Kafka-protocol broker on 127.0.0.1,
 a thread replaying the real ZTF and Rubin alerts AlertView ships (a visit
 every few seconds, looping with new alert ids), and the viewer subscribed to
-the topic in its worker thread.
+the topic in its worker thread. Before each pass over the real packets come
+the earlier alerts their histories imply (``core.history_alerts``), so the
+Objects tab has objects seen on several nights.
 """
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 import uuid
+from pathlib import Path
 
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.broker.engines import EmbeddedBroker, Engine
+from alertview.core.history_alerts import write_history_files
 from alertview.core.replay import Cadence, MessageFramer, replay
 from alertview.core.session.folder import Session
 from alertview.core.stream.config import KafkaSettings
@@ -32,6 +37,7 @@ class DemoStream:
         self.cadence = Cadence(interval=interval, visit_size=visit_size, loop=True, renumber=True)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._histories: tempfile.TemporaryDirectory | None = None
         self.sent = 0
 
     @property
@@ -44,6 +50,8 @@ class DemoStream:
         )
 
     def start(self) -> DemoStream:
+        self._histories = tempfile.TemporaryDirectory(prefix="alertview-demo-")
+        write_history_files([samples_dir()], self._histories.name)
         self.broker.start()
         ensure_topic(self.settings, DEMO_TOPIC, 4)
         self._thread = threading.Thread(target=self._replay, name="demo-replay", daemon=True)
@@ -61,8 +69,9 @@ class DemoStream:
             producer.send(DEMO_TOPIC, value, key)
             self.sent += 1
 
+        assert self._histories is not None
         replay(
-            [samples_dir()],
+            [Path(self._histories.name), samples_dir()],
             send,
             MessageFramer("native", SchemaCache()),
             self.cadence,
@@ -77,6 +86,9 @@ class DemoStream:
             self._thread.join(10)
             self._thread = None
         self.broker.stop()
+        if self._histories is not None:
+            self._histories.cleanup()
+            self._histories = None
 
     def __enter__(self) -> DemoStream:
         return self.start()

@@ -79,8 +79,9 @@ def export_alerts(
     if not taken:
         raise ExportError("nothing to export: no alerts selected")
     if fmt == "avro":
-        written = _write_avro(taken, dest)
-        return written if triage is None else written + write_avro_sidecars(written, taken, triage)
+        files = _write_avro(taken, dest)
+        written = [path for path, _ in files]
+        return written if triage is None else written + write_avro_sidecars(files, triage)
     if fmt == "lightcurve-csv":
         points = _lightcurve_table(taken)
         if triage is not None:
@@ -177,8 +178,9 @@ def _write(table: Table, dest: Path, astropy_format: str) -> Path:
     return dest
 
 
-def _write_avro(alerts: list[Alert], dest: Path) -> list[Path]:
-    """One container file per writer schema (an Avro file holds one schema)."""
+def _write_avro(alerts: list[Alert], dest: Path) -> list[tuple[Path, list[Alert]]]:
+    """One container file per writer schema (an Avro file holds one schema); returns
+    each file with the alerts it holds (their triage sidecars list the same)."""
     groups: dict[int, list[Alert]] = {}
     for alert in alerts:
         groups.setdefault(id(alert.packet.schema), []).append(alert)
@@ -190,7 +192,7 @@ def _write_avro(alerts: list[Alert], dest: Path) -> list[Path]:
         )
         records = [whole_record(a) for a in group]
         path.write_bytes(container_file(records, group[0].packet.schema))
-        written.append(path)
+        written.append((path, group))
     return written
 
 

@@ -80,17 +80,11 @@ def sidecar_path(container: Path) -> Path:
 
 
 def write_avro_sidecars(
-    written: Sequence[Path], alerts: Sequence[Alert], triage: TriageByAlert
+    files: Iterable[tuple[Path, Sequence[Alert]]], triage: TriageByAlert
 ) -> list[Path]:
-    """One sidecar per container file ``written``; the alerts are grouped as the files
-    are (by writer schema, in order of first appearance)."""
-    groups: dict[int, list[Alert]] = {}
-    for alert in alerts:
-        groups.setdefault(id(alert.packet.schema), []).append(alert)
-    return [
-        write_sidecar(sidecar_path(path), group, triage)
-        for path, group in zip(written, groups.values(), strict=True)
-    ]
+    """One sidecar per container file, listing the alerts it holds: ``files`` is (path,
+    alerts) each, as the Avro export wrote them (not grouped again here)."""
+    return [write_sidecar(sidecar_path(path), group, triage) for path, group in files]
 
 
 class _TriagedLookup(FieldLookup):

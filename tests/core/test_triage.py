@@ -17,6 +17,7 @@ from astropy.table import Table
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
 from alertview.core.export import TABLE_FORMATS, export_alerts
+from alertview.core.export_triage import write_avro_sidecars
 from alertview.core.session.store import AlertStore
 from alertview.core.session.store_triage import TRIAGE_STATES, UNSCANNED, Triage
 from alertview.core.table.columns import AlertColumns
@@ -304,6 +305,21 @@ def test_avro_exports_write_a_triage_sidecar_per_file(tmp_path, store, alerts):
     assert by_id[first.alert_id]["object_id"] == first.object_id
     assert (by_id[last.alert_id]["triage"], by_id[last.alert_id]["tags"]) == ("reject", "kn, sn")
     assert sum(r["triage"] == UNSCANNED for r in lines) == len(alerts) - 3
+
+
+def test_each_avro_sidecar_lists_the_alerts_written_to_its_file(tmp_path, store, alerts):
+    """The sidecars take the files with the alerts each holds, as the export wrote them:
+    no second grouping that could pair a file with another file's alerts."""
+    _triaged_store(store)
+    files = [(tmp_path / "a.avro", alerts[-1:]), (tmp_path / "b.avro", alerts[:2])]
+    sidecars = write_avro_sidecars(files, store.triage_by_alert())
+    assert sidecars == [tmp_path / "a.avro.triage.csv", tmp_path / "b.avro.triage.csv"]
+    for (_, held), sidecar in zip(files, sidecars, strict=True):
+        with sidecar.open(newline="", encoding="utf-8") as stream:
+            rows = list(csv.DictReader(stream))
+        assert [int(r["alert_id"]) for r in rows] == [a.alert_id for a in held]
+    with sidecars[0].open(newline="", encoding="utf-8") as stream:
+        assert next(csv.DictReader(stream))["triage"] == "reject"
 
 
 def test_lightcurve_and_cutout_exports_carry_triage(tmp_path, store, alerts):

@@ -210,3 +210,42 @@ def test_table_exports_carry_the_broker_fields(tmp_path) -> None:
     assert list(table["snn_sn_vs_all"]) == pytest.approx(
         [a.record["snn_sn_vs_all"] for a in alerts]
     )
+
+
+def test_broker_columns_of_batches_with_gaps_late_names_and_mixed_kinds() -> None:
+    """Column by column, a batch keeps every rule of the fields' values: a name met late
+    is null before, a row without it is null, a number's column keeps text out and a
+    text column takes a number as its text, names keep the order they were met."""
+    from alertview.core.table.columns_extra import ExtraColumns
+
+    extras = ExtraColumns()
+    extras.extend([None, None])  # rows before any broker field
+    extras.extend([{"score": 0.5, "cls": "SN"}, None, {"cls": "AGN"}, {"score": 2}])
+    extras.extend(
+        [
+            {"score": "high", "cls": 7.5, "late": 1},  # the other kind in each column
+            {"late": True, "note": "x", "score": 1.0},
+            {},
+        ]
+    )
+    extras.extend([None])
+    assert extras.names() == ["score", "cls", "late", "note"]
+    assert extras.size == 10
+    rows = [{n: extras.value(p, n) for n in extras.names()} for p in range(extras.size)]
+    nothing = dict.fromkeys(extras.names())
+    assert rows == [
+        nothing,
+        nothing,
+        {**nothing, "score": 0.5, "cls": "SN"},
+        nothing,
+        {**nothing, "cls": "AGN"},
+        {**nothing, "score": 2.0},
+        {**nothing, "cls": "7.5", "late": 1},  # text in a number column: null
+        {**nothing, "score": 1.0, "late": 1, "note": "x"},
+        nothing,
+        nothing,
+    ]
+    assert extras.integral("late") and not extras.integral("score")
+    assert extras.of(6) == {"cls": "7.5", "late": 1.0} and extras.of(0) is None
+    assert all(len(c.values) == 10 for c in extras.numbers.values())
+    assert all(len(c.codes.values) == 10 for c in extras.texts.values())

@@ -20,8 +20,8 @@ FollowStep = Literal["scroll"] | None
 class Attention:
     """What the table shows the user, taken before a batch of rows goes in."""
 
-    #: Rows selected.
-    selected: int = 0
+    #: Some row is selected.
+    selected: bool = False
     #: The newest row shown is inside the viewport (true for an empty table).
     newest_in_sight: bool = True
     #: The mouse pointer is over the table.

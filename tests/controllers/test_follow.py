@@ -14,12 +14,11 @@ from tests.controllers.test_watches import ColumnsModel, alerts  # noqa: F401
 
 def test_following_scrolls_only_while_the_user_is_on_no_row():
     assert Attention().follow_step() == "scroll"  # nothing selected, newest in sight
-    assert Attention(selected=1).follow_step() is None  # a row under the user
-    assert Attention(selected=3).follow_step() is None
+    assert Attention(selected=True).follow_step() is None  # a row under the user
     assert Attention(pointer_over=True).follow_step() is None
     assert Attention(newest_in_sight=False).follow_step() is None  # scrolled away
     # on the newest row, scrolled away or not: the selection is the user's
-    assert Attention(selected=1, newest_in_sight=False).follow_step() is None
+    assert Attention(selected=True, newest_in_sight=False).follow_step() is None
 
 
 def test_batches_scroll_when_no_row_is_selected_and_never_select(alerts, tmp_path):  # noqa: F811
@@ -35,8 +34,8 @@ def test_batches_scroll_when_no_row_is_selected_and_never_select(alerts, tmp_pat
         batches = [store.add_rows(alerts[i : i + 10]) for i in (0, 10, 20, 30)]
         looks = [
             Attention(),  # nothing selected: scrolled
-            Attention(selected=1),  # the newest row selected (the stream's head)
-            Attention(selected=1, newest_in_sight=False),
+            Attention(selected=True),  # the newest row selected (the stream's head)
+            Attention(selected=True, newest_in_sight=False),
             Attention(pointer_over=True),
         ]
         for batch, look in zip(batches, looks, strict=True):

@@ -3,7 +3,7 @@ handed to the session controller), and the row the user is on stays where it is.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from PySide6.QtGui import QCursor
 
 from alertview.controllers.follow import Attention
@@ -114,3 +114,38 @@ def test_new_rows_neither_take_the_selection_nor_scroll_it_away(window, qtbot):
     table.scroll_to_newest()
     arrive(window, batches[6])
     assert table.attention().newest_in_sight and model.newest_row() == 7 * BATCH - 1
+
+
+def test_a_whole_table_selected_is_read_from_its_ranges_not_row_by_row(window, qtbot):
+    """Ctrl+A on 10^6 rows: ``selectedRows()`` would build 10^6 indexes for each batch
+    (Follow newest asks whether a row is selected) and for each export or triage."""
+    batches = live_batches(window, 3)
+    window.follow_action.setChecked(True)
+    arrive(window, batches[0])
+    arrive(window, batches[1])
+    table, model = window.table, window.model
+    table.sortByColumn([c.field for c in COLUMNS].index("mjd"), Qt.SortOrder.DescendingOrder)
+    selection = table.selectionModel()
+
+    def row_by_row(*args):
+        raise AssertionError("selectedRows() builds an index per selected row")
+
+    selection.selectedRows = row_by_row
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    in_table_order = [model.row_id(r) for r in range(model.rowCount())]
+    assert table.selected_row_ids() == in_table_order == window.selected_rows()
+    assert sorted(in_table_order) == [r[0] for b in batches[:2] for r in b]
+    scrolled = table.verticalScrollBar().value()
+    assert table.attention().selected
+    arrive(window, batches[2])  # rows selected: not followed
+    assert table.verticalScrollBar().value() == scrolled
+    in_table_order = [model.row_id(r) for r in range(model.rowCount())]
+    # two ranges, one row in both: each selected row once, in table order
+    table.select_row(2)
+    flags = QItemSelectionModel.SelectionFlag
+    for row in (3, 4, 4, 7):
+        selection.select(model.index(row, 0), flags.Select | flags.Rows)
+    assert table.selected_row_ids() == [in_table_order[r] for r in (2, 3, 4, 7)]
+    table.clearSelection()
+    assert not table.attention().selected and table.selected_row_ids() == []

@@ -82,7 +82,7 @@ class SessionController:
         if on and not self._loading:
             # the session's own rows end here; a stream's rows stored while they load
             # come after, go in with the load, and are new (the watches tell them)
-            self._loaded_upto = last_stored_row(self.store)
+            self._loaded_upto = self.store.last_row()
         self._loading = on
 
     # -- rows in --------------------------------------------------------------------------------
@@ -304,22 +304,3 @@ class SessionController:
         if self._read_ahead is not None:
             self.loader.prefetch(*self._read_ahead)
             self._read_ahead = None
-
-
-def last_stored_row(store: AlertStore) -> int:
-    """The highest row id in ``store`` (0: none), through ``rows(after, limit=1)``: a
-    few dozen lookups on the row key, even for 10^6 rows."""
-    lo, hi = 0, 1  # lo: a stored row (0: none found yet); hi: the next row probed
-    while next_rows := store.rows(after=hi - 1, limit=1):
-        lo = next_rows[0][0]
-        hi = 2 * lo + 1
-    if lo == 0:
-        return 0
-    while hi - lo > 1:  # rows exist at lo, none after hi - 1
-        mid = (lo + hi) // 2
-        found = store.rows(after=mid - 1, limit=1)
-        if found:
-            lo = found[0][0]
-        else:
-            hi = mid
-    return lo

@@ -97,9 +97,6 @@ class SessionView(Protocol):
     def scroll_to_newest(self) -> None:
         """Follow the stream: the newest rows in sight."""
 
-    def select_newest(self) -> None:
-        """Follow the stream with the selection: the newest row selected, in sight."""
-
     def table_attention(self) -> Attention:
         """What the table shows the user now (selection, pointer, newest row in sight)."""
 

@@ -132,12 +132,6 @@ class AlertTable(QTableView):
             self.executeDelayedItemsLayout()  # the rows just inserted, in the scroll range
             self.scrollTo(self.model().index(newest, 0))
 
-    def select_newest(self) -> None:
-        newest = self.model().newest_row()
-        if newest >= 0:
-            self.select_row(newest)
-            self.scroll_to_newest()
-
     def _take_anchor(self) -> None:
         """Before the rows move: the selected row in sight, else the one under the pointer."""
         self._anchor = None

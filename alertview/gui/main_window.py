@@ -313,8 +313,5 @@ class MainWindow(QMainWindow, StreamControl):
     def scroll_to_newest(self) -> None:
         self.table.scroll_to_newest()
 
-    def select_newest(self) -> None:
-        self.table.select_newest()
-
     def table_attention(self):
         return self.table.attention()

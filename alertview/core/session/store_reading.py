@@ -49,6 +49,11 @@ class StoredAlerts:
     def _missing_packet(self, row: int, alert_id: int | str, exc: OSError) -> StoreError:
         raise NotImplementedError  # provided by AlertStore (store_retention)
 
+    def last_row(self) -> int:
+        """The newest stored row's number (0: none): where a load of the session ends
+        and a live stream's new rows begin."""
+        return self._db.execute("SELECT IFNULL(MAX(row), 0) FROM alerts").fetchone()[0]
+
     def schema_summary(self) -> list[SchemaUse]:
         """Per topic (or file), each writer schema its alerts came with: id, version
         label, where it was found, how many alerts. Container files carry their

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 MAX_FRAMES = 50
 #: Alerts decoded at most for one light curve (the newest); each repeats the history.
 MAX_ALERTS = 2000
+#: What the panels below the table say when no object is chosen.
+NOTHING_CHOSEN = "Select an object."
 #: The stamps the blink alternates.
 BLINK = ("science", "template")
 
@@ -131,6 +133,8 @@ class ObjectsController:
         """The objects of the alerts ``mask`` passes (all when None)."""
         self.columns = columns
         self.table = object_table(columns, mask)
+        if self.chosen is not None and self.table.index_of(*self.chosen) is None:
+            self.clear()  # the filter dropped it: its light curve and frames go too
         self._sort()
 
     def sort(self, field: str | None, descending: bool = False) -> None:
@@ -150,9 +154,16 @@ class ObjectsController:
 
     def row_of_chosen(self) -> int | None:
         """Where the chosen object is shown now (None: not in the table)."""
-        if self.chosen is None:
-            return None
-        entry = self.table.index_of(*self.chosen)
+        return None if self.chosen is None else self.row_of(self.chosen)
+
+    def key(self, row: int) -> tuple[str, str | None]:
+        """(object id, survey) of the object shown at ``row``."""
+        entry = self.entry(row)
+        return str(self.table.object_id[entry]), self.table.survey[entry]
+
+    def row_of(self, key: tuple[str, str | None]) -> int | None:
+        """Where the object ``key`` (object id, survey) is shown now (None: not shown)."""
+        entry = self.table.index_of(*key)
         if entry is None:
             return None
         return int(np.flatnonzero(self.order == entry)[0])
@@ -172,8 +183,8 @@ class ObjectsController:
         (``view.loaded`` twice); returns the generation of the results."""
         assert self.columns is not None
         entry = self.entry(row)
-        object_id = str(self.table.object_id[entry])
-        self.chosen = (object_id, self.table.survey[entry])
+        self.chosen = self.key(row)
+        object_id = self.chosen[0]
         self.generation += 1
         generation = self.generation
         rows = self.columns.row.values[self.table.positions(entry)].tolist()
@@ -233,11 +244,13 @@ class ObjectsController:
         return True
 
     def clear(self) -> None:
-        """Nothing chosen (the object left the table)."""
+        """Nothing chosen (the object left the table): its panels emptied, and a decode
+        still running for it dropped (the generation moves on)."""
         self.chosen = None
         self.generation += 1
         self.lightcurve, self.frames, self.frame = None, (), -1
-        self.view.show_lightcurve(None, "")
+        self.blinking, self.blink_name = False, BLINK[0]
+        self.view.show_lightcurve(None, NOTHING_CHOSEN)
         self.view.show_frames((), "")
         self.view.show_blink(None, BLINK[0])
 

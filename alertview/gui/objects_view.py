@@ -206,10 +206,34 @@ class ObjectsView(QWidget):
 
     # -- what the window asks ---------------------------------------------------------------
     def rebuild(self, columns, mask: np.ndarray | None) -> None:
-        """The objects of the alerts ``mask`` passes, the chosen one kept selected."""
+        """The objects of the alerts ``mask`` passes, the chosen one kept selected and the
+        table scrolled where it was (a stream rebuilds it every ``REBUILD_MS``)."""
         started = time.perf_counter()
+        place = self._place()
         self.controller.rebuild(columns, mask)
+        self._put_back(place)
         self.build_seconds = time.perf_counter() - started
+
+    def _place(self) -> tuple[tuple[str, str | None] | None, int, int]:
+        """Where the table is scrolled: the object in its top row (None: scrolled to the
+        top, where new objects show), and both scroll bars' values."""
+        vertical = self.table.verticalScrollBar().value()
+        row = self.table.rowAt(0)
+        top = self.controller.key(row) if vertical > 0 and row >= 0 else None
+        return top, vertical, self.table.horizontalScrollBar().value()
+
+    def _put_back(self, place: tuple[tuple[str, str | None] | None, int, int]) -> None:
+        """The object that was in the top row back there; if it left, the old value."""
+        top, vertical, horizontal = place
+        self.table.doItemsLayout()  # the scroll bars' ranges of the new rows and columns
+        row = None if top is None else self.controller.row_of(top)
+        if row is None:
+            self.table.verticalScrollBar().setValue(vertical)
+        else:
+            self.table.scrollTo(
+                self.model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop
+            )
+        self.table.horizontalScrollBar().setValue(horizontal)
 
     def shutdown(self) -> None:
         self.filmstrip.timer.stop()
@@ -248,6 +272,8 @@ class ObjectsView(QWidget):
         self.summary.setText(text + (f" &nbsp; <i>({note})</i>" if note else ""))
 
     def show_frames(self, frames: Sequence[Frame], note: str) -> None:
+        if not frames:  # nothing chosen any more: nothing to blink
+            self.filmstrip.blink_button.setChecked(False)
         self.filmstrip.show_frames(frames, note)
 
     def show_blink(self, frame: Frame | None, name: str) -> None:

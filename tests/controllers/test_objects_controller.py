@@ -133,6 +133,33 @@ def test_a_result_for_an_object_no_longer_chosen_is_dropped(controller):
     assert lightcurve.object_id != OBJECT_ID and lightcurve.n_alerts == 1
 
 
+def test_the_chosen_object_leaving_the_table_empties_its_panels(controller):
+    """A filter drops the chosen object: its light curve, frames and blink go, with the
+    prompt to choose one, and its decode's late results are not shown."""
+    controller.choose(row_of(controller, OBJECT_ID))
+    deliver(controller)
+    view = controller.view
+    assert view.show_lightcurve.call_args.args[0].object_id == OBJECT_ID
+    controller.set_blinking(True)
+    # a rebuild that keeps it: nothing is emptied
+    controller.rebuild(controller.columns)
+    assert controller.chosen == (OBJECT_ID, "ztf")
+    assert view.show_lightcurve.call_args.args[0].object_id == OBJECT_ID
+    assert controller.current_frame is not None
+    # running again, then the filter drops it before its results are handed back
+    controller.choose(row_of(controller, OBJECT_ID))
+    objects = controller.columns.texts["object_id"]
+    controller.rebuild(controller.columns, objects.tail().code_mask(lambda v: v != OBJECT_ID))
+    assert controller.chosen is None and controller.row_of_chosen() is None
+    assert view.show_lightcurve.call_args.args == (None, "Select an object.")
+    assert view.show_frames.call_args.args == ((), "")
+    assert view.show_blink.call_args.args == (None, "science")
+    assert controller.current_frame is None and not controller.blinking
+    assert controller.wait_idle()
+    assert view.results and not any(controller.show_loaded(r) for r in view.results)
+    assert view.show_lightcurve.call_args.args == (None, "Select an object.")
+
+
 def test_the_filmstrip_keeps_the_newest_frames_and_says_so(controller, monkeypatch):
     monkeypatch.setattr(objects_module, "MAX_FRAMES", 2)
     controller.choose(row_of(controller, OBJECT_ID))

@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from alertview.controllers.objects import ObjectLoaded
-from tests.conftest import SHARED
+from tests.conftest import FINK_LSST_TRANSFER, SHARED
 from tests.core.object_packets import OBJECT_ID, write_object_alerts
 
 EARLIER = 4  # earlier alerts of ZTF19acihgng rebuilt from its history
@@ -170,3 +170,72 @@ def test_a_stale_decode_is_not_shown(window, qtbot, tmp_path):
     stale = ObjectLoaded(view.controller.generation - 1, "other", None, (), "")
     assert not view.controller.show_loaded(stale)
     assert len(view.filmstrip.frames) == EARLIER + 1
+
+
+def test_a_filter_that_drops_the_chosen_object_empties_its_panels(window, qtbot, tmp_path):
+    open_with_object(window, qtbot, tmp_path)
+    show_objects(window, qtbot)
+    choose(window, qtbot, OBJECT_ID)
+    view = window.objects
+    view.filmstrip.blink_button.click()
+    assert view.filmstrip.timer.isActive()
+    window.filter_edit.setText(f'object_id != "{OBJECT_ID}"')
+    window.apply_filter()
+    qtbot.waitUntil(lambda: objects_shown(window) == table_groupby(window), timeout=5000)
+    assert OBJECT_ID not in {key[0] for key in objects_shown(window)}
+    assert view.summary.text() == "Select an object."
+    assert view.filmstrip.frames == () and view.filmstrip.rows == []
+    assert view.filmstrip.shown is None and not view.filmstrip.timer.isActive()
+    assert view.lightcurve.controller.alert is None
+    assert not view.table.selectionModel().hasSelection()
+    # another object can be chosen as before
+    other = view.model.index(0, 0).data()
+    choose(window, qtbot, other)
+    assert view.summary.text().startswith(f"<b>{other}</b>")
+
+
+def top_object(view) -> str:
+    return view.model.index(view.table.rowAt(0), 0).data()
+
+
+def arrive(window, qtbot, paths) -> None:
+    """Alerts arriving, as from a stream; wait for the objects table to follow."""
+    with qtbot.waitSignal(window.import_finished, timeout=60000):
+        window.open_paths(paths)
+    qtbot.waitUntil(lambda: objects_shown(window) == table_groupby(window), timeout=10000)
+
+
+def test_a_rebuild_keeps_the_table_scrolled_and_the_object_selected(window, qtbot, tmp_path):
+    """Rows arriving rebuild the table every few seconds: the objects in sight and the
+    one chosen stay where the user left them, though the chosen one is out of sight and
+    new objects sort in above."""
+    rubin = FINK_LSST_TRANSFER
+    with qtbot.waitSignal(window.import_finished, timeout=60000):
+        window.open_paths([p for p in sorted(SHARED.rglob("*.avro")) if p != rubin])
+    show_objects(window, qtbot)
+    view = window.objects
+    bar = view.table.verticalScrollBar()
+    assert bar.maximum() > 20  # more objects than rows in sight
+    bar.setValue(bar.maximum() // 2)
+    chosen = view.model.index(view.table.rowAt(0) + 2, 0).data()
+    choose(window, qtbot, chosen)
+    bar.setValue(bar.maximum())  # the chosen object out of sight, above
+    top, before = top_object(view), len(objects_shown(window))
+    (chosen_row,) = view.table.selectionModel().selectedRows()
+    assert view.table.rowAt(0) > chosen_row.row()
+    # earlier alerts of one object: the same objects, rebuilt
+    arrive(window, qtbot, write_object_alerts(tmp_path, EARLIER)[1:])
+    assert objects_shown(window)[(OBJECT_ID, "ztf")] == EARLIER + 1
+    assert top_object(view) == top
+    (selected,) = view.table.selectionModel().selectedRows()
+    assert selected.data() == chosen
+    # Rubin alerts of new objects, newer than the top row's: they sort in above it
+    top_mjd = view.model.index(view.table.rowAt(0), 4).data()
+    arrive(window, qtbot, [rubin])
+    assert len(objects_shown(window)) > before
+    new_rows = [r for r in range(view.model.rowCount()) if view.model.index(r, 1).data() == "lsst"]
+    assert any(float(view.model.index(r, 4).data()) > float(top_mjd) for r in new_rows)
+    assert top_object(view) == top
+    (selected,) = view.table.selectionModel().selectedRows()
+    assert selected.data() == chosen
+    assert len(view.filmstrip.frames) > 0  # its panels stay

@@ -27,6 +27,45 @@ CHOICES = {
 }
 
 
+#: A typed file name's extension -> the format it asks for (what the user typed wins over
+#: the type list's choice: "x.csv" with "Avro packets" still chosen means a CSV).
+BY_EXTENSION = {
+    ".avro": "avro",
+    ".ecsv": "ecsv",
+    ".csv": "csv",
+    ".xml": "votable",
+    ".vot": "votable",
+    ".fits": "fits",
+}
+#: The extension added to a name typed without one.
+EXTENSION = {"avro": ".avro", "ecsv": ".ecsv", "csv": ".csv", "votable": ".xml",
+             "fits": ".fits", "lightcurve-csv": ".csv"}  # fmt: skip
+
+
+def export_target(path: str, chosen: str) -> tuple[str, Path]:
+    """The format and destination for the dialog's answer: the typed extension's format
+    when it names one (light curves stay light curves in a .csv), else the chosen type's,
+    its extension added to a name without one."""
+    fmt, dest = CHOICES.get(chosen, "avro"), Path(path)
+    if fmt == "cutouts":
+        return fmt, dest
+    typed = BY_EXTENSION.get(dest.suffix.lower())
+    if typed is None:
+        return fmt, dest.with_name(dest.name + EXTENSION[fmt])
+    if fmt == "lightcurve-csv" and typed == "csv":
+        return fmt, dest
+    return typed, dest
+
+
+def written_message(count: int, written: Sequence[Path]) -> str:
+    """What the status bar says: the files themselves, not the name typed."""
+    alerts = "1 alert" if count == 1 else f"{count} alerts"
+    if len(written) == 1:
+        return f"exported {alerts} to {written[0]}"
+    names = ", ".join(p.name for p in written[:4]) + (", …" if len(written) > 4 else "")
+    return f"exported {alerts} to {len(written)} files in {written[0].parent}: {names}"
+
+
 def run_export(
     parent: QWidget,
     rows: Sequence[int],
@@ -69,11 +108,12 @@ def ask_and_export(
     )
     if not path:
         return
+    fmt, dest = export_target(path, chosen)
     try:
         decided = triage() if triage is not None else None
-        written = run_export(parent, rows, load, CHOICES[chosen], Path(path), decided)
+        written = run_export(parent, rows, load, fmt, dest, decided)
     except (AlertViewError, sqlite3.Error) as exc:
         QMessageBox.warning(parent, "Export", str(exc))
         return
     if written:
-        parent.statusBar().showMessage(f"exported {len(rows)} alerts to {path}", 8000)
+        parent.statusBar().showMessage(written_message(len(rows), written), 8000)

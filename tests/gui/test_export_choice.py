@@ -1,0 +1,39 @@
+"""File → Export: the format is what the typed name says, and the status names the files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from alertview.gui.export_action import export_target, written_message
+
+AVRO, CSV, LIGHT = "Avro packets (*.avro)", "CSV table (*.csv)", "Light curves, CSV (*.csv)"
+
+
+@pytest.mark.parametrize(
+    ("typed", "chosen", "expected"),
+    [
+        ("/d/sel.csv", AVRO, ("csv", "/d/sel.csv")),  # the name wins over the list's default
+        ("/d/sel", CSV, ("csv", "/d/sel.csv")),  # the chosen type's extension added
+        ("/d/sel", AVRO, ("avro", "/d/sel.avro")),
+        ("/d/sel.FITS", AVRO, ("fits", "/d/sel.FITS")),
+        ("/d/sel.vot", CSV, ("votable", "/d/sel.vot")),
+        ("/d/lc.csv", LIGHT, ("lightcurve-csv", "/d/lc.csv")),  # light curves stay so
+        ("/d/lc", LIGHT, ("lightcurve-csv", "/d/lc.csv")),
+        ("/d/night.2026", CSV, ("csv", "/d/night.2026.csv")),  # a dot is not an extension
+        ("/d/stamps", "Cutouts as FITS and PNG (folder)", ("cutouts", "/d/stamps")),
+    ],
+)
+def test_the_typed_name_decides_the_format(typed, chosen, expected) -> None:
+    fmt, dest = export_target(typed, chosen)
+    assert (fmt, str(dest)) == (expected[0], expected[1])
+
+
+def test_the_message_names_the_files_written() -> None:
+    one = written_message(1, [Path("/d/sel.csv")])
+    assert one == "exported 1 alert to /d/sel.csv"
+    many = [Path(f"/d/sel-{n}.avro") for n in range(1, 7)]
+    text = written_message(11, many)
+    assert text.startswith("exported 11 alerts to 6 files in /d: sel-1.avro, sel-2.avro")
+    assert text.endswith(", …")

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -162,6 +163,9 @@ def ask_note(window: MainWindow, whole_object: bool = False) -> QInputDialog | N
     dialog.setLabelText(f"Note on {_what(controller, whole_object)} (empty: none)")
     dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
     dialog.setTextValue(controller.current_note())
+    editor = dialog.findChild(QPlainTextEdit)
+    if editor is not None:  # a long note wraps instead of running off to the right
+        editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
     dialog.textValueSelected.connect(lambda text: controller.set_note(text, whole_object))
     _open(window, dialog)
     return dialog
@@ -180,12 +184,19 @@ def ask_tags(window: MainWindow, whole_object: bool = False) -> TagsDialog | Non
     return dialog
 
 
+def _back_to_table(window: MainWindow) -> None:
+    """The keys go on where they were: the window active again (without a window manager
+    nothing gives it back) and the table focused."""
+    window.activateWindow()
+    window.table.setFocus()
+
+
 def _open(window: MainWindow, dialog: QDialog) -> None:
     """Show ``dialog`` window-modal (``window.triage_dialog`` while it is open)."""
     window.triage_dialog = dialog
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.finished.connect(lambda _result: setattr(window, "triage_dialog", None))
-    dialog.finished.connect(lambda _result: window.table.setFocus())
+    dialog.finished.connect(lambda _result: _back_to_table(window))
     dialog.open()
 
 

@@ -8,7 +8,14 @@ import csv
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QInputDialog
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialogButtonBox,
+    QFileDialog,
+    QInputDialog,
+    QPlainTextEdit,
+)
 
 from alertview.core.alert import Origin
 from alertview.core.decode import decode_bytes
@@ -113,7 +120,11 @@ def test_triage_keys_notes_and_tags_last_filter_and_export(
     try:
         interesting = press(window, qtbot, 0, Qt.Key.Key_I)
         assert cell(window, 0) == "interesting"
-        assert cell(window, 0, Qt.ItemDataRole.DecorationRole) is not None  # the marker
+        marker = cell(window, 0, Qt.ItemDataRole.DecorationRole)  # drawn the same selected
+        assert (
+            marker.pixmap(12, 12, QIcon.Mode.Selected).toImage()
+            == marker.pixmap(12, 12, QIcon.Mode.Normal).toImage()
+        )
         followup = press(window, qtbot, 1, Qt.Key.Key_F)
         press(window, qtbot, 2, Qt.Key.Key_R)
         cleared = press(window, qtbot, 3, Qt.Key.Key_I)
@@ -134,6 +145,8 @@ def test_triage_keys_notes_and_tags_last_filter_and_export(
         press(window, qtbot, row_of(window, followup), Qt.Key.Key_N)
         dialog = window.triage_dialog
         assert isinstance(dialog, QInputDialog) and dialog.isVisible()
+        editor = dialog.findChild(QPlainTextEdit)  # a long note wraps in the box
+        assert editor.lineWrapMode() == QPlainTextEdit.LineWrapMode.WidgetWidth
         dialog.setTextValue("fading fast\ncheck tomorrow")
         finish(dialog, qtbot)
         assert window.triage_dialog is None

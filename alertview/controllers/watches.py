@@ -155,7 +155,9 @@ class WatchController:
         lines = []
         for name, (count, first) in self.pending.items():
             alerts = "1 new alert" if count == 1 else f"{count} new alerts"
-            lines.append(f"watch {name}: {alerts} (first: {first})")
+            unseen = self.badge(name)  # what the Saved button counts: since the last look
+            waiting = f"; {unseen} not looked at yet" if unseen > count else ""
+            lines.append(f"watch {name}: {alerts} (first: {first}){waiting}")
         self.pending.clear()
         self._last_sent = self.clock()
         self.view.notify("\n".join(lines))

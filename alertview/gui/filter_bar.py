@@ -73,6 +73,10 @@ class FilterBar(QWidget):
         self.filters_button = QPushButton("Saved")
         self.filters_button.setToolTip("Saved filters and watches, save this filter, history")
         self.filters_button.setMenu(self.filters_menu)
+        # as wide as its longest text, so a count that grows does not squeeze the box
+        self.filters_button.setText("Saved (99999 new)")
+        self.filters_button.setMinimumWidth(self.filters_button.sizeHint().width())
+        self.filters_button.setText("Saved")
         self.match_label = QLabel()
         self.match_label.setWordWrap(True)  # an error wraps under itself instead
         bar = QHBoxLayout(self)

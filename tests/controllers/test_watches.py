@@ -104,9 +104,11 @@ def test_a_watch_fires_once_per_new_matching_alert_over_several_batches(alerts, 
         told += 1
         first = alert_of(alerts, greens[0])
         plural = "alert" if len(greens) == 1 else "alerts"
+        unseen = len(expected_rows)  # none selected since: the earlier batches' wait too
+        waiting = f"; {unseen} not looked at yet" if unseen > len(greens) else ""
         assert view.messages[-1] == (
             f"watch green: {len(greens)} new {plural} "
-            f"(first: {first.object_id} mag {first.mag:.2f} g)"
+            f"(first: {first.object_id} mag {first.mag:.2f} g){waiting}"
         )
     assert len(view.messages) == told >= 2  # one per batch, not one per alert
     assert view.highlights == frozenset(expected_rows)
@@ -129,7 +131,10 @@ def test_a_burst_of_batches_is_one_message_every_few_seconds(rows):
         assert view.flush_asked == [4.0]  # one timer asked for, at the first of them
     clock.now += 2
     controller.flush()  # the timer's call
-    assert view.messages[1] == f"watch all: 23 new alerts (first: {_first(columns, 10)})"
+    # the Saved button counts all 33 not looked at: the message says so too
+    assert view.messages[1] == (
+        f"watch all: 23 new alerts (first: {_first(columns, 10)}); 33 not looked at yet"
+    )
     controller.flush()  # a second call has nothing to say
     assert len(view.messages) == 2
 

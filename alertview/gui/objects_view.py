@@ -83,7 +83,7 @@ def columns_of(table: ObjectTable) -> list[ObjectColumn]:
             f"{b} mag/d",
             f"rate {b}",
             _number(3),
-            f"{b} rate in mag/day, least squares over its alerts (positive: fading)",
+            f"{b} mag/day over ≥ 12 h, weighted; positive = fading",
         )
         for b in table.bands
     ]

@@ -40,23 +40,32 @@ def stored(tmp_path_factory):
 def synthetic_rows(template: tuple, start: int) -> list[tuple]:
     """Rows of made-up objects: several bands and epochs, a negative difference, a
     missing magnitude, two alerts of one epoch, alerts without an object id."""
-    plan = [  # object, band, mjd, mag, flux
-        ("SYN-A", "g", 60000.0, 19.0, 1.0),
-        ("SYN-A", "g", 60002.0, 18.0, 1.0),
-        ("SYN-A", "g", 60004.0, 17.5, 1.0),
-        ("SYN-A", "r", 60001.0, 18.5, 1.0),
-        ("SYN-A", "r", 60003.0, 16.0, -1.0),  # a negative difference: no brightness
-        ("SYN-A", "r", 60005.0, 18.9, None),  # no flux given: the magnitude stands
-        ("SYN-B", "i", 60010.0, None, None),  # no magnitude at all
-        ("SYN-B", "i", 60011.0, 20.0, 5.0),
-        ("SYN-C", "r", 60020.0, 19.5, 2.0),  # two alerts of one epoch: no rate
-        ("SYN-C", "r", 60020.0, 19.4, 2.0),
-        (None, "g", 60030.0, 15.0, 9.0),
-        ("", "g", 60031.0, 15.0, 9.0),
-        ("SYN-A", "z", 60001.5, 21.0, 1.0),
+    plan = [  # object, band, mjd, mag, flux, mag_err
+        ("SYN-A", "g", 60000.0, 19.0, 1.0, 0.1),
+        ("SYN-A", "g", 60002.0, 18.0, 1.0, 0.1),
+        ("SYN-A", "g", 60004.0, 17.5, 1.0, 0.1),
+        ("SYN-A", "r", 60001.0, 18.5, 1.0, 0.1),
+        ("SYN-A", "r", 60003.0, 16.0, -1.0, 0.1),  # a negative difference: no brightness
+        ("SYN-A", "r", 60005.0, 18.9, None, 0.1),  # no flux given: the magnitude stands
+        ("SYN-B", "i", 60010.0, None, None, None),  # no magnitude at all
+        ("SYN-B", "i", 60011.0, 20.0, 5.0, 0.2),
+        ("SYN-C", "r", 60020.0, 19.5, 2.0, 0.1),  # two alerts of one epoch: no rate
+        ("SYN-C", "r", 60020.0, 19.4, 2.0, 0.1),
+        (None, "g", 60030.0, 15.0, 9.0, 0.1),
+        ("", "g", 60031.0, 15.0, 9.0, 0.1),
+        ("SYN-A", "z", 60001.5, 21.0, 1.0, 0.3),
+        # the walk-through's Rubin object: two g points 1.5 h apart, noise, no rate
+        ("SYN-D", "g", 60040.0, 25.0, 1.0, 0.6),
+        ("SYN-D", "g", 60040.0625, 26.7, 1.0, 2.1),
+        # a precise fading and a noisy outlier: the weights follow the precise points;
+        # one point without an error takes the band's median
+        ("SYN-E", "g", 60050.0, 20.0, 1.0, 0.05),
+        ("SYN-E", "g", 60051.0, 18.0, 1.0, 1.0),
+        ("SYN-E", "g", 60052.0, 20.2, 1.0, 0.05),
+        ("SYN-E", "g", 60053.0, 20.3, 1.0, None),
     ]
     rows = []
-    for number, (object_id, band, mjd, mag, flux) in enumerate(plan):
+    for number, (object_id, band, mjd, mag, flux, mag_err) in enumerate(plan):
         row = list(template)
         row[FIELD["row"]] = start + number
         row[FIELD["alert_id"]] = 10**12 + number
@@ -64,6 +73,7 @@ def synthetic_rows(template: tuple, start: int) -> list[tuple]:
         row[FIELD["band"]] = band
         row[FIELD["mjd"]] = mjd
         row[FIELD["mag"]] = mag
+        row[FIELD["mag_err"]] = mag_err
         row[FIELD["flux"]] = flux
         row[FIELD["ra"]] = 10.0 + number
         rows.append(tuple(row))
@@ -80,37 +90,51 @@ def columns(stored):
     return columns
 
 
+def weighted_slope(points: list[dict], median_err: float | None) -> float:
+    """mag/day by weighted least squares (1/err², a missing error the band's median),
+    NaN under two points or half a day of baseline."""
+    if len(points) < 2 or max(r["mjd"] for r in points) - min(r["mjd"] for r in points) < 0.5:
+        return math.nan
+    errs = [r["mag_err"] if r["mag_err"] else median_err for r in points]
+    ws = [1.0 if e is None else 1 / e**2 for e in errs]
+    x0 = points[0]["mjd"]
+    xs, ys = [r["mjd"] - x0 for r in points], [r["mag"] for r in points]
+    total = sum(ws)
+    mx = sum(w * x for w, x in zip(ws, xs, strict=True)) / total
+    my = sum(w * y for w, y in zip(ws, ys, strict=True)) / total
+    sxx = sum(w * (x - mx) ** 2 for w, x in zip(ws, xs, strict=True))
+    sxy = sum(w * (x - mx) * (y - my) for w, x, y in zip(ws, xs, ys, strict=True))
+    return sxy / sxx
+
+
 def python_groupby(columns: AlertColumns, positions) -> dict:
     """Per (object, survey): the aggregates by plain Python over the rows."""
     groups = defaultdict(list)
+    errors = defaultdict(list)  # per band: the errors of the measurements (for the median)
     for p in positions:
         row = dict(zip(ROW_FIELDS, columns.row_tuple(p), strict=True))
         if row["object_id"]:
             groups[(row["object_id"], row["survey"])].append((p, row))
+            positive = row["flux"] is None or row["flux"] >= 0
+            if row["mag"] is not None and row["mjd"] is not None and positive and row["mag_err"]:
+                errors[row["band"]].append(row["mag_err"])
+    medians = {band: float(np.median(e)) for band, e in errors.items()}
     found = {}
     for key, members in groups.items():
         members.sort(key=lambda m: (m[1]["mjd"], m[0]))
         rows = [r for _, r in members]
         position = {id(r): p for p, r in members}
-        measured = [
-            r
-            for r in rows
-            if r["mag"] is not None and not (r["flux"] is not None and r["flux"] < 0)
-        ]
-        by_band = defaultdict(list)
+        with_mag = [r for r in rows if r["mag"] is not None]
+        measured = [r for r in with_mag if not (r["flux"] is not None and r["flux"] < 0)]
+        with_mag = measured
+        by_band, shown = defaultdict(list), defaultdict(list)
         for r in measured:
             by_band[r["band"]].append(r)
+        for r in with_mag:
+            shown[r["band"]].append(r)
         rates = {}
-        for band, points in by_band.items():
-            x0 = rows[0]["mjd"]
-            xs = [r["mjd"] - x0 for r in points]
-            ys = [r["mag"] for r in points]
-            n, mx, my = len(xs), sum(xs) / len(xs), sum(ys) / len(ys)
-            sxx = sum((x - mx) ** 2 for x in xs)
-            if n < 2 or sxx / n <= 1e-10:  # one point, or one epoch: no slope
-                rates[band] = math.nan
-                continue
-            rates[band] = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+        for band in shown:
+            rates[band] = weighted_slope(by_band.get(band, []), medians.get(band))
         # the brightest; of equal ones, the first to arrive
         peak = min(measured, key=lambda r: (r["mag"], position[id(r)])) if measured else None
         found[key] = {
@@ -121,7 +145,7 @@ def python_groupby(columns: AlertColumns, positions) -> dict:
             "ra": rows[-1]["ra"],
             "peak_mag": peak["mag"] if peak else math.nan,
             "peak_band": peak["band"] if peak else None,
-            "latest_mag": {b: points[-1]["mag"] for b, points in by_band.items()},
+            "latest_mag": {b: points[-1]["mag"] for b, points in shown.items()},
             "rate": rates,
         }
     return found
@@ -177,6 +201,10 @@ def test_object_table_equals_a_python_groupby(columns):
     assert a["rate"]["g"] == pytest.approx(-0.375)  # brightening: negative
     assert math.isnan(a["rate"]["z"])  # one point
     assert math.isnan(expected[("SYN-C", "ztf")]["rate"]["r"])  # one epoch
+    # 1.5 h apart: no rate (it was 1.133 mag/h = 27.2 mag/day of noise)
+    assert math.isnan(expected[("SYN-D", "ztf")]["rate"]["g"])
+    # fading by 0.1 mag/day: the noisy 18.0 hardly moves it (unweighted: -0.16)
+    assert 0.08 < expected[("SYN-E", "ztf")]["rate"]["g"] < 0.12
     assert expected[("SYN-B", "ztf")]["n_alerts"] == 2
     # alerts without an object id are not an object
     assert not any(not key[0] for key in expected)

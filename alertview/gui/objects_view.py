@@ -72,11 +72,23 @@ def columns_of(table: ObjectTable) -> list[ObjectColumn]:
         ObjectColumn("First MJD", "first_mjd", _number(4), "first alert (MJD)"),
         ObjectColumn("Last MJD", "last_mjd", _number(4), "newest alert (MJD)"),
         ObjectColumn(
-            "Peak", "peak_mag", _number(2), "brightest magnitude of its alerts", "peak_band"
+            "Peak",
+            "peak_mag",
+            _number(2),
+            "brightest positive-difference alert of the object in this session (the merged"
+            " light curve can go brighter: its history is longer)",
+            "peak_band",
         ),
     ]
     latest = [
-        ObjectColumn(b, f"latest {b}", _number(2), f"newest {b} magnitude") for b in table.bands
+        ObjectColumn(
+            b,
+            f"latest {b}",
+            _number(2),
+            f"newest {b} magnitude of its alerts, as the Alerts table's Mag"
+            " (a negative difference's too)",
+        )
+        for b in table.bands
     ]
     rates = [
         ObjectColumn(

@@ -63,6 +63,9 @@ def synthetic_rows(template: tuple, start: int) -> list[tuple]:
         ("SYN-E", "g", 60051.0, 18.0, 1.0, 1.0),
         ("SYN-E", "g", 60052.0, 20.2, 1.0, 0.05),
         ("SYN-E", "g", 60053.0, 20.3, 1.0, None),
+        # only negative differences: latest magnitudes as the Alerts table's, no peak
+        ("SYN-F", "r", 60060.0, 16.5, -3.0, 0.05),
+        ("SYN-F", "r", 60061.0, 16.6, -2.0, 0.05),
     ]
     rows = []
     for number, (object_id, band, mjd, mag, flux, mag_err) in enumerate(plan):
@@ -126,7 +129,6 @@ def python_groupby(columns: AlertColumns, positions) -> dict:
         position = {id(r): p for p, r in members}
         with_mag = [r for r in rows if r["mag"] is not None]
         measured = [r for r in with_mag if not (r["flux"] is not None and r["flux"] < 0)]
-        with_mag = measured
         by_band, shown = defaultdict(list), defaultdict(list)
         for r in measured:
             by_band[r["band"]].append(r)
@@ -205,6 +207,10 @@ def test_object_table_equals_a_python_groupby(columns):
     assert math.isnan(expected[("SYN-D", "ztf")]["rate"]["g"])
     # fading by 0.1 mag/day: the noisy 18.0 hardly moves it (unweighted: -0.16)
     assert 0.08 < expected[("SYN-E", "ztf")]["rate"]["g"] < 0.12
+    # only negative differences: the Alerts table's magnitude, no peak, no rate
+    f = expected[("SYN-F", "ztf")]
+    assert f["latest_mag"] == {"r": 16.6} and math.isnan(f["peak_mag"])
+    assert math.isnan(f["rate"]["r"])
     assert expected[("SYN-B", "ztf")]["n_alerts"] == 2
     # alerts without an object id are not an object
     assert not any(not key[0] for key in expected)

@@ -235,13 +235,13 @@ def _per_band(
     """Per band: the newest magnitude of the alerts ``shown`` (with a magnitude and a
     time) and the rate (mag/day) of those ``measured``."""
     n_groups = len(first_mjd)
-    present = set(np.unique(points.band_codes[measured]).tolist())
+    present = set(np.unique(points.band_codes[shown]).tolist())
     named = {band_names[c]: c for c in present if band_names[c]}
     bands = tuple([b for b in BAND_ORDER if b in named] + sorted(set(named) - set(BAND_ORDER)))
     latest_mag, rate = {}, {}
     for band in bands:
         in_band = points.band_codes == named[band]
-        latest_mag[band] = _latest(points, np.flatnonzero(measured & in_band), n_groups)
+        latest_mag[band] = _latest(points, np.flatnonzero(shown & in_band), n_groups)
         rate[band] = _rate(points, np.flatnonzero(measured & in_band), first_mjd)
     return bands, latest_mag, rate
 

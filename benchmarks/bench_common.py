@@ -9,7 +9,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import fastavro
@@ -174,3 +176,29 @@ def rss_bytes() -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+@contextmanager
+def viewer_on_topic(bootstrap: str, topic: str, group: str):
+    """The viewer in this process (Qt offscreen in a ``run_child``), its window shown on
+    a fresh session: (app, window, consumer settings for ``topic`` in a new group named
+    ``group-…``). The session is closed and removed afterwards."""
+    from alertview.core.session.store import AlertStore
+    from alertview.core.stream.config import KafkaSettings
+    from alertview.core.stream.consumer import ConsumerSettings
+    from alertview.gui.app import make_application
+    from alertview.gui.main_window import MainWindow
+
+    app = make_application()
+    with tempfile.TemporaryDirectory() as folder:
+        store = AlertStore(Path(folder) / "session")
+        window = MainWindow(store)
+        window.show()
+        settings = ConsumerSettings(
+            KafkaSettings(bootstrap), (topic,), f"{group}-{uuid.uuid4().hex[:8]}", "earliest"
+        )
+        try:
+            yield app, window, settings
+        finally:
+            window.close()
+            store.close()

@@ -29,7 +29,6 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 import uuid
@@ -44,6 +43,7 @@ from bench_common import (
     run_child,
     spread,
     unique_messages,
+    viewer_on_topic,
     ztf_alerts,
 )
 from confluent_kafka import Consumer
@@ -116,23 +116,9 @@ def ceiling(bootstrap: str, topic: str, count: int) -> float:
 
 def gui_child(bootstrap: str, topic: str, count: int) -> None:
     """The viewer in this process, offscreen, reading ``topic`` until ``count`` rows."""
-    from pathlib import Path
-
     from PySide6.QtCore import QElapsedTimer, QTimer
 
-    from alertview.core.session.store import AlertStore
-    from alertview.core.stream.consumer import ConsumerSettings
-    from alertview.gui.app import make_application
-    from alertview.gui.main_window import MainWindow
-
-    app = make_application()
-    with tempfile.TemporaryDirectory() as folder:
-        store = AlertStore(Path(folder) / "session")
-        window = MainWindow(store)
-        window.show()
-        settings = ConsumerSettings(
-            KafkaSettings(bootstrap), (topic,), f"gui-{uuid.uuid4().hex[:8]}", "earliest"
-        )
+    with viewer_on_topic(bootstrap, topic, "gui") as (app, window, settings):
         lateness: list[float] = []
         clock = QElapsedTimer()
         arrivals: list[tuple[float, int]] = []
@@ -156,8 +142,6 @@ def gui_child(bootstrap: str, topic: str, count: int) -> None:
         QTimer.singleShot(900_000, app.quit)
         window.connect_stream(settings)
         app.exec()
-        window.close()
-        store.close()
     result = {
         "rate": rate_after_first(arrivals),
         "rows": arrivals[-1][1],

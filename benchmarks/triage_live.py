@@ -18,10 +18,8 @@ import argparse
 import itertools
 import json
 import sys
-import tempfile
 import threading
 import time
-import uuid
 
 from bench_common import (
     machine,
@@ -30,6 +28,7 @@ from bench_common import (
     rubin_alerts,
     run_child,
     unique_messages,
+    viewer_on_topic,
     ztf_alerts,
 )
 
@@ -53,24 +52,11 @@ def _stats(values: list[float]) -> dict:
 
 def gui_child(bootstrap: str, seconds: float, keys_per_s: float) -> None:
     """The viewer following ``TOPIC``: stream alone for a third of the run, then triage."""
-    from pathlib import Path
-
     from PySide6.QtCore import QElapsedTimer, Qt, QTimer
     from PySide6.QtTest import QTest
 
-    from alertview.core.session.store import AlertStore
-    from alertview.core.stream.consumer import ConsumerSettings
-    from alertview.gui.app import make_application
-    from alertview.gui.main_window import MainWindow
-
-    app = make_application()
-    with tempfile.TemporaryDirectory() as folder:
-        store = AlertStore(Path(folder) / "session")
-        window = MainWindow(store)
-        window.show()
-        settings = ConsumerSettings(
-            KafkaSettings(bootstrap), (TOPIC,), f"triage-{uuid.uuid4().hex[:8]}", "earliest"
-        )
+    with viewer_on_topic(bootstrap, TOPIC, "triage") as (app, window, settings):
+        store = window.store
         lateness: dict[str, list[float]] = {"stream_only": [], "stream_and_triage": []}
         key_ms: list[float] = []
         clock = QElapsedTimer()
@@ -108,8 +94,6 @@ def gui_child(bootstrap: str, seconds: float, keys_per_s: float) -> None:
         window.connect_stream(settings)
         app.exec()
         rows, triaged = window.model.total, store.triage_counts()
-        window.close()
-        store.close()
     print(
         json.dumps(
             {

@@ -284,9 +284,11 @@ class ColumnsModel:
         pass
 
 
-def test_the_session_hands_new_rows_to_the_watches_and_not_its_loaded_ones(alerts, tmp_path):
+def watched_session(alerts, tmp_path):
+    """A reopened session (30 alerts stored before) whose controller feeds a watch of the
+    r-band alerts: (store, session controller, its model, the watch's fake view)."""
     store = AlertStore(tmp_path / "session")
-    store.add(alerts[:30])  # stored before: a reopened session
+    store.add(alerts[:30])
     model = ColumnsModel()
     session = SessionController(
         MagicMock(spec=SessionView), store, SchemaCache(), model, MagicMock(spec=AlertLoader)
@@ -294,6 +296,11 @@ def test_the_session_hands_new_rows_to_the_watches_and_not_its_loaded_ones(alert
     controller, _, view, _ = make(columns=model.columns)
     session.row_listeners.append(controller.rows_added)
     controller.save("red", 'band == "r"', watch=True)
+    return store, session, model, view
+
+
+def test_the_session_hands_new_rows_to_the_watches_and_not_its_loaded_ones(alerts, tmp_path):
+    store, session, model, view = watched_session(alerts, tmp_path)
     session.loading = True  # as the window loads a reopened session's rows
     while session.refresh_rows(limit=7):
         pass
@@ -312,15 +319,7 @@ def test_the_session_hands_new_rows_to_the_watches_and_not_its_loaded_ones(alert
 def test_a_live_batch_stored_while_the_session_loads_is_watched(alerts, tmp_path):
     """Rows stored before the load began are the session's; a stream's batch stored
     while it loads goes in with the load, and is new: its matches are told."""
-    store = AlertStore(tmp_path / "session")
-    store.add(alerts[:30])
-    model = ColumnsModel()
-    session = SessionController(
-        MagicMock(spec=SessionView), store, SchemaCache(), model, MagicMock(spec=AlertLoader)
-    )
-    controller, _, view, _ = make(columns=model.columns)
-    session.row_listeners.append(controller.rows_added)
-    controller.save("red", 'band == "r"', watch=True)
+    store, session, model, view = watched_session(alerts, tmp_path)
     session.loading = True
     session.refresh_rows(limit=7)  # the load has begun
     new = store.add_rows(alerts[30:])  # a live stream's batch arrives now

@@ -5,6 +5,10 @@ The table of objects is computed on the alert table's columns (``core.table.obje
 the chosen object's alerts are decoded on one background thread (a ZTF object has
 10-20 alerts, a decode and three scaled stamps each: ~5-50 ms), and results for
 an object no longer chosen are dropped (a generation counter, as ``AlertLoader``).
+
+While a stream adds alerts of the chosen object, each rebuild of the table that finds
+its count changed decodes it again (one decode at a time: a rebuild meanwhile waits
+for it), so its light curve and filmstrip never fall behind its row.
 """
 
 from __future__ import annotations
@@ -67,6 +71,8 @@ class ObjectLoaded:
     lightcurve: ObjectLightcurve | None = None
     frames: tuple[Frame, ...] | None = None
     note: str = ""
+    #: A reload of the object already shown (more alerts of it arrived).
+    refresh: bool = False
 
 
 class ObjectsView(Protocol):
@@ -126,6 +132,10 @@ class ObjectsController:
         self.frame = -1  # the frame the blink panel shows
         self.blinking = False
         self.blink_name = BLINK[0]
+        #: How many alerts of the chosen object the last decode was given, and whether
+        #: it is still running (its frames not yet shown).
+        self.loaded_count = 0
+        self.loading = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="objects")
 
     # -- the table ----------------------------------------------------------------------
@@ -136,6 +146,18 @@ class ObjectsController:
         if self.chosen is not None and self.table.index_of(*self.chosen) is None:
             self.clear()  # the filter dropped it: its light curve and frames go too
         self._sort()
+        self._refresh_if_changed()
+
+    def _refresh_if_changed(self) -> bool:
+        """Decode the chosen object again if its count of alerts changed since its last
+        decode was started (not while one runs: its end looks again); returns whether."""
+        if self.chosen is None or self.loading:
+            return False
+        entry = self.table.index_of(*self.chosen)
+        if entry is None or int(self.table.n_alerts[entry]) == self.loaded_count:
+            return False
+        self._submit(entry, refresh=True)
+        return True
 
     def sort(self, field: str | None, descending: bool = False) -> None:
         self.sort_field, self.descending = field, descending
@@ -181,18 +203,20 @@ class ObjectsController:
     def choose(self, row: int) -> int:
         """Show the object at ``row``: its alerts are decoded off the GUI thread
         (``view.loaded`` twice); returns the generation of the results."""
-        assert self.columns is not None
-        entry = self.entry(row)
         self.chosen = self.key(row)
-        object_id = self.chosen[0]
-        self.generation += 1
-        generation = self.generation
-        rows = self.columns.row.values[self.table.positions(entry)].tolist()
         self.blinking = False
-        self._executor.submit(self._load, generation, object_id, rows)
-        return generation
+        return self._submit(self.entry(row), refresh=False)
 
-    def _load(self, generation: int, object_id: str, rows: list[int]) -> None:
+    def _submit(self, entry: int, refresh: bool) -> int:
+        """Decode the alerts of table entry ``entry`` (the chosen object) off this thread."""
+        assert self.columns is not None and self.chosen is not None
+        self.generation += 1
+        rows = self.columns.row.values[self.table.positions(entry)].tolist()
+        self.loaded_count, self.loading = len(rows), True
+        self._executor.submit(self._load, self.generation, self.chosen[0], rows, refresh)
+        return self.generation
+
+    def _load(self, generation: int, object_id: str, rows: list[int], refresh: bool) -> None:
         """On the decode thread: the light curve, then the frames."""
         alerts, failed = [], 0
         for row in rows[-MAX_ALERTS:]:
@@ -215,7 +239,10 @@ class ObjectsController:
         except Exception as exc:  # a packet no test has met: one line, not a crash
             log.debug("object %s: light curve not merged", object_id, exc_info=True)
             lightcurve, notes = None, [*notes, f"light curve not merged: {exc}"]
-        self.view.loaded(ObjectLoaded(generation, object_id, lightcurve, None, "; ".join(notes)))
+        notes_text = "; ".join(notes)
+        self.view.loaded(
+            ObjectLoaded(generation, object_id, lightcurve, None, notes_text, refresh)
+        )
         frames = []
         for row, alert in alerts[-MAX_FRAMES:]:
             if generation != self.generation:
@@ -227,7 +254,7 @@ class ObjectsController:
         note = ""
         if len(alerts) > MAX_FRAMES:
             note = f"the newest {MAX_FRAMES} of {len(alerts)} alerts"
-        self.view.loaded(ObjectLoaded(generation, object_id, None, tuple(frames), note))
+        self.view.loaded(ObjectLoaded(generation, object_id, None, tuple(frames), note, refresh))
 
     def show_loaded(self, result: ObjectLoaded) -> bool:
         """On the GUI thread: show a decode's result unless another object was chosen
@@ -238,9 +265,18 @@ class ObjectsController:
             self.lightcurve = result.lightcurve
             self.view.show_lightcurve(result.lightcurve, result.note)
             return True
+        kept = self.current_frame if result.refresh else None
+        newest = kept is None or self.frame == len(self.frames) - 1
         self.frames = result.frames
+        self.loading = False
         self.view.show_frames(result.frames, result.note)
-        self.show_frame(len(result.frames) - 1)
+        # a reload keeps the frame the user picked in the blink panel; else the newest
+        ids = [f.alert_id for f in result.frames]
+        if not newest and kept is not None and kept.alert_id in ids:
+            self.show_frame(ids.index(kept.alert_id))
+        else:
+            self.show_frame(len(result.frames) - 1)
+        self._refresh_if_changed()  # alerts arrived during the decode
         return True
 
     def clear(self) -> None:
@@ -248,6 +284,7 @@ class ObjectsController:
         still running for it dropped (the generation moves on)."""
         self.chosen = None
         self.generation += 1
+        self.loading, self.loaded_count = False, 0
         self.lightcurve, self.frames, self.frame = None, (), -1
         self.blinking, self.blink_name = False, BLINK[0]
         self.view.show_lightcurve(None, NOTHING_CHOSEN)

@@ -101,7 +101,12 @@ class Filmstrip(QWidget):
 
     # -- the strip ----------------------------------------------------------------------------
     def show_frames(self, frames: Sequence[Frame], note: str = "") -> None:
-        """One triplet per frame, oldest at the top."""
+        """One triplet per frame, oldest at the top, scrolled to the newest; the same
+        object's frames again with more (a stream) keep the place the user scrolled to."""
+        bar = self.scroll.verticalScrollBar()
+        before = {f.alert_id for f in self.frames}
+        again = bool(before) and before <= {f.alert_id for f in frames}
+        keep = bar.value() if again and bar.value() < bar.maximum() else None
         self.frames = tuple(frames)
         self._marked = None
         self.strip.clear()
@@ -128,7 +133,9 @@ class Filmstrip(QWidget):
         titles = " · ".join(TITLES[n] for n in CUTOUT_NAMES)
         count = f"{len(self.frames)} alert{'s' if len(self.frames) != 1 else ''}: {titles}"
         self.note.setText(f"{count}{f' ({note})' if note else ''}" if self.frames else note)
-        if self.frames:
+        if keep is not None:
+            QTimer.singleShot(0, lambda: bar.setValue(keep))
+        elif self.frames:
             QTimer.singleShot(0, self._scroll_to_newest)
 
     def _scroll_to_newest(self) -> None:

@@ -20,6 +20,7 @@ from alertview.core.object_lightcurve import merge_lightcurve
 from alertview.core.session.store import AlertStore
 from alertview.core.surveys import SURVEY_FIELDS
 from alertview.core.table.columns import AlertColumns
+from alertview.core.table.rows import ROW_FIELDS as SURVEY_ROW_FIELDS
 from tests.conftest import FINK_ZTF_MULTI, FINK_ZTF_SINGLE
 from tests.core.object_packets import OBJECT_ID, write_object_alerts
 
@@ -147,7 +148,8 @@ def test_the_chosen_object_leaving_the_table_empties_its_panels(controller):
     assert view.show_lightcurve.call_args.args[0].object_id == OBJECT_ID
     assert controller.current_frame is not None
     # running again, then the filter drops it before its results are handed back
-    controller.choose(row_of(controller, OBJECT_ID))
+    running = controller.choose(row_of(controller, OBJECT_ID))
+    shown = view.show_lightcurve.call_args.args[0]
     objects = controller.columns.texts["object_id"]
     controller.rebuild(controller.columns, objects.tail().code_mask(lambda v: v != OBJECT_ID))
     assert controller.chosen is None and controller.row_of_chosen() is None
@@ -156,7 +158,9 @@ def test_the_chosen_object_leaving_the_table_empties_its_panels(controller):
     assert view.show_blink.call_args.args == (None, "science")
     assert controller.current_frame is None and not controller.blinking
     assert controller.wait_idle()
-    assert view.results and not any(controller.show_loaded(r) for r in view.results)
+    # (the decode may have stopped at the change of generation, or not: either way)
+    late = [*view.results, ObjectLoaded(running, OBJECT_ID, shown)]
+    assert not any(controller.show_loaded(r) for r in late)
     assert view.show_lightcurve.call_args.args == (None, "Select an object.")
 
 
@@ -187,3 +191,68 @@ def test_dc_magnitudes_are_their_own_series_in_the_magnitude_view():
     assert plot.counts["detections r"] == 18
     plot.show_object(None)
     assert plot.plot.series == []
+
+
+def test_more_alerts_of_the_chosen_object_reload_its_panels(store):
+    """A stream adds alerts of the chosen object: the rebuild that counts them decodes it
+    again (its light curve and filmstrip were left at the old count: 20 alerts below a
+    row of 26), keeping the frame picked for the blink; one decode at a time."""
+    rows = store.rows()
+    field = {name: i for i, name in enumerate(SURVEY_ROW_FIELDS)}
+    ours = [r for r in rows if r[field["object_id"]] == OBJECT_ID]
+    first = [r for r in rows if r not in ours[-2:]]  # its two newest arrive later
+    controller = ObjectsController(fake_view(), store, SchemaCache(fields=SURVEY_FIELDS))
+    try:
+        columns = AlertColumns()
+        columns.append_rows(first)
+        controller.rebuild(columns)
+        controller.choose(row_of(controller, OBJECT_ID))
+        deliver(controller)
+        view = controller.view
+        assert len(view.show_frames.call_args.args[0]) == EARLIER - 1
+        controller.show_frame(0)  # the user picks the oldest frame to blink
+        picked = controller.current_frame
+        # a rebuild with nothing new of it: nothing decoded again
+        generation = controller.generation
+        controller.rebuild(columns)
+        assert controller.generation == generation and not controller.loading
+        # its two newer alerts arrive: the next rebuild decodes it again
+        columns.append_rows(ours[-2:])
+        controller.rebuild(columns)
+        assert controller.generation == generation + 1 and controller.loading
+        results = deliver(controller)
+        assert all(r.refresh for r in results) and not controller.loading
+        lightcurve, _ = view.show_lightcurve.call_args.args
+        assert lightcurve.n_alerts == EARLIER + 1
+        frames, _ = view.show_frames.call_args.args
+        assert len(frames) == EARLIER + 1
+        assert controller.current_frame.alert_id == picked.alert_id  # the blink stays put
+        assert controller.chosen == (OBJECT_ID, "ztf")
+    finally:
+        controller.shutdown()
+
+
+def test_alerts_arriving_during_a_decode_are_decoded_after_it(store):
+    rows = store.rows()
+    field = {name: i for i, name in enumerate(SURVEY_ROW_FIELDS)}
+    ours = [r for r in rows if r[field["object_id"]] == OBJECT_ID]
+    first = [r for r in rows if r is not ours[-1]]
+    controller = ObjectsController(fake_view(), store, SchemaCache(fields=SURVEY_FIELDS))
+    try:
+        columns = AlertColumns()
+        columns.append_rows(first)
+        controller.rebuild(columns)
+        controller.choose(row_of(controller, OBJECT_ID))
+        generation = controller.generation
+        columns.append_rows([ours[-1]])
+        controller.rebuild(columns)  # a decode runs: this one waits for it
+        assert controller.generation == generation
+        deliver(controller)  # its end sees the new count and decodes again
+        assert controller.generation == generation + 1
+        deliver(controller)
+        frames, _ = controller.view.show_frames.call_args.args
+        assert len(frames) == EARLIER + 1
+        # the newest frame was shown: the newest stays shown
+        assert controller.current_frame is frames[-1]
+    finally:
+        controller.shutdown()

@@ -239,3 +239,24 @@ def test_a_rebuild_keeps_the_table_scrolled_and_the_object_selected(window, qtbo
     (selected,) = view.table.selectionModel().selectedRows()
     assert selected.data() == chosen
     assert len(view.filmstrip.frames) > 0  # its panels stay
+
+
+def test_alerts_arriving_for_the_chosen_object_reload_its_panels(window, qtbot, tmp_path):
+    """The demo's ZTF19acihgng rose to 26 alerts in its row while the panels below still
+    said 20: a rebuild that counts more alerts of the chosen object decodes it again."""
+    paths = write_object_alerts(tmp_path, EARLIER)[1:]
+    with qtbot.waitSignal(window.import_finished, timeout=60000):
+        window.open_paths([SHARED, *paths[:-2]])
+    show_objects(window, qtbot)
+    choose(window, qtbot, OBJECT_ID)
+    view = window.objects
+    assert len(view.filmstrip.frames) == EARLIER - 1
+    view.filmstrip.blink_button.click()
+    arrive(window, qtbot, paths[-2:])
+    qtbot.waitUntil(lambda: len(view.filmstrip.frames) == EARLIER + 1, timeout=20000)
+    assert f"{EARLIER + 1} alerts:" in view.summary.text()
+    assert view.lightcurve.controller.alert is not None
+    assert view.filmstrip.shown[0] == view.filmstrip.frames[-1].alert_id  # the newest
+    assert view.filmstrip.blink_button.isChecked()  # still blinking
+    (selected,) = view.table.selectionModel().selectedRows()
+    assert selected.data() == OBJECT_ID

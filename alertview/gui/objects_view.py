@@ -160,12 +160,16 @@ class ObjectsView(QWidget):
 
     #: A double-clicked object: the alert id of its newest alert.
     latest_requested = Signal(object)
+    #: The chosen object's newest alert (alert id) is now this one, and was that one
+    #: (None: just chosen): the inspection pane shows it.
+    newest_changed = Signal(object, object)
     _loaded = Signal(object)  # from the decode thread: an ObjectLoaded
 
     def __init__(self, store, cache, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._restoring = False  # the selection is being put back: not the user's
         self._sized = False  # columns sized to their contents once
+        self.newest: int | None = None  # the chosen object's newest alert (alert id)
         self.model = ObjectsModel(self)
         self.controller = ObjectsController(self, store, cache)
         self.model.sort_requested = self.controller.sort
@@ -224,6 +228,12 @@ class ObjectsView(QWidget):
         place = self._place()
         self.controller.rebuild(columns, mask)
         self._put_back(place)
+        row = self.controller.row_of_chosen()
+        newest = None if row is None else self.controller.latest_alert_id(row)
+        if newest != self.newest:
+            before, self.newest = self.newest, newest
+            if newest is not None:
+                self.newest_changed.emit(newest, before)
         self.build_seconds = time.perf_counter() - started
 
     def _place(self) -> tuple[tuple[str, str | None] | None, int, int]:
@@ -298,6 +308,8 @@ class ObjectsView(QWidget):
         self.filmstrip.blink_button.setChecked(False)
         self.summary.setText("Decoding the object's alerts…")
         self.controller.choose(current.row())
+        self.newest = self.controller.latest_alert_id(current.row())
+        self.newest_changed.emit(self.newest, None)
 
     def _double_clicked(self, index: QModelIndex) -> None:
         if index.isValid():
@@ -386,4 +398,15 @@ def install_objects_view(window) -> QTabWidget:
         window.table.select_alert_id(alert_id)
 
     view.latest_requested.connect(select_latest)
+
+    def show_newest(alert_id: int, before: int | None) -> None:
+        """The chosen object's newest alert selected in the alert table, so that the
+        inspection pane shows it; the tab and the focus stay. A newer alert of it
+        replaces the older only if the user has not selected another since."""
+        current = window.table.currentIndex()
+        on = window.model.field(current.row(), "alert_id") if current.isValid() else None
+        if before is None or on == before:
+            window.table.select_alert_id(alert_id)
+
+    view.newest_changed.connect(show_newest)
     return tabs

@@ -260,3 +260,39 @@ def test_alerts_arriving_for_the_chosen_object_reload_its_panels(window, qtbot, 
     assert view.filmstrip.blink_button.isChecked()  # still blinking
     (selected,) = view.table.selectionModel().selectedRows()
     assert selected.data() == OBJECT_ID
+
+
+def newest_alert_of(window, object_id) -> int:
+    model = window.model
+    rows = [r for r in range(model.rowCount()) if model.field(r, "object_id") == object_id]
+    return model.field(max(rows, key=lambda r: model.field(r, "mjd")), "alert_id")
+
+
+def test_choosing_an_object_shows_its_newest_alert_in_the_inspection_pane(window, qtbot, tmp_path):
+    """The right-hand pane follows the Objects tab: the object's newest alert is selected
+    in the alert table (the tab and the focus stay on the objects, nothing loops back)."""
+    bundled, *earlier = write_object_alerts(tmp_path, EARLIER)  # the bundled: its newest
+    others = [p for p in sorted(SHARED.rglob("*.avro")) if p != bundled]
+    with qtbot.waitSignal(window.import_finished, timeout=60000):
+        window.open_paths([*others, *earlier])
+    show_objects(window, qtbot)
+    view = window.objects
+    view.table.setFocus()
+    row = row_of_object(window, OBJECT_ID)
+    rect = view.table.visualRect(view.model.index(row, 0))
+    newest = newest_alert_of(window, OBJECT_ID)
+    with qtbot.waitSignal(window.alert_shown, timeout=20000) as shown:
+        qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert shown.args == [newest]
+    assert window.left_tabs.currentWidget() is view
+    assert view.table.hasFocus()
+    generation = view.controller.generation
+    qtbot.waitUntil(lambda: len(view.filmstrip.frames) == EARLIER, timeout=20000)
+    assert view.controller.generation == generation  # the alert table did not choose again
+    (selected,) = view.table.selectionModel().selectedRows()
+    assert selected.data() == OBJECT_ID
+    # a newer alert of it arrives: the pane moves on to it (the user had not moved)
+    with qtbot.waitSignal(window.alert_shown, timeout=30000) as shown:
+        arrive(window, qtbot, [bundled])
+    assert shown.args == [newest_alert_of(window, OBJECT_ID)] != [newest]
+    assert window.left_tabs.currentWidget() is view and view.table.hasFocus()

@@ -30,7 +30,8 @@ from alertview.core.cutouts import decode_cutouts
 from alertview.core.decode import PacketStore, decode_stored
 from alertview.core.object_lightcurve import ObjectLightcurve, merge_lightcurve
 from alertview.core.table.columns import AlertColumns
-from alertview.core.table.objects import ObjectTable, object_table
+from alertview.core.table.objects import ObjectTable, object_table, order_of
+from alertview.core.table.objects_triage import triage_counts, triage_sort_key
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,9 @@ class ObjectsView(Protocol):
     def show_blink(self, frame: Frame | None, name: str) -> None:
         """The blink panel: ``frame``'s stamp ``name`` (science or template)."""
 
+    def show_triage(self, counts: np.ndarray) -> None:
+        """The Triage column's counts (one row per table entry) changed."""
+
 
 class _Collected:
     """A cutouts view that keeps what it is given (to prepare stamps off the GUI)."""
@@ -121,6 +125,8 @@ class ObjectsController:
         self.cache = cache
         self.table = object_table(AlertColumns())
         self.columns: AlertColumns | None = None
+        #: Per table entry: its alerts of each triage state (``objects_triage.COUNTED``).
+        self.triage = triage_counts(self.table, AlertColumns().triage)
         self.order = np.zeros(0, np.int64)
         self.sort_field: str | None = "last_mjd"
         self.descending = True
@@ -143,6 +149,7 @@ class ObjectsController:
         """The objects of the alerts ``mask`` passes (all when None)."""
         self.columns = columns
         self.table = object_table(columns, mask)
+        self.triage = triage_counts(self.table, columns.triage)
         if self.chosen is not None and self.table.index_of(*self.chosen) is None:
             self.clear()  # the filter dropped it: its light curve and frames go too
         self._sort()
@@ -159,6 +166,16 @@ class ObjectsController:
         self._submit(entry, refresh=True)
         return True
 
+    def refresh_triage(self) -> None:
+        """The user triaged: the Triage column counted again (re-sorted if sorted by it)."""
+        if self.columns is None:
+            return
+        self.triage = triage_counts(self.table, self.columns.triage)
+        if self.sort_field == "triage":
+            self._sort()
+        else:
+            self.view.show_triage(self.triage)
+
     def sort(self, field: str | None, descending: bool = False) -> None:
         self.sort_field, self.descending = field, descending
         self._sort()
@@ -166,6 +183,8 @@ class ObjectsController:
     def _sort(self) -> None:
         if self.sort_field is None:
             self.order = np.arange(len(self.table))
+        elif self.sort_field == "triage":
+            self.order = order_of(triage_sort_key(self.triage), self.descending)
         else:
             self.order = self.table.order(self.sort_field, self.descending)
         self.view.show_table(self.table, self.order)

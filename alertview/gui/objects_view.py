@@ -36,8 +36,10 @@ from alertview.controllers.objects import (
 )
 from alertview.core.object_lightcurve import ObjectLightcurve
 from alertview.core.table.objects import ObjectTable
+from alertview.core.table.objects_triage import triage_text
 from alertview.gui.filmstrip import Filmstrip
 from alertview.gui.object_lightcurve import ObjectLightcurvePanel
+from alertview.gui.objects_triage import install_objects_triage
 
 #: The table is rebuilt at most this often while rows arrive (milliseconds), or ten
 #: times the last build's duration if longer (a million alerts take ~0.5 s).
@@ -103,7 +105,13 @@ def columns_of(table: ObjectTable) -> list[ObjectColumn]:
         ObjectColumn("RA", "ra", _number(5), "newest alert's"),
         ObjectColumn("Dec", "dec", _number(5), "newest alert's"),
     ]
-    return fixed + latest + rates + position
+    triage = ObjectColumn(
+        "Triage",
+        "triage",
+        _text,
+        "triage of its alerts shown (I / F / R / 0 mark them all, N a note, T tags)",
+    )
+    return [*fixed[:5], triage, *fixed[5:], *latest, *rates, *position]
 
 
 class ObjectsModel(QAbstractTableModel):
@@ -112,14 +120,24 @@ class ObjectsModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.table: ObjectTable | None = None
+        self.triage = np.zeros((0, 4), np.int64)  # the controller's triage counts
         self.order = np.zeros(0, np.int64)
         self.columns: list[ObjectColumn] = []
         self.sort_requested: Callable[[str | None, bool], None] = lambda field, desc: None
 
-    def set_table(self, table: ObjectTable, order: np.ndarray) -> None:
+    def set_table(self, table: ObjectTable, order: np.ndarray, triage: np.ndarray) -> None:
         self.beginResetModel()
         self.table, self.order, self.columns = table, order, columns_of(table)
+        self.triage = triage
         self.endResetModel()
+
+    def set_triage(self, triage: np.ndarray) -> None:
+        """New counts of the same objects: the Triage column redrawn."""
+        self.triage = triage
+        column = next((i for i, c in enumerate(self.columns) if c.field == "triage"), None)
+        if column is not None and self.rowCount():
+            bottom = self.index(self.rowCount() - 1, column)
+            self.dataChanged.emit(self.index(0, column), bottom, [Qt.ItemDataRole.DisplayRole])
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.order)
@@ -133,6 +151,8 @@ class ObjectsModel(QAbstractTableModel):
         column = self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             entry = self.order[index.row()]
+            if column.field == "triage":
+                return triage_text(self.triage[entry])
             text = column.show(self.table.column(column.field)[entry])
             if column.also is not None and text:
                 text += f" {_text(self.table.column(column.also)[entry])}"
@@ -265,7 +285,7 @@ class ObjectsView(QWidget):
     def show_table(self, table: ObjectTable, order: np.ndarray) -> None:
         self._restoring = True
         try:
-            self.model.set_table(table, order)
+            self.model.set_table(table, order, self.controller.triage)
             if not self._sized and len(table):
                 self._sized = True
                 self.table.resizeColumnsToContents()
@@ -300,6 +320,9 @@ class ObjectsView(QWidget):
 
     def show_blink(self, frame: Frame | None, name: str) -> None:
         self.filmstrip.show_blink(frame, name)
+
+    def show_triage(self, counts: np.ndarray) -> None:
+        self.model.set_triage(counts)
 
     # -- the user ---------------------------------------------------------------------------------
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
@@ -409,4 +432,5 @@ def install_objects_view(window) -> QTabWidget:
             window.table.select_alert_id(alert_id)
 
     view.newest_changed.connect(show_newest)
+    install_objects_triage(window, view)
     return tabs

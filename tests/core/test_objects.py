@@ -18,7 +18,9 @@ from alertview.core.object_lightcurve import dc_photometry, merge_lightcurve
 from alertview.core.session.store import AlertStore
 from alertview.core.table.columns import AlertColumns
 from alertview.core.table.objects import object_table
+from alertview.core.table.objects_triage import triage_counts, triage_sort_key, triage_text
 from alertview.core.table.rows import ROW_FIELDS
+from alertview.core.table.triage import Triage
 from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE, SHARED, raw_records
 from tests.core.object_packets import OBJECT_ID, earlier_records, write_object_alerts
 
@@ -368,3 +370,24 @@ def test_a_rubin_object_merges_without_dc_magnitudes():
     assert len(merged.alert.detections) == len(alerts[0].detections)
     assert len(merged.alert.forced) == len(alerts[0].forced)
     assert merge_lightcurve([]) is None
+
+
+def test_triage_counts_per_object_equal_a_python_count(stored):
+    rows = stored.rows()
+    columns = AlertColumns()
+    columns.append_rows(rows)
+    states = ["interesting", "followup", "reject", None]
+    columns.set_triage([Triage(r[0], states[i % 4]) for i, r in enumerate(rows[::3])])
+    mask = np.random.default_rng(3).random(len(columns)) < 0.7
+    table = object_table(columns, mask)
+    counts = triage_counts(table, columns.triage)
+    for i in range(len(table)):
+        positions = table.positions(i)
+        want = [sum(columns.triage[int(p)] == s for p in positions) for s in states]
+        assert counts[i].tolist() == want
+    ours = table.index_of(OBJECT_ID)
+    assert ours is not None and counts[ours].sum() == table.n_alerts[ours]
+    assert triage_text(np.array([0, 3, 1, 2])) == "3 follow-up, 1 reject, 2 unscanned"
+    assert triage_text(np.array([0, 0, 0, 5])) == ""
+    key = triage_sort_key(np.array([[0, 1, 0, 0], [5, 0, 9, 0], [0, 0, 0, 1]]))
+    assert list(np.argsort(-key, kind="stable")) == [0, 1, 2]  # follow-up first

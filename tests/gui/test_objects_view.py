@@ -296,3 +296,60 @@ def test_choosing_an_object_shows_its_newest_alert_in_the_inspection_pane(window
         arrive(window, qtbot, [bundled])
     assert shown.args == [newest_alert_of(window, OBJECT_ID)] != [newest]
     assert window.left_tabs.currentWidget() is view and view.table.hasFocus()
+
+
+def triage_cell(window, object_id) -> str:
+    model = window.objects.model
+    header = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    return model.index(row_of_object(window, object_id), header.index("Triage")).data()
+
+
+def states_of(window, object_id) -> list:
+    columns = window.model.columns
+    return [columns.triage[int(p)] for p in columns.object_positions(object_id, "ztf")]
+
+
+def test_triage_keys_in_the_objects_tab_mark_the_whole_object(window, qtbot, tmp_path):
+    """I / F / R / 0 in the Objects tab did nothing: they mark every alert of the chosen
+    object (as Shift+key on the alert table), and the Triage column counts them."""
+    open_with_object(window, qtbot, tmp_path)
+    show_objects(window, qtbot)
+    choose(window, qtbot, OBJECT_ID)
+    view = window.objects
+    assert triage_cell(window, OBJECT_ID) == ""
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_R)
+    assert states_of(window, OBJECT_ID) == ["reject"] * (EARLIER + 1)
+    assert triage_cell(window, OBJECT_ID) == f"{EARLIER + 1} reject"
+    assert window.left_tabs.currentWidget() is view  # nothing moved
+    qtbot.keyClick(view.table, Qt.Key.Key_F)
+    assert triage_cell(window, OBJECT_ID) == f"{EARLIER + 1} follow-up"
+    # a triage on the alert table (one alert of it): the column follows
+    rows = window.model.rows_of_alert(newest_alert_of(window, OBJECT_ID))
+    window.table.select_row(rows[0])
+    window.triage.mark("interesting")
+    assert triage_cell(window, OBJECT_ID) == f"1 interesting, {EARLIER} follow-up"
+    # sorted by it: the triaged object first
+    model = view.model
+    header = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    view.table.sortByColumn(header.index("Triage"), Qt.SortOrder.DescendingOrder)
+    assert model.index(0, 0).data() == OBJECT_ID
+    # N: a note on every alert of it, the focus back on the objects
+    qtbot.keyClick(view.table, Qt.Key.Key_N)
+    dialog = window.triage_dialog
+    assert dialog is not None and f"{EARLIER + 1} alerts of {OBJECT_ID}" in dialog.labelText()
+    dialog.setTextValue("host galaxy?")
+    dialog.accept()
+    columns = window.model.columns
+    notes = {columns.note[int(p)] for p in columns.object_positions(OBJECT_ID, "ztf")}
+    assert notes == {"host galaxy?"}
+    qtbot.waitUntil(view.table.hasFocus, timeout=3000)
+    # 0 clears the states; nothing chosen: a message, nothing marked
+    qtbot.keyClick(view.table, Qt.Key.Key_0)
+    assert states_of(window, OBJECT_ID) == [None] * (EARLIER + 1)
+    assert triage_cell(window, OBJECT_ID) == ""
+    view.controller.clear()
+    view.table.clearSelection()
+    qtbot.keyClick(view.table, Qt.Key.Key_R)
+    assert states_of(window, OBJECT_ID) == [None] * (EARLIER + 1)
+    assert window.statusBar().currentMessage() == "choose an object to triage first"

@@ -94,20 +94,29 @@ class ObjectTable:
         assert isinstance(value, np.ndarray)
         return value
 
+    def grouped(self) -> tuple[np.ndarray, np.ndarray]:
+        """The column positions grouped by object (in no order within a group), and where
+        each group starts (one more entry: the end)."""
+        return self._positions, self._starts
+
     def order(self, name: str, descending: bool = False) -> np.ndarray:
         """Entries sorted by an aggregate; NaN and None always last."""
-        values = self.column(name)
-        if values.dtype == object:
-            missing = np.array([v is None for v in values], dtype=bool)
-            text = np.where(missing, "", values).astype(str)
-            order = np.argsort(text, kind="stable")
-            if descending:
-                order = order[::-1]
-            return np.concatenate([order[~missing[order]], order[missing[order]]])
-        missing = np.isnan(values) if values.dtype.kind == "f" else np.zeros(len(values), bool)
-        key = np.where(missing, 0, values)
-        order = np.argsort(-key if descending else key, kind="stable")
+        return order_of(self.column(name), descending)
+
+
+def order_of(values: np.ndarray, descending: bool = False) -> np.ndarray:
+    """Indexes of ``values`` sorted (stable); NaN and None always last."""
+    if values.dtype == object:
+        missing = np.array([v is None for v in values], dtype=bool)
+        text = np.where(missing, "", values).astype(str)
+        order = np.argsort(text, kind="stable")
+        if descending:
+            order = order[::-1]
         return np.concatenate([order[~missing[order]], order[missing[order]]])
+    missing = np.isnan(values) if values.dtype.kind == "f" else np.zeros(len(values), bool)
+    key = np.where(missing, 0, values)
+    order = np.argsort(-key if descending else key, kind="stable")
+    return np.concatenate([order[~missing[order]], order[missing[order]]])
 
 
 def object_table(columns: AlertColumns, mask: np.ndarray | None = None) -> ObjectTable:

@@ -45,6 +45,8 @@ from alertview.gui.objects_triage import install_objects_triage
 #: times the last build's duration if longer (a million alerts take ~0.5 s).
 REBUILD_MS = 2000
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+#: The Triage column is at most this wide (pixels): its tooltip has the whole text.
+TRIAGE_WIDTH = 130
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,11 @@ class ObjectColumn:
 
 def _number(digits: int) -> Callable[[Any], str]:
     return lambda v: "" if v is None or v != v else f"{v:.{digits}f}"
+
+
+def counted(count: int, noun: str) -> str:
+    """``count`` and ``noun``, plural unless one: "1 alert", "2 detections"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _text(value: Any) -> str:
@@ -157,6 +164,8 @@ class ObjectsModel(QAbstractTableModel):
             if column.also is not None and text:
                 text += f" {_text(self.table.column(column.also)[entry])}"
             return text
+        if role == Qt.ItemDataRole.ToolTipRole and column.field == "triage":
+            return triage_text(self.triage[self.order[index.row()]]) or None  # (when cut)
         if role == Qt.ItemDataRole.TextAlignmentRole and column.show is not _text:
             return _RIGHT
         return None
@@ -188,7 +197,9 @@ class ObjectsView(QWidget):
     def __init__(self, store, cache, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._restoring = False  # the selection is being put back: not the user's
-        self._sized = False  # columns sized to their contents once
+        #: The headers the columns were last sized for (the bands come and go with
+        #: the filter: a column sized for another header cut it to "| mag/(").
+        self._sized: tuple[str, ...] = ()
         self.newest: int | None = None  # the chosen object's newest alert (alert id)
         self.model = ObjectsModel(self)
         self.controller = ObjectsController(self, store, cache)
@@ -231,9 +242,10 @@ class ObjectsView(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(below)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([300, 500])
+        # the objects get 45 % of the tab (~15 rows at 1500x900), the panels the rest
+        splitter.setStretchFactor(0, 9)
+        splitter.setStretchFactor(1, 11)
+        splitter.setSizes([450, 550])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -286,9 +298,13 @@ class ObjectsView(QWidget):
         self._restoring = True
         try:
             self.model.set_table(table, order, self.controller.triage)
-            if not self._sized and len(table):
-                self._sized = True
-                self.table.resizeColumnsToContents()
+            headers = tuple(c.header for c in self.model.columns)
+            if headers != self._sized and len(table):
+                self._sized = headers
+                self.table.resizeColumnsToContents()  # header and the rows in sight
+                fields = [c.field for c in self.model.columns]
+                triage, header = fields.index("triage"), self.table.horizontalHeader()
+                header.resizeSection(triage, min(header.sectionSize(triage), TRIAGE_WIDTH))
             row = self.controller.row_of_chosen()
             if row is not None:
                 self.table.selectRow(row)
@@ -307,9 +323,11 @@ class ObjectsView(QWidget):
         alert = lightcurve.alert
         dc = f", {len(lightcurve.dc)} with a DC magnitude" if len(lightcurve.dc) else ""
         text = (
-            f"<b>{alert.object_id}</b> &nbsp; {alert.survey} &nbsp; {lightcurve.n_alerts} "
-            f"alert{'s' if lightcurve.n_alerts != 1 else ''}: {len(alert.detections)} "
-            f"detections{dc}, {alert.n_upper_limits} upper limits, {alert.n_forced} forced"
+            f"<b>{alert.object_id}</b> &nbsp; {alert.survey} &nbsp; "
+            f"{counted(lightcurve.n_alerts, 'alert')}: "
+            f"{counted(len(alert.detections), 'detection')}{dc}, "
+            f"{counted(alert.n_upper_limits, 'upper limit')}, "
+            f"{counted(alert.n_forced, 'forced point')}"
         )
         self.summary.setText(text + (f" &nbsp; <i>({note})</i>" if note else ""))
 

@@ -353,3 +353,37 @@ def test_triage_keys_in_the_objects_tab_mark_the_whole_object(window, qtbot, tmp
     qtbot.keyClick(view.table, Qt.Key.Key_R)
     assert states_of(window, OBJECT_ID) == [None] * (EARLIER + 1)
     assert window.statusBar().currentMessage() == "choose an object to triage first"
+
+
+def test_counts_read_in_the_singular_and_headers_fit_after_a_filter(window, qtbot, tmp_path):
+    """ "1 alert: 1 detections" read wrong; a filter that changed the band columns left
+    "g mag/d" in a column sized for another header ("| mag/(")."""
+    open_with_object(window, qtbot, tmp_path)
+    show_objects(window, qtbot)
+    view = window.objects
+    model = view.model
+    single = next(
+        model.index(r, 0).data()
+        for r in range(model.rowCount())
+        if model.index(r, 2).data() == "1" and model.index(r, 1).data() == "ztf"
+    )
+    choose(window, qtbot, single)
+    alert = view.lightcurve.controller.alert
+    summary = view.summary.text()
+    assert f"</b> &nbsp; ztf &nbsp; 1 alert: {len(alert.detections)} detection" in summary
+    for count, noun in (
+        (len(alert.detections), "detection"),
+        (alert.n_upper_limits, "upper limit"),
+        (alert.n_forced, "forced point"),
+    ):
+        assert f"{count} {noun}{'' if count == 1 else 's'}" in summary
+    assert view.filmstrip.note.text().startswith("1 alert: ")
+    # a filter: other bands, other columns; each as wide as its header needs
+    window.filter_edit.setText('band == "r"')
+    window.apply_filter()
+    qtbot.waitUntil(lambda: objects_shown(window) == table_groupby(window), timeout=5000)
+    header = view.table.horizontalHeader()
+    for column in range(model.columnCount() - 1):  # (the last one stretches)
+        assert header.sectionSize(column) >= header.sectionSizeFromContents(column).width()
+    # the objects table has its share of the tab: more than a third of it
+    assert view.table.height() > 0.4 * view.height()

@@ -2,21 +2,19 @@
 shows, and for the object chosen its merged light curve and cutout filmstrip.
 
 ``ObjectsController`` (``controllers/objects.py``) decides; this module holds the
-widgets. The table is rebuilt from the alert table's columns when the filter
-changes, and at most every ``REBUILD_MS`` while rows arrive (only while the tab
-is on screen: a hidden tab is rebuilt when it is shown).
+widgets (the table's model: ``objects_model``). The table is rebuilt from the alert
+table's columns when the filter changes, and at most every ``REBUILD_MS`` while rows
+arrive (only while the tab is on screen: a hidden tab is rebuilt when it is shown).
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,152 +34,14 @@ from alertview.controllers.objects import (
 )
 from alertview.core.object_lightcurve import ObjectLightcurve
 from alertview.core.table.objects import ObjectTable
-from alertview.core.table.objects_triage import triage_text
 from alertview.gui.filmstrip import Filmstrip
 from alertview.gui.object_lightcurve import ObjectLightcurvePanel
+from alertview.gui.objects_model import TRIAGE_WIDTH, ObjectsModel, counted
 from alertview.gui.objects_triage import install_objects_triage
 
 #: The table is rebuilt at most this often while rows arrive (milliseconds), or ten
 #: times the last build's duration if longer (a million alerts take ~0.5 s).
 REBUILD_MS = 2000
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-#: The Triage column is at most this wide (pixels): its tooltip has the whole text.
-TRIAGE_WIDTH = 130
-
-
-@dataclass(frozen=True)
-class ObjectColumn:
-    header: str
-    field: str  # an ``ObjectTable.column`` name
-    show: Callable[[Any], str]
-    tip: str = ""
-    #: Another column shown after the value (the peak's band).
-    also: str | None = None
-
-
-def _number(digits: int) -> Callable[[Any], str]:
-    return lambda v: "" if v is None or v != v else f"{v:.{digits}f}"
-
-
-def counted(count: int, noun: str) -> str:
-    """``count`` and ``noun``, plural unless one: "1 alert", "2 detections"."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def columns_of(table: ObjectTable) -> list[ObjectColumn]:
-    """The table's columns: fixed ones, then the latest magnitude and rate of each band."""
-    fixed = [
-        ObjectColumn("Object", "object_id", _text),
-        ObjectColumn("Survey", "survey", _text),
-        ObjectColumn("Alerts", "n_alerts", lambda v: str(int(v)), "alerts of the object shown"),
-        ObjectColumn("First MJD", "first_mjd", _number(4), "first alert (MJD)"),
-        ObjectColumn("Last MJD", "last_mjd", _number(4), "newest alert (MJD)"),
-        ObjectColumn(
-            "Peak",
-            "peak_mag",
-            _number(2),
-            "brightest positive-difference alert of the object in this session (the merged"
-            " light curve can go brighter: its history is longer)",
-            "peak_band",
-        ),
-    ]
-    latest = [
-        ObjectColumn(
-            b,
-            f"latest {b}",
-            _number(2),
-            f"newest {b} magnitude of its alerts, as the Alerts table's Mag"
-            " (a negative difference's too)",
-        )
-        for b in table.bands
-    ]
-    rates = [
-        ObjectColumn(
-            f"{b} mag/d",
-            f"rate {b}",
-            _number(3),
-            f"{b} mag/day over ≥ 12 h, weighted; positive = fading",
-        )
-        for b in table.bands
-    ]
-    position = [
-        ObjectColumn("RA", "ra", _number(5), "newest alert's"),
-        ObjectColumn("Dec", "dec", _number(5), "newest alert's"),
-    ]
-    triage = ObjectColumn(
-        "Triage",
-        "triage",
-        _text,
-        "triage of its alerts shown (I / F / R / 0 mark them all, N a note, T tags)",
-    )
-    return [*fixed[:5], triage, *fixed[5:], *latest, *rates, *position]
-
-
-class ObjectsModel(QAbstractTableModel):
-    """The rows of an ``ObjectTable`` in the controller's order; sorting asks it."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.table: ObjectTable | None = None
-        self.triage = np.zeros((0, 4), np.int64)  # the controller's triage counts
-        self.order = np.zeros(0, np.int64)
-        self.columns: list[ObjectColumn] = []
-        self.sort_requested: Callable[[str | None, bool], None] = lambda field, desc: None
-
-    def set_table(self, table: ObjectTable, order: np.ndarray, triage: np.ndarray) -> None:
-        self.beginResetModel()
-        self.table, self.order, self.columns = table, order, columns_of(table)
-        self.triage = triage
-        self.endResetModel()
-
-    def set_triage(self, triage: np.ndarray) -> None:
-        """New counts of the same objects: the Triage column redrawn."""
-        self.triage = triage
-        column = next((i for i, c in enumerate(self.columns) if c.field == "triage"), None)
-        if column is not None and self.rowCount():
-            bottom = self.index(self.rowCount() - 1, column)
-            self.dataChanged.emit(self.index(0, column), bottom, [Qt.ItemDataRole.DisplayRole])
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.order)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole) -> Any:
-        if self.table is None or not index.isValid():
-            return None
-        column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            entry = self.order[index.row()]
-            if column.field == "triage":
-                return triage_text(self.triage[entry])
-            text = column.show(self.table.column(column.field)[entry])
-            if column.also is not None and text:
-                text += f" {_text(self.table.column(column.also)[entry])}"
-            return text
-        if role == Qt.ItemDataRole.ToolTipRole and column.field == "triage":
-            return triage_text(self.triage[self.order[index.row()]]) or None  # (when cut)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.show is not _text:
-            return _RIGHT
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or section >= len(self.columns):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section].header
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.columns[section].tip or None
-        return None
-
-    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
-        field = self.columns[column].field if 0 <= column < len(self.columns) else None
-        self.sort_requested(field, order == Qt.SortOrder.DescendingOrder)
 
 
 class ObjectsView(QWidget):

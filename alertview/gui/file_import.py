@@ -248,6 +248,7 @@ class FileImports(QObject):
         self.running: FileImport | None = None
         self.loading = False
         self._waiting: list[tuple[FileImport, list[str]]] = []  # opened while loading
+        self._counting: threading.Thread | None = None  # the session's rows being counted
         # a timer, not singleShot(0): a posted call re-posted from itself can run again
         # before the other timers' turn (measured: a 10 ms timer ~50 ms late at p50)
         self._load_timer = QTimer(self)
@@ -274,7 +275,8 @@ class FileImports(QObject):
         self._total: int | None = None
         self._drawn = 0.0
         # counting 10^6 rows reads the whole index: ~1 s when it is not cached yet
-        threading.Thread(target=self._count, name="alertview-count", daemon=True).start()
+        self._counting = threading.Thread(target=self._count, name="alertview-count", daemon=True)
+        self._counting.start()
         self._load_step()
         if self.loading:
             self._load_timer.start()
@@ -290,6 +292,9 @@ class FileImports(QObject):
         self.loading = self.window.session.loading = False
         self._load_timer.stop()
         self.window.table.setUpdatesEnabled(True)
+        if self._counting is not None:  # its query must end before the store closes
+            self._counting.join(10)  # (closing a connection mid-query crashed the process)
+            self._counting = None
 
     def _count(self) -> None:
         with contextlib.suppress(Exception):  # only the progress text needs it

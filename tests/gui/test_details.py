@@ -103,6 +103,7 @@ def test_layout_and_choices_persist(window, qtbot):
         "viridis",
     )
     assert again.inspection.lightcurve.time_axis.currentIndex() == 1
+    again.close()  # its threads end before the store closes
     store.close()
 
 
@@ -192,4 +193,5 @@ def test_a_column_layout_saved_for_other_columns_is_not_applied(window, qtbot):
     again.restore_settings()
     assert not again._columns_sized  # sized to the rows' contents when they come
     assert again.table.horizontalHeader().sectionSize(1) != 321
+    again.close()  # its threads end before the store closes
     store.close()

@@ -138,21 +138,17 @@ class SessionController:
             rows = [r for r in rows if r[0] > self._last_row]
         if not rows:
             return
-        if self.loading and rows[0][0] <= self._loaded_upto < rows[-1][0]:
-            split = next(i for i, r in enumerate(rows) if r[0] > self._loaded_upto)
-            self._add_to_model(rows[:split], True)
-            self._add_to_model(rows[split:], False)
-        else:
-            self._add_to_model(rows, self.loading and rows[-1][0] <= self._loaded_upto)
-
-    def _add_to_model(self, rows: list[tuple], loaded: bool) -> None:
-        """``loaded``: rows the session held before its load began (no watch tells them)."""
         first = self.model.total == 0
         self._last_row = rows[-1][0]
-        self.model.append_rows(rows)
+        self.model.append_rows(rows)  # one insert: the table sees one chunk
         self.view.rows_added(first)
-        for listener in self.row_listeners:
-            listener(rows, loaded)
+        # the rows the session held before its load began are no watch's news
+        upto = self._loaded_upto if self.loading else 0
+        loaded = [r for r in rows if r[0] <= upto] if rows[0][0] <= upto else []
+        for part, was_loaded in ((loaded, True), (rows[len(loaded) :], False)):
+            if part:
+                for listener in self.row_listeners:
+                    listener(part, was_loaded)
 
     # -- the filter -----------------------------------------------------------------------------
     def apply_filter(self, text: str) -> None:

@@ -93,12 +93,18 @@ class WatchController:
         rows, which no watch reports)."""
         columns = self.columns()
         start, stop = min(self.covered, len(columns)), len(columns)
-        self.covered = stop
+        if rows:  # the rows' own places: a batch may come in parts (loaded, then new)
+            ends = columns.positions_of([rows[0][0], rows[-1][0]])
+            if ends.min() >= 0:
+                start, stop = max(start, int(ends[0])), int(ends[-1]) + 1
+        self.covered = max(self.covered, stop)
         if loaded or start >= stop:
             return
         fired = False
         for watch in self.saved.watches():
             positions = self._matches(watch, columns, start)
+            if positions is not None:
+                positions = positions[positions < stop]
             if positions is None or not len(positions):
                 continue
             fired = True

@@ -66,14 +66,16 @@ def broker_fields(record: Mapping[str, Any]) -> dict[str, Value]:
     """The broker fields of one decoded record, by leaf name: numbers (booleans and
     integers too) as floats, text as text, null (and NaN) as None. Other values (a
     record where another Fink version had a score) are left out."""
-    found: dict[str, Value] = {}
-    for name in TOP_LEVEL.intersection(record):
-        _put(found, name, record[name])
+    found: dict[str, Value] = {}  # in the packet's order: the same columns every run
+    for name in record:
+        if name in TOP_LEVEL:
+            _put(found, name, record[name])
     for nested, leaves in NESTED.items():
         sub = record.get(nested)
         if isinstance(sub, Mapping):
-            for name in sub if leaves is None else leaves.intersection(sub):
-                _put(found, name, sub[name])
+            for name in sub:
+                if leaves is None or name in leaves:
+                    _put(found, name, sub[name])
     return found
 
 

@@ -32,7 +32,7 @@ _LEFT = int((Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value)
 NOTE_MARK = "✎"
 #: The width the column asks for when sized to its contents (most rows are unscanned:
 #: sized on them it would cut every state short).
-_WIDEST = "follow-up ✎ #spectrum #host"
+_WIDEST = "follow-up ✎ #spectrum"
 
 
 def show_triage(state: Any) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 from alertview.controllers.objects import ObjectsController
 from alertview.controllers.triage import TriageController
 from alertview.core.errors import AlertViewError
-from alertview.core.table.triage import Triage, parse_tags, split_tags
+from alertview.core.table.triage import Triage, split_tags, tag_edit
 
 if TYPE_CHECKING:
     from alertview.core.session.store import AlertStore
@@ -57,14 +57,11 @@ class ObjectTriage:
     def edit_tags(self, text: str, start: Sequence[str]) -> int:
         """The tags dialog's answer: ``text`` replaces ``start`` on every alert of the
         object; a word that cannot be a tag refuses the whole edit (as on the table)."""
-        tags, bad = parse_tags(text)
-        if bad:
-            self._say(
-                f"tags not changed: not a tag (letters, digits, _ and - only): {', '.join(bad)}"
-            )
+        edit = tag_edit(text, start)
+        if edit.refused:
+            self._say(edit.refused)
             return 0
-        add = [t for t in tags if t not in start]
-        remove = [t for t in start if t not in tags]
+        add, remove = list(edit.added), list(edit.removed)
         if not add and not remove:
             return 0
 

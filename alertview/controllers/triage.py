@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from alertview.core.errors import AlertViewError
-from alertview.core.table.triage import TRIAGE_NAMES, parse_tags, split_tags
+from alertview.core.table.triage import TRIAGE_NAMES, split_tags, tag_edit
 
 if TYPE_CHECKING:
     from alertview.core.session.store import AlertStore
@@ -176,15 +176,11 @@ class TriageController:
         """The tags dialog's answer: ``text`` replaces ``start`` (the tags shown). A word
         that cannot be a tag refuses the whole edit: what was typed in its place (``sn!``
         for ``sn``) would otherwise remove the tag it meant to keep."""
-        tags, bad = parse_tags(text)
-        if bad:
-            refused = ", ".join(bad)
-            self.view.show_message(
-                f"tags not changed: not a tag (letters, digits, _ and - only): {refused}"
-            )
+        edit = tag_edit(text, start)
+        if edit.refused:
+            self.view.show_message(edit.refused)
             return 0
-        add = [t for t in tags if t not in start]
-        remove = [t for t in start if t not in tags]
+        add, remove = list(edit.added), list(edit.removed)
         if not add and not remove:
             return 0
         return self.change_tags(add, remove, whole_object)

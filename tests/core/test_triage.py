@@ -399,3 +399,13 @@ def test_a_session_with_triage_of_rows_it_no_longer_holds_is_cleaned_at_open(tmp
         assert store.triage_counts()["followup"] == 3
         store.add(alerts[10:12])
         assert sorted(store.triage([r[0] for r in store.rows()])) == rows[:3]
+
+
+def test_a_tag_edit_is_the_change_from_the_shown_tags_or_refused_whole() -> None:
+    from alertview.core.table.triage import tag_edit
+
+    edit = tag_edit("SN, host  spectrum", ["sn", "bogus"])
+    assert (edit.added, edit.removed, edit.refused) == (("host", "spectrum"), ("bogus",), "")
+    refused = tag_edit("sn!, host", ["sn"])  # 'sn!' typed in the place of 'sn'
+    assert (refused.added, refused.removed) == ((), ())
+    assert refused.refused.endswith(": sn!")

@@ -71,6 +71,31 @@ def parse_tags(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(sorted(good)), tuple(bad)
 
 
+@dataclass(frozen=True)
+class TagEdit:
+    """What a tags dialog's answer changes: ``added``/``removed`` against the tags it
+    showed, or ``refused`` (one line) when a word cannot be a tag: then nothing changes,
+    since the word typed in a tag's place (``sn!`` for ``sn``) would remove that tag."""
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    refused: str = ""
+
+
+def tag_edit(text: str, shown: Iterable[str]) -> TagEdit:
+    """The change from the tags ``shown`` to those typed in ``text``."""
+    tags, bad = parse_tags(text)
+    if bad:
+        return TagEdit(
+            refused=f"tags not changed: not a tag (letters, digits, _ and - only): "
+            f"{', '.join(bad)}"
+        )
+    shown = tuple(shown)
+    return TagEdit(
+        tuple(t for t in tags if t not in shown), tuple(t for t in shown if t not in tags)
+    )
+
+
 def normalise_tags(tags: Iterable[str] | str) -> tuple[str, ...]:
     """Tags as kept (``parse_tags``); a word that cannot be a tag is a ValueError."""
     words = [tags] if isinstance(tags, str) else list(tags)

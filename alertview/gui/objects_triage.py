@@ -10,10 +10,17 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QInputDialog
+from PySide6.QtWidgets import QInputDialog
 
 from alertview.controllers.objects_triage import CHOOSE_FIRST, ObjectTriage
-from alertview.gui.triage_actions import MARKS, NOTE_KEY, TAGS_KEY, TagsDialog
+from alertview.gui.triage_actions import (
+    MARKS,
+    NOTE_KEY,
+    TAGS_KEY,
+    TagsDialog,
+    note_dialog,
+    open_triage_dialog,
+)
 
 if TYPE_CHECKING:
     from alertview.gui.objects_view import ObjectsView
@@ -30,8 +37,16 @@ def install_objects_triage(window, view: ObjectsView) -> ObjectTriage:
         action = QAction(view)
         action.setShortcuts([QKeySequence(k) for k in keys])
         action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        action.triggered.connect(lambda _checked=False: slot())
+        action.triggered.connect(lambda _checked=False: chosen_only(slot))
         table.addAction(action)
+
+    def chosen_only(slot: Callable[[], object]) -> None:
+        # the table's current row without a selection (focus given, a filter that
+        # dropped the chosen object) is no object the user chose
+        if table.selectionModel().hasSelection():
+            slot()
+        else:
+            window.statusBar().showMessage(CHOOSE_FIRST, 8000)
 
     for _text, state, keys in MARKS:
         both = keys + tuple(f"Shift+{k}" for k in keys if k != "0")
@@ -63,13 +78,10 @@ def ask_object_note(window, view: ObjectsView) -> QInputDialog | None:
     if not len(view.triage.positions()):
         window.statusBar().showMessage(CHOOSE_FIRST, 8000)
         return None
-    dialog = QInputDialog(window)
-    dialog.setWindowTitle("Note")
-    dialog.setLabelText(f"Note on the {_what(view)} (empty: none)")
-    dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
+    dialog = note_dialog(window, f"Note on the {_what(view)} (empty: none)")
     dialog.setTextValue(view.triage.current_note())
     dialog.textValueSelected.connect(view.triage.set_note)
-    _open(window, view, dialog)
+    open_triage_dialog(window, dialog, view.table)
     return dialog
 
 
@@ -82,14 +94,5 @@ def ask_object_tags(window, view: ObjectsView) -> TagsDialog | None:
     known = window.triage.known_tags()
     dialog = TagsDialog(window, start, known, f"the {_what(view)}")
     dialog.accepted.connect(lambda: view.triage.edit_tags(dialog.edit.text(), start))
-    _open(window, view, dialog)
+    open_triage_dialog(window, dialog, view.table)
     return dialog
-
-
-def _open(window, view: ObjectsView, dialog: QDialog) -> None:
-    """Window-modal (``window.triage_dialog`` while open); the focus back on the objects."""
-    window.triage_dialog = dialog
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.finished.connect(lambda _result: setattr(window, "triage_dialog", None))
-    dialog.finished.connect(lambda _result: view.table.setFocus())
-    dialog.open()

@@ -158,16 +158,10 @@ def ask_note(window: MainWindow, whole_object: bool = False) -> QInputDialog | N
     if not controller.view.selected_table_rows():
         controller.view.show_message("select the alerts to write a note on first")
         return None
-    dialog = QInputDialog(window)
-    dialog.setWindowTitle("Note")
-    dialog.setLabelText(f"Note on {_what(controller, whole_object)} (empty: none)")
-    dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
+    dialog = note_dialog(window, f"Note on {_what(controller, whole_object)} (empty: none)")
     dialog.setTextValue(controller.current_note())
-    editor = dialog.findChild(QPlainTextEdit)
-    if editor is not None:  # a long note wraps instead of running off to the right
-        editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
     dialog.textValueSelected.connect(lambda text: controller.set_note(text, whole_object))
-    _open(window, dialog)
+    open_triage_dialog(window, dialog, window.table)
     return dialog
 
 
@@ -180,23 +174,31 @@ def ask_tags(window: MainWindow, whole_object: bool = False) -> TagsDialog | Non
     start = controller.common_tags()
     dialog = TagsDialog(window, start, controller.known_tags(), _what(controller, whole_object))
     dialog.accepted.connect(lambda: controller.edit_tags(dialog.edit.text(), start, whole_object))
-    _open(window, dialog)
+    open_triage_dialog(window, dialog, window.table)
     return dialog
 
 
-def _back_to_table(window: MainWindow) -> None:
-    """The keys go on where they were: the window active again (without a window manager
-    nothing gives it back) and the table focused."""
-    window.activateWindow()
-    window.table.setFocus()
+def note_dialog(window: QWidget, label: str) -> QInputDialog:
+    """The note box (multi-line, long notes wrapped), for the alert table and the
+    Objects tab."""
+    dialog = QInputDialog(window)
+    dialog.setWindowTitle("Note")
+    dialog.setLabelText(label)
+    dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
+    editor = dialog.findChild(QPlainTextEdit)
+    if editor is not None:  # a long note wraps instead of running off to the right
+        editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+    return dialog
 
 
-def _open(window: MainWindow, dialog: QDialog) -> None:
-    """Show ``dialog`` window-modal (``window.triage_dialog`` while it is open)."""
+def open_triage_dialog(window: MainWindow, dialog: QDialog, back_to: QWidget) -> None:
+    """Show ``dialog`` window-modal (``window.triage_dialog`` while it is open); when it
+    closes, the keys go on where they were: the window active again (without a window
+    manager nothing gives it back) and ``back_to`` focused."""
     window.triage_dialog = dialog
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.finished.connect(lambda _result: setattr(window, "triage_dialog", None))
-    dialog.finished.connect(lambda _result: _back_to_table(window))
+    dialog.finished.connect(lambda _result: (window.activateWindow(), back_to.setFocus()))
     dialog.open()
 
 

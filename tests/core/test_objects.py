@@ -391,3 +391,20 @@ def test_triage_counts_per_object_equal_a_python_count(stored):
     assert triage_text(np.array([0, 0, 0, 5])) == ""
     key = triage_sort_key(np.array([[0, 1, 0, 0], [5, 0, 9, 0], [0, 0, 0, 1]]))
     assert list(np.argsort(-key, kind="stable")) == [0, 1, 2]  # follow-up first
+
+
+def test_a_vanishing_error_does_not_spoil_the_rate() -> None:
+    """An error of 1e-170 mag weighed without bound: the sums became inf and the rate
+    NaN; errors below a millimag weigh as one."""
+    from alertview.core.table.rows import ROW_FIELDS
+
+    def row(number: int, mjd: float, mag: float, err: float) -> tuple:
+        fields = dict.fromkeys(ROW_FIELDS)
+        fields.update(row=number, survey="ztf", alert_id=number, object_id="A", band="g")
+        fields.update(mjd=mjd, mag=mag, mag_err=err, flux=1.0)
+        return tuple(fields[name] for name in ROW_FIELDS)
+
+    columns = AlertColumns()
+    columns.append_rows([row(1, 60000.0, 18.0, 1e-170), row(2, 60001.0, 18.5, 0.1),
+                         row(3, 60002.0, 19.0, 0.1)])  # fmt: skip
+    assert object_table(columns).rate["g"][0] == pytest.approx(0.5)

@@ -7,6 +7,7 @@ from collections import Counter
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPlainTextEdit
 
 from alertview.controllers.objects import ObjectLoaded
 from tests.conftest import FINK_LSST_TRANSFER, SHARED
@@ -353,6 +354,19 @@ def test_triage_keys_in_the_objects_tab_mark_the_whole_object(window, qtbot, tmp
     qtbot.keyClick(view.table, Qt.Key.Key_R)
     assert states_of(window, OBJECT_ID) == [None] * (EARLIER + 1)
     assert window.statusBar().currentMessage() == "choose an object to triage first"
+    # a current row without a selection (the focus given back, a filter) is no choice:
+    # its object is not triaged behind the user's back
+    row = row_of_object(window, OBJECT_ID)
+    view.controller.choose(row)  # chosen as a current row is, with nothing selected
+    assert view.controller.chosen is not None and not view.table.selectedIndexes()
+    qtbot.keyClick(view.table, Qt.Key.Key_R)
+    assert states_of(window, OBJECT_ID) == [None] * (EARLIER + 1)
+    # the note box wraps long notes here too
+    view.table.selectRow(row)
+    qtbot.keyClick(view.table, Qt.Key.Key_N)
+    editor = window.triage_dialog.findChild(QPlainTextEdit)
+    assert editor.lineWrapMode() == QPlainTextEdit.LineWrapMode.WidgetWidth
+    window.triage_dialog.reject()
 
 
 def test_counts_read_in_the_singular_and_headers_fit_after_a_filter(window, qtbot, tmp_path):

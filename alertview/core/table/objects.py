@@ -276,6 +276,10 @@ def _latest(points: _Points, chosen: np.ndarray, n_groups: int) -> np.ndarray:
     return latest
 
 
+#: The smallest magnitude error a rate's weight believes (mag).
+MIN_MAG_ERR = 1e-3
+
+
 def _rate(points: _Points, chosen: np.ndarray, first_mjd: np.ndarray) -> np.ndarray:
     """Per group: the weighted least-squares slope of magnitude against time of its
     ``chosen`` elements (NaN: fewer than two, or less than ``MIN_BASELINE_DAYS``).
@@ -295,7 +299,9 @@ def _rate(points: _Points, chosen: np.ndarray, first_mjd: np.ndarray) -> np.ndar
     known = np.isfinite(err) & (err > 0)
     if known.any():
         err = np.where(known, err, np.median(err[known]))
-        w = 1.0 / (err * err)
+        # no error is better than a millimag: a smaller one (a catalogue's 1e-170) would
+        # weigh without bound and turn the sums to inf
+        w = 1.0 / np.square(np.maximum(err, MIN_MAG_ERR))
     else:
         w = np.ones(len(chosen))
     run_starts, _ = _runs(g)

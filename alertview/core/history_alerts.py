@@ -79,24 +79,31 @@ def write_history_files(
     """
     out = Path(folder)
     written: list[Path] = []
-    for root in paths:
-        root = Path(root)
-        files = sorted(root.rglob("*.avro")) if root.is_dir() else [root]
-        for path in files:
-            try:
-                with path.open("rb") as stream:
-                    reader = fastavro.reader(stream)
-                    schema = reader.writer_schema
-                    records = list(reader)
-            except (OSError, ValueError, EOFError) as exc:
-                log.debug("no history from %s: %s", path, exc)
+    files = [
+        path
+        for root in map(Path, paths)
+        for path in (sorted(root.rglob("*.avro")) if root.is_dir() else [root])
+    ]
+    for index, path in enumerate(files):  # (two files may share a name in two folders)
+        try:
+            with path.open("rb") as stream:
+                reader = fastavro.reader(stream)
+                schema = reader.writer_schema
+                records = list(reader)
+        except Exception as exc:  # a damaged file has no history to give; the others do
+            log.debug("no history from %s: %r", path, exc)
+            continue
+        for number, record in enumerate(records):
+            if not isinstance(record, Mapping):
                 continue
-            for number, record in enumerate(records):
-                if not isinstance(record, Mapping):
-                    continue
-                for step, alert in enumerate(earlier_alerts(record, count)):
-                    target = out / f"{path.stem}-{number}-{step}.avro"
-                    with target.open("wb") as sink:
-                        fastavro.writer(sink, schema, [alert])
-                    written.append(target)
+            try:
+                alerts = earlier_alerts(record, count)
+            except (KeyError, TypeError) as exc:  # a history without its times
+                log.debug("no history from %s #%d: %r", path, number, exc)
+                continue
+            for step, alert in enumerate(alerts):
+                target = out / f"{index:04d}-{path.stem}-{number}-{step}.avro"
+                with target.open("wb") as sink:
+                    fastavro.writer(sink, schema, [alert])
+                written.append(target)
     return written

@@ -53,3 +53,19 @@ def test_each_rebuilt_alert_is_a_step_of_the_real_history(name: str) -> None:
 def test_a_packet_without_history_gives_none() -> None:
     assert earlier_alerts({"alertId": 1, "candidate": {}}, 3) == []
     assert earlier_alerts({"other": 1}, 3) == []
+
+
+def test_history_files_skip_a_damaged_file_and_keep_same_named_ones_apart(tmp_path) -> None:
+    from alertview.core.history_alerts import write_history_files
+
+    real = SAMPLES / "ztf" / "ZTF19acihgng.avro"
+    for folder in ("a", "b"):  # the same name in two folders
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / real.name).write_bytes(real.read_bytes())
+    damaged = bytearray(real.read_bytes())
+    damaged[len(damaged) // 3 :] = bytes(len(damaged) - len(damaged) // 3)
+    (tmp_path / "a" / "damaged.avro").write_bytes(bytes(damaged[: len(damaged) // 2]))
+    out = tmp_path / "out"
+    out.mkdir()
+    written = write_history_files([tmp_path / "a", tmp_path / "b"], out, count=3)
+    assert len(written) == 6 == len(set(written)) == len(list(out.iterdir()))

@@ -57,6 +57,12 @@ def export_target(path: str, chosen: str) -> tuple[str, Path]:
     return typed, dest
 
 
+def unasked_overwrite(typed: str, dest: Path) -> bool:
+    """Whether ``dest`` would replace a file the save dialog did not ask about: the
+    dialog asked for the name typed, and an extension added to it names another file."""
+    return dest != Path(typed) and dest.exists()
+
+
 def written_message(count: int, written: Sequence[Path]) -> str:
     """What the status bar says: the files themselves, not the name typed."""
     alerts = "1 alert" if count == 1 else f"{count} alerts"
@@ -109,6 +115,12 @@ def ask_and_export(
     if not path:
         return
     fmt, dest = export_target(path, chosen)
+    if unasked_overwrite(path, dest):
+        answer = QMessageBox.question(
+            parent, "Export", f"{dest.name} already exists in {dest.parent}. Replace it?"
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
     try:
         decided = triage() if triage is not None else None
         written = run_export(parent, rows, load, fmt, dest, decided)

@@ -37,3 +37,17 @@ def test_the_message_names_the_files_written() -> None:
     text = written_message(11, many)
     assert text.startswith("exported 11 alerts to 6 files in /d: sel-1.avro, sel-2.avro")
     assert text.endswith(", …")
+
+
+def test_an_added_extension_that_names_an_existing_file_is_asked_about(tmp_path) -> None:
+    """The save dialog asked about 'sel'; 'sel.csv' was then replaced without a word."""
+    from alertview.gui.export_action import unasked_overwrite
+
+    typed = str(tmp_path / "sel")
+    _, dest = export_target(typed, CSV)
+    assert not unasked_overwrite(typed, dest)  # nothing there yet
+    dest.write_text("last night's selection")
+    assert unasked_overwrite(typed, dest)
+    exact = tmp_path / "other.csv"
+    exact.write_text("x")  # typed in full: the dialog itself asked
+    assert not unasked_overwrite(str(exact), export_target(str(exact), AVRO)[1])

@@ -128,8 +128,15 @@ class SessionController:
     def _append(self, rows: list[tuple]) -> None:
         """New rows (a stream's, an import's) to the table; while the stored ones load,
         they are left to the load, which reads them from the store in their turn (shown
-        now, they would make the load skip the older rows not shown yet)."""
-        if not self.loading:
+        now, they would make the load skip the older rows not shown yet). A batch past
+        rows not shown yet (an import's, stored before a stream's batch whose news came
+        first) takes them from the store with it, in store order: shown alone, it would
+        make them be skipped as already shown when their own news came."""
+        if self.loading or not rows:
+            return
+        if rows[0][0] > self._last_row + 1:  # (or a gap: duplicates leave row numbers out)
+            self.refresh_rows()
+        else:
             self._show_rows(rows)
 
     def _show_rows(self, rows: list[tuple]) -> None:

@@ -351,3 +351,21 @@ def test_a_watch_flag_in_the_settings_is_read_strictly(caplog):
     assert saved.names() == [n for n, _ in entries] + ["m"]  # every one kept, as a filter
     bad = [r for r in caplog.records if "watch" in r.getMessage()]
     assert len(bad) == 1 and "i, j, k, l" in bad[0].getMessage()
+
+
+def test_an_import_batch_told_after_a_later_stream_batch_is_shown_and_watched(alerts, tmp_path):
+    """The import's thread stores first, the stream's next, but the stream's news is
+    handled first: the import's rows were skipped as 'already shown' (10 of 50 lost)."""
+    store, session, model, view = watched_session(alerts, tmp_path)
+    session.refresh_rows()
+    assert model.total == 30
+    told_before = len(view.messages)
+    imported = store.add_rows(alerts[30:40])
+    streamed = store.add_rows(alerts[40:50])
+    session.batches_stored(streamed, len(streamed), 0)
+    session.rows_read(imported, [])
+    assert model.total == len(store) == 50
+    assert [model.columns.value(p, "row") for p in range(50)] == list(range(1, 51))
+    red = sum(a.band == "r" for a in alerts[30:50])
+    assert sum(int(m.split()[2]) for m in view.messages[told_before:]) == red
+    store.close()

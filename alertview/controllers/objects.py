@@ -140,7 +140,7 @@ class ObjectsController:
         self.blink_name = BLINK[0]
         #: How many alerts of the chosen object the last decode was given, and whether
         #: it is still running (its frames not yet shown).
-        self.loaded_count = 0
+        self.loaded_rows: tuple[int, ...] = ()  # the chosen object's alerts last decoded
         self.loading = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="objects")
 
@@ -156,12 +156,16 @@ class ObjectsController:
         self._refresh_if_changed()
 
     def _refresh_if_changed(self) -> bool:
-        """Decode the chosen object again if its count of alerts changed since its last
-        decode was started (not while one runs: its end looks again); returns whether."""
-        if self.chosen is None or self.loading:
+        """Decode the chosen object again if its alerts changed since its last decode was
+        started (more arrived, or a filter swapped some for others: the same count is not
+        the same alerts); not while one runs: its end looks again. Returns whether."""
+        if self.chosen is None or self.loading or self.columns is None:
             return False
         entry = self.table.index_of(*self.chosen)
-        if entry is None or int(self.table.n_alerts[entry]) == self.loaded_count:
+        if entry is None:
+            return False
+        rows = tuple(self.columns.row.values[self.table.positions(entry)].tolist())
+        if rows == self.loaded_rows:
             return False
         self._submit(entry, refresh=True)
         return True
@@ -231,7 +235,7 @@ class ObjectsController:
         assert self.columns is not None and self.chosen is not None
         self.generation += 1
         rows = self.columns.row.values[self.table.positions(entry)].tolist()
-        self.loaded_count, self.loading = len(rows), True
+        self.loaded_rows, self.loading = tuple(rows), True
         self._executor.submit(self._load, self.generation, self.chosen[0], rows, refresh)
         return self.generation
 
@@ -303,7 +307,7 @@ class ObjectsController:
         still running for it dropped (the generation moves on)."""
         self.chosen = None
         self.generation += 1
-        self.loading, self.loaded_count = False, 0
+        self.loading, self.loaded_rows = False, ()
         self.lightcurve, self.frames, self.frame = None, (), -1
         self.blinking, self.blink_name = False, BLINK[0]
         self.view.show_lightcurve(None, NOTHING_CHOSEN)

@@ -256,3 +256,25 @@ def test_alerts_arriving_during_a_decode_are_decoded_after_it(store):
         assert controller.current_frame is frames[-1]
     finally:
         controller.shutdown()
+
+
+def test_a_filter_that_swaps_the_chosen_objects_alerts_reloads_it(controller):
+    """A filter keeping as many of its alerts but other ones (the count unchanged) left
+    the panels on the alerts no longer shown."""
+    columns = controller.columns
+    ours = np.flatnonzero(columns.texts["object_id"].tail().materialise() == OBJECT_ID)
+    keep_old = np.ones(len(columns), dtype=bool)
+    keep_old[ours[-1]] = False  # all but its newest
+    keep_new = np.ones(len(columns), dtype=bool)
+    keep_new[ours[0]] = False  # all but its first: as many alerts, not the same
+    controller.rebuild(columns, keep_old)
+    controller.choose(row_of(controller, OBJECT_ID))
+    deliver(controller)
+    generation = controller.generation
+    controller.rebuild(columns, keep_new)
+    assert controller.generation == generation + 1  # decoded again
+    deliver(controller)
+    frames, _ = controller.view.show_frames.call_args.args
+    shown = {f.row for f in frames}
+    assert int(columns.row.values[ours[0]]) not in shown
+    assert int(columns.row.values[ours[-1]]) in shown

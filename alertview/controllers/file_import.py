@@ -22,6 +22,7 @@ from alertview.controllers.rate import Rate
 from alertview.controllers.session import SessionController
 from alertview.controllers.views import ImportView
 from alertview.core.session.file_reader import ImportProgress
+from alertview.core.wording import counted
 
 #: Seconds of progress the alerts/s figure is averaged over.
 RATE_WINDOW = 3.0
@@ -124,7 +125,7 @@ class FileImportController:
         self.current = None
         self._rate.restart()
         seconds = self.clock() - job.started
-        errors = f", {job.errors} errors" if job.errors else ""
+        errors = f", {counted(job.errors, 'error')}" if job.errors else ""
         if cancelled:
             text = f"cancelled {describe(job.paths)}: {job.added} new alerts kept{errors}"
         else:
@@ -159,7 +160,7 @@ class FileImportController:
             megabytes += f" of {job.total_bytes / 1e6:.0f}"
         queued = f" ({len(self.queue)} more queued)" if self.queue else ""
         return (
-            f"{self._name()}: {job.alerts} alerts, {megabytes} MB, "
+            f"{self._name()}: {counted(job.alerts, 'alert')}, {megabytes} MB, "
             f"{self.rate:.0f} alerts/s{queued}"
         )
 

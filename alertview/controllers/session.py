@@ -24,6 +24,7 @@ from alertview.core.errors import DecodeError
 from alertview.core.session.store import AlertStore
 from alertview.core.stream.messages import BrokerStatus
 from alertview.core.table.filters import FilterError, parse_filter
+from alertview.core.wording import counted
 
 #: Alerts read from files are stored (and read back) in batches of this size.
 OPEN_BATCH = 500
@@ -196,9 +197,9 @@ class SessionController:
         live = f", {self.received} received, {self.rate:.0f}/s{lag}" if self.streaming else ""
         outage = f" — {self.broker_status.describe()}" if self.broker_status.down else ""
         dropped = self.store.packets_dropped()
-        kept = f", {dropped} packets dropped (retention)" if dropped else ""
+        kept = f", {counted(dropped, 'packet')} dropped (retention)" if dropped else ""
         storing = f" — {self.storage_problem}" if self.storage_problem else ""
-        return f"{self.model.total} alerts{kept}{live}{outage}{storing}"
+        return f"{counted(self.model.total, 'alert')}{kept}{live}{outage}{storing}"
 
     def update_status(self) -> None:
         self.model.set_dropped_before(self.store.dropped_before())

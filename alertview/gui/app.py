@@ -108,6 +108,7 @@ def render_alert(path: str | os.PathLike, index: int, out: Path, size=(1200, 850
     from alertview.core.avro.schemas import SchemaCache
     from alertview.core.decode import read_alerts
     from alertview.core.errors import DecodeError, UsageError
+    from alertview.core.wording import counted
     from alertview.gui.inspection import InspectionView
 
     alerts = []
@@ -120,7 +121,8 @@ def render_alert(path: str | os.PathLike, index: int, out: Path, size=(1200, 850
         if len(alerts) > index:
             break
     if len(alerts) <= index:
-        raise UsageError(f"{path} holds {len(alerts)} alerts; --index {index} is past the end")
+        held = counted(len(alerts), "alert")
+        raise UsageError(f"{path} holds {held}; --index {index} is past the end")
     view = InspectionView()
     view.resize(*size)
     view.show_alert(alerts[index])

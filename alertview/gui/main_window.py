@@ -29,6 +29,7 @@ from alertview.core.decode import decode_stored
 from alertview.core.session.folder import Session
 from alertview.core.session.store import AlertStore
 from alertview.core.surveys import SURVEY_FIELDS
+from alertview.core.wording import counted
 from alertview.gui.alert_loader import AlertLoader
 from alertview.gui.alert_table import AlertTable
 from alertview.gui.errors_dialog import show_errors_dialog
@@ -278,7 +279,7 @@ class MainWindow(QMainWindow, StreamControl):
         self.filter_bar.show_refused(message)
 
     def show_error_count(self, count: int) -> None:
-        self.error_button.setText(f"{count} errors")
+        self.error_button.setText(counted(count, "error"))
 
     def rows_added(self, first: bool) -> None:
         if first and not self._columns_sized:

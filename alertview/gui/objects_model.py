@@ -33,11 +33,6 @@ def _number(digits: int) -> Callable[[Any], str]:
     return lambda v: "" if v is None or v != v else f"{v:.{digits}f}"
 
 
-def counted(count: int, noun: str) -> str:
-    """``count`` and ``noun``, plural unless one: "1 alert", "2 detections"."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
 

@@ -34,9 +34,10 @@ from alertview.controllers.objects import (
 )
 from alertview.core.object_lightcurve import ObjectLightcurve
 from alertview.core.table.objects import ObjectTable
+from alertview.core.wording import counted
 from alertview.gui.filmstrip import Filmstrip
 from alertview.gui.object_lightcurve import ObjectLightcurvePanel
-from alertview.gui.objects_model import TRIAGE_WIDTH, ObjectsModel, counted
+from alertview.gui.objects_model import TRIAGE_WIDTH, ObjectsModel
 from alertview.gui.objects_triage import install_objects_triage
 
 #: The table is rebuilt at most this often while rows arrive (milliseconds), or ten

@@ -69,7 +69,7 @@ def test_the_history_phase_counts_rows_then_the_summary_hides_the_widget(imports
     imports.finished(cancelled=False)
     imports.view.show_import.assert_called_with(None, None)
     imports.view.show_message.assert_called_with(
-        "opened a.avro and 2 more: 40 new alerts of 50 in 2.5 s, 1 errors"
+        "opened a.avro and 2 more: 40 new alerts of 50 in 2.5 s, 1 error"
     )
     imports.view.import_ended.assert_called_once_with("job", 40)
     assert not imports.running

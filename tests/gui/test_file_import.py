@@ -141,7 +141,7 @@ def test_a_bad_file_is_one_error_line_and_the_others_load(window, qtbot, tmp_pat
     bad = tmp_path / "broken.avro"
     bad.write_bytes(b"Obj\x01 not really")
     open_files(window, qtbot, [bad, FINK_ZTF_SINGLE, ZTF_FILES[0]])
-    assert window.model.rowCount() == 2 and window.error_button.text() == "1 errors"
+    assert window.model.rowCount() == 2 and window.error_button.text() == "1 error"
     window.show_errors()
     table = window.errors_dialog.findChild(QTableWidget)
     # kept in the session's errors: the file, the byte offset, the reason
@@ -222,4 +222,4 @@ def test_a_reader_process_that_cannot_start_is_one_error_line(window, qtbot, mon
     assert job.added == 0 and window.model.total == 0
     (error,) = window.session.errors
     assert error == f"{ZTF_FILES[0]}: cannot read: Resource temporarily unavailable"
-    assert window.error_button.text() == "1 errors" and not window.imports.widget.isVisible()
+    assert window.error_button.text() == "1 error" and not window.imports.widget.isVisible()

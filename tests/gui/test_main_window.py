@@ -230,7 +230,7 @@ def test_errors_panel_lists_what_could_not_be_read(window, qtbot, tmp_path):
     bad.write_bytes(b"Obj\x01 not really")
     with qtbot.waitSignal(window.import_finished, timeout=30000):
         window.open_paths([bad, FINK_ZTF_SINGLE])
-    assert window.model.rowCount() == 1 and window.error_button.text() == "1 errors"
+    assert window.model.rowCount() == 1 and window.error_button.text() == "1 error"
     window.show_errors()
     try:
         table = window.errors_dialog.findChild(QTableWidget)

@@ -52,5 +52,5 @@ def test_render_index_past_the_end_is_one_line(tmp_path):
     result = _render(PROTOTYPE, tmp_path / "x.png", "--index", "3")
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        f"alertview: {PROTOTYPE} holds 1 alerts; --index 3 is past the end"
+        f"alertview: {PROTOTYPE} holds 1 alert; --index 3 is past the end"
     )

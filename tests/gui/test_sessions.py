@@ -122,7 +122,7 @@ def test_a_session_reopens_with_its_filter_errors_and_shows_in_recent_sessions(
     window = open_window(opened)
     window.open_paths(paths).wait_done(30)
     total = window.model.total
-    assert total > 0 and window.error_button.text() == "1 errors"
+    assert total > 0 and window.error_button.text() == "1 error"
     window.filter_edit.setText('survey == "ztf"')
     window.apply_filter()
     folder = opened.folder
@@ -137,7 +137,7 @@ def test_a_session_reopens_with_its_filter_errors_and_shows_in_recent_sessions(
     try:
         assert window.model.total == total
         assert window.filter_edit.text() == 'survey == "ztf"'
-        assert window.error_button.text() == "1 errors"  # the unreadable file, kept
+        assert window.error_button.text() == "1 error"  # the unreadable file, kept
         assert window.store.errors()[0].source == str(bad)
         assert window.opened.name in window.windowTitle()
     finally:

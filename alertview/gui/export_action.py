@@ -7,13 +7,14 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from alertview.core.alert import Alert
 from alertview.core.errors import AlertViewError
 from alertview.core.export import export_alerts
 from alertview.core.export_triage import TriageByAlert
+from alertview.core.wording import counted
 
 #: File-dialog filter -> export format.
 CHOICES = {
@@ -57,6 +58,17 @@ def export_target(path: str, chosen: str) -> tuple[str, Path]:
     return typed, dest
 
 
+#: Where the last export went (QSettings): the next one starts there.
+FOLDER_KEY = "export/folder"
+
+
+def start_path(name: str = "alerts") -> str:
+    """The save dialog's first answer: ``name`` in the folder of the last export (the
+    working folder the first time)."""
+    folder = QSettings().value(FOLDER_KEY, "", type=str)
+    return str(Path(folder) / name) if folder and Path(folder).is_dir() else name
+
+
 def unasked_overwrite(typed: str, dest: Path) -> bool:
     """Whether ``dest`` would replace a file the save dialog did not ask about: the
     dialog asked for the name typed, and an extension added to it names another file."""
@@ -65,7 +77,7 @@ def unasked_overwrite(typed: str, dest: Path) -> bool:
 
 def written_message(count: int, written: Sequence[Path]) -> str:
     """What the status bar says: the files themselves, not the name typed."""
-    alerts = "1 alert" if count == 1 else f"{count} alerts"
+    alerts = counted(count, "alert")
     if len(written) == 1:
         return f"exported {alerts} to {written[0]}"
     names = ", ".join(p.name for p in written[:4]) + (", …" if len(written) > 4 else "")
@@ -110,7 +122,7 @@ def ask_and_export(
         QMessageBox.information(parent, "Export", "Select the alerts to export first.")
         return
     path, chosen = QFileDialog.getSaveFileName(
-        parent, f"Export {len(rows)} alerts", "alerts", ";;".join(CHOICES)
+        parent, f"Export {counted(len(rows), 'alert')}", start_path(), ";;".join(CHOICES)
     )
     if not path:
         return
@@ -128,4 +140,5 @@ def ask_and_export(
         QMessageBox.warning(parent, "Export", str(exc))
         return
     if written:
+        QSettings().setValue(FOLDER_KEY, str(dest.parent))
         parent.statusBar().showMessage(written_message(len(rows), written), 8000)

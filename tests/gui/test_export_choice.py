@@ -51,3 +51,31 @@ def test_an_added_extension_that_names_an_existing_file_is_asked_about(tmp_path)
     exact = tmp_path / "other.csv"
     exact.write_text("x")  # typed in full: the dialog itself asked
     assert not unasked_overwrite(str(exact), export_target(str(exact), AVRO)[1])
+
+
+def test_the_next_export_starts_in_the_folder_of_the_last(
+    window, qtbot, monkeypatch, tmp_path
+) -> None:
+    """The save dialog opened on the working folder each time."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from alertview.gui.export_action import start_path
+    from tests.conftest import ZTF_FILES
+
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths(ZTF_FILES[:2])
+    window.select_row(0)
+    night = tmp_path / "night-1"
+    night.mkdir()
+    asked = []
+
+    def save_as(_parent, _title, start, _filters):
+        asked.append(start)
+        return str(night / "sel.csv"), CSV
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
+    window._ask_export()
+    assert (night / "sel.csv").exists()
+    assert start_path() == str(night / "alerts")
+    window._ask_export()
+    assert asked[-1] == str(night / "alerts")

@@ -64,6 +64,7 @@ class CutoutPanel(QWidget):
         cutouts: dict[str, Cutout | CutoutError],
         prepared: tuple[tuple[str, str], dict[str, np.ndarray]] | None = None,
     ) -> None:
+        self.pixel_label.setText(" ")  # the last alert's pixel is not this one's
         self.controller.show_cutouts(cutouts, prepared)
 
     def set_display(

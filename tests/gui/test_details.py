@@ -126,6 +126,13 @@ def test_cutout_display_menu_and_pixel_under_the_cursor(window, qtbot):
     assert text.startswith("Science pixel (14, 14) = ") and "nJy" in text
     ra = float(text.split("RA ")[1].split()[0])
     assert abs(ra - alert.ra) < 3 / 3600  # the stamp's centre is the source
+    # the pointer over the stamp: the read-out; another alert: it is cleared
+    view = cutouts.boxes["science"].scene().views()[0]
+    centre = view.mapFromScene(cutouts.boxes["science"].sceneBoundingRect().center())
+    qtbot.mouseMove(view.viewport(), centre)
+    qtbot.waitUntil(lambda: cutouts.pixel_label.text().startswith("Science pixel"), timeout=3000)
+    show_row(window, qtbot, 1)
+    assert cutouts.pixel_label.text().strip() == ""
 
 
 def test_light_curve_days_before_the_alert(window, qtbot):

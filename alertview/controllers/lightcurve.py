@@ -41,6 +41,8 @@ class LightcurvePlot:
     series: list[Series] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # legend lines without a marker
     ring: tuple[float, float] | None = None  # the selected alert's own point
+    #: Said in the middle of an empty plot (nothing chosen), instead of a bare 0-1 grid.
+    empty: str = ""
 
 
 def bands(points: Photometry) -> list[str]:
@@ -54,6 +56,9 @@ class LightcurveController:
     The view reports the user's choices (``set_flux``, ``set_relative_time``,
     ``set_forced``); each redraws. ``counts`` and ``legend_lines`` say what is drawn.
     """
+
+    #: What the plot says while nothing is shown.
+    empty_text = "Select an alert"
 
     def __init__(self, view: LightcurveView) -> None:
         self.view = view
@@ -104,7 +109,7 @@ class LightcurveController:
     def _plan(self) -> LightcurvePlot:
         alert, flux = self.alert, self.flux
         if alert is None:
-            return LightcurvePlot(flux=flux)
+            return LightcurvePlot(flux=flux, empty=self.empty_text)
         unit = alert.flux_unit or "nJy"
         self.x0 = alert.mjd if self.relative_time else 0.0
         scale = alert.time_scale.upper()

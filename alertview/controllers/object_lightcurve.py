@@ -18,6 +18,8 @@ class ObjectLightcurveController(LightcurveController):
     """What ``LightcurveController`` draws for the object's merged alert, and the DC
     magnitudes in the magnitude view (they have no meaning as a difference flux)."""
 
+    empty_text = "Select an object"
+
     def __init__(self, view: LightcurveView) -> None:
         super().__init__(view)
         self.dc = Photometry.empty()

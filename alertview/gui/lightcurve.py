@@ -82,6 +82,7 @@ class LightcurvePanel(QWidget):
         self._items: dict[str, pg.GraphicsObject] = {}
         self._legend_text = ""
         self._labels: dict[str, str] = {}
+        self.controller.redraw()  # nothing shown yet: say what to do
 
     def show_alert(self, alert) -> None:
         self.controller.show_alert(alert)
@@ -95,6 +96,7 @@ class LightcurvePanel(QWidget):
     def draw(self, plot: LightcurvePlot) -> None:
         """Draw ``plot``, reusing the items of the last one (creating pyqtgraph items
         and legend rows is most of the cost of a redraw)."""
+        self._show_empty(plot.empty)
         if plot.y_label:  # an alert is shown
             self.plot.getViewBox().invertY(not plot.flux)
             self._label("left", plot.y_label)
@@ -112,7 +114,12 @@ class LightcurvePanel(QWidget):
                 ),
             )
             ring.setData(x=[plot.ring[0]], y=[plot.ring[1]])
-        used = {"ring", *(s.key for s in plot.series), *(f"{s.key} bars" for s in plot.series)}
+        used = {
+            "ring",
+            "empty",
+            *(s.key for s in plot.series),
+            *(f"{s.key} bars" for s in plot.series),
+        }
         for key, item in self._items.items():
             if key not in used and item.isVisible():
                 if isinstance(item, pg.ErrorBarItem):
@@ -125,7 +132,27 @@ class LightcurvePanel(QWidget):
         if text != self._legend_text:
             self._legend_text = text
             self.legend.setText(text)
-        self.plot.getViewBox().enableAutoRange()
+        if not plot.empty:
+            self.plot.getViewBox().enableAutoRange()
+
+    def _show_empty(self, text: str) -> None:
+        """Nothing to draw: ``text`` in the middle of a plot without axes; else the axes."""
+        item = self._items.get("empty")
+        if item is None and text:
+            item = self._items["empty"] = pg.TextItem(anchor=(0.5, 0.5), color="#9a9a9a")
+            self.plot.addItem(item, ignoreBounds=True)
+        plot_item = self.plot.getPlotItem()
+        for axis in ("left", "bottom"):
+            plot_item.showAxis(axis, not text)
+        self.plot.showGrid(x=not text, y=not text, alpha=0.2)
+        if item is not None:
+            item.setText(text)
+            item.setVisible(bool(text))
+        if text:
+            box = self.plot.getViewBox()
+            box.invertY(False)
+            box.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            item.setPos(0.5, 0.5)
 
     # -- drawing --------------------------------------------------------------------------------
     def _label(self, side: str, text: str) -> None:

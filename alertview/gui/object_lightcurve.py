@@ -31,6 +31,7 @@ class ObjectLightcurvePanel(LightcurvePanel):
         controls = self.layout().itemAt(0).layout()
         assert isinstance(controls, QHBoxLayout)
         controls.insertWidget(controls.count() - 1, self.dc_box)
+        self.controller.redraw()  # its own words while nothing is chosen
 
     def show_object(self, lightcurve: ObjectLightcurve | None) -> None:
         self.controller.show_object(lightcurve)

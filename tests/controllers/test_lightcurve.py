@@ -106,9 +106,10 @@ def test_points_no_view_can_draw_are_named(controller, tmp_path):
     assert note not in controller.legend_lines()
 
 
-def test_no_alert_draws_nothing(controller):
+def test_no_alert_draws_nothing_but_says_what_to_do(controller):
     controller.show_alert(None)
-    assert drawn(controller) == LightcurvePlot(flux=False) and controller.legend_lines() == []
+    assert drawn(controller) == LightcurvePlot(flux=False, empty="Select an alert")
+    assert controller.legend_lines() == []
 
 
 def test_hover_text_reads_the_alert_shown(controller):

@@ -72,3 +72,21 @@ def test_legend_says_how_many_forced_epochs_had_no_measurement(panel, tmp_path):
     panel.forced_box.setChecked(True)
     panel.show_alert(decode(with_unmeasured_epochs(tmp_path, 1)[0]))
     assert "1 forced epoch without a measurement" in panel.controller.legend_lines()
+
+
+def test_an_empty_plot_says_what_to_do(qtbot):
+    """Before any alert the plot was a bare 0-1 grid; now it says "Select an alert",
+    without axes, and the message goes when an alert is drawn."""
+    from tests.conftest import FINK_ZTF_SINGLE
+
+    panel = LightcurvePanel()
+    qtbot.addWidget(panel)
+    message = panel._items["empty"]
+    axis = panel.plot.getPlotItem().getAxis("left")
+    assert message.toPlainText() == "Select an alert" and message.isVisible()
+    assert not axis.isVisible()
+    (alert,) = read_alerts([FINK_ZTF_SINGLE], SchemaCache())
+    panel.show_alert(alert)
+    assert not message.isVisible() and axis.isVisible()
+    panel.show_alert(None)
+    assert message.isVisible()

@@ -409,3 +409,16 @@ def test_a_tag_edit_is_the_change_from_the_shown_tags_or_refused_whole() -> None
     refused = tag_edit("sn!, host", ["sn"])  # 'sn!' typed in the place of 'sn'
     assert (refused.added, refused.removed) == ((), ())
     assert refused.refused.endswith(": sn!")
+
+
+@pytest.mark.parametrize(
+    ("expression", "suggested"),
+    [('triage == "follow-up"', "followup"), ('triage in ("reject", "rejected")', "reject")],
+)
+def test_a_triage_value_that_is_none_of_the_four_is_refused(expression, suggested) -> None:
+    """The table shows 'follow-up'; `triage == "follow-up"` matched nothing, silently."""
+    from alertview.core.table.filters import FilterError, parse_filter
+
+    with pytest.raises(FilterError, match=f"did you mean '{suggested}'"):
+        parse_filter(expression)
+    parse_filter('triage == "unscanned" or tag == "follow-up"')  # tags are free words

@@ -48,6 +48,7 @@ from alertview.core.table.filter_bounds import (
 )
 from alertview.core.table.filter_errors import FilterError, TextPositions
 from alertview.core.table.filter_fields import FieldLookup, MappingLookup
+from alertview.core.table.triage import TRIAGE_STATES, UNSCANNED
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +173,7 @@ def _parse(text: str) -> AlertFilter:
         raise FilterError(str(exc), text) from None
     compiler = _Compiler(text)
     compiler.check_depth(tree.body)
+    _check_triage_values(tree.body, text)
     test = compiler.compile(tree.body)
     return AlertFilter(
         text,
@@ -180,6 +182,32 @@ def _parse(text: str) -> AlertFilter:
         tree=compiler.folded(tree.body),
         name_columns=compiler.name_columns,
     )
+
+
+def _check_triage_values(body: ast.expr, text: str) -> None:
+    """``triage == "follow-up"`` (the label the table shows) matched nothing, silently:
+    a triage is compared with one of its four values, or the filter is refused."""
+    known = (*TRIAGE_STATES, UNSCANNED)
+    for node in ast.walk(body):
+        if not isinstance(node, ast.Compare):
+            continue
+        operands = [node.left, *node.comparators]
+        if not any(isinstance(o, ast.Name) and o.id == "triage" for o in operands):
+            continue
+        for operand in operands:
+            values = operand.elts if isinstance(operand, ast.Tuple | ast.List) else [operand]
+            for value in values:
+                if not isinstance(value, ast.Constant) or not isinstance(value.value, str):
+                    continue
+                if value.value in known:
+                    continue
+                close = get_close_matches(value.value.replace("-", ""), known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise FilterError(
+                    f"no triage is {value.value!r}{hint}; it is one of {', '.join(known)}",
+                    text,
+                    value.col_offset,
+                )
 
 
 def _parses(text: str) -> bool:

@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,11 +19,12 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from alertview.core.alert import Alert, Origin
+from alertview.core.alert import Origin
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import decode_bytes
 from alertview.core.errors import DecodeError
 from alertview.core.stream.admin import offsets_at_time
+from alertview.core.stream.batch import Batch
 from alertview.core.stream.config import (
     BrokerHealth,
     StreamError,
@@ -34,6 +35,7 @@ from alertview.core.stream.error_records import ErrorRecord, UnknownSchemas
 from alertview.core.surveys import SURVEY_FIELDS
 
 START_POSITIONS = ("earliest", "latest", "committed")
+__all__ = ["START_POSITIONS", "USER_TUNABLE", "AlertConsumer", "Batch", "ConsumerSettings"]
 
 
 @dataclass(frozen=True)
@@ -62,38 +64,6 @@ USER_TUNABLE = frozenset(
         "fetch.queue.backoff.ms",
     }
 )
-
-
-@dataclass
-class Batch:
-    """What one poll brought: alerts, failures, and the offsets they advance to."""
-
-    alerts: list[Alert] = field(default_factory=list)
-    errors: list[ErrorRecord] = field(default_factory=list)
-    #: (topic, partition) -> next offset to read, once this batch is stored.
-    next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
-    messages: int = 0
-    bytes: int = 0
-    #: (topic, partition) -> the batch's first offset: where to read again from if the
-    #: batch cannot be stored (``AlertConsumer.rewind``).
-    first_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
-
-    def head(self, count: int) -> Batch:
-        """The first ``count`` alerts, with offsets that re-read whatever was cut off."""
-        if count >= len(self.alerts):
-            return self
-        kept, dropped = self.alerts[:count], self.alerts[count:]
-        first_dropped: dict[tuple[str, int], int] = {}
-        for alert in dropped:
-            key = (alert.origin.topic or "", alert.origin.partition or 0)
-            first_dropped.setdefault(key, alert.origin.offset or 0)
-        errors = [
-            e
-            for e in self.errors
-            if e.offset < first_dropped.get((e.topic, e.partition), e.offset + 1)
-        ]
-        next_offsets = {**self.next_offsets, **first_dropped}
-        return Batch(kept, errors, next_offsets, self.messages, self.bytes, self.first_offsets)
 
 
 def _rubin_group_hint(group: str) -> str:

@@ -1,0 +1,181 @@
+"""What AlertView sends over SAMP: a VOTable of alerts, FITS stamps, a position.
+
+Files go to a private folder (mode 0700, files 0600) and are sent as ``file://``
+URLs, as SAMP's load messages expect. The tables sent are remembered by table-id
+and URL so that a row another tool highlights maps back to its alert.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from alertview.core.alert import CUTOUT_NAMES, Alert
+from alertview.core.avro import codecs
+from alertview.core.cutouts import gunzip
+from alertview.core.errors import CutoutError
+from alertview.core.private_files import write_private
+from alertview.core.table.columns import AlertColumns
+
+if TYPE_CHECKING:
+    from astropy.table import Table
+
+log = logging.getLogger(__name__)
+
+MTYPE_TABLE = "table.load.votable"
+MTYPE_FITS = "image.load.fits"
+#: Table fields sent, with their unit and UCD (TOPCAT and Aladin find RA/Dec by UCD).
+TABLE_FIELDS: tuple[tuple[str, str | None, str | None], ...] = (
+    ("object_id", None, "meta.id"),
+    ("survey", None, "meta.id;instr.obsty"),
+    ("ra", "deg", "pos.eq.ra;meta.main"),
+    ("dec", "deg", "pos.eq.dec;meta.main"),
+    ("mjd", "d", "time.epoch"),
+    ("time_scale", None, "time.scale"),
+    ("band", None, "instr.bandpass"),
+    ("mag", "mag", "phot.mag"),
+    ("mag_err", "mag", "stat.error;phot.mag"),
+    ("flux", "nJy", "phot.flux.density"),
+    ("flux_err", "nJy", "stat.error;phot.flux.density"),
+    ("rb", None, "stat.likelihood"),
+    ("drb", None, "stat.likelihood"),
+    ("reliability", None, "stat.likelihood"),
+    ("snr", None, "stat.snr"),
+    ("n_detections", None, "meta.number"),
+)
+#: Tables remembered for highlight.row (the newest; older ones are forgotten).
+REMEMBERED_TABLES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class SentTable:
+    """A table AlertView sent: its id, URL, and the alert id of each row."""
+
+    table_id: str
+    url: str
+    alert_ids: tuple[int, ...]
+
+
+class SentTables:
+    """The tables sent, to map a highlighted row back to its alert."""
+
+    def __init__(self, keep: int = REMEMBERED_TABLES) -> None:
+        self._tables: OrderedDict[str, SentTable] = OrderedDict()
+        self._keep = keep
+
+    def remember(self, table: SentTable) -> None:
+        self._tables[table.table_id] = table
+        self._tables.move_to_end(table.table_id)
+        while len(self._tables) > self._keep:
+            self._tables.popitem(last=False)
+
+    def alert_of(self, table_id: str | None, url: str | None, row: int) -> int | None:
+        """The alert id at ``row`` of a table sent (found by id, else by URL)."""
+        table = self._tables.get(table_id or "")
+        if table is None:
+            table = next((t for t in self._tables.values() if url and t.url == url), None)
+        if table is None or not 0 <= row < len(table.alert_ids):
+            return None
+        return table.alert_ids[row]
+
+
+def selection_table(columns: AlertColumns, positions: np.ndarray) -> Table:
+    """The table fields of the alerts at ``positions`` (column positions), with units:
+    the alert id first (int64, or text for ids beyond it), nulls as NaN or empty."""
+    from astropy.table import MaskedColumn, Table
+
+    table = Table()
+    ids = columns.alert_id.values[positions]
+    table["alert_id"] = ids if ids.dtype != object else ids.astype(str)
+    table["alert_id"].meta["ucd"] = "meta.id;meta.main"
+    for name, unit, ucd in TABLE_FIELDS:
+        if name in columns.numbers:
+            values = columns.numbers[name].values[positions]
+            if name == "n_detections":
+                missing = np.isnan(values)
+                whole = np.where(missing, 0, values).astype(np.int32)
+                table[name] = MaskedColumn(whole, mask=missing)
+            else:
+                table[name] = values
+        else:
+            texts = columns.texts[name]
+            table[name] = np.array([texts[int(p)] or "" for p in positions], dtype=str)
+        if unit is not None:
+            table[name].unit = unit
+        if ucd is not None:
+            table[name].meta["ucd"] = ucd
+    return table
+
+
+def write_votable(table: Table, path: Path, table_id: str) -> Path:
+    """``table`` as a VOTable file at ``path``, its TABLE element named ``table_id``."""
+    table.meta["ID"] = table_id
+    out = io.BytesIO()
+    table.write(out, format="votable")
+    write_private(path, out.getvalue())
+    return path
+
+
+def table_message(path: Path, table_id: str, name: str) -> dict[str, str]:
+    """The params of ``table.load.votable``."""
+    return {"url": path.as_uri(), "table-id": table_id, "name": name}
+
+
+def point_at_params(ra: float, dec: float) -> dict[str, str]:
+    """The params of ``coord.pointAt.sky`` (SAMP sends numbers as strings)."""
+    return {"ra": repr(float(ra)), "dec": repr(float(dec))}
+
+
+def fits_bytes(name: str, stamp: bytes) -> bytes:
+    """A stamp as a FITS file: Rubin's as received, ZTF's gunzipped (with the same
+    bound on inflation as the viewer) and its first card made standard; a JPEG (ZTF's
+    2016-17 prototype) is refused."""
+    if not stamp:
+        raise CutoutError(f"{name} cutout is missing")
+    if stamp[:2] == codecs.GZIP_MAGIC:
+        stamp = gunzip(name, stamp)
+    if stamp[:6] != b"SIMPLE":
+        raise CutoutError(f"{name} cutout is not FITS")
+    return _standard_simple(stamp)
+
+
+#: The first card of a FITS file as the standard writes it (value in columns 11-30).
+_SIMPLE_CARD = b"SIMPLE  =                    T / conforms to FITS standard".ljust(80)
+
+
+def _standard_simple(data: bytes) -> bytes:
+    """ZTF writes ``SIMPLE  =  T`` (the value not in column 30): astropy warns and
+    stricter readers refuse it. Only that card is rewritten; the rest is as sent."""
+    first = data[:80]
+    if first == _SIMPLE_CARD or first[29:30] == b"T" or not re.match(rb"SIMPLE\s*=\s*T\s", first):
+        return data
+    return _SIMPLE_CARD + data[80:]
+
+
+def write_cutouts(alert: Alert, folder: Path) -> tuple[list[tuple[str, Path]], list[str]]:
+    """The alert's stamps as FITS files in ``folder``; returns (name, path) of each
+    written and one line for each that could not be."""
+    written: list[tuple[str, Path]] = []
+    problems: list[str] = []
+    for name in CUTOUT_NAMES:
+        try:
+            data = fits_bytes(name, alert.cutouts.get(name, b""))
+        except CutoutError as exc:
+            problems.append(str(exc))
+            continue
+        path = folder / f"{alert.survey}-{alert.alert_id}-{name}.fits"
+        write_private(path, data)
+        written.append((name, path))
+    return written, problems
+
+
+def image_message(path: Path, image_id: str, name: str) -> dict[str, str]:
+    """The params of ``image.load.fits``."""
+    return {"url": path.as_uri(), "image-id": image_id, "name": name}

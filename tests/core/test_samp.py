@@ -1,0 +1,319 @@
+"""SAMP against a real hub (astropy's, in this process, its lockfile in a temporary
+folder): what AlertView sends reaches a test client, and what the client sends comes
+back as typed messages. ``SAMP_HUB`` and ``HOME`` point into ``tmp_path``, so a user's
+own hub is never seen nor touched."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+import pytest
+from astropy.io import fits
+from astropy.table import Table
+
+from alertview.core.avro.schemas import SchemaCache
+from alertview.core.cutouts import decode_cutout, gunzip
+from alertview.core.decode import read_alerts
+from alertview.core.samp import HighlightRow, PointAt, SampConnection, SampError
+from alertview.core.samp.library import SAMPHubServer, SAMPIntegratedClient, local_only, quiet
+from alertview.core.samp.matching import nearest_alert, separations
+from alertview.core.samp.messages import (
+    MTYPE_FITS,
+    MTYPE_TABLE,
+    SentTable,
+    SentTables,
+    image_message,
+    point_at_params,
+    selection_table,
+    table_message,
+    write_cutouts,
+    write_votable,
+)
+from alertview.core.session.store import AlertStore
+from alertview.core.table.columns import AlertColumns
+from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE, raw_records
+
+TIMEOUT = 10.0
+
+
+@pytest.fixture
+def samp_env(tmp_path, monkeypatch):
+    """A private lockfile for every hub of the test, and a private home folder (astropy
+    sweeps ``~/.samp`` and ``~/.samp-1`` of dead hubs when it starts one)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    lockfile = tmp_path / "samp-lock"
+    monkeypatch.setenv("SAMP_HUB", f"std-lockurl:{lockfile.as_uri()}")
+    threads = set(threading.enumerate())
+    yield lockfile
+    deadline = time.monotonic() + 5  # the hub's delivery threads end on their own
+    while time.monotonic() < deadline:
+        extra = [t for t in threading.enumerate() if t not in threads and t.is_alive()]
+        if not extra:
+            break
+        time.sleep(0.05)
+    assert not extra, f"SAMP threads left running: {extra}"
+
+
+@pytest.fixture
+def hub(samp_env):
+    """The desktop's hub, as if another tool had started it."""
+    with local_only(), quiet():
+        server = SAMPHubServer(web_profile=False, lockfile=str(samp_env), addr="127.0.0.1")
+        server.start(wait=False)
+    yield server
+    with quiet():
+        server.stop()
+
+
+class Listener:
+    """A test client (a stand-in for TOPCAT or Aladin) that keeps what it receives."""
+
+    MTYPES = (MTYPE_TABLE, MTYPE_FITS, "coord.pointAt.sky")
+
+    def __init__(self, name: str = "Test viewer") -> None:
+        self.got: queue.Queue = queue.Queue()
+        self.client = SAMPIntegratedClient(metadata={"samp.name": name}, addr="127.0.0.1")
+        with local_only():
+            self.client.connect()
+        for mtype in self.MTYPES:
+            self.client.bind_receive_notification(mtype, self._keep)
+
+    def _keep(self, _key, sender, mtype, params, _extra):
+        self.got.put((sender, mtype, params))
+
+    def next(self, mtype: str) -> dict:
+        while True:
+            _sender, got, params = self.got.get(timeout=TIMEOUT)
+            if got == mtype:
+                return params
+
+
+@pytest.fixture
+def listener(hub):
+    listening = Listener()
+    yield listening
+    listening.client.disconnect()
+
+
+@pytest.fixture
+def alertview(samp_env):
+    """AlertView's connection; what it receives lands in ``alertview.received``."""
+    received: queue.Queue = queue.Queue()
+    connection = SampConnection(received.put)
+    connection.received = received
+    yield connection
+    connection.disconnect()
+
+
+@pytest.fixture(scope="module")
+def alerts(tmp_path_factory):
+    """One ZTF alert (gzipped stamps) and Rubin alerts (plain FITS), as the table holds them."""
+    cache = SchemaCache()
+    decoded = list(read_alerts([FINK_ZTF_SINGLE, FINK_LSST_TRANSFER], cache))
+    assert decoded and all(not isinstance(a, Exception) for a in decoded)
+    columns = AlertColumns()
+    with AlertStore(tmp_path_factory.mktemp("store")) as store:
+        store.add(decoded)
+        columns.append_rows(store.rows())
+    return decoded, columns
+
+
+def file_of(url: str) -> Path:
+    parsed = urlparse(url)
+    assert parsed.scheme == "file"
+    return Path(parsed.path)
+
+
+# -- connecting ---------------------------------------------------------------------------
+def test_connects_to_the_running_hub_and_lists_its_tools(listener, alertview):
+    alertview.connect()
+    assert alertview.is_connected and not alertview.started_hub
+    tools = alertview.clients()
+    assert [c.name for c in tools] == ["Test viewer"]  # neither the hub nor AlertView
+    assert [c.name for c in alertview.clients(MTYPE_TABLE)] == ["Test viewer"]
+    assert alertview.clients("no.such.mtype") == []
+    # the test client sees AlertView by its name
+    names = [
+        listener.client.get_metadata(c).get("samp.name")
+        for c in listener.client.get_registered_clients()
+    ]
+    assert "AlertView" in names
+
+
+def test_starts_a_hub_only_when_none_runs_and_stops_it_at_disconnect(samp_env, alertview):
+    assert not samp_env.exists()
+    alertview.connect()
+    assert alertview.started_hub and samp_env.exists()
+    # another tool finds AlertView's hub through the same lockfile
+    other = Listener("Aladin")
+    try:
+        assert [c.name for c in alertview.clients()] == ["Aladin"]
+    finally:
+        other.client.disconnect()
+    alertview.disconnect()
+    assert not alertview.is_connected and not samp_env.exists()
+
+
+def test_a_hub_that_cannot_be_started_is_one_line(samp_env, alertview, monkeypatch):
+    monkeypatch.setenv("SAMP_HUB", "std-lockurl:http://127.0.0.1:9/lock")
+    with pytest.raises(SampError) as failed:
+        alertview.connect()
+    assert "no SAMP hub answers at http://127.0.0.1:9/lock" in str(failed.value)
+    assert "\n" not in str(failed.value) and not alertview.is_connected
+    with pytest.raises(SampError, match="not connected"):
+        alertview.notify("coord.pointAt.sky", point_at_params(1, 2))
+
+
+# -- sending ------------------------------------------------------------------------------
+def test_votable_rows_and_units_reach_a_client(listener, alertview, alerts, tmp_path):
+    decoded, columns = alerts
+    alertview.connect()
+    positions = np.arange(len(columns))[::-1]  # in table order, not arrival order
+    path = write_votable(selection_table(columns, positions), tmp_path / "t.xml", "av-1")
+    sent_to = alertview.notify(MTYPE_TABLE, table_message(path, "av-1", "AlertView selection"))
+    assert len(sent_to) == 1
+    params = listener.next(MTYPE_TABLE)
+    assert params["table-id"] == "av-1" and params["name"] == "AlertView selection"
+    table = Table.read(file_of(params["url"]), format="votable")
+    assert len(table) == len(decoded)
+    expected = [decoded[int(p)] for p in positions]
+    assert table["alert_id"].dtype == np.int64
+    assert table["alert_id"].tolist() == [a.alert_id for a in expected]
+    assert table["alert_id"][-1] == raw_records(FINK_ZTF_SINGLE)[0]["candid"]
+    np.testing.assert_array_equal(table["ra"], [a.ra for a in expected])
+    np.testing.assert_array_equal(table["dec"], [a.dec for a in expected])
+    np.testing.assert_allclose(table["mjd"], [a.mjd for a in expected])
+    assert list(table["object_id"]) == [a.object_id or "" for a in expected]
+    units = {name: str(table[name].unit) for name in ("ra", "dec", "mjd", "mag", "flux")}
+    assert units == {"ra": "deg", "dec": "deg", "mjd": "d", "mag": "mag", "flux": "nJy"}
+    rubin = next(i for i, a in enumerate(expected) if a.survey != "ztf")
+    assert table["flux"][rubin] == pytest.approx(expected[rubin].flux)
+    votable_text = file_of(params["url"]).read_text()
+    assert 'ucd="pos.eq.ra;meta.main"' in votable_text and 'ID="av-1"' in votable_text
+    assert file_of(params["url"]).stat().st_mode & 0o077 == 0  # private to the user
+
+
+def test_point_at_reaches_a_client(listener, alertview, alerts):
+    decoded, _ = alerts
+    alertview.connect()
+    alertview.notify("coord.pointAt.sky", point_at_params(decoded[0].ra, decoded[0].dec))
+    params = listener.next("coord.pointAt.sky")
+    assert float(params["ra"]) == decoded[0].ra and float(params["dec"]) == decoded[0].dec
+
+
+@pytest.mark.parametrize("survey", ["ztf", "lsst"])
+def test_fits_cutouts_reach_a_client_readable_by_astropy(
+    listener, alertview, alerts, tmp_path, survey
+):
+    decoded, _ = alerts
+    alert = next(a for a in decoded if a.survey == survey)
+    alertview.connect()
+    written, problems = write_cutouts(alert, tmp_path)
+    assert problems == [] and [n for n, _ in written] == ["science", "template", "difference"]
+    for name, path in written:  # the stamp as sent: Rubin's raw, ZTF's gunzipped
+        stamp = alert.cutouts[name]
+        sent = gunzip(name, stamp) if survey == "ztf" else stamp
+        # only ZTF's non-standard "SIMPLE  =  T" card is rewritten (astropy warns on it)
+        assert path.read_bytes()[80:] == sent[80:] and path.read_bytes()[29:30] == b"T"
+    for name, path in written:
+        alertview.notify(MTYPE_FITS, image_message(path, f"{alert.alert_id}-{name}", name))
+    shape = (63, 63) if survey == "ztf" else (30, 30)
+    for name, _ in written:
+        params = listener.next(MTYPE_FITS)
+        assert params["name"] == name
+        with fits.open(file_of(params["url"])) as hdus:
+            data = next(h.data for h in hdus if h.data is not None)
+            assert data.shape == shape
+            # the same pixels the viewer shows (FITS order, row 0 at the bottom)
+            np.testing.assert_array_equal(
+                data.astype(np.float32), decode_cutout(name, alert.cutouts[name]).data
+            )
+
+
+def test_a_stamp_that_is_not_fits_is_named_not_sent(alerts, tmp_path):
+    decoded, _ = alerts
+    alert = decoded[0]
+    broken = type(alert).__new__(type(alert))
+    for slot in type(alert).__slots__:
+        object.__setattr__(broken, slot, getattr(alert, slot))
+    object.__setattr__(broken, "cutouts", {"science": b"\xff\xd8\xff jpeg", "template": b""})
+    written, problems = write_cutouts(broken, tmp_path)
+    assert written == []
+    assert problems == [
+        "science cutout is not FITS",
+        "template cutout is missing",
+        "difference cutout is missing",
+    ]
+
+
+# -- listening ----------------------------------------------------------------------------
+def test_messages_from_a_tool_arrive_typed(listener, alertview):
+    alertview.connect()
+    me = next(
+        c
+        for c in listener.client.get_registered_clients()
+        if listener.client.get_metadata(c).get("samp.name") == "AlertView"
+    )
+    reply = listener.client.call_and_wait(
+        me,
+        {
+            "samp.mtype": "table.highlight.row",
+            "samp.params": {"table-id": "av-1", "url": "file:///t.xml", "row": "3"},
+        },
+        str(int(TIMEOUT)),
+    )
+    assert reply["samp.status"] == "samp.ok"
+    got = alertview.received.get(timeout=TIMEOUT)
+    assert got == HighlightRow("av-1", "file:///t.xml", 3, got.sender)
+    listener.client.notify(
+        me, {"samp.mtype": "coord.pointAt.sky", "samp.params": {"ra": "370.5", "dec": "-4.25"}}
+    )
+    got = alertview.received.get(timeout=TIMEOUT)
+    assert isinstance(got, PointAt) and (got.ra, got.dec) == (10.5, -4.25)
+    # a bad message is refused with a reason and never reaches the viewer
+    reply = listener.client.call_and_wait(
+        me,
+        {"samp.mtype": "coord.pointAt.sky", "samp.params": {"ra": "1", "dec": "100"}},
+        str(int(TIMEOUT)),
+    )
+    assert reply["samp.status"] == "samp.error"
+    assert "out of range" in reply["samp.error"]["samp.errortxt"]
+    assert alertview.received.empty()
+
+
+def test_sent_tables_map_a_highlighted_row_back_to_its_alert():
+    sent = SentTables(keep=2)
+    sent.remember(SentTable("av-1", "file:///a.xml", (11, 12, 13)))
+    sent.remember(SentTable("av-2", "file:///b.xml", (21,)))
+    assert sent.alert_of("av-1", None, 2) == 13
+    assert sent.alert_of(None, "file:///b.xml", 0) == 21  # TOPCAT may give only the URL
+    assert sent.alert_of("av-1", None, 3) is None
+    assert sent.alert_of("other", "file:///other.xml", 0) is None
+    sent.remember(SentTable("av-3", "file:///c.xml", (31,)))
+    assert sent.alert_of("av-1", None, 0) is None  # the oldest is forgotten
+
+
+def test_nearest_alert_prefers_the_selected_then_the_newest_of_one_source():
+    arcsec = 1 / 3600
+    ra = np.array([10.0, 10.0 + 0.5 * arcsec, 10.0 + 30 * arcsec, np.nan, 200.0])
+    dec = np.array([-5.0, -5.0, -5.0, -5.0, 20.0])
+    mjd = np.array([60000.0, 60001.0, 60002.0, 60003.0, 60004.0])
+    assert nearest_alert(ra, dec, mjd, 10.0, -5.0) == 1  # same source: the newest
+    assert nearest_alert(ra, dec, mjd, 10.0, -5.0, current=0) == 0  # keeps the selected
+    assert nearest_alert(ra, dec, mjd, 10.0 + 25 * arcsec, -5.0) == 2  # nearest within 1'
+    assert nearest_alert(ra, dec, mjd, 10.0 + 200 * arcsec, -5.0) is None
+    assert nearest_alert(ra[:0], dec[:0], mjd[:0], 10.0, -5.0) is None
+    # across RA 0/360 and near the pole distances are on the sky
+    assert separations(np.array([359.9999]), np.array([0.0]), 0.0001, 0.0)[0] == pytest.approx(
+        0.72, rel=1e-6
+    )
+    assert separations(np.array([0.0]), np.array([89.9999]), 180.0, 89.9999)[0] == (
+        pytest.approx(0.72, rel=1e-3)
+    )

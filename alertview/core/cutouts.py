@@ -92,25 +92,38 @@ class Cutout:
                 return None
             return np.asarray(hdus[name].data, dtype=np.float32)
 
-    def north_up(self) -> np.ndarray:
+    def north_up(self, whole: bool = False) -> np.ndarray:
         """The image resampled (nearest pixel) with North up, East left, row 0 at the top.
 
-        For exports and thumbnails; the viewer transforms the image instead.
+        For exports and thumbnails; the viewer transforms the image instead. The
+        output has the stamp's rows x cols, which cuts the corners of a turned
+        stamp; ``whole`` enlarges it to the turned stamp's bounding box (an export
+        shows every pixel). NaN where no pixel of the stamp falls.
         """
         data = self.data
         if np.allclose(self.sky_transform, _IDENTITY):
             return np.ascontiguousarray(data[::-1])
         rows, cols = data.shape
+        out_rows, out_cols = _turned_shape(self.sky_transform, rows, cols) if whole else data.shape
         centre = np.array([(cols - 1) / 2.0, (rows - 1) / 2.0])
-        v, u = np.mgrid[rows - 1 : -1 : -1, 0:cols]  # screen row 0 is the top
-        screen = np.stack([u - centre[0], v - centre[1]])
+        out_centre = np.array([(out_cols - 1) / 2.0, (out_rows - 1) / 2.0])
+        v, u = np.mgrid[out_rows - 1 : -1 : -1, 0:out_cols]  # screen row 0 is the top
+        screen = np.stack([u - out_centre[0], v - out_centre[1]])
         src = np.linalg.inv(self.sky_transform) @ screen.reshape(2, -1)
         x = np.rint(src[0] + centre[0]).astype(int)
         y = np.rint(src[1] + centre[1]).astype(int)
         inside = (x >= 0) & (x < cols) & (y >= 0) & (y < rows)
-        out = np.full(rows * cols, np.nan, dtype=np.float32)
+        out = np.full(out_rows * out_cols, np.nan, dtype=np.float32)
         out[inside] = data[y[inside], x[inside]]
-        return out.reshape(rows, cols)
+        return out.reshape(out_rows, out_cols)
+
+
+def _turned_shape(transform: np.ndarray, rows: int, cols: int) -> tuple[int, int]:
+    """Rows and columns of the screen box holding a rows x cols stamp after ``transform``."""
+    corners = np.array([[-cols, -cols, cols, cols], [-rows, rows, -rows, rows]]) / 2.0
+    screen = transform @ corners
+    width, height = np.ptp(screen, axis=1)
+    return int(np.ceil(height - 1e-6)), int(np.ceil(width - 1e-6))
 
 
 def celestial_wcs(header: Header) -> WCS | None:

@@ -3,15 +3,21 @@
 - ``avro``: the packets as one Avro container file per writer schema
   (readable by fastavro and AlertView);
 - ``ecsv``, ``csv``, ``votable``, ``fits``: the table of key fields through
-  astropy (64-bit ids kept exact as int64 columns);
+  astropy (64-bit ids kept exact as int64 columns; units, descriptions and the
+  time scale in ECSV, VOTable and FITS, see ``export_units``; a CSV stays plain
+  for every reader, with its ``time_scale`` and ``flux_unit`` columns);
 - ``lightcurve-csv``: every detection, upper limit and forced point;
-- ``cutouts``: each stamp as FITS (with its header) and as a PNG (North up,
-  zscale, asinh; the difference symmetric about zero).
+- ``cutouts``: each stamp as FITS, every HDU as sent (Rubin's UNCERT and
+  PSFIMAGE too), and as a PNG of the whole stamp turned North up (zscale,
+  asinh; the difference symmetric about zero; transparent where there is no
+  data, the corners of a turned stamp among them).
 """
 
 from __future__ import annotations
 
+import io
 import threading
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,11 +35,14 @@ from alertview.core.export_triage import (
     write_avro_sidecars,
     write_sidecar,
 )
+from alertview.core.export_units import describe_columns, write_votable
 from alertview.core.summary import alert_summary
 from alertview.core.surveys.brokers import broker_fields
 
 if TYPE_CHECKING:
     from astropy.table import Table  # imported when exporting: astropy loads slowly
+
+    from alertview.core.cutouts import Cutout
 
 FORMATS = ("avro", "ecsv", "csv", "votable", "fits", "lightcurve-csv", "cutouts")
 TABLE_FORMATS = {"ecsv": "ascii.ecsv", "csv": "ascii.csv", "votable": "votable", "fits": "fits"}
@@ -108,6 +117,7 @@ def summary_table(alerts: list[Alert]) -> Table:
         columns[name] = _column(name, values)
     table = Table(columns)
     table["cutouts"] = [",".join(a.cutouts) for a in alerts]
+    describe_columns(table)
     return table
 
 
@@ -166,13 +176,18 @@ def _lightcurve_table(alerts: list[Alert]) -> Table:
             parts.append(part)
     if not parts:
         raise ExportError("the selected alerts have no light-curve points")
-    return vstack(parts)
+    table = vstack(parts)
+    describe_columns(table)
+    return table
 
 
 def _write(table: Table, dest: Path, astropy_format: str) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
-        table.write(dest, format=astropy_format, overwrite=True)
+        if astropy_format == "votable":
+            write_votable(table, dest)
+        else:
+            table.write(dest, format=astropy_format, overwrite=True)
     except (OSError, ValueError, TypeError) as exc:
         raise ExportError(f"cannot write {dest}: {exc}") from None
     return dest
@@ -197,26 +212,51 @@ def _write_avro(alerts: list[Alert], dest: Path) -> list[tuple[Path, list[Alert]
 
 
 def _write_cutouts(alert: Alert, folder: Path) -> None:
-    from astropy.io import fits
-    from PIL import Image
-
     from alertview.core.cutouts import Cutout, decode_cutouts
-    from alertview.core.scaling import display_limits, stretch_image
 
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{alert.survey}_{(alert.object_id or 'noobject').replace('/', '_')}_{alert.alert_id}"
     for name, cutout in decode_cutouts(alert).items():
         if not isinstance(cutout, Cutout):
             continue
-        header = cutout.header if cutout.header_text else None
-        fits.PrimaryHDU(cutout.data, header=header).writeto(
-            folder / f"{stem}_{name}.fits", overwrite=True, output_verify="silentfix"
-        )
-        image = cutout.north_up()
-        symmetric = name == "difference" and cutout.kind == "fits"
-        limits = display_limits(image, "zscale", symmetric=symmetric)
-        shown = stretch_image(image, limits, "linear" if symmetric else "asinh")
-        pixels = (np.nan_to_num(shown, nan=0.0) * 255).astype(np.uint8)
-        Image.fromarray(pixels, mode="L").resize(
-            (pixels.shape[1] * 4, pixels.shape[0] * 4), Image.Resampling.NEAREST
-        ).save(folder / f"{stem}_{name}.png")
+        _write_stamp_fits(cutout, folder / f"{stem}_{name}.fits")
+        _write_stamp_png(cutout, folder / f"{stem}_{name}.png")
+
+
+def _write_stamp_fits(cutout: Cutout, path: Path) -> None:
+    """Every HDU of a FITS stamp as sent (Rubin's UNCERT and PSFIMAGE after the image),
+    its header made standard (ZTF's 'SIMPLE  =  T'); a JPEG stamp's pixels alone."""
+    from astropy.io import fits
+    from astropy.utils.exceptions import AstropyWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AstropyWarning)  # the repairs silentfix makes
+        if cutout.kind != "fits":
+            fits.PrimaryHDU(cutout.data).writeto(path, overwrite=True)
+            return
+        with fits.open(io.BytesIO(cutout.raw), ignore_missing_simple=True) as hdus:
+            header = hdus[0].header
+            if "SIMPLE" in header:  # a card made anew: the old one's image is kept as read
+                comment = header.comments["SIMPLE"]
+                del header["SIMPLE"]
+                header.insert(0, ("SIMPLE", True, comment))
+            hdus.writeto(path, overwrite=True, output_verify="silentfix")
+
+
+def _write_stamp_png(cutout: Cutout, path: Path) -> None:
+    """The whole stamp North up, 4x, grey with an alpha channel: transparent where there
+    is no data (a turned Rubin stamp's corners, masked pixels)."""
+    from PIL import Image
+
+    from alertview.core.scaling import display_limits, stretch_image
+
+    image = cutout.north_up(whole=True)
+    symmetric = cutout.name == "difference" and cutout.kind == "fits"
+    limits = display_limits(image, "zscale", symmetric=symmetric)
+    shown = stretch_image(image, limits, "linear" if symmetric else "asinh")
+    grey = (np.nan_to_num(shown, nan=0.0) * 255).astype(np.uint8)
+    alpha = np.where(np.isfinite(image), 255, 0).astype(np.uint8)
+    rows, cols = grey.shape
+    Image.fromarray(np.dstack([grey, alpha])).resize(
+        (cols * 4, rows * 4), Image.Resampling.NEAREST
+    ).save(path)

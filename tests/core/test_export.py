@@ -15,7 +15,7 @@ from alertview.core.avro.schemas import SchemaCache
 from alertview.core.cutouts import decode_cutouts
 from alertview.core.decode import read_alerts
 from alertview.core.export import export_alerts
-from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_MULTI, SHARED, raw_records
+from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_MULTI, SHARED, ZTF_FILES, raw_records
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +86,116 @@ def test_export_command_with_filter(tmp_path):
     assert result.returncode == 0, result.stderr
     table = Table.read(out, format="ascii.ecsv")
     assert len(table) > 0 and all(table["band"] == "r") and all(table["mag"] < 19)
+
+
+# -- units, time scale, whole stamps (issue 15 §3) -----------------------------------------
+TABLE_READERS = {"ecsv": "ascii.ecsv", "votable": "votable", "fits": "fits"}
+
+
+def _read_table(path, fmt):
+    return Table.read(path, format=TABLE_READERS[fmt])
+
+
+@pytest.mark.parametrize("fmt", sorted(TABLE_READERS))
+@pytest.mark.parametrize(("packets", "scale"), [(ZTF_FILES, "UTC"), ([FINK_LSST_TRANSFER], "TAI")])
+def test_tables_carry_units_and_the_time_scale(tmp_path, fmt, packets, scale):
+    selection = list(read_alerts(packets, SchemaCache()))
+    (path,) = export_alerts(selection, fmt, tmp_path / f"sel.{fmt}")
+    table = _read_table(path, fmt)
+    units = {name: str(table[name].unit) for name in ("ra", "dec", "mjd", "mag", "mag_err")}
+    assert units == {"ra": "deg", "dec": "deg", "mjd": "d", "mag": "mag", "mag_err": "mag"}
+    assert str(table["flux"].unit) == str(table["flux_err"].unit) == "nJy"
+    assert scale in table["mjd"].description
+    if fmt == "votable":  # a TIMESYS element the mjd field refers to (VOTable 1.4)
+        from astropy.io.votable import parse
+
+        votable = parse(str(path))
+        (mjd,) = [f for f in votable.get_first_table().fields if f.name == "mjd"]
+        assert votable.get_timesys_by_id(mjd.ref).timescale == scale
+    else:  # ECSV metadata; in FITS the header keyword of the FITS time standard
+        assert table.meta["TIMESYS"] == scale
+    if fmt == "fits":
+        with fits.open(path) as hdus:
+            assert hdus[1].header["TIMESYS"] == scale
+
+
+@pytest.mark.parametrize("fmt", sorted(TABLE_READERS))
+def test_a_table_mixing_surveys_says_the_scale_is_per_row(tmp_path, alerts, fmt):
+    (path,) = export_alerts(alerts, fmt, tmp_path / f"all.{fmt}")
+    table = _read_table(path, fmt)
+    assert "TIMESYS" not in table.meta  # ZTF's UTC and Rubin's TAI: no one scale
+    assert "time_scale" in table["mjd"].description
+    scales = {(str(s), str(t)) for s, t in zip(table["survey"], table["time_scale"], strict=True)}
+    assert scales == {("ztf", "utc"), ("lsst", "tai")}
+    assert str(table["mjd"].unit) == "d" and str(table["ra"].unit) == "deg"
+
+
+def test_a_csv_table_stays_plain_and_names_scale_and_flux_unit_per_row(tmp_path, alerts):
+    """A CSV has no place for units: a comment block would break spreadsheets and
+    pandas' default reader, so the header is the first line and the columns say it."""
+    (path,) = export_alerts(alerts, "csv", tmp_path / "all.csv")
+    assert path.read_text().splitlines()[0].startswith("source,index,survey,")
+    table = Table.read(path, format="ascii.csv")
+    assert set(table["flux_unit"]) == {"nJy"}
+    assert {str(v) for v in table["time_scale"][table["survey"] == "lsst"]} == {"tai"}
+
+
+def test_rubin_cutout_fits_keep_uncert_and_psfimage(tmp_path):
+    alert = next(iter(read_alerts([FINK_LSST_TRANSFER], SchemaCache())))
+    export_alerts([alert], "cutouts", tmp_path / "stamps")
+    for name, cutout in decode_cutouts(alert).items():
+        uncert, psf = cutout.extension("UNCERT"), cutout.extension("PSFIMAGE")
+        assert uncert is not None and psf is not None  # the packet's stamp has them
+        path = tmp_path / "stamps" / f"lsst_{alert.object_id}_{alert.alert_id}_{name}.fits"
+        with fits.open(path) as hdus:
+            assert [h.name for h in hdus] == ["PRIMARY", "UNCERT", "PSFIMAGE"]
+            np.testing.assert_array_equal(hdus[0].data, cutout.data)
+            np.testing.assert_array_equal(hdus["UNCERT"].data.astype(np.float32), uncert)
+            np.testing.assert_array_equal(hdus["PSFIMAGE"].data.astype(np.float32), psf)
+
+
+def test_ztf_cutout_fits_is_standard_and_equal(tmp_path):
+    alert = next(iter(read_alerts([ZTF_FILES[-1]], SchemaCache())))
+    export_alerts([alert], "cutouts", tmp_path / "stamps")
+    cutout = decode_cutouts(alert)["science"]
+    path = tmp_path / "stamps" / f"ztf_{alert.object_id}_{alert.alert_id}_science.fits"
+    with fits.open(path) as hdus:
+        hdus.verify("exception")  # ZTF's 'SIMPLE  =  T' was made standard
+        np.testing.assert_array_equal(hdus[0].data, cutout.data)
+
+
+def _corner_probe(cutout):
+    """The stamp with a 2x2 block of a distinct value at each corner, 0 elsewhere."""
+    marked = np.zeros_like(cutout.data)
+    for value, (r, c) in enumerate([(0, 0), (0, -2), (-2, 0), (-2, -2)], 1):
+        marked[r : r + 2 if r >= 0 else None, c : c + 2 if c >= 0 else None] = value
+    return type(cutout)(cutout.name, marked, cutout.kind, sky_transform=cutout.sky_transform)
+
+
+def test_whole_north_up_keeps_the_corners_of_a_turned_stamp():
+    alert = next(iter(read_alerts([FINK_LSST_TRANSFER], SchemaCache())))
+    science = decode_cutouts(alert)["science"]
+    assert 10 < abs(science.north_angle) % 90 < 80  # turned, not by a right angle
+    probe = _corner_probe(science)
+    cropped, whole = probe.north_up(), probe.north_up(whole=True)
+    assert set(np.unique(cropped[np.isfinite(cropped)])) < {0, 1, 2, 3, 4}  # corners cut
+    assert set(np.unique(whole[np.isfinite(whole)])) == {0, 1, 2, 3, 4}
+    assert whole.shape[0] > 30 and whole.shape[1] > 30
+    # every pixel once on average: the turned stamp's area, not a clipped one
+    assert abs(int(np.isfinite(whole).sum()) - science.data.size) < 0.06 * science.data.size
+
+
+def test_png_of_a_turned_rubin_stamp_holds_the_whole_stamp(tmp_path):
+    from PIL import Image
+
+    alert = next(iter(read_alerts([FINK_LSST_TRANSFER], SchemaCache())))
+    export_alerts([alert], "cutouts", tmp_path / "stamps")
+    science = decode_cutouts(alert)["science"]
+    whole = science.north_up(whole=True)
+    path = tmp_path / "stamps" / f"lsst_{alert.object_id}_{alert.alert_id}_science.png"
+    with Image.open(path) as png:
+        assert png.mode == "LA" and png.size == (whole.shape[1] * 4, whole.shape[0] * 4)
+        alpha = np.asarray(png)[:, :, 1]
+    assert alpha[0, 0] == alpha[0, -1] == alpha[-1, 0] == alpha[-1, -1] == 0  # outside
+    opaque = int((alpha == 255).sum()) / 16  # stamp pixels shown (each 4x4)
+    assert abs(opaque - science.data.size) < 0.06 * science.data.size

@@ -102,8 +102,12 @@ def run_viewer(
 
 
 def render_alert(path: str | os.PathLike, index: int, out: Path, size=(1200, 850)) -> Path:
-    """Draw the inspection view of one alert to a PNG, with no screen needed."""
+    """Draw the inspection view of one alert to a PNG, with no screen needed: a figure,
+    without the view's tabs and controls, and no Qt messages on the terminal."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from alertview.gui.qt_messages import route_qt_messages
+
+    route_qt_messages()
     app = make_application()
     from alertview.core.avro.schemas import SchemaCache
     from alertview.core.decode import read_alerts
@@ -126,6 +130,7 @@ def render_alert(path: str | os.PathLike, index: int, out: Path, size=(1200, 850
     view = InspectionView()
     view.resize(*size)
     view.show_alert(alerts[index])
+    view.hide_controls()
     view.show()
     app.processEvents()
     image = view.grab()

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from alertview.core.alert import Alert
 from alertview.core.cutouts import decode_cutouts
@@ -59,6 +69,16 @@ class InspectionView(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.tabs, 1)
         self.alert: Alert | None = None
+
+    def hide_controls(self) -> None:
+        """A figure, not a tool (`alertview render`): the first tab without the tab bar,
+        and no combo boxes, check boxes or buttons (the light curve's controls row)."""
+        self.tabs.setCurrentIndex(0)
+        self.tabs.tabBar().hide()
+        shown = self.tabs.currentWidget()
+        for kind in (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit):
+            for widget in shown.findChildren(kind):
+                widget.hide()
 
     def show_alert(self, alert: Alert, cutouts: dict | None = None, prepared=None) -> None:
         """Draw ``alert``; ``cutouts`` decoded and ``prepared`` (scaled, see

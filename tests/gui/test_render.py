@@ -7,6 +7,8 @@ import sys
 
 from PySide6.QtGui import QImage
 
+from alertview.core.avro.schemas import SchemaCache
+from alertview.core.decode import read_alerts
 from tests.conftest import FINK_LSST_TRANSFER, PROTOTYPE
 
 
@@ -54,3 +56,63 @@ def test_render_index_past_the_end_is_one_line(tmp_path):
     assert result.stderr.strip() == (
         f"alertview: {PROTOTYPE} holds 1 alert; --index 3 is past the end"
     )
+
+
+# -- a figure, quietly (issue 15 §3) -------------------------------------------------------
+
+
+def _visible_controls(widget) -> list[str]:
+    from PySide6.QtWidgets import QCheckBox, QComboBox, QTabBar
+
+    return [
+        type(child).__name__
+        for kind in (QTabBar, QComboBox, QCheckBox)
+        for child in widget.findChildren(kind)
+        if child.isVisibleTo(widget)
+    ]
+
+
+def test_render_prints_only_the_file_it_wrote(tmp_path):
+    """Qt's own lines ('This plugin does not support propagateSizeHints()', 'QFont...')
+    went to the terminal around the one line render means to print."""
+    from tests.conftest import ZTF_FILES
+
+    for path in (ZTF_FILES[-1], FINK_LSST_TRANSFER):
+        out = tmp_path / "figure.png"
+        result = _render(path, out)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        assert result.stderr.splitlines() == [str(out)]
+
+
+def test_render_grabs_no_tabs_or_controls(qtbot, monkeypatch, tmp_path):
+    """The figure is the view without its tab bar and the light curve's controls row."""
+    import alertview.gui.qt_messages as qt_messages
+    from alertview.gui.app import render_alert
+    from alertview.gui.inspection import InspectionView
+
+    monkeypatch.setattr(qt_messages, "route_qt_messages", lambda: None)  # pytest-qt's stays
+    grabbed = []
+    grab = InspectionView.grab
+
+    def spy(view, *args):
+        grabbed.append((_visible_controls(view), view.lightcurve.plot.height()))
+        return grab(view, *args)
+
+    monkeypatch.setattr(InspectionView, "grab", spy)
+    out = render_alert(FINK_LSST_TRANSFER, 1, tmp_path / "f.png", (1000, 700))
+    assert QImage(str(out)).size().toTuple() == (1000, 700)
+    ((controls, plot_height),) = grabbed
+    assert controls == []
+    # the same view as a tool: its tabs and controls shown, its plot lower
+    view = InspectionView()
+    qtbot.addWidget(view)
+    view.resize(1000, 700)
+    view.show_alert(next(iter(read_alerts([FINK_LSST_TRANSFER], SchemaCache()))))
+    view.show()
+    qtbot.waitExposed(view)
+    assert {"QTabBar", "QComboBox"} <= set(_visible_controls(view))
+    assert view.lightcurve.plot.height() < plot_height
+    view.hide_controls()
+    assert _visible_controls(view) == []
+    view.close()

@@ -72,9 +72,11 @@ class InspectionView(QWidget):
 
     def hide_controls(self) -> None:
         """A figure, not a tool (`alertview render`): the first tab without the tab bar,
-        and no combo boxes, check boxes or buttons (the light curve's controls row)."""
+        and no combo boxes, check boxes or buttons (the light curve's controls row), nor
+        the cutouts' pixel read-out (it follows the mouse)."""
         self.tabs.setCurrentIndex(0)
         self.tabs.tabBar().hide()
+        self.cutouts.pixel_label.hide()
         shown = self.tabs.currentWidget()
         for kind in (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit):
             for widget in shown.findChildren(kind):

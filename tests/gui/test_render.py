@@ -115,4 +115,5 @@ def test_render_grabs_no_tabs_or_controls(qtbot, monkeypatch, tmp_path):
     assert view.lightcurve.plot.height() < plot_height
     view.hide_controls()
     assert _visible_controls(view) == []
+    assert not view.cutouts.pixel_label.isVisibleTo(view)  # a mouse read-out
     view.close()

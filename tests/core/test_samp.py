@@ -6,10 +6,6 @@ own hub is never seen nor touched."""
 from __future__ import annotations
 
 import queue
-import threading
-import time
-from pathlib import Path
-from urllib.parse import urlparse
 
 import numpy as np
 import pytest
@@ -20,7 +16,6 @@ from alertview.core.avro.schemas import SchemaCache
 from alertview.core.cutouts import decode_cutout, gunzip
 from alertview.core.decode import read_alerts
 from alertview.core.samp import HighlightRow, PointAt, SampConnection, SampError
-from alertview.core.samp.library import SAMPHubServer, SAMPIntegratedClient, local_only, quiet
 from alertview.core.samp.matching import nearest_alert, separations
 from alertview.core.samp.messages import (
     MTYPE_FITS,
@@ -37,69 +32,29 @@ from alertview.core.samp.messages import (
 from alertview.core.session.store import AlertStore
 from alertview.core.table.columns import AlertColumns
 from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE, raw_records
-
-TIMEOUT = 10.0
+from tests.samp_hub import (
+    TIMEOUT,
+    Listener,
+    file_of,
+    listening,
+    private_hub_env,
+    running_hub,
+)
 
 
 @pytest.fixture
 def samp_env(tmp_path, monkeypatch):
-    """A private lockfile for every hub of the test, and a private home folder (astropy
-    sweeps ``~/.samp`` and ``~/.samp-1`` of dead hubs when it starts one)."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    lockfile = tmp_path / "samp-lock"
-    monkeypatch.setenv("SAMP_HUB", f"std-lockurl:{lockfile.as_uri()}")
-    threads = set(threading.enumerate())
-    yield lockfile
-    deadline = time.monotonic() + 5  # the hub's delivery threads end on their own
-    while time.monotonic() < deadline:
-        extra = [t for t in threading.enumerate() if t not in threads and t.is_alive()]
-        if not extra:
-            break
-        time.sleep(0.05)
-    assert not extra, f"SAMP threads left running: {extra}"
+    yield from private_hub_env(tmp_path, monkeypatch)
 
 
 @pytest.fixture
 def hub(samp_env):
-    """The desktop's hub, as if another tool had started it."""
-    with local_only(), quiet():
-        server = SAMPHubServer(web_profile=False, lockfile=str(samp_env), addr="127.0.0.1")
-        server.start(wait=False)
-    yield server
-    with quiet():
-        server.stop()
-
-
-class Listener:
-    """A test client (a stand-in for TOPCAT or Aladin) that keeps what it receives."""
-
-    MTYPES = (MTYPE_TABLE, MTYPE_FITS, "coord.pointAt.sky")
-
-    def __init__(self, name: str = "Test viewer") -> None:
-        self.got: queue.Queue = queue.Queue()
-        self.client = SAMPIntegratedClient(metadata={"samp.name": name}, addr="127.0.0.1")
-        with local_only():
-            self.client.connect()
-        for mtype in self.MTYPES:
-            self.client.bind_receive_notification(mtype, self._keep)
-
-    def _keep(self, _key, sender, mtype, params, _extra):
-        self.got.put((sender, mtype, params))
-
-    def next(self, mtype: str) -> dict:
-        while True:
-            _sender, got, params = self.got.get(timeout=TIMEOUT)
-            if got == mtype:
-                return params
+    yield from running_hub(samp_env)
 
 
 @pytest.fixture
 def listener(hub):
-    listening = Listener()
-    yield listening
-    listening.client.disconnect()
+    yield from listening()
 
 
 @pytest.fixture
@@ -123,12 +78,6 @@ def alerts(tmp_path_factory):
         store.add(decoded)
         columns.append_rows(store.rows())
     return decoded, columns
-
-
-def file_of(url: str) -> Path:
-    parsed = urlparse(url)
-    assert parsed.scheme == "file"
-    return Path(parsed.path)
 
 
 # -- connecting ---------------------------------------------------------------------------
@@ -225,9 +174,11 @@ def test_fits_cutouts_reach_a_client_readable_by_astropy(
     for name, path in written:
         alertview.notify(MTYPE_FITS, image_message(path, f"{alert.alert_id}-{name}", name))
     shape = (63, 63) if survey == "ztf" else (30, 30)
-    for name, _ in written:
-        params = listener.next(MTYPE_FITS)
-        assert params["name"] == name
+    # the hub delivers each notification on its own thread: in any order
+    received = [listener.next(MTYPE_FITS) for _ in written]
+    assert sorted(p["name"] for p in received) == sorted(n for n, _ in written)
+    for params in received:
+        name = params["name"]
         with fits.open(file_of(params["url"])) as hdus:
             data = next(h.data for h in hdus if h.data is not None)
             assert data.shape == shape

@@ -1,16 +1,21 @@
-"""Which light-curve series to draw, with what axes, legend and notes."""
+"""Which light-curve series to draw, with what axes, range, legend and notes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from alertview.controllers.lightcurve_text import point_text
+from alertview.controllers.time_ticks import TIME_MODES, first_detection_label
 from alertview.controllers.views import LightcurveView
 from alertview.core.alert import Alert, Photometry
 
 #: Bands in wavelength order; others follow alphabetically.
 BAND_ORDER = "ugrizy"
+#: Series kinds that do not set the range while it fits the detections: forced
+#: photometry far off the light curve (a bad subtraction, a neighbour) would squash it.
+UNFITTED_KINDS = ("forced",)
 
 
 @dataclass(frozen=True)
@@ -23,7 +28,7 @@ class Series:
     x: np.ndarray
     y: np.ndarray
     legend: str  # the legend line, e.g. "g (12)"
-    error: np.ndarray | None = None  # detections: error bar half-heights (0 unknown)
+    error: np.ndarray | None = None  # half-heights (0 unknown); bars drawn for detections
     ids: np.ndarray | None = None  # detections: source ids, for clicking
 
     @property
@@ -43,6 +48,12 @@ class LightcurvePlot:
     ring: tuple[float, float] | None = None  # the selected alert's own point
     #: Said in the middle of an empty plot (nothing chosen), instead of a bare 0-1 grid.
     empty: str = ""
+    #: How the x axis reads ("mjd", "days", "date") and the times' scale ("utc", "tai").
+    time_mode: str = "mjd"
+    time_scale: str = "utc"
+    #: The axes' ranges (None: fit everything drawn).
+    x_range: tuple[float, float] | None = None
+    y_range: tuple[float, float] | None = None
 
 
 def bands(points: Photometry) -> list[str]:
@@ -51,10 +62,12 @@ def bands(points: Photometry) -> list[str]:
 
 
 class LightcurveController:
-    """Magnitude or flux against MJD or days before the alert; forced points optional.
+    """Magnitude or flux against MJD, days since the first detection or dates; forced
+    points optional; the range fitted to the detections unless the user asks for all.
 
-    The view reports the user's choices (``set_flux``, ``set_relative_time``,
-    ``set_forced``); each redraws. ``counts`` and ``legend_lines`` say what is drawn.
+    The view reports the user's choices (``set_flux``, ``set_time_mode``,
+    ``set_forced``, ``set_fit_all``); each redraws. ``counts`` and ``legend_lines`` say
+    what is drawn, ``tip`` what hovering a point says.
     """
 
     #: What the plot says while nothing is shown.
@@ -64,8 +77,9 @@ class LightcurveController:
         self.view = view
         self.alert: Alert | None = None
         self.flux = False
-        self.relative_time = False
+        self.time_mode = "mjd"
         self.forced = True
+        self.fit_all = False
         self.user_chose_units = False
         self.x0 = 0.0
         self.plot = LightcurvePlot(flux=False)
@@ -84,12 +98,20 @@ class LightcurveController:
             self.flux = flux
             self.redraw()
 
-    def set_relative_time(self, relative: bool) -> None:
-        self.relative_time = relative
+    def set_time_mode(self, mode: str) -> None:
+        """ "mjd", "days" (since the first detection) or "date" (UTC calendar)."""
+        if mode not in TIME_MODES:
+            raise ValueError(f"time axis {mode!r} is not one of {', '.join(TIME_MODES)}")
+        self.time_mode = mode
         self.redraw()
 
     def set_forced(self, forced: bool) -> None:
         self.forced = forced
+        self.redraw()
+
+    def set_fit_all(self, fit_all: bool) -> None:
+        """Fit the range to every point drawn (True) or to the detections (False)."""
+        self.fit_all = fit_all
         self.redraw()
 
     # -- what is drawn --------------------------------------------------------------------
@@ -103,7 +125,7 @@ class LightcurveController:
         return [s.legend for s in self.plot.series] + self.plot.notes
 
     def redraw(self) -> None:
-        self.plot = self._plan()
+        self.plot = self._fit(self._plan())
         self.view.draw(self.plot)
 
     def _plan(self) -> LightcurvePlot:
@@ -111,26 +133,61 @@ class LightcurveController:
         if alert is None:
             return LightcurvePlot(flux=flux, empty=self.empty_text)
         unit = alert.flux_unit or "nJy"
-        self.x0 = alert.mjd if self.relative_time else 0.0
-        scale = alert.time_scale.upper()
+        scale = alert.time_scale.lower()
+        self.x0 = first_detection(alert) if self.time_mode == "days" else 0.0
+        x_label = {
+            "mjd": f"MJD ({scale.upper()})",
+            "days": first_detection_label(self.x0, scale),
+            "date": "date (UTC)",
+        }[self.time_mode]
         plot = LightcurvePlot(
             flux=flux,
             y_label=f"flux [{unit}]" if flux else "magnitude (AB)",
-            x_label="days relative to this alert" if self.relative_time else f"MJD ({scale})",
+            x_label=x_label,
             ring=self._ring(alert, flux),
+            time_mode=self.time_mode,
+            time_scale=scale,
         )
         plot.series.extend(self._detections(alert.detections, flux))
         if not flux:
             plot.notes.extend(self._unplotted(alert))
             plot.series.extend(self._markers(alert.upper_limits, alert.upper_limits.mag,
-                                             "upper limits", "limit"))  # fmt: skip
+                                             None, "upper limits", "limit"))  # fmt: skip
         if self.forced:
-            y, _ = _values(alert.forced, flux)
-            plot.series.extend(self._markers(alert.forced, y, "forced", "forced"))
+            y, err = _values(alert.forced, flux)
+            plot.series.extend(self._markers(alert.forced, y, err, "forced", "forced"))
             n = alert.n_forced_unmeasured
             if n:  # sent without a flux (ZTF's -99999): drawn in no view, so said
                 plot.notes.append(f"{n} forced epoch{'s' if n != 1 else ''} without a measurement")
         return plot
+
+    def _fit(self, plot: LightcurvePlot) -> LightcurvePlot:
+        """The ranges: every point (``fit_all``), or the detections, limits and the ring
+        with a margin, the forced points beyond them drawn but cut off, and counted."""
+        if plot.empty or self.fit_all:
+            return plot
+        fitted = [s for s in plot.series if s.kind not in UNFITTED_KINDS]
+        x = [s.x for s in plot.series]
+        y = [s.y for s in fitted]
+        y += [s.y - s.error for s in fitted if s.error is not None]
+        y += [s.y + s.error for s in fitted if s.error is not None]
+        if plot.ring is not None:
+            x.append(np.array([plot.ring[0]]))
+            y.append(np.array([plot.ring[1]]))
+        x_range = _span(np.concatenate(x) if x else np.zeros(0), 0.03, 0.5)
+        y_range = _span(np.concatenate(y) if y else np.zeros(0), 0.08, 0.5 if not plot.flux else 0)
+        if x_range is None or y_range is None:
+            return plot  # nothing to fit: pyqtgraph fits what there is
+        outside = sum(
+            int(((s.y < y_range[0]) | (s.y > y_range[1])).sum())
+            for s in plot.series
+            if s.kind in UNFITTED_KINDS
+        )
+        notes = plot.notes
+        if outside:
+            notes = [*notes, f"{outside} forced point{'s' if outside != 1 else ''} "
+                             "beyond the range: see Range"]  # fmt: skip
+        return replace(plot, x_range=x_range, y_range=y_range, notes=notes)
 
     def _detections(self, points: Photometry, flux: bool) -> list[Series]:
         found = []
@@ -148,15 +205,21 @@ class LightcurveController:
             ))  # fmt: skip
         return found
 
-    def _markers(self, points: Photometry, y_all: np.ndarray, kind: str, label: str) -> list:
+    def _markers(
+        self, points: Photometry, y_all: np.ndarray, err_all: np.ndarray | None, kind: str,
+        label: str,
+    ) -> list[Series]:  # fmt: skip
         """One series per band without error bars (limits, forced points)."""
         found = []
         for band in bands(points):
             chosen = (points.band == band) & np.isfinite(y_all)
             if chosen.any():
+                error = None
+                if err_all is not None:
+                    error = np.where(np.isfinite(err_all[chosen]), err_all[chosen], 0.0)
                 found.append(Series(
                     f"{kind} {band}", kind, band, points.mjd[chosen] - self.x0,
-                    y_all[chosen], f"{band} {label} ({chosen.sum()})",
+                    y_all[chosen], f"{band} {label} ({chosen.sum()})", error,
                 ))  # fmt: skip
         return found
 
@@ -179,15 +242,41 @@ class LightcurveController:
             return None
         return alert.mjd - self.x0, y
 
-    def tip(self, band: str, kind: str, x: float, y: float) -> str:
-        """Hover text of a point; reads the alert shown at hover time."""
-        from astropy.time import Time
-
+    def tip(self, key: str, x: float, y: float) -> str:
+        """Hover text of the point of series ``key`` at (``x``, ``y``): band, kind,
+        value ± error with its unit, MJD with its time scale and the UTC date."""
         alert = self.alert
-        scale = alert.time_scale if alert and alert.time_scale in ("utc", "tai") else "utc"
-        mjd = x + self.x0
-        iso = Time(mjd, format="mjd", scale=scale).utc.iso[:19]
-        return f"{band} {kind}\nMJD {mjd:.5f} {scale.upper()} ({iso} UTC)\n{y:.3f}"
+        series = next((s for s in self.plot.series if s.key == key), None)
+        if alert is None or series is None or not series.count:
+            return ""
+        i = int(np.argmin(np.abs(series.x - x) + np.abs(series.y - y)))
+        error = float(series.error[i]) if series.error is not None else None
+        return point_text(
+            series.band, series.kind, float(series.y[i]), error,
+            None if not self.plot.flux else (alert.flux_unit or "nJy"),
+            float(series.x[i]) + self.x0, alert.time_scale,
+            self.x0 if self.time_mode == "days" else None,
+        )  # fmt: skip
+
+
+def first_detection(alert: Alert) -> float:
+    """MJD of the object's first detection in the alert (its own if none before)."""
+    mjd = alert.detections.mjd
+    mjd = mjd[np.isfinite(mjd)]
+    return float(min(mjd.min(), alert.mjd)) if len(mjd) else float(alert.mjd)
+
+
+def _span(values: np.ndarray, margin: float, least: float) -> tuple[float, float] | None:
+    """(low, high) of the finite ``values`` widened by ``margin`` of their span on each
+    side; a single value gets ``least`` each side (or 10 % of itself, or 1)."""
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return None
+    low, high = float(values.min()), float(values.max())
+    pad = (high - low) * margin
+    if pad <= 0:
+        pad = least or max(abs(low) * 0.1, 1.0)
+    return low - pad, high + pad
 
 
 def _values(points: Photometry, flux: bool) -> tuple[np.ndarray, np.ndarray]:

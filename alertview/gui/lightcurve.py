@@ -1,5 +1,6 @@
 """The light-curve pane: draws what ``LightcurveController`` decides (series, axes,
-legend), reusing its plot items; clicking a detection emits its source id."""
+range, legend), reusing its plot items; clicking a detection emits its source id,
+hovering a point says what it is."""
 
 from __future__ import annotations
 
@@ -9,60 +10,50 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from alertview.controllers.lightcurve import LightcurveController, LightcurvePlot, Series
+from alertview.controllers.time_ticks import TIME_MODE_NAMES, TIME_MODES
+from alertview.gui.lightcurve_parts import HoverTip, LegendRow, legend_entry
 from alertview.gui.theme import band_colour, band_symbol
+from alertview.gui.time_axis import TimeAxis
 
-#: pyqtgraph symbol -> the character drawn for it in the legend.
-GLYPHS = {"o": "\u25cf", "s": "\u25a0", "d": "\u25c6", "h": "\u2b22", "star": "\u2605",
-          "t": "\u25bc"}  # fmt: skip
-#: Series kind -> (symbol, size, filled, hover label) of points drawn without error bars.
-MARKERS = {"upper limits": ("t", 8, True, "limit"), "forced": ("o", 5, False, "forced")}
-
-
-class _Legend(pg.LabelItem):
-    """A text label on a translucent panel, readable over the points it covers."""
-
-    def paint(self, painter, *args) -> None:
-        if self.text.strip():  # (pyqtgraph starts a label with " ")
-            painter.setPen(pg.mkPen("#555555"))
-            painter.setBrush(pg.mkBrush(20, 20, 20, 210))
-            painter.drawRoundedRect(self.rect(), 3, 3)
-
-
-def _legend_row(series: Series) -> str:
-    """One legend line: the series' marker in its band's colour, then its name."""
-    if series.kind == "forced":
-        glyph = "\u25cb"  # open circle, as drawn
-    elif series.kind == "upper limits":
-        glyph = GLYPHS["t"]
-    else:
-        glyph = GLYPHS.get(band_symbol(series.band), GLYPHS["o"])
-    return f'<span style="color:{band_colour(series.band)}">{glyph}</span>&nbsp;{series.legend}'
+#: Series kind -> (symbol, size, filled) of points drawn without error bars.
+MARKERS = {"upper limits": ("t", 8, True), "forced": ("o", 5, False)}
+#: The range choices, in order: fit the detections (forced points may fall outside), all.
+RANGES = ("Range: detections", "Range: all points")
 
 
 class LightcurvePanel(QWidget):
-    """Magnitude (inverted axis) or flux against MJD; clicking a detection emits its id.
-    ``controller`` decides what is drawn; this widget draws it."""
+    """Magnitude (inverted axis) or flux against time; clicking a detection emits its
+    id. ``controller`` decides what is drawn; this widget draws it."""
 
     #: The source id (ZTF candid, Rubin diaSourceId) of a clicked detection.
     point_clicked = Signal(object)  # object: 64-bit ids overflow a C++ int
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = pg.PlotWidget()
+        self.axis = TimeAxis()
+        self.plot = pg.PlotWidget(axisItems={"bottom": self.axis})
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        # the legend is one rich-text label anchored in the plot's top left corner:
-        # pyqtgraph's LegendItem (a graphics item per row) took ~40 % of a redraw
-        # top left: the selected alert, ringed, is usually the newest point (right)
-        self.legend = _Legend(justify="left", size="8pt", color="#e6e6e6")
-        self.legend.setParentItem(self.plot.getPlotItem().getViewBox())
-        self.legend.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(10, 10))
+        # the legend is a row above the plot, never over the data (pyqtgraph's
+        # LegendItem, a graphics item per row, also took ~40 % of a redraw)
+        self.legend = LegendRow()
+        self.hover = HoverTip()
+        self.plot.addItem(self.hover, ignoreBounds=True)
         self.controller = LightcurveController(self)
         self.units = QComboBox()
         self.units.addItems(["Magnitude", "Flux"])
         self.time_axis = QComboBox()
-        self.time_axis.addItems(["MJD", "Days before this alert"])
+        self.time_axis.addItems(list(TIME_MODE_NAMES))
         self.time_axis.currentIndexChanged.connect(
-            lambda index: self.controller.set_relative_time(index == 1)
+            lambda index: self.controller.set_time_mode(TIME_MODES[max(0, index)])
+        )
+        self.range_box = QComboBox()
+        self.range_box.addItems(list(RANGES))
+        self.range_box.setToolTip(
+            "Detections: the axes fit the detections, limits and this alert; forced "
+            "photometry far off is drawn but beyond the range. All points: fit everything."
+        )
+        self.range_box.currentIndexChanged.connect(
+            lambda index: self.controller.set_fit_all(index == 1)
         )
         self.forced_box = QCheckBox("Forced photometry")
         self.forced_box.setChecked(True)
@@ -72,15 +63,17 @@ class LightcurvePanel(QWidget):
         controls = QHBoxLayout()
         controls.addWidget(self.units)
         controls.addWidget(self.time_axis)
+        controls.addWidget(self.range_box)
         controls.addWidget(self.forced_box)
         controls.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
         layout.addLayout(controls)
-        layout.addWidget(self.plot)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.plot, 1)
         #: plot items by series ("detections g", "detections g bars", "forced r", "ring")
         self._items: dict[str, pg.GraphicsObject] = {}
-        self._legend_text = ""
         self._labels: dict[str, str] = {}
         self.controller.redraw()  # nothing shown yet: say what to do
 
@@ -96,9 +89,11 @@ class LightcurvePanel(QWidget):
     def draw(self, plot: LightcurvePlot) -> None:
         """Draw ``plot``, reusing the items of the last one (creating pyqtgraph items
         and legend rows is most of the cost of a redraw)."""
+        self.hover.hide_for()
         self._show_empty(plot.empty)
         if plot.y_label:  # an alert is shown
             self.plot.getViewBox().invertY(not plot.flux)
+            self.axis.set_mode(plot.time_mode, plot.time_scale)
             self._label("left", plot.y_label)
             self._label("bottom", plot.x_label)
         for series in plot.series:
@@ -127,13 +122,19 @@ class LightcurvePanel(QWidget):
                 else:
                     item.clear()
                 item.setVisible(False)
-        lines = [_legend_row(s) for s in plot.series] + [f"<i>{n}</i>" for n in plot.notes]
-        text = "<br>".join(lines)
-        if text != self._legend_text:
-            self._legend_text = text
-            self.legend.setText(text)
-        if not plot.empty:
-            self.plot.getViewBox().enableAutoRange()
+        self.legend.set_entries([self.legend_entry(s) for s in plot.series], plot.notes)
+        if plot.empty:
+            return
+        box = self.plot.getViewBox()
+        if plot.x_range is not None and plot.y_range is not None:
+            box.disableAutoRange()
+            box.setRange(xRange=plot.x_range, yRange=plot.y_range, padding=0)
+        else:
+            box.enableAutoRange()
+
+    def legend_entry(self, series: Series) -> str:
+        """The legend's entry for ``series`` (rich text)."""
+        return legend_entry(series)
 
     def _show_empty(self, text: str) -> None:
         """Nothing to draw: ``text`` in the middle of a plot without axes; else the axes."""
@@ -173,35 +174,48 @@ class LightcurvePanel(QWidget):
         colour = band_colour(series.band)
         bars = self._item(f"{series.key} bars", lambda: pg.ErrorBarItem(pen=pg.mkPen(colour)))
         bars.setData(x=series.x, y=series.y, height=2 * series.error)
-        scatter = self._item(series.key, lambda: self._scatter(series.band))
+        scatter = self._item(series.key, lambda: self._scatter(series))
         scatter.setData(x=series.x, y=series.y, data=series.ids)
 
-    def _scatter(self, band: str) -> pg.ScatterPlotItem:
-        colour = band_colour(band)
-        scatter = pg.ScatterPlotItem(
-            symbol=band_symbol(band), size=8, brush=pg.mkBrush(colour),
-            pen=pg.mkPen("k", width=0.5), hoverable=True, tip=self._tip(band),
+    def _scatter(self, series: Series) -> pg.ScatterPlotItem:
+        colour = band_colour(series.band)
+        scatter = self._hoverable(
+            series.key, symbol=band_symbol(series.band), size=8, brush=pg.mkBrush(colour),
+            pen=pg.mkPen("k", width=0.5),
         )  # fmt: skip
         scatter.sigClicked.connect(self._clicked)
         return scatter
 
     def _draw_markers(self, series: Series) -> None:
         """Points without error bars (limits, forced points)."""
-        symbol, size, filled, label = MARKERS[series.kind]
+        symbol, size, filled = MARKERS[series.kind]
         colour = band_colour(series.band)
 
         def make() -> pg.ScatterPlotItem:
-            return pg.ScatterPlotItem(
-                symbol=symbol, size=size, pen=pg.mkPen(colour),
+            return self._hoverable(
+                series.key, symbol=symbol, size=size, pen=pg.mkPen(colour),
                 brush=pg.mkBrush(colour + "55") if filled else None,
-                hoverable=True, tip=self._tip(series.band, label),
             )  # fmt: skip
 
         self._item(series.key, make).setData(x=series.x, y=series.y)
 
-    def _tip(self, band: str, kind: str = "detection"):
-        """Hover text; asks at hover time (items outlive alerts)."""
-        return lambda x, y, data: self.controller.tip(band, kind, x, y)
+    def _hoverable(self, key: str, **style) -> pg.ScatterPlotItem:
+        """A scatter item of series ``key`` saying what its hovered point is in
+        ``self.hover`` (pyqtgraph's own tip is a QToolTip placed by the screen, not the
+        window, and has no error bars)."""
+        scatter = pg.ScatterPlotItem(hoverable=True, tip=None, **style)
+        scatter.sigHovered.connect(lambda _item, points, _ev: self._hovered(key, points))
+        return scatter
+
+    def _hovered(self, key: str, points) -> None:
+        """Asks the controller at hover time (the items outlive the alerts they drew)."""
+        if len(points) == 0:
+            self.hover.hide_for(key)
+            return
+        x, y = points[0].pos().x(), points[0].pos().y()
+        text = self.controller.tip(key, x, y)
+        if text:
+            self.hover.show_at(self.plot.getViewBox(), x, y, text, key)
 
     def _clicked(self, _item: pg.ScatterPlotItem, points, _event=None) -> None:
         if len(points):

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QWidget
 
-from alertview.controllers.lightcurve import LightcurvePlot, Series
+from alertview.controllers.lightcurve import Series
 from alertview.controllers.object_lightcurve import DC_KIND, ObjectLightcurveController
 from alertview.core.object_lightcurve import ObjectLightcurve
-from alertview.gui.lightcurve import LightcurvePanel, _legend_row
+from alertview.gui.lightcurve import LightcurvePanel
+from alertview.gui.lightcurve_parts import legend_entry
 from alertview.gui.theme import band_colour, band_symbol
 
 
@@ -37,15 +38,13 @@ class ObjectLightcurvePanel(LightcurvePanel):
         self.controller.show_object(lightcurve)
         self.dc_box.setEnabled(lightcurve is not None and len(lightcurve.dc) > 0)
 
-    def draw(self, plot: LightcurvePlot) -> None:
-        super().draw(plot)
-        if any(s.kind == DC_KIND for s in plot.series):  # hollow, as drawn
-            lines = [
-                _dc_legend_row(s) if s.kind == DC_KIND else _legend_row(s) for s in plot.series
-            ]
-            lines += [f"<i>{n}</i>" for n in plot.notes]
-            self._legend_text = "<br>".join(lines)
-            self.legend.setText(self._legend_text)
+    def legend_entry(self, series: Series) -> str:
+        if series.kind != DC_KIND:
+            return legend_entry(series)
+        glyph = "\u25c7" if band_symbol(series.band) == "d" else "\u25cb"  # hollow, as drawn
+        return (
+            f'<span style="color:{band_colour(series.band)}">{glyph}</span>&nbsp;{series.legend}'
+        )
 
     def _draw_markers(self, series: Series) -> None:
         if series.kind != DC_KIND:
@@ -56,15 +55,9 @@ class ObjectLightcurvePanel(LightcurvePanel):
         bars.setData(x=series.x, y=series.y, height=2 * series.error)
 
         def make() -> pg.ScatterPlotItem:
-            return pg.ScatterPlotItem(
-                symbol=band_symbol(series.band), size=9, brush=pg.mkBrush("#00000000"),
-                pen=pg.mkPen(colour, width=1.6), hoverable=True,
-                tip=self._tip(series.band, "DC magnitude"),
+            return self._hoverable(
+                series.key, symbol=band_symbol(series.band), size=9,
+                brush=pg.mkBrush("#00000000"), pen=pg.mkPen(colour, width=1.6),
             )  # fmt: skip
 
         self._item(series.key, make).setData(x=series.x, y=series.y)
-
-
-def _dc_legend_row(series: Series) -> str:
-    glyph = "\u25c7" if band_symbol(series.band) == "d" else "\u25cb"  # hollow
-    return f'<span style="color:{band_colour(series.band)}">{glyph}</span>&nbsp;{series.legend}'

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from unittest.mock import MagicMock
 
+import numpy as np
 import pytest
+from astropy.time import Time
 
 from alertview.controllers.lightcurve import LightcurveController, LightcurvePlot
 from alertview.controllers.views import LightcurveView
@@ -74,15 +76,48 @@ def test_rubin_defaults_to_flux_until_the_user_chooses(controller):
     assert not controller.flux and not controller.view.set_units.called
 
 
-def test_days_before_the_alert_moves_the_points_not_the_counts(controller):
+def test_days_since_first_detection_moves_the_points_not_the_counts(controller):
+    raw = raw_records(FINK_ZTF_SINGLE)[0]
     alert = decode(FINK_ZTF_SINGLE)
     controller.show_alert(alert)
     counts = controller.counts
-    controller.set_relative_time(True)
+    controller.set_time_mode("days")
     plot = drawn(controller)
-    assert controller.counts == counts and plot.x_label == "days relative to this alert"
-    xs = [x for s in plot.series for x in s.x]
-    assert min(xs) < -1 and max(xs) == 0 and plot.ring[0] == 0
+    first = min(p["jd"] for p in [*raw["prv_candidates"], raw["candidate"]] if p["candid"])
+    first -= 2400000.5
+    assert controller.counts == counts and plot.time_mode == "days"
+    assert plot.x_label == f"days since first detection (MJD {first:.5f} UTC)"
+    detections = [x for s in plot.series if s.kind == "detections" for x in s.x]
+    assert min(detections) == 0 and plot.ring[0] == pytest.approx(alert.mjd - first)
+    controller.set_time_mode("date")  # dates: MJD plotted, the axis reads it as dates
+    plot = drawn(controller)
+    assert plot.x_label == "date (UTC)" and plot.ring[0] == alert.mjd
+    with pytest.raises(ValueError, match="time axis 'jd'"):
+        controller.set_time_mode("jd")
+
+
+def test_range_fits_the_detections_and_forced_outliers_fall_outside(controller):
+    """Rubin's forced photometry has points far off the light curve: by default the
+    range fits the detections and the ring, those points are counted in a note; the
+    user asks for all points and the range is pyqtgraph's fit of everything."""
+    controller.show_alert(decode(FINK_LSST_TRANSFER, 1))
+    plot = drawn(controller)
+    low, high = plot.y_range
+    detections = [s for s in plot.series if s.kind == "detections"]
+    for s in detections:
+        assert (s.y - s.error >= low).all() and (s.y + s.error <= high).all()
+    assert low <= plot.ring[1] <= high
+    x_low, x_high = plot.x_range
+    assert all(((s.x >= x_low) & (s.x <= x_high)).all() for s in plot.series)
+    forced = np.concatenate([s.y for s in plot.series if s.kind == "forced"])
+    outside = int(((forced < low) | (forced > high)).sum())
+    assert outside > 0  # the alert has forced points far off the light curve
+    note = f"{outside} forced points beyond the range: see Range"
+    assert note in controller.legend_lines()
+    controller.set_fit_all(True)
+    plot = drawn(controller)
+    assert plot.x_range is None and plot.y_range is None
+    assert note not in controller.legend_lines()
 
 
 def test_limits_in_magnitudes_forced_points_in_flux(controller):
@@ -112,8 +147,32 @@ def test_no_alert_draws_nothing_but_says_what_to_do(controller):
     assert controller.legend_lines() == []
 
 
-def test_hover_text_reads_the_alert_shown(controller):
+def test_hover_text_gives_value_error_unit_and_time_scale(controller):
+    raw = raw_records(FINK_ZTF_SINGLE)[0]["candidate"]
     alert = decode(FINK_ZTF_SINGLE)
     controller.show_alert(alert)
-    text = controller.tip("r", "detection", alert.mjd, 18.25)
-    assert text.startswith(f"r detection\nMJD {alert.mjd:.5f} UTC (") and text.endswith("18.250")
+    key = f"detections {alert.band}"
+    text = controller.tip(key, alert.mjd, alert.mag)
+    error = raw["sigmapsf"]
+    places = 3 if error < 0.1 else 2
+    assert text.splitlines() == [
+        f"{alert.band} detection",
+        f"{raw['magpsf']:.{places}f} ± {error:.{places}f} mag (AB)",
+        f"MJD {alert.mjd:.5f} UTC",
+        Time(alert.mjd, format="mjd", scale="utc").strftime("%Y-%m-%d %H:%M:%S UTC"),
+    ]
+    # Rubin: a flux in nJy, times in TAI shown as UTC (37 leap seconds off)
+    rubin = decode(FINK_LSST_TRANSFER, 1)
+    controller.show_alert(rubin)
+    source = raw_records(FINK_LSST_TRANSFER)[1]["diaSource"]
+    text = controller.tip(f"detections {rubin.band}", rubin.mjd, rubin.flux).splitlines()
+    assert text[0] == f"{rubin.band} detection"
+    value, error = text[1].removesuffix(" nJy").split(" ± ")
+    assert float(value) == pytest.approx(source["psfFlux"], abs=float(error))
+    assert float(error) == pytest.approx(source["psfFluxErr"], rel=0.05)
+    utc = Time(rubin.mjd, format="mjd", scale="tai").utc
+    assert text[2:] == [f"MJD {rubin.mjd:.5f} TAI", utc.strftime("%Y-%m-%d %H:%M:%S UTC")]
+    controller.set_time_mode("days")
+    last = controller.tip(f"detections {rubin.band}", rubin.mjd - controller.x0, rubin.flux)
+    assert last.endswith(f"{rubin.mjd - controller.x0:+.4f} d since first detection")
+    assert controller.tip("detections nowhere", 0, 0) == ""

@@ -1,0 +1,58 @@
+"""The light curve's time axis: a pyqtgraph ``AxisItem`` reading MJD, days since the
+first detection, or UTC calendar dates, whose tick labels never repeat."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+
+from alertview.controllers.time_ticks import (
+    date_labels,
+    date_step,
+    number_labels,
+    tai_minus_utc_days,
+)
+
+#: Pixels a calendar label needs, with room between labels ("2026-03-14").
+DATE_LABEL_PIXELS = 110
+
+
+class TimeAxis(pg.AxisItem):
+    """Bottom axis of the light curve. The plotted x is MJD in the alert's time scale
+    ("mjd" and "date" modes) or days from the first detection ("days" mode); calendar
+    ticks fall on whole UTC days, hours or minutes, TAI times shifted by the leap
+    seconds first."""
+
+    def __init__(self) -> None:
+        super().__init__("bottom")
+        self.mode = "mjd"
+        self.scale_name = "utc"
+        self._shift = 0.0  # days to take off an x to make it a UTC MJD (date mode)
+
+    def set_mode(self, mode: str, scale: str) -> None:
+        """Read the axis as ``mode`` ("mjd", "days", "date") for times in ``scale``."""
+        if (mode, scale) != (self.mode, self.scale_name):
+            self.mode, self.scale_name = mode, scale
+            self.picture = None  # pyqtgraph's cached drawing of the ticks
+            self.update()
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float):
+        if self.mode != "date" or maxVal <= minVal:
+            return super().tickSpacing(minVal, maxVal, size)
+        major, minor = date_step(maxVal - minVal, size / DATE_LABEL_PIXELS)
+        return [(major, 0.0), (minor, 0.0)]
+
+    def tickValues(self, minVal: float, maxVal: float, size: float):
+        if self.mode != "date":
+            return super().tickValues(minVal, maxVal, size)
+        # ticks on round UTC times: place them in UTC, then back in the data's scale
+        shift = tai_minus_utc_days(minVal) if self.scale_name == "tai" else 0.0
+        self._shift = shift
+        levels = super().tickValues(minVal - shift, maxVal - shift, size)
+        return [(step, [v + shift for v in values]) for step, values in levels]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float):
+        if not values:
+            return []
+        if self.mode == "date":
+            return date_labels([v - self._shift for v in values], spacing)
+        return number_labels(list(values), spacing)

@@ -39,6 +39,7 @@ from alertview.gui.filter_bar import FilterBar
 from alertview.gui.inspection import InspectionView
 from alertview.gui.objects_view import install_objects_view
 from alertview.gui.schemas_view import add_schemas_action
+from alertview.gui.skymap import install_skymap
 from alertview.gui.stream_control import StreamControl
 from alertview.gui.table_model import AlertTableModel
 from alertview.gui.triage_actions import install_triage
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow, StreamControl):
         self._build()
         install_triage(self)
         install_watches(self)
+        install_skymap(self)
         self.show_title("")
 
     # -- layout ---------------------------------------------------------------------------

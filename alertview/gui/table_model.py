@@ -77,6 +77,9 @@ class AlertTableModel(TableFiltering, QAbstractTableModel):
         self._extra: list[Column] = []
         #: Store rows drawn highlighted (new matches of a watch: ``gui.watches_view``).
         self.highlighted: frozenset[int] = frozenset()
+        #: Positions inside the sky map's selection (None: no sky selection; positions
+        #: past its end are outside): intersected with the filter (``set_sky_subset``).
+        self._sky: np.ndarray | None = None
         self._pending: AlertFilter | None = None  # set, its result not yet shown
         self._covered = 0  # rows the view has taken into account
         self._queued = 0  # rows handed to the filter (evaluated or in a job)
@@ -193,6 +196,8 @@ class AlertTableModel(TableFiltering, QAbstractTableModel):
 
     def _insert(self, new: np.ndarray) -> None:
         """Show column positions ``new`` (after those shown) in their sorted places."""
+        if self._sky is not None:
+            new = new[self._in_sky(new)]
         if not len(new) or self._view is None:
             return
         view = self._view
@@ -255,7 +260,7 @@ class AlertTableModel(TableFiltering, QAbstractTableModel):
         self._relayout(self._compute_view())
 
     def _compute_view(self) -> np.ndarray | None:
-        if self.sort_field is None and self.alert_filter is None:
+        if self.sort_field is None and self.alert_filter is None and self._sky is None:
             return None
         if self.sort_field is None:
             order = np.arange(self._covered)
@@ -264,7 +269,48 @@ class AlertTableModel(TableFiltering, QAbstractTableModel):
             order = order[order < self._covered]
         if self._mask is not None:
             order = order[self._mask[order]]
+        if self._sky is not None:
+            order = order[self._in_sky(order)]
         return order
+
+    # -- the sky map's selection ------------------------------------------------------------
+    @property
+    def sky_subset(self) -> np.ndarray | None:
+        """Positions in the sky selection, ascending (None: no sky selection)."""
+        return None if self._sky is None else np.flatnonzero(self._sky)
+
+    def set_sky_subset(self, positions: np.ndarray | None) -> None:
+        """Show only the rows at these column positions that pass the filter too (the
+        alerts a box or lasso on the sky map holds); None shows every row again."""
+        if positions is None:
+            self._sky = None
+        else:
+            self._sky = np.zeros(len(self.columns), dtype=bool)
+            self._sky[np.asarray(positions, dtype=np.int64)] = True
+        self._relayout(self._compute_view())
+
+    def extend_sky_subset(self, positions: np.ndarray) -> None:
+        """Rows that arrived inside the sky map's region join the sky selection: the
+        ones the filter passes take their places (they are the newest rows)."""
+        if self._sky is None or not len(positions):
+            return
+        positions = np.asarray(positions, dtype=np.int64)
+        grown = np.zeros(len(self.columns), dtype=bool)
+        grown[: len(self._sky)] = self._sky
+        grown[positions] = True
+        self._sky = grown
+        shown = positions[positions < self._covered]
+        if self._mask is not None:
+            shown = shown[shown < len(self._mask)]
+            shown = shown[self._mask[shown]]
+        self._insert(np.sort(shown))
+
+    def _in_sky(self, positions: np.ndarray) -> np.ndarray:
+        """Which of ``positions`` the sky selection holds."""
+        assert self._sky is not None
+        inside = positions < len(self._sky)
+        inside[inside] = self._sky[positions[inside]]
+        return inside
 
     def _relayout(self, view: np.ndarray | None) -> None:
         """Show ``view``, keeping persistent indexes (the selection) on their alerts."""

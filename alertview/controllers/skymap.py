@@ -1,0 +1,237 @@
+"""What the sky map shows: projected positions, colours, the sky selection, the mark.
+
+``gui/skymap.py`` holds the widgets and asks this controller; nothing here
+touches Qt, so the tests drive it with real columns and no event loop. Rows
+are projected once, as they arrive (``update``); a region drawn on the map
+(box or lasso) selects the alerts inside it, and keeps selecting the alerts
+of a live stream that land in it afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from alertview.core import sky
+from alertview.core.table.columns import NUMBER_FIELDS, AlertColumns
+
+log = logging.getLogger(__name__)
+
+#: Colour modes besides a numeric column's name.
+CATEGORIES = ("survey", "band")
+AGE = "age"
+#: Numeric columns worth colouring by (positions and offsets are not).
+COLOUR_COLUMNS = ("mag", "mag_err", "snr", "quality", "mjd", "n_detections", "flux")
+#: The colour of alerts outside the sky selection: grey, faint.
+DIM = np.array([[150, 150, 150, 90]], dtype=np.uint8)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A region drawn on the map, in plane coordinates: a box (two corners) or a lasso."""
+
+    kind: Literal["box", "lasso"]
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+
+    def contains(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if self.kind == "box":
+            return sky.inside_box(x, y, (self.x[0], self.y[0]), (self.x[1], self.y[1]))
+        return sky.inside_polygon(x, y, np.asarray(self.x), np.asarray(self.y))
+
+
+@dataclass(frozen=True)
+class Colouring:
+    """Per-point colour classes into ``colours``; ``legend`` names the classes shown
+    (categories), or ``scale`` gives a numeric colour bar's (label, low, high)."""
+
+    classes: np.ndarray
+    colours: np.ndarray
+    legend: tuple[tuple[str, tuple[int, int, int]], ...] = ()
+    scale: tuple[str, float, float] | None = None
+
+
+class SkyMapController:
+    """The sky map's state over the alert table's columns (positions = column positions)."""
+
+    def __init__(self, projection: sky.Projection = "hammer") -> None:
+        self.projection: sky.Projection = projection
+        self._x = np.empty(0)
+        self._y = np.empty(0)
+        self._size = 0
+        self.mode = "survey"
+        self.region: Region | None = None
+        #: Which positions the sky selection holds (None: no sky selection).
+        self.selected: np.ndarray | None = None
+        #: The position of the alert marked (the one selected in the table), or None.
+        self.marked: int | None = None
+
+    # -- positions -----------------------------------------------------------------------
+    @property
+    def x(self) -> np.ndarray:
+        return self._x[: self._size]
+
+    @property
+    def y(self) -> np.ndarray:
+        return self._y[: self._size]
+
+    def __len__(self) -> int:
+        return self._size
+
+    def update(self, columns: AlertColumns) -> np.ndarray:
+        """Project the rows that arrived since the last call; returns the positions of
+        those inside the region drawn (they join the sky selection)."""
+        start, stop = self._size, len(columns)
+        if stop <= start:
+            return np.empty(0, dtype=np.int64)
+        ra = columns.numbers["ra"].values[start:stop]
+        dec = columns.numbers["dec"].values[start:stop]
+        x, y = sky.project(ra, dec, self.projection)
+        if stop > len(self._x):
+            capacity = max(stop, 2 * len(self._x), 1024)
+            self._x = np.resize(self._x, capacity)
+            self._y = np.resize(self._y, capacity)
+        self._x[start:stop], self._y[start:stop] = x, y
+        self._size = stop
+        if self.region is None or self.selected is None:
+            return np.empty(0, dtype=np.int64)
+        inside = start + np.flatnonzero(self.region.contains(x, y))
+        grown = np.zeros(stop, dtype=bool)
+        grown[: len(self.selected)] = self.selected
+        grown[inside] = True
+        self.selected = grown
+        return inside
+
+    def set_projection(self, projection: sky.Projection, columns: AlertColumns) -> None:
+        """Draw in another projection: every row projected again; the region drawn in
+        the old one no longer means the same sky, so it is forgotten (the selection
+        it made stays)."""
+        if projection not in sky.PROJECTIONS:
+            raise ValueError(f"unknown projection {projection!r}")
+        self.projection = projection
+        self._size = 0
+        self.region = None
+        self.update(columns)
+
+    # -- the sky selection ---------------------------------------------------------------
+    def select(self, region: Region) -> np.ndarray:
+        """The alerts inside ``region`` become the sky selection; returns their positions."""
+        self.region = region
+        self.selected = region.contains(self.x, self.y)
+        return np.flatnonzero(self.selected)
+
+    def clear_selection(self) -> None:
+        self.region = None
+        self.selected = None
+
+    @property
+    def selected_count(self) -> int:
+        return 0 if self.selected is None else int(self.selected.sum())
+
+    # -- colours -------------------------------------------------------------------------
+    def colour_modes(self, columns: AlertColumns) -> list[str]:
+        """What the map can be coloured by: survey, band, age, then numeric columns."""
+        numbers = [c for c in COLOUR_COLUMNS if c == "quality" or c in NUMBER_FIELDS]
+        extras = [n for n in columns.extra_names() if n not in columns.extras.texts]
+        return [*CATEGORIES, AGE, *numbers, *extras]
+
+    def colouring(self, columns: AlertColumns) -> Colouring:
+        """Each projected point's colour class for the current ``mode``."""
+        size = self._size
+        if self.mode in CATEGORIES:
+            text = columns.texts[self.mode]
+            classes = text.codes.values[:size]
+            colours = sky.category_colours(text.values)
+            counts = np.bincount(classes, minlength=len(text.values))
+            legend = tuple(
+                (str(value) if value is not None else "(none)", _rgb(colours[code]))
+                for code, value in enumerate(text.values)
+                if counts[code]
+            )
+            return Colouring(classes, colours, legend=legend)
+        values, label = self._numbers(columns, size)
+        low, high = sky.value_range(values)
+        if self.mode == AGE:
+            low = 0.0
+        return Colouring(
+            sky.ramp_classes(values, low, high), sky.ramp_colours(), scale=(label, low, high)
+        )
+
+    def _numbers(self, columns: AlertColumns, size: int) -> tuple[np.ndarray, str]:
+        if self.mode == AGE:
+            mjd = columns.numbers["mjd"].values[:size]
+            finite = mjd[np.isfinite(mjd)]
+            newest = finite.max() if len(finite) else 0.0
+            return newest - mjd, "days before the newest alert"
+        if self.mode == "quality":
+            return columns.quality()[:size], "quality"
+        if self.mode in columns.numbers:
+            return columns.numbers[self.mode].values[:size], self.mode
+        if self.mode in columns.extras:
+            key = columns.extras.sort_key(self.mode)[:size].astype(np.float64)
+            key[np.isinf(key)] = np.nan
+            return key, self.mode
+        log.debug("colour mode %s unknown: by survey", self.mode)
+        self.mode = "survey"
+        return np.full(size, np.nan), ""
+
+    def image(
+        self,
+        columns: AlertColumns,
+        rect: tuple[float, float, float, float],
+        shape: tuple[int, int],
+    ) -> tuple[np.ndarray, Colouring]:
+        """The points as an RGBA image of ``rect`` at ``shape`` pixels: coloured by the
+        mode, and with a sky selection, the others faint grey beneath them."""
+        colouring = self.colouring(columns)
+        size = point_size(self._size)
+        x, y = self.x, self.y
+        if self.selected is None:
+            image = sky.rasterise(x, y, colouring.colours, colouring.classes, rect, shape, size)
+            return image, colouring
+        chosen = np.zeros(self._size, dtype=bool)
+        chosen[: len(self.selected)] = self.selected[: self._size]
+        faint = np.where(chosen, -1, 0).astype(np.int32)
+        image = sky.rasterise(x, y, DIM, faint, rect, shape, size)
+        classes = np.where(chosen, colouring.classes, -1)
+        above = sky.rasterise(x, y, colouring.colours, classes, rect, shape, size)
+        drawn = above[..., 3] > 0
+        image[drawn] = above[drawn]
+        return image, colouring
+
+    # -- one alert -----------------------------------------------------------------------
+    def point_at(self, at: tuple[float, float], radius: tuple[float, float]) -> int | None:
+        """The position of the alert drawn nearest ``at`` within ``radius``, or None."""
+        return sky.nearest(self.x, self.y, at, radius)
+
+    def mark(self, position: int | None) -> tuple[float, float] | None:
+        """Mark the alert at ``position`` (None: none); returns where it is drawn."""
+        self.marked = position
+        if position is None or position >= self._size:
+            return None
+        x, y = float(self._x[position]), float(self._y[position])
+        return None if np.isnan(x) or np.isnan(y) else (x, y)
+
+
+def hover_text(columns: AlertColumns, position: int) -> str:
+    """What the map says of the alert under the pointer, e.g.
+    ``ZTF21abcdefg  RA 123.4567 Dec +12.3456  r 18.2``."""
+    name = columns.value(position, "object_id") or f"alert {columns.value(position, 'alert_id')}"
+    ra, dec = columns.value(position, "ra"), columns.value(position, "dec")
+    where = "RA - Dec -" if ra is None or dec is None else f"RA {ra:.4f} Dec {dec:+.4f}"
+    band, mag = columns.value(position, "band") or "-", columns.value(position, "mag")
+    return f"{name}  {where}  {band} {'-' if mag is None else f'{mag:.1f}'}"
+
+
+def point_size(count: int) -> int:
+    """Pixels per point side: bigger when few, so a sparse map stays readable."""
+    if count > 200_000:
+        return 1
+    return 2 if count > 20_000 else 3
+
+
+def _rgb(colour: np.ndarray) -> tuple[int, int, int]:
+    return int(colour[0]), int(colour[1]), int(colour[2])

@@ -1,0 +1,382 @@
+"""The Sky tab: every alert of the session on an all-sky map, linked with the table.
+
+``SkyMapController`` (``controllers/skymap.py``) decides what is drawn; this
+module holds the widgets. The points are drawn as one pyqtgraph ``ImageItem``
+rasterised in numpy at the view's own pixel size (a million scatter symbols
+take seconds to paint; a million points rasterised take tens of
+milliseconds), drawn again when the view pans, zooms or the rows change, at
+most every ``DRAW_MS``. Left-drag draws a box or a lasso (the tool buttons)
+whose alerts filter the table; a click selects the alert under the pointer in
+the table; the alert selected in the table is ringed on the map.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from alertview.controllers.skymap import Region, SkyMapController, hover_text
+from alertview.core import sky
+from alertview.core.wording import counted
+
+#: The rows are looked at for new alerts this often (ms): a live stream's batches are
+#: projected together, never one redraw per batch.
+ROWS_MS = 500
+#: The map is redrawn at most this often (ms) while the view moves.
+DRAW_MS = 40
+#: The pointer's reach for hover and click, in screen pixels.
+REACH_PX = 5
+_LINES = {
+    "galactic": pg.mkPen((200, 60, 200), width=1.5, style=Qt.PenStyle.DashLine),
+    "ecliptic": pg.mkPen((230, 170, 0), width=1.5, style=Qt.PenStyle.DashLine),
+}
+_REGION_PEN = pg.mkPen((255, 80, 0), width=2)
+
+
+class SkyViewBox(pg.ViewBox):
+    """A view box whose left-drag draws a box or lasso (``tool``), or pans ("pan")."""
+
+    #: A region drawn: a ``Region`` in plane coordinates.
+    region_drawn = Signal(object)
+    #: A left click at (x, y) plane coordinates.
+    clicked = Signal(float, float)
+
+    def __init__(self) -> None:
+        super().__init__(lockAspect=True, enableMenu=False)
+        self.tool = "pan"
+        self._points: list[QPointF] = []
+        self.path = pg.PlotCurveItem(pen=_REGION_PEN)
+        self.path.setZValue(20)
+        self.addItem(self.path, ignoreBounds=True)
+
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        if self.tool == "pan" or ev.button() != Qt.MouseButton.LeftButton:
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        if ev.isStart():
+            self._points = [self.mapSceneToView(ev.buttonDownScenePos())]
+        self._points.append(self.mapSceneToView(ev.scenePos()))
+        xs, ys = self._outline()
+        self.path.setData(xs, ys)
+        if ev.isFinish():
+            self.path.setData([], [])
+            if self.tool == "box":
+                region = Region("box", tuple(xs[[0, 2]]), tuple(ys[[0, 2]]))
+            else:
+                region = Region("lasso", tuple(xs[:-1]), tuple(ys[:-1]))
+            self._points = []
+            self.region_drawn.emit(region)
+
+    def _outline(self) -> tuple[np.ndarray, np.ndarray]:
+        """The region drawn so far, closed: the box's corners or the lasso's points."""
+        if self.tool == "box":
+            (x0, y0), (x1, y1) = self._points[0].toTuple(), self._points[-1].toTuple()
+            return np.array([x0, x1, x1, x0, x0]), np.array([y0, y0, y1, y1, y0])
+        points = np.array([p.toTuple() for p in [*self._points, self._points[0]]])
+        return points[:, 0], points[:, 1]
+
+    def mouseClickEvent(self, ev) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            at = self.mapSceneToView(ev.scenePos())
+            self.clicked.emit(at.x(), at.y())
+        else:
+            super().mouseClickEvent(ev)
+
+
+class SkyMapView(QWidget):
+    """The map, its tools and what it says; reads the alert table model's columns."""
+
+    #: A point clicked: the alert id at that position.
+    alert_clicked = Signal(object)
+    #: The sky selection changed: positions (None: cleared).
+    selection_changed = Signal(object)
+
+    def __init__(self, model, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.controller = SkyMapController()
+        self.colour = QComboBox()
+        self.colour.setToolTip("Colour the alerts by survey, band, age or a column")
+        self.colour.addItems(self.controller.colour_modes(model.columns))
+        self.colour.currentTextChanged.connect(self._colour_chosen)
+        self.projection = QComboBox()
+        self.projection.addItem("Hammer-Aitoff", "hammer")
+        self.projection.addItem("Mollweide", "mollweide")
+        self.projection.currentIndexChanged.connect(self._projection_chosen)
+        self.tools = QButtonGroup(self)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Colour by:"))
+        bar.addWidget(self.colour)
+        bar.addWidget(self.projection)
+        for name, tip in (
+            ("Pan", "Drag to pan, wheel to zoom"),
+            ("Box", "Drag a box: its alerts filter the table"),
+            ("Lasso", "Draw around alerts: they filter the table"),
+        ):
+            button = QToolButton()
+            button.setText(name)
+            button.setToolTip(tip)
+            button.setCheckable(True)
+            button.setChecked(name == "Pan")
+            self.tools.addButton(button)
+            bar.addWidget(button)
+        self.tools.buttonToggled.connect(self._tool_toggled)
+        self.clear_button = QPushButton("Clear sky selection")
+        self.clear_button.setEnabled(False)
+        self.clear_button.clicked.connect(self.clear_selection)
+        bar.addWidget(self.clear_button)
+        bar.addStretch(1)
+        self.box = SkyViewBox()
+        self.plot = pg.PlotWidget(viewBox=self.box)
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.box.setRange(xRange=(-3, 3), yRange=(-1.5, 1.5), padding=0.02)
+        self.points = pg.ImageItem(axisOrder="row-major")
+        self.box.addItem(self.points, ignoreBounds=True)
+        self.lines: dict[str, pg.PlotDataItem] = {}
+        grey = pg.mkPen((128, 128, 128, 110), width=1)
+        for name, pen, z in (
+            ("graticule", grey, 1),
+            ("outline", pg.mkPen((128, 128, 128), width=1.5), 2),
+            ("galactic", _LINES["galactic"], 3),
+            ("ecliptic", _LINES["ecliptic"], 3),
+        ):
+            self.lines[name] = pg.PlotDataItem(pen=pen, connect="finite")
+            self.lines[name].setZValue(z)
+            self.box.addItem(self.lines[name])
+        self.points.setZValue(5)
+        self.marker = pg.ScatterPlotItem(
+            size=16, symbol="o", pen=pg.mkPen((255, 0, 0), width=2.5), brush=None
+        )
+        self.marker.setZValue(10)
+        self.box.addItem(self.marker, ignoreBounds=True)
+        self.count = QLabel()
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.hover = QLabel("Point at an alert to see it; click it to select it in the table.")
+        self.hover.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.count)
+        layout.addWidget(self.hover)
+        self._lines_projection: str | None = None
+        self._draw_timer = QTimer(self, singleShot=True, interval=DRAW_MS)
+        self._draw_timer.timeout.connect(self.draw)
+        self._rows_timer = QTimer(self, interval=ROWS_MS)
+        self._rows_timer.timeout.connect(self.catch_up)
+        self._rows_timer.start()
+        self._hover_at: QPointF | None = None
+        self._hover_timer = QTimer(self, singleShot=True, interval=DRAW_MS)
+        self._hover_timer.timeout.connect(self._hovered)
+        self.box.sigRangeChanged.connect(lambda *_: self.schedule())
+        self.box.sigResized.connect(lambda *_: self.schedule())
+        self.box.region_drawn.connect(self.select_region)
+        self.box.clicked.connect(self._clicked)
+        self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
+        #: How long the last ``draw`` took (seconds), for the benchmarks.
+        self.draw_seconds = 0.0
+        self._show_count()
+
+    # -- rows and drawing -----------------------------------------------------------------
+    def catch_up(self) -> None:
+        """Project the rows that arrived; new alerts inside the region join the table."""
+        columns = self.model.columns
+        if len(columns) == len(self.controller):
+            return
+        inside = self.controller.update(columns)
+        if len(inside):
+            self.model.extend_sky_subset(inside)
+        if self.colour.count() != len(self.controller.colour_modes(columns)):
+            self._refill_modes()
+        self._show_count()
+        self.schedule()
+
+    def schedule(self) -> None:
+        if self.isVisible() and not self._draw_timer.isActive():
+            self._draw_timer.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.catch_up()
+        self.schedule()
+
+    def draw(self) -> None:
+        """Rasterise the points for the view's range at its size in pixels."""
+        import time
+
+        started = time.perf_counter()
+        self._draw_lines()
+        (x0, x1), (y0, y1) = self.box.viewRange()
+        size = self.box.size()
+        shape = (max(int(size.height()), 1), max(int(size.width()), 1))
+        rect = (x0, y0, x1 - x0, y1 - y0)
+        image, colouring = self.controller.image(self.model.columns, rect, shape)
+        self.points.setImage(image, autoLevels=False)
+        self.points.setRect(QRectF(*rect))
+        self._show_legend(colouring)
+        self.draw_seconds = time.perf_counter() - started
+
+    def _draw_lines(self) -> None:
+        projection = self.controller.projection
+        if self._lines_projection == projection:
+            return
+        self._lines_projection = projection
+        self.lines["graticule"].setData(*sky.graticule(projection))
+        self.lines["outline"].setData(*sky.outline(projection))
+        for name in ("galactic", "ecliptic"):
+            self.lines[name].setData(*sky.reference_line(name, projection))
+        self._mark(self.controller.marked)
+
+    def _show_legend(self, colouring) -> None:
+        lines = (
+            '<span style="color:#c83cc8">- - galactic plane</span> &nbsp; '
+            '<span style="color:#e6aa00">- - ecliptic</span> &nbsp; RA grows to the left, '
+            "0h at the centre"
+        )
+        if colouring.scale is not None:
+            label, low, high = colouring.scale
+            ramp = sky.ramp_colours()
+            stops = "".join(
+                f'<span style="color:#{c[0]:02x}{c[1]:02x}{c[2]:02x}">■</span>'
+                for c in ramp[: sky.RAMP_STEPS : 8]
+            )
+            text = f"{html.escape(label)}: {low:.4g} {stops} {high:.4g}"
+        else:
+            text = " &nbsp; ".join(
+                f'<span style="color:#{r:02x}{g:02x}{b:02x}">●</span> {html.escape(name)}'
+                for name, (r, g, b) in colouring.legend
+            )
+        self.legend.setText(f"{text}<br><small>{lines}</small>")
+
+    def _show_count(self) -> None:
+        selected = self.controller.selected
+        self.clear_button.setEnabled(selected is not None)
+        if selected is None:
+            self.count.setText(f"{counted(len(self.controller), 'alert')} on the sky")
+            return
+        self.count.setText(
+            f"{self.controller.selected_count:,} alerts selected on the sky: the table shows "
+            "those its filter passes (Clear sky selection shows all)"
+        )
+
+    # -- the user -------------------------------------------------------------------------
+    def select_region(self, region: Region) -> None:
+        """The alerts inside a box or lasso drawn on the map filter the table."""
+        self.catch_up()
+        positions = self.controller.select(region)
+        self.model.set_sky_subset(positions)
+        self._show_count()
+        self.selection_changed.emit(positions)
+        self.schedule()
+
+    def clear_selection(self) -> None:
+        self.controller.clear_selection()
+        self.model.set_sky_subset(None)
+        self._show_count()
+        self.selection_changed.emit(None)
+        self.schedule()
+
+    def _tool_toggled(self, button, checked: bool) -> None:
+        if checked:
+            self.box.tool = button.text().lower()
+
+    def set_tool(self, name: str) -> None:
+        """Choose the left-drag tool: "pan", "box" or "lasso"."""
+        for button in self.tools.buttons():
+            if button.text().lower() == name:
+                button.setChecked(True)
+
+    def _colour_chosen(self, mode: str) -> None:
+        if mode:
+            self.controller.mode = mode
+            self.schedule()
+
+    def _refill_modes(self) -> None:
+        current = self.colour.currentText()
+        self.colour.blockSignals(True)
+        self.colour.clear()
+        self.colour.addItems(self.controller.colour_modes(self.model.columns))
+        self.colour.setCurrentText(current)
+        self.colour.blockSignals(False)
+
+    def _projection_chosen(self, _index: int) -> None:
+        self.controller.set_projection(self.projection.currentData(), self.model.columns)
+        self._mark(self.controller.marked)
+        self.schedule()
+
+    def _reach(self) -> tuple[float, float]:
+        width, height = self.box.viewPixelSize()
+        return REACH_PX * width, REACH_PX * height
+
+    def _clicked(self, x: float, y: float) -> None:
+        self.catch_up()
+        position = self.controller.point_at((x, y), self._reach())
+        if position is None:
+            return
+        alert_id = int(self.model.columns.alert_id.values[position])
+        self.alert_clicked.emit(alert_id)
+
+    def _mouse_moved(self, scene_pos) -> None:
+        if self.box.sceneBoundingRect().contains(scene_pos):
+            self._hover_at = self.box.mapSceneToView(scene_pos)
+            if not self._hover_timer.isActive():
+                self._hover_timer.start()
+
+    def _hovered(self) -> None:
+        if self._hover_at is None:
+            return
+        at = (self._hover_at.x(), self._hover_at.y())
+        position = self.controller.point_at(at, self._reach())
+        if position is not None:
+            self.hover.setText(hover_text(self.model.columns, position))
+
+    def mark_position(self, position: int | None) -> None:
+        """Ring the alert at this column position (the one selected in the table)."""
+        self.catch_up()
+        self._mark(position)
+
+    def _mark(self, position: int | None) -> None:
+        where = self.controller.mark(position)
+        if where is None:
+            self.marker.setData([], [])
+        else:
+            self.marker.setData([where[0]], [where[1]])
+
+
+def install_skymap(window) -> SkyMapView:
+    """Add the Sky tab to the inspection view's tabs (``window.skymap``), linked with the
+    alert table both ways."""
+    view = SkyMapView(window.model)
+    window.inspection.tabs.addTab(view, "Sky")
+    window.skymap = view
+
+    def current_changed(current, _previous) -> None:
+        valid = current.isValid() and current.row() < window.model.rowCount()
+        view.mark_position(window.model.position(current.row()) if valid else None)
+
+    window.table.selectionModel().currentRowChanged.connect(current_changed)
+
+    def clicked(alert_id: int) -> None:
+        if not window.table.select_alert_id(alert_id):
+            view.hover.setText(f"alert {alert_id} is not in the table: its filter hides it")
+
+    view.alert_clicked.connect(clicked)
+    return view

@@ -1,0 +1,216 @@
+"""The Sky tab with real widgets and mouse events: a box or lasso drawn on the map
+shows exactly the alerts inside it in the table; clearing shows them all again; the
+alert selected in the table is ringed where it lies; a click selects an alert.
+
+The oracle for "inside" is Qt's own ``QPolygonF.containsPoint`` (even-odd), not the
+map's numpy test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent, QPolygonF
+from PySide6.QtWidgets import QApplication
+
+from alertview.core import sky
+from alertview.core.table.rows import ROW_FIELDS
+from tests.conftest import SHARED
+
+FIELD = {name: i for i, name in enumerate(ROW_FIELDS)}
+
+
+def open_real(window, qtbot) -> None:
+    with qtbot.waitSignal(window.import_finished, timeout=60000):
+        window.open_paths([SHARED])
+    assert window.model.total > 10
+
+
+def add_copies(window, count: int, seed: int = 3) -> None:
+    """``count`` more rows: the real stored rows copied, with new ids and positions
+    spread over the whole sky (a survey-sized table without decoding 10^5 packets)."""
+    rng = np.random.default_rng(seed)
+    templates = window.store.rows()
+    first = max(t[FIELD["row"]] for t in templates) + 1
+    ra = rng.uniform(0, 360, count)
+    dec = np.degrees(np.arcsin(rng.uniform(-1, 1, count)))
+    rows = []
+    for n in range(count):
+        row = list(templates[n % len(templates)])
+        row[FIELD["row"]] = first + n
+        row[FIELD["alert_id"]] = 10**15 + n
+        row[FIELD["ra"]], row[FIELD["dec"]] = float(ra[n]), float(dec[n])
+        rows.append(tuple(row))
+    window.model.append_rows(rows)
+
+
+def show_sky(window, qtbot):
+    view = window.skymap
+    tabs = window.inspection.tabs
+    bar = tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(tabs.indexOf(view)).center())
+    assert tabs.currentWidget() is view
+    view.catch_up()
+    qtbot.waitUntil(lambda: len(view.controller) == window.model.total, timeout=5000)
+    qtbot.waitUntil(lambda: view.points.image is not None, timeout=5000)  # drawn, laid out
+    qtbot.wait(50)
+    return view
+
+
+def send(widget, kind, pos: QPoint, button, buttons) -> None:
+    """One real mouse event to the map's viewport (QTest cannot move with a button held)."""
+    local = QPointF(pos)
+    event = QMouseEvent(
+        kind, local, QPointF(widget.mapToGlobal(pos)), button, buttons,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    QApplication.sendEvent(widget, event)
+
+
+def drag(view, qtbot, points: list[QPoint]) -> None:
+    """Press at the first point, move through the others with the left button, release;
+    at a hand's pace (pyqtgraph drops moves closer than 10 ms apart)."""
+    viewport = view.plot.viewport()
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    send(viewport, QMouseEvent.Type.MouseButtonPress, points[0], left, left)
+    for point in points[1:]:
+        qtbot.wait(15)
+        send(viewport, QMouseEvent.Type.MouseMove, point, none, left)
+    qtbot.wait(15)
+    send(viewport, QMouseEvent.Type.MouseButtonRelease, points[-1], left, none)
+    QApplication.processEvents()
+
+
+def plane(view, point: QPoint) -> tuple[float, float]:
+    """Where a viewport pixel is on the map."""
+    at = view.box.mapSceneToView(view.plot.mapToScene(point))
+    return at.x(), at.y()
+
+
+def shown_ids(window) -> set[int]:
+    model = window.model
+    return {model.field(row, "alert_id") for row in range(model.rowCount())}
+
+
+def ids_inside(window, polygon: QPolygonF) -> set[int]:
+    columns = window.model.columns
+    x, y = sky.project(columns.numbers["ra"].values, columns.numbers["dec"].values)
+    rule = Qt.FillRule.OddEvenFill
+    return {
+        int(columns.alert_id.values[i])
+        for i in range(len(x))
+        if polygon.containsPoint(QPointF(x[i], y[i]), rule)
+    }
+
+
+def lasso_points(view) -> list[QPoint]:
+    """A star-shaped lasso over the middle of the map, in viewport pixels."""
+    rect = view.plot.viewport().rect()
+    centre = rect.center()
+    across, up = 0.4 * rect.width(), 0.12 * rect.height()
+    points = []
+    for k in range(40):
+        angle = 2 * np.pi * k / 40
+        reach = 1.0 if k % 2 else 0.55
+        x = centre.x() + across * reach * np.cos(angle)
+        points.append(QPoint(int(x), int(centre.y() + up * reach * np.sin(angle))))
+    return points
+
+
+def test_a_lasso_selects_exactly_the_alerts_inside_it_and_clear_restores(window, qtbot):
+    open_real(window, qtbot)
+    add_copies(window, 100_000)
+    view = show_sky(window, qtbot)
+    view.set_tool("lasso")
+    points = lasso_points(view)
+    drag(view, qtbot, points)
+    polygon = QPolygonF([QPointF(*plane(view, p)) for p in points])
+    expected = ids_inside(window, polygon)
+    assert 1000 < len(expected) < window.model.total // 2
+    assert shown_ids(window) == expected
+    assert window.model.rowCount() == len(expected)
+    assert f"{len(expected):,} alerts selected on the sky" in view.count.text()
+    qtbot.mouseClick(view.clear_button, Qt.MouseButton.LeftButton)
+    assert window.model.rowCount() == window.model.total
+    assert not view.clear_button.isEnabled()
+
+
+def test_a_box_intersects_with_the_filter_and_takes_new_alerts_inside_it(window, qtbot):
+    open_real(window, qtbot)
+    add_copies(window, 20_000)
+    view = show_sky(window, qtbot)
+    window.filter_edit.setText('band == "g"')
+    window.apply_filter()
+    view.set_tool("box")
+    rect = view.plot.viewport().rect()
+    corner, other = rect.center() + QPoint(-150, -60), rect.center() + QPoint(120, 80)
+    drag(view, qtbot, [corner, corner + QPoint(40, 30), other])
+    (x0, y0), (x1, y1) = plane(view, corner), plane(view, other)
+    box = QPolygonF([QPointF(x0, y0), QPointF(x1, y0), QPointF(x1, y1), QPointF(x0, y1)])
+    inside = ids_inside(window, box)
+    g = _ids_of_band(window, "g")
+    assert shown_ids(window) == inside & g
+    assert inside - g  # the filter did hide some of the box's alerts
+    before = set(inside)
+    add_copies(window, 5000, seed=11)  # a live stream's next rows
+    view.catch_up()
+    assert shown_ids(window) == ids_inside(window, box) & _ids_of_band(window, "g")
+    assert ids_inside(window, box) - before  # new alerts landed inside and are shown
+
+
+def _ids_of_band(window, band: str) -> set[int]:
+    columns = window.model.columns
+    text = columns.texts["band"]
+    codes = text.codes.values
+    return {
+        int(i)
+        for i, c in zip(columns.alert_id.values, codes, strict=True)
+        if text.values[c] == band
+    }
+
+
+def test_the_selected_alert_is_ringed_and_a_click_selects_one(window, qtbot):
+    open_real(window, qtbot)
+    view = show_sky(window, qtbot)
+    window.select_row(3)
+    columns = window.model.columns
+    position = window.model.position(3)
+    x, y = sky.project(
+        columns.numbers["ra"].values[[position]], columns.numbers["dec"].values[[position]]
+    )
+    marked_x, marked_y = view.marker.getData()
+    assert marked_x[0] == pytest.approx(x[0]) and marked_y[0] == pytest.approx(y[0])
+    # a click on another alert's point selects it in the table (the marker follows)
+    other = window.model.position(7)
+    ox, oy = sky.project(
+        columns.numbers["ra"].values[[other]], columns.numbers["dec"].values[[other]]
+    )
+    view.box.setRange(
+        xRange=(ox[0] - 0.01, ox[0] + 0.01), yRange=(oy[0] - 0.01, oy[0] + 0.01), padding=0
+    )
+    QApplication.processEvents()
+    pixel = view.plot.mapFromScene(view.box.mapViewToScene(QPointF(ox[0], oy[0])))
+    qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=pixel)
+    assert window.model.field(window.table.currentIndex().row(), "alert_id") == int(
+        columns.alert_id.values[other]
+    )
+    marked_x, _ = view.marker.getData()
+    assert marked_x[0] == pytest.approx(ox[0])
+    # hovering names it
+    view._mouse_moved(view.plot.mapToScene(pixel))
+    qtbot.waitUntil(lambda: "RA" in view.hover.text(), timeout=2000)
+    assert f"RA {columns.numbers['ra'].values[other]:.4f}" in view.hover.text()
+
+
+def test_the_map_is_drawn_with_points_lines_and_a_legend(window, qtbot):
+    open_real(window, qtbot)
+    view = show_sky(window, qtbot)
+    qtbot.waitUntil(lambda: view.points.image is not None, timeout=5000)
+    view.draw()
+    assert int((view.points.image[..., 3] > 0).sum()) > 0
+    assert "ztf" in view.legend.text() and "galactic plane" in view.legend.text()
+    view.colour.setCurrentText("mag")
+    view.draw()
+    assert "mag:" in view.legend.text()
+    x, _ = view.lines["galactic"].getData()
+    assert np.isnan(x).any()  # split where it wraps

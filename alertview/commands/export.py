@@ -24,8 +24,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Export the alerts in files, folders, archives or stored sessions "
         "(--session). avro: the packets as "
         "one container file per writer schema; ecsv/csv/votable/fits: the table of key "
-        "fields; lightcurve-csv: every detection, upper limit and forced point; cutouts: "
-        "each stamp as FITS and PNG into the folder DEST.",
+        "fields (ecsv, votable and fits with units and the time scale: UTC for ZTF, TAI "
+        "for Rubin; csv plain, with time_scale and flux_unit columns); lightcurve-csv: "
+        "every detection, upper limit and forced point; cutouts: each stamp as FITS "
+        "(every HDU the survey sent) and as a PNG of the whole stamp, North up, into the "
+        "folder DEST.",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH")
     parser.add_argument(

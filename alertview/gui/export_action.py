@@ -16,13 +16,14 @@ from alertview.core.export import export_alerts
 from alertview.core.export_triage import TriageByAlert
 from alertview.core.wording import counted
 
-#: File-dialog filter -> export format.
+#: File-dialog filter -> export format. "with units": units, descriptions and the time
+#: scale go into the file (``core.export_units``); a CSV stays plain for every reader.
 CHOICES = {
     "Avro packets (*.avro)": "avro",
-    "ECSV table (*.ecsv)": "ecsv",
+    "ECSV table, with units (*.ecsv)": "ecsv",
     "CSV table (*.csv)": "csv",
-    "VOTable (*.xml)": "votable",
-    "FITS table (*.fits)": "fits",
+    "VOTable, with units (*.xml)": "votable",
+    "FITS table, with units (*.fits)": "fits",
     "Light curves, CSV (*.csv)": "lightcurve-csv",
     "Cutouts as FITS and PNG (folder)": "cutouts",
 }

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from alertview.gui.export_action import export_target, written_message
+from alertview.gui.export_action import CHOICES, export_target, written_message
 
 AVRO, CSV, LIGHT = "Avro packets (*.avro)", "CSV table (*.csv)", "Light curves, CSV (*.csv)"
 
@@ -79,3 +79,21 @@ def test_the_next_export_starts_in_the_folder_of_the_last(
     assert start_path() == str(night / "alerts")
     window._ask_export()
     assert asked[-1] == str(night / "alerts")
+
+
+@pytest.mark.parametrize("chosen", [c for c in CHOICES if "with units" in c])
+def test_a_type_said_to_carry_units_carries_them(chosen, tmp_path) -> None:
+    """What the type list promises is in the file: units and the survey's time scale."""
+    from astropy.table import Table
+
+    from alertview.core.avro.schemas import SchemaCache
+    from alertview.core.decode import read_alerts
+    from alertview.core.export import export_alerts
+    from tests.conftest import FINK_LSST_TRANSFER
+
+    fmt, dest = export_target(str(tmp_path / "sel"), chosen)
+    alerts = list(read_alerts([FINK_LSST_TRANSFER], SchemaCache()))
+    (path,) = export_alerts(alerts, fmt, dest)
+    table = Table.read(path, format={"ecsv": "ascii.ecsv"}.get(fmt, fmt))
+    assert (str(table["ra"].unit), str(table["flux"].unit)) == ("deg", "nJy")
+    assert "TAI" in table["mjd"].description

@@ -120,6 +120,16 @@ def test_a_hub_that_cannot_be_started_is_one_line(samp_env, alertview, monkeypat
         alertview.notify("coord.pointAt.sky", point_at_params(1, 2))
 
 
+def test_a_message_the_hub_refuses_is_one_line(listener, alertview):
+    alertview.connect()
+    (tool,) = alertview.clients()
+    with pytest.raises(SampError) as failed:
+        alertview.notify("no.such.mtype", {}, tool.client_id)
+    text = str(failed.value)
+    assert text.startswith("SAMP no.such.mtype not sent: ") and "\n" not in text
+    assert "<class" not in text and len(text) > len("SAMP no.such.mtype not sent: ")
+
+
 # -- sending ------------------------------------------------------------------------------
 def test_votable_rows_and_units_reach_a_client(listener, alertview, alerts, tmp_path):
     decoded, columns = alerts

@@ -8,6 +8,7 @@ here into typed messages (``PointAt``, ``HighlightRow``, ``HubClosed``) and hand
 from __future__ import annotations
 
 import logging
+import re
 import xmlrpc.client
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -87,8 +88,9 @@ def parse_message(mtype: str, params: Mapping[str, Any], sender: str) -> Receive
 
 
 def _reason(exc: BaseException) -> str:
-    if isinstance(exc, xmlrpc.client.Fault):
-        return exc.faultString.strip().splitlines()[-1] if exc.faultString else str(exc)
+    if isinstance(exc, xmlrpc.client.Fault):  # "<class '...SAMPWarning'>:reason"
+        text = exc.faultString.strip().splitlines()[-1] if exc.faultString else str(exc)
+        return re.sub(r"^<class '[^']*'>:\s*", "", text)
     return str(exc) or type(exc).__name__
 
 

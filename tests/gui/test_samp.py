@@ -1,0 +1,175 @@
+"""The SAMP menu with real widgets and real packets, against a real hub (astropy's, its
+lockfile in ``tmp_path``) and a test client standing in for TOPCAT or Aladin."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from astropy.io import fits
+from astropy.table import Table
+
+from alertview.gui.samp_menu import CONNECT_AT_START
+from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE, raw_records
+from tests.samp_hub import TIMEOUT, file_of, listening, private_hub_env, running_hub
+
+
+@pytest.fixture
+def samp_env(tmp_path, monkeypatch):
+    yield from private_hub_env(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def hub(samp_env):
+    yield from running_hub(samp_env)
+
+
+@pytest.fixture
+def listener(hub):
+    yield from listening()
+
+
+@pytest.fixture
+def opened(window, qtbot):
+    """The window showing a ZTF alert and Rubin alerts."""
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([FINK_ZTF_SINGLE, FINK_LSST_TRANSFER])
+    assert window.model.rowCount() > 1
+    return window
+
+
+def current_alert_id(window):
+    index = window.table.currentIndex()
+    return window.model.field(index.row(), "alert_id") if index.isValid() else None
+
+
+def alertview_id(listener):
+    client = listener.client
+    return next(
+        c for c in client.get_registered_clients()
+        if client.get_metadata(c).get("samp.name") == "AlertView"
+    )  # fmt: skip
+
+
+def test_menu_sends_the_selection_its_position_and_cutouts(opened, qtbot, listener):
+    window, samp = opened, opened.samp
+    assert not samp.controller.connected  # nothing until the user asks
+    samp.connect_action.trigger()
+    assert samp.controller.connected and samp.connect_action.isChecked()
+    assert "Connected to the SAMP hub" in window.statusBar().currentMessage()
+
+    window.table.selectAll()
+    assert samp.send_to(samp.selection_menu, "Test viewer")  # the tool listed by name
+    params = listener.next("table.load.votable")
+    table = Table.read(file_of(params["url"]), format="votable")
+    shown = [window.model.field(r, "alert_id") for r in range(window.model.rowCount())]
+    assert table["alert_id"].tolist() == shown
+    assert str(table["ra"].unit) == "deg" and str(table["flux"].unit) == "nJy"
+    assert window.statusBar().currentMessage() == f"Sent {len(shown)} alerts to Test viewer"
+
+    ztf = raw_records(FINK_ZTF_SINGLE)[0]
+    assert window.table.select_alert_id(ztf["candid"])
+    assert samp.send_to(samp.position_menu, "All clients")
+    params = listener.next("coord.pointAt.sky")
+    assert float(params["ra"]) == ztf["candidate"]["ra"]
+    assert float(params["dec"]) == ztf["candidate"]["dec"]
+
+    assert samp.send_to(samp.cutouts_menu, "All clients")
+    received = [listener.next("image.load.fits") for _ in range(3)]
+    assert sorted(p["name"] for p in received) == sorted(
+        f"{ztf['candid']} {n}" for n in ("science", "template", "difference")
+    )
+    for params in received:
+        with fits.open(file_of(params["url"])) as hdus:
+            assert hdus[0].data.shape == (63, 63)
+    assert window.statusBar().currentMessage() == "Sent 3 cutouts to Test viewer"
+
+
+def test_a_row_or_a_position_sent_by_a_tool_selects_the_alert(opened, qtbot, listener):
+    window, samp = opened, opened.samp
+    samp.connect_action.trigger()
+    window.table.selectAll()
+    samp.send_to(samp.selection_menu, "All clients")
+    sent = listener.next("table.load.votable")
+    table = Table.read(file_of(sent["url"]), format="votable")
+    me = alertview_id(listener)
+
+    # TOPCAT: the user clicks row 2 of the table AlertView sent it
+    row = 2
+    listener.client.notify(
+        me,
+        {
+            "samp.mtype": "table.highlight.row",
+            "samp.params": {"table-id": sent["table-id"], "url": sent["url"], "row": str(row)},
+        },
+    )
+    qtbot.waitUntil(lambda: current_alert_id(window) == int(table["alert_id"][row]), timeout=10000)
+
+    # Aladin: the user clicks a source (a little off the ZTF alert, within 2 arcsec)
+    ztf = raw_records(FINK_ZTF_SINGLE)[0]
+    assert current_alert_id(window) != ztf["candid"]
+    ra, dec = ztf["candidate"]["ra"] + 0.5 / 3600, ztf["candidate"]["dec"]
+    listener.client.notify(
+        me, {"samp.mtype": "coord.pointAt.sky", "samp.params": {"ra": str(ra), "dec": str(dec)}}
+    )
+    qtbot.waitUntil(lambda: current_alert_id(window) == ztf["candid"], timeout=10000)
+    qtbot.waitUntil(  # and the panels show it
+        lambda: getattr(window.inspection.alert, "alert_id", None) == ztf["candid"], timeout=10000
+    )
+
+    # far from every alert: nothing changes, the user is told why
+    reply = listener.client.call_and_wait(
+        me,
+        {"samp.mtype": "coord.pointAt.sky", "samp.params": {"ra": "0.0", "dec": "-89.0"}},
+        str(int(TIMEOUT)),
+    )
+    assert reply["samp.status"] == "samp.ok"
+    qtbot.waitUntil(
+        lambda: "no alert shown within 1 arcmin" in window.statusBar().currentMessage()
+    )
+    assert current_alert_id(window) == ztf["candid"]
+
+
+def test_connect_starts_a_hub_only_when_none_runs_and_close_stops_it(qtbot, tmp_path, samp_env):
+    from alertview.core.session.store import AlertStore
+    from alertview.gui.main_window import MainWindow
+
+    store = AlertStore(tmp_path / "session")
+    main = MainWindow(store)
+    qtbot.addWidget(main)
+    main.show()
+    try:
+        assert not main.samp.at_start_action.isChecked()  # the default: off
+        qtbot.wait(50)
+        assert not main.samp.controller.connected and not samp_env.exists()
+        main.samp.connect_action.trigger()
+        assert main.samp.controller.connection.started_hub and samp_env.exists()
+        assert main.statusBar().currentMessage() == "No SAMP hub was running: started one"
+        with qtbot.waitSignal(main.import_finished, timeout=30000):
+            main.open_paths([FINK_ZTF_SINGLE])
+        main.table.selectAll()
+        assert main.samp.send_to(main.samp.selection_menu, "All clients")
+        # no tool on the new hub: said, not pretended
+        assert "nothing sent" in main.statusBar().currentMessage()
+        main.samp.at_start_action.trigger()
+    finally:
+        main.close()
+        store.close()
+    assert not main.samp.controller.connected and not samp_env.exists()  # hub stopped
+    folder = main.samp.controller._folder
+    assert folder is None
+    from PySide6.QtCore import QSettings
+
+    assert QSettings().value(CONNECT_AT_START) in (True, "true")
+
+
+def test_no_selection_is_one_line_not_a_send(opened, listener):
+    samp = opened.samp
+    samp.connect_action.trigger()
+    opened.table.clearSelection()
+    opened.table.setCurrentIndex(opened.model.index(-1, -1))
+    assert not samp.controller.send_selection()
+    assert opened.statusBar().currentMessage() == "SAMP: select alerts to send first"
+    assert not samp.controller.send_cutouts()
+    assert opened.statusBar().currentMessage() == "SAMP: select an alert first"
+    assert listener.got.empty()
+    np.testing.assert_array_equal(samp.selected_positions(), [])

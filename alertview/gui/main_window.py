@@ -38,6 +38,7 @@ from alertview.gui.file_import import FileImport, FileImports
 from alertview.gui.filter_bar import FilterBar
 from alertview.gui.inspection import InspectionView
 from alertview.gui.objects_view import install_objects_view
+from alertview.gui.samp_menu import install_samp
 from alertview.gui.schemas_view import add_schemas_action
 from alertview.gui.skymap import install_skymap
 from alertview.gui.stream_control import StreamControl
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow, StreamControl):
         self._build()
         install_triage(self)
         install_watches(self)
+        install_samp(self)
         install_skymap(self)
         self.show_title("")
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
+import pyqtgraph as pg
 import pytest
+from astropy.time import Time
+from PySide6.QtCore import QPoint, QPointF, QRect
+from PySide6.QtGui import QImage, QPainter
 
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
 from alertview.gui.lightcurve import LightcurvePanel
-from tests.conftest import FORCED_TEST, raw_records
+from tests.conftest import FINK_LSST_TRANSFER, FORCED_TEST, raw_records
 from tests.core.forced_packets import with_unmeasured_epochs
 
 BANDS = {1: "g", 2: "r", 3: "i"}
@@ -90,3 +97,118 @@ def test_an_empty_plot_says_what_to_do(qtbot):
     assert not message.isVisible() and axis.isVisible()
     panel.show_alert(None)
     assert message.isVisible()
+
+
+# -- issue 15 §3: legend outside the data, ticks that never repeat, range, hover ------------
+def drawn_tick_labels(axis) -> list[str]:
+    """The tick labels the axis paints now (pyqtgraph's own draw specs)."""
+    image = QImage(4, 4, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _axis, _ticks, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [text for _rect, _flags, text in texts]
+
+
+def rubin(panel, qtbot):
+    alert = list(read_alerts([FINK_LSST_TRANSFER], SchemaCache()))[1]
+    panel.show_alert(alert)
+    qtbot.wait(20)  # the layout settles (legend row, axes)
+    return alert
+
+
+def test_legend_is_a_row_outside_the_plot_as_tall_as_its_entries(panel, qtbot):
+    panel.resize(1400, 500)
+    rubin(panel, qtbot)
+    legend, plot = panel.legend, panel.plot
+    assert legend.isVisible() and "&nbsp;g (" in legend.text
+    legend_rect = QRect(legend.mapTo(panel, QPoint(0, 0)), legend.size())
+    plot_rect = QRect(plot.mapTo(panel, QPoint(0, 0)), plot.size())
+    assert not legend_rect.intersects(plot_rect)  # never over a point
+    needed = legend.label.heightForWidth(legend.width())
+    assert abs(legend.height() - needed) <= 2
+    one_row = legend.height()
+    panel.resize(700, 500)  # narrower: the entries wrap, the row grows, still outside
+    qtbot.waitUntil(lambda: legend.height() > one_row)
+    assert abs(legend.height() - legend.label.heightForWidth(legend.width())) <= 2
+    legend_rect = QRect(legend.mapTo(panel, QPoint(0, 0)), legend.size())
+    assert not legend_rect.intersects(QRect(plot.mapTo(panel, QPoint(0, 0)), plot.size()))
+    panel.show_alert(None)  # nothing drawn: no legend row at all
+    assert not legend.isVisible()
+
+
+@pytest.mark.parametrize(
+    ("mode", "span"),
+    [(0, 0.002), (0, 0.03), (0, 0.4), (0, 30), (1, 0.003), (1, 12), (2, 0.0004), (2, 0.05),
+     (2, 0.9), (2, 20), (2, 400)],
+)  # fmt: skip
+def test_time_axis_tick_labels_never_repeat(panel, qtbot, mode, span):
+    alert = rubin(panel, qtbot)
+    panel.time_axis.setCurrentIndex(mode)
+    box, axis = panel.plot.getViewBox(), panel.axis
+    start = alert.mjd - panel.controller.x0 - span / 2
+    box.setRange(xRange=(start, start + span), padding=0)
+    qtbot.wait(10)
+    labels = drawn_tick_labels(axis)
+    assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
+    if mode == 2:  # calendar dates, in UTC
+        assert panel.plot.getPlotItem().getAxis("bottom").labelText == "date (UTC)"
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\d|\d\d-\d\d \d\d:\d\d|[\d:.]+", t) for t in labels)
+    else:  # numbers, read back within half a tick of where they are
+        ticks = [v for _, values in axis.tickValues(start, start + span, 800) for v in values]
+        assert all(min(abs(float(t) - v) for v in ticks) < span / 20 for t in labels)
+    if mode == 0 and span < 0.1:  # what pyqtgraph's own labels said: "61105.1" twice
+        values = axis.tickValues(start, start + span, 800)[0][1]
+        plain = pg.AxisItem.tickStrings(axis, values, 1, values[1] - values[0])
+        assert len(set(plain)) < len(plain)
+
+
+def test_calendar_dates_take_the_leap_seconds_off_rubin_tai(panel, qtbot):
+    """A tick at 00:00:00 UTC is MJD 37 s past midnight in TAI: its label is that date."""
+    rubin(panel, qtbot)
+    panel.time_axis.setCurrentIndex(2)
+    axis = panel.axis
+    midnight_tai = 61100 + 37 / 86400
+    levels = axis.tickValues(61098.5, 61102.5, 800)
+    assert any(abs(v - midnight_tai) < 1e-9 for _, values in levels for v in values)
+    assert axis.tickStrings([midnight_tai], 1, 1.0) == [
+        Time(61100, format="mjd", scale="utc").strftime("%Y-%m-%d")
+    ]
+
+
+def test_range_fits_detections_until_the_user_asks_for_all(panel, qtbot):
+    rubin(panel, qtbot)
+    box = panel.plot.getViewBox()
+    forced = [item for key, item in panel._items.items() if key.startswith("forced")]
+    y = np.concatenate([item.data["y"] for item in forced if item.isVisible()])
+    (low, high) = box.viewRange()[1]
+    assert ((y < low) | (y > high)).any()  # outliers beyond the range, drawn nonetheless
+    assert "beyond the range: see Range" in panel.legend.text
+    panel.range_box.setCurrentIndex(1)
+    qtbot.wait(10)
+    (low, high) = box.viewRange()[1]
+    assert ((y >= low) & (y <= high)).all()
+    assert "beyond the range" not in panel.legend.text
+
+
+def test_hovering_a_point_tells_value_error_units_inside_the_plot(panel, qtbot):
+    alert = rubin(panel, qtbot)
+    box, hover = panel.plot.getViewBox(), panel.hover
+    detections = panel._items[f"detections {alert.band}"]
+    x = detections.data["x"]
+    newest = int(np.argmax(x))  # the alert itself: at the right edge of the plot
+    for i in (newest, int(np.argmin(x))):
+        point = QPointF(x[i], detections.data["y"][i])
+        where = panel.plot.mapFromScene(box.mapViewToScene(point))
+        qtbot.wait(30)  # pyqtgraph drops mouse moves closer than 10 ms
+        qtbot.mouseMove(panel.plot.viewport(), where)
+        mjd = f"MJD {x[i]:.5f} TAI\n"
+        qtbot.waitUntil(lambda mjd=mjd: mjd in hover.textItem.toPlainText(), timeout=2000)
+        text = hover.textItem.toPlainText()
+        assert hover.isVisible() and text.startswith(f"{alert.band} detection\n")
+        assert " ± " in text and " nJy\n" in text and text.endswith(" UTC")
+        assert box.sceneBoundingRect().contains(hover.sceneBoundingRect())
+    qtbot.wait(30)
+    qtbot.mouseMove(panel.plot.viewport(), QPoint(2, 2))  # off the points: it goes
+    qtbot.waitUntil(lambda: not hover.isVisible(), timeout=2000)

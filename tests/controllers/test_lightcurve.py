@@ -9,6 +9,7 @@ import pytest
 from astropy.time import Time
 
 from alertview.controllers.lightcurve import LightcurveController, LightcurvePlot
+from alertview.controllers.time_ticks import date_labels, number_labels, utc_mjd
 from alertview.controllers.views import LightcurveView
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
@@ -176,3 +177,30 @@ def test_hover_text_gives_value_error_unit_and_time_scale(controller):
     last = controller.tip(f"detections {rubin.band}", rubin.mjd - controller.x0, rubin.flux)
     assert last.endswith(f"{rubin.mjd - controller.x0:+.4f} d since first detection")
     assert controller.tip("detections nowhere", 0, 0) == ""
+
+
+@pytest.mark.parametrize("span", [1e-4, 0.003, 0.02, 0.05, 0.4, 3, 70, 2000])
+def test_mjd_labels_are_distinct_and_read_back_as_the_ticks(span):
+    step = 10 ** np.floor(np.log10(span / 4))
+    values = list(61105.0 + step * np.arange(5))
+    labels = number_labels(values, step)
+    assert len(set(labels)) == len(labels)
+    assert [float(t) for t in labels] == pytest.approx(values, abs=step / 10)
+
+
+def test_date_labels_are_utc_and_as_fine_as_the_spacing():
+    days = [61100.0, 61101.0]
+    assert date_labels(days, 1.0) == [
+        Time(d, format="mjd", scale="utc").strftime("%Y-%m-%d") for d in days
+    ]
+    hours = [61100.5, 61100.5 + 1 / 24]  # 12:00 exactly, not 11:59:59.999999
+    assert date_labels(hours, 1 / 24) == ["03-01 12:00", "03-01 13:00"]
+    seconds = [61100.5 + k * 0.2 / 86400 for k in range(3)]
+    assert date_labels(seconds, 0.2 / 86400) == ["12:00:00.0", "12:00:00.2", "12:00:00.4"]
+
+
+@pytest.mark.parametrize("mjd", [50000.3, 57000.7, 61105.09364])
+def test_tai_to_utc_agrees_with_astropy(mjd):
+    expected = Time(mjd, format="mjd", scale="tai").utc.mjd
+    assert utc_mjd(mjd, "tai") == pytest.approx(expected, abs=1e-9)  # < 0.1 ms
+    assert utc_mjd(mjd, "utc") == mjd

@@ -56,7 +56,7 @@ class SampMenu(QObject):
         window.installEventFilter(self)
         app = QApplication.instance()
         if app is not None:
-            app.aboutToQuit.connect(self.controller.close)
+            app.aboutToQuit.connect(self._quitting)  # dropped with this object
         if self.at_start_action.isChecked():
             QTimer.singleShot(0, self, lambda: self.connect_action.setChecked(True))
 
@@ -95,6 +95,9 @@ class SampMenu(QObject):
         if watched is self.window and event.type() == QEvent.Type.Close:
             self.controller.close()  # leave the hub (stop ours) with the window
         return False
+
+    def _quitting(self) -> None:
+        self.controller.close()
 
     def _connect_toggled(self, checked: bool) -> None:
         if checked and not self.controller.connected:

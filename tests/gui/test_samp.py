@@ -8,6 +8,7 @@ import pytest
 from astropy.io import fits
 from astropy.table import Table
 
+from alertview.core.samp.library import quiet
 from alertview.gui.samp_menu import CONNECT_AT_START
 from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE, raw_records
 from tests.samp_hub import TIMEOUT, file_of, listening, private_hub_env, running_hub
@@ -160,6 +161,17 @@ def test_connect_starts_a_hub_only_when_none_runs_and_close_stops_it(qtbot, tmp_
     from PySide6.QtCore import QSettings
 
     assert QSettings().value(CONNECT_AT_START) in (True, "true")
+
+
+def test_a_hub_that_shuts_down_disconnects_the_window(opened, qtbot, hub, listener):
+    samp = opened.samp
+    samp.connect_action.trigger()
+    assert samp.controller.connected
+    with quiet():
+        hub.stop()  # the user quits TOPCAT, whose hub it was
+    qtbot.waitUntil(lambda: not samp.connect_action.isChecked(), timeout=10000)
+    assert not samp.controller.connected
+    assert opened.statusBar().currentMessage() == "The SAMP hub shut down: disconnected"
 
 
 def test_no_selection_is_one_line_not_a_send(opened, listener):

@@ -1,8 +1,9 @@
-"""How the three stamps are shown: scaling, colour map, orientation, titles, the pixel
-under the cursor."""
+"""How the three stamps are shown: scaling, colour map, orientation, titles, the marks
+on them (ticks, compass, scale bar, limits), the pixel under the cursor."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import cast
 
@@ -11,7 +12,9 @@ import numpy as np
 from alertview.controllers.views import CutoutsView
 from alertview.core.alert import CUTOUT_NAMES
 from alertview.core.cutouts import Cutout, CutoutError
-from alertview.core.scaling import Limits, Stretch, display_image
+from alertview.core.scaling import Limits, Stretch, stretch_image
+from alertview.core.stamp_limits import LIMITS
+from alertview.core.stamp_overlay import Overlay, stamp_overlay
 
 TITLES = {"science": "Science", "template": "Template", "difference": "Difference"}
 #: Menu name -> pyqtgraph colour map (the difference keeps its diverging map).
@@ -24,6 +27,11 @@ CHOICES = {
     "colours": tuple(COLOUR_MAPS),
 }
 ERROR_COLOUR = "#c0392b"
+#: The title of a difference the packet calls negative (ZTF's isdiffpos = f).
+NOTE_COLOUR = "#f39c12"
+_BUNIT = re.compile(r"BUNIT   = '([^']*)'")
+#: A stamp scaled for display, and the limits it was scaled between.
+Scaled = tuple[np.ndarray, tuple[float, float]]
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,9 @@ class Stamp:
     colour_map: str | None = None
     #: QTransform's (m11, m12, m21, m22, dx, dy): North up, East left, centred.
     transform: tuple[float, ...] | None = None
+    overlay: Overlay | None = None
+    #: The display limits, written in the stamp's corner.
+    limits_text: str = ""
 
 
 def _is_difference(name: str, cutout: Cutout) -> bool:
@@ -43,13 +54,23 @@ def _is_difference(name: str, cutout: Cutout) -> bool:
     return name == "difference" and cutout.kind == "fits"
 
 
+def scale(name: str, cutout: Cutout, limits: Limits, stretch: Stretch) -> Scaled:
+    """A stamp in [0, 1] and its limits (fitted once per stamp: ``core.stamp_limits``);
+    a difference gets limits symmetric about zero and a linear stretch (zero must stay
+    "no change")."""
+    difference = _is_difference(name, cutout)
+    lo_hi = LIMITS.limits(cutout, limits, symmetric=difference)
+    shown = stretch_image(cutout.data, lo_hi, "linear" if difference else stretch)
+    return np.nan_to_num(shown, nan=0.0), lo_hi
+
+
 def prepare(
     cutouts: dict[str, Cutout | CutoutError], choices: tuple[str, str]
-) -> tuple[tuple[str, str], dict[str, np.ndarray]]:
+) -> tuple[tuple[str, str], dict[str, Scaled]]:
     """The stamps scaled for display with ``choices`` (limits, stretch); thread-safe."""
     limits, stretch = cast(Limits, choices[0]), cast(Stretch, choices[1])
     shown = {
-        name: display_image(c.data, limits, stretch, _is_difference(name, c))
+        name: scale(name, c, limits, stretch)
         for name, c in cutouts.items()
         if isinstance(c, Cutout)
     }
@@ -86,18 +107,18 @@ class CutoutsController:
     def show_cutouts(
         self,
         cutouts: dict[str, Cutout | CutoutError],
-        prepared: tuple[tuple[str, str], dict[str, np.ndarray]] | None = None,
+        prepared: tuple[tuple[str, str], dict[str, Scaled]] | None = None,
     ) -> None:
         """Show the stamps; ``prepared`` holds images already scaled elsewhere for the
         display choices it names (used when those are still the panel's)."""
         self.cutouts = cutouts
-        ready = {}
+        ready: dict[str, Scaled] = {}
         if prepared is not None and prepared[0] == self.display_choices():
             ready = prepared[1]
+        self.extent = stamp_extent(cutouts)
         for name in CUTOUT_NAMES:
             cutout = cutouts.get(name, CutoutError(f"{name} cutout is missing"))
             self._show(name, cutout, ready.get(name))
-        self.extent = stamp_extent(cutouts)
         self.view.fit(self.extent)
 
     def set_display(
@@ -119,29 +140,33 @@ class CutoutsController:
         """Shapes of the stamps on show."""
         return {n: s.image.shape for n, s in self.stamps.items() if s.image is not None}
 
-    def _show(
-        self, name: str, cutout: Cutout | CutoutError, shown: np.ndarray | None = None
-    ) -> None:
+    def _show(self, name: str, cutout: Cutout | CutoutError, shown: Scaled | None = None) -> None:
         self.stamps[name] = stamp = self._stamp(name, cutout, shown)
         self.view.show_stamp(name, stamp)
 
-    def _stamp(self, name: str, cutout: Cutout | CutoutError, shown: np.ndarray | None) -> Stamp:
+    def _stamp(self, name: str, cutout: Cutout | CutoutError, shown: Scaled | None) -> Stamp:
         if isinstance(cutout, CutoutError):
             return Stamp(f"{TITLES[name]}: {cutout}", ERROR_COLOUR)
         difference = _is_difference(name, cutout)
         if shown is None:
-            limits, stretch = cast(Limits, self.limits), cast(Stretch, self.stretch)
-            shown = display_image(cutout.data, limits, stretch, difference)
+            shown = scale(name, cutout, cast(Limits, self.limits), cast(Stretch, self.stretch))
+        image, (lo, hi) = shown
         rows, cols = cutout.data.shape
         # rotate/flip about the stamp centre so North is up and East left
         m = cutout.sky_transform
         cx, cy = (float(v) for v in m @ np.array([cols / 2.0, rows / 2.0]))
         transform = (float(m[0, 0]), float(m[1, 0]), float(m[0, 1]), float(m[1, 1]), -cx, -cy)
+        title = f"{TITLES[name]} {rows}×{cols}"  # noqa: RUF001
+        found = _BUNIT.search(cutout.header_text)
+        unit = f" {found[1].strip()}" if found and found[1].strip() else ""
         return Stamp(
-            f"{TITLES[name]} {rows}×{cols}",  # noqa: RUF001
-            image=shown,
+            f"{title} — {cutout.note}" if cutout.note else title,
+            NOTE_COLOUR if cutout.note else None,
+            image=image,
             colour_map=DIVERGING_MAP if difference else self.colour_map,
             transform=transform,
+            overlay=stamp_overlay(cutout, self.extent or (cols / 2, rows / 2)),
+            limits_text=f"{self.limits} {lo:.4g} … {hi:.4g}{unit}",
         )
 
     def describe_pixel(self, name: str, x: float, y: float) -> str:

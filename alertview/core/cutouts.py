@@ -14,7 +14,7 @@ import io
 import math
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,11 @@ _IDENTITY = np.eye(2)
 MAX_STAMP_BYTES = 64 * 2**20
 #: Most pixels a JPEG stamp may claim (as float32, MAX_STAMP_BYTES; the prototype's are 51x51).
 MAX_STAMP_PIXELS = MAX_STAMP_BYTES // 4
+#: Arcseconds per pixel of a survey whose stamps carry no WCS (ZTF: Bellm et al. 2019).
+NOMINAL_ARCSEC_PER_PIXEL = {"ztf": 1.01}
+#: Said beside a difference stamp the packet calls negative (ZTF flips its sign: the
+#: stamp is template minus science, so the source still looks bright).
+NEGATIVE_NOTES = {"ztf": "negative: isdiffpos = f (template \N{MINUS SIGN} science)"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,6 +60,12 @@ class Cutout:
     header_text: str = field(default="", repr=False)
     raw: bytes = field(default=b"", repr=False)
     sky_transform: np.ndarray = field(default_factory=lambda: _IDENTITY.copy(), repr=False)
+    #: Pixel scale from the header's CD/PC matrix, else the survey's nominal one.
+    arcsec_per_pixel: float | None = None
+    #: Whether ``sky_transform`` comes from the header (North and East are known).
+    oriented: bool = False
+    #: What the packet says of this stamp that its pixels do not (a negative difference).
+    note: str = ""
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -146,8 +157,23 @@ def celestial_wcs(header: Header) -> WCS | None:
     return wcs if wcs.has_celestial else None
 
 
-def _sky_transform(cards: Mapping[bytes, bytes]) -> np.ndarray:
-    """Pixel -> (West, North) screen axes from the PC/CD matrix, normalised."""
+def _orientation(cards: Mapping[bytes, bytes]) -> dict[str, Any]:
+    """The Cutout fields a header's PC/CD matrix gives: the pixel -> (West, North)
+    screen transform (normalised) and the pixel scale."""
+    cd = _cd_matrix(cards)
+    if cd is None:
+        return {"sky_transform": _IDENTITY.copy()}
+    scale = float(np.sqrt(abs(np.linalg.det(cd))))
+    # The intermediate world x axis points East; the screen's x axis points West.
+    return {
+        "sky_transform": np.diag([-1.0, 1.0]) @ cd / scale,
+        "arcsec_per_pixel": scale * 3600.0,
+        "oriented": True,
+    }
+
+
+def _cd_matrix(cards: Mapping[bytes, bytes]) -> np.ndarray | None:
+    """The CD matrix (degrees per pixel) of a header, or None (none, or singular)."""
 
     def num(key: str, default: float) -> float:
         value = cards.get(key.encode())
@@ -159,12 +185,9 @@ def _sky_transform(cards: Mapping[bytes, bytes]) -> np.ndarray:
         pc = np.array([[num("PC1_1", 1), num("PC1_2", 0)], [num("PC2_1", 0), num("PC2_2", 1)]])
         cd = np.diag([num("CDELT1", 1), num("CDELT2", 1)]) @ pc
     else:
-        return _IDENTITY.copy()
+        return None
     scale = np.sqrt(abs(np.linalg.det(cd)))
-    if not np.isfinite(scale) or scale == 0:
-        return _IDENTITY.copy()
-    # The intermediate world x axis points East; the screen's x axis points West.
-    return np.diag([-1.0, 1.0]) @ cd / scale
+    return cd if np.isfinite(scale) and scale > 0 else None
 
 
 # -- decoding ------------------------------------------------------------------------
@@ -194,7 +217,26 @@ def decode_cutouts(alert: Alert) -> dict[str, Cutout | CutoutError]:
             out[name] = decode_cutout(name, alert.cutouts.get(name, b""))
         except CutoutError as exc:
             out[name] = exc
-    return out
+    return _with_context(alert, out)
+
+
+def _with_context(
+    alert: Alert, cutouts: dict[str, Cutout | CutoutError]
+) -> dict[str, Cutout | CutoutError]:
+    """What the stamps' display needs from the alert: the survey's pixel scale where a
+    stamp has no WCS, and a note beside a difference the packet calls negative."""
+    nominal = NOMINAL_ARCSEC_PER_PIXEL.get(alert.survey)
+    for name, cutout in cutouts.items():
+        if not isinstance(cutout, Cutout):
+            continue
+        changes: dict[str, Any] = {}
+        if cutout.arcsec_per_pixel is None and nominal is not None:
+            changes["arcsec_per_pixel"] = nominal
+        if name == "difference" and alert.is_positive is False:
+            changes["note"] = NEGATIVE_NOTES.get(alert.survey, "negative difference flux")
+        if changes:
+            cutouts[name] = replace(cutout, **changes)
+    return cutouts
 
 
 def gunzip(name: str, data: bytes, limit: int = MAX_STAMP_BYTES) -> bytes:
@@ -250,7 +292,7 @@ def _decode_fits(name: str, data: bytes) -> Cutout:
     if bscale != 1.0 or bzero != 0.0:
         image = (image * bscale + bzero).astype(np.float32)
     header_text = data[:data_start].decode("ascii", "replace")
-    return Cutout(name, image, "fits", header_text, data, _sky_transform(cards))
+    return Cutout(name, image, "fits", header_text, data, **_orientation(cards))
 
 
 def _data_bytes(name: str, cards: Mapping[bytes, bytes]) -> int:
@@ -337,4 +379,4 @@ def _read_with_astropy(name: str, data: bytes, fits: Any) -> Cutout:
             for k, v in hdu.header.items()
             if isinstance(v, int | float) and not isinstance(v, bool)
         }
-    return Cutout(name, image, "fits", header_text, data, _sky_transform(cards))
+    return Cutout(name, image, "fits", header_text, data, **_orientation(cards))

@@ -1,9 +1,9 @@
 """The cutout pane: science, template, difference side by side, linked, North up.
-``CutoutsController`` decides scaling, colours and titles; this widget draws them."""
+``CutoutsController`` decides scaling, colours, titles and marks; this widget draws
+them (the marks: ``stamp_marks``)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTransform
@@ -14,10 +14,12 @@ from alertview.controllers.cutouts import (
     COLOUR_MAPS,
     TITLES,
     CutoutsController,
+    Scaled,
     Stamp,
 )
 from alertview.core.alert import CUTOUT_NAMES
 from alertview.core.cutouts import Cutout, CutoutError
+from alertview.gui.stamp_marks import StampMarks
 
 
 class CutoutPanel(QWidget):
@@ -38,7 +40,7 @@ class CutoutPanel(QWidget):
         self.boxes: dict[str, pg.ViewBox] = {}
         self.images: dict[str, pg.ImageItem] = {}
         self.labels: dict[str, pg.LabelItem] = {}
-        self.crosshairs: dict[str, pg.ScatterPlotItem] = {}
+        self.marks: dict[str, StampMarks] = {}
         # what each image and title was last given: unchanged ones are not set again
         # (each costs a lookup table or a text layout, ~1 ms an alert for nothing)
         self._shown_map: dict[str, str] = {}
@@ -49,10 +51,8 @@ class CutoutPanel(QWidget):
             box.setMouseEnabled(True, True)
             image = pg.ImageItem()
             box.addItem(image)
-            cross = pg.ScatterPlotItem(symbol="+", size=14, pen=pg.mkPen("#00e5ff", width=1.5))
-            box.addItem(cross, ignoreBounds=True)
             self.boxes[name], self.images[name] = box, image
-            self.labels[name], self.crosshairs[name] = label, cross
+            self.labels[name], self.marks[name] = label, StampMarks(box)
             box.scene().sigMouseMoved.connect(lambda pos, n=name: self._hover(n, pos))
         for name in ("template", "difference"):
             self.boxes[name].setXLink(self.boxes["science"])
@@ -62,7 +62,7 @@ class CutoutPanel(QWidget):
     def show_cutouts(
         self,
         cutouts: dict[str, Cutout | CutoutError],
-        prepared: tuple[tuple[str, str], dict[str, np.ndarray]] | None = None,
+        prepared: tuple[tuple[str, str], dict[str, Scaled]] | None = None,
     ) -> None:
         self.pixel_label.setText(" ")  # the last alert's pixel is not this one's
         self.controller.show_cutouts(cutouts, prepared)
@@ -80,17 +80,16 @@ class CutoutPanel(QWidget):
             self.boxes["science"].setRange(xRange=(-hx, hx), yRange=(-hy, hy), padding=0.02)
 
     def show_stamp(self, name: str, stamp: Stamp) -> None:
-        image, cross = self.images[name], self.crosshairs[name]
+        image = self.images[name]
         if stamp.image is None:
             image.clear()
-            cross.clear()
         else:
             image.setImage(stamp.image, autoLevels=False, levels=(0.0, 1.0))
             if self._shown_map.get(name) != stamp.colour_map:
                 image.setColorMap(pg.colormap.get(stamp.colour_map))
                 self._shown_map[name] = stamp.colour_map
             image.setTransform(QTransform(*stamp.transform))
-            cross.setData([0.0], [0.0])
+        self.marks[name].show(stamp)
         if self._shown_title.get(name) != (stamp.title, stamp.title_colour):
             self._shown_title[name] = (stamp.title, stamp.title_colour)
             self.labels[name].setText(stamp.title, color=stamp.title_colour)

@@ -43,10 +43,10 @@ def test_images_scaled_elsewhere_are_used_only_for_the_current_choices(controlle
     cutouts = stamps(FINK_LSST_TRANSFER)
     prepared = prepare(cutouts, controller.display_choices())
     controller.show_cutouts(cutouts, prepared)
-    assert shown(controller)["science"].image is prepared[1]["science"]
+    assert shown(controller)["science"].image is prepared[1]["science"][0]
     controller.view.reset_mock()
     controller.show_cutouts(cutouts, prepare(cutouts, ("minmax", "linear")))  # stale choices
-    assert shown(controller)["science"].image is not prepared[1]["science"]
+    assert shown(controller)["science"].image is not prepared[1]["science"][0]
 
 
 def test_missing_and_broken_stamps_are_blanks_with_the_reason(controller):

@@ -40,6 +40,7 @@ def _text(box: pg.ViewBox, anchor: tuple[float, float]) -> pg.TextItem:
     font.setPointSizeF(7.5)
     item.setFont(font)
     item.setZValue(20)
+    item.setVisible(False)  # until it has a text (an empty one still draws its box)
     box.addItem(item, ignoreBounds=True)
     return item
 

@@ -72,3 +72,32 @@ def test_new_choices_redraw_and_describe_the_pixel(controller):
     text = controller.describe_pixel("science", 14.5, 14.5)
     assert text.startswith("Science pixel (14, 14) = ") and "nJy" in text and "RA " in text
     assert controller.describe_pixel("science", -1, 3) == " "
+
+
+def test_stamps_carry_their_marks_limits_and_note(controller):
+    from alertview.core.stamp_limits import LIMITS
+
+    cutouts = stamps(FINK_LSST_TRANSFER)
+    controller.show_cutouts(cutouts)
+    drawn = shown(controller)
+    science = drawn["science"]
+    assert science.overlay is not None and science.overlay.compass is not None
+    assert science.overlay.scale_bar is not None and science.overlay.scale_bar.label == "2″"
+    lo, hi = LIMITS.limits(cutouts["science"])
+    assert science.limits_text == f"zscale {lo:.4g} … {hi:.4g} nJy"
+    # the first Rubin alert's difference is negative: said, in its own colour
+    assert drawn["difference"].title == "Difference 30×30 — negative difference flux"  # noqa: RUF001
+    assert drawn["difference"].title_colour is not None and science.title_colour is None
+
+
+def test_a_new_stretch_reuses_the_limits(controller, monkeypatch):
+    import alertview.controllers.cutouts as module
+    from alertview.core.stamp_limits import LimitsCache
+
+    monkeypatch.setattr(module, "LIMITS", limits := LimitsCache())
+    controller.show_cutouts(stamps(FINK_ZTF_SINGLE))
+    assert limits.computed == 3
+    controller.set_display(stretch="linear", colours="viridis")
+    assert limits.computed == 3
+    controller.set_display(limits="percentile")
+    assert limits.computed == 6

@@ -279,3 +279,61 @@ def test_jpeg_bombs_are_cutout_errors_without_warnings(width, height):
         with pytest.raises(CutoutError, match="science cutout is too large for a stamp"):
             decode_cutout("science", jpeg_claiming(width, height))
     assert not caught, [str(w.message) for w in caught]
+
+
+# -- what the display needs: pixel scale, orientation, a negative difference, limits ---------
+def test_cached_limits_are_astropys_zscale_exactly_and_fitted_once(cache):
+    from astropy.visualization import ZScaleInterval
+
+    from alertview.core.stamp_limits import LimitsCache
+
+    limits = LimitsCache()
+    checked = 0
+    for alert in all_alerts(cache):
+        for name, cutout in decode_cutouts(alert).items():
+            pixels = cutout.data[np.isfinite(cutout.data)].astype(np.float64)
+            lo, hi = (float(v) for v in ZScaleInterval().get_limits(pixels))
+            if name == "difference":
+                lo, hi = -max(abs(lo), abs(hi)), max(abs(lo), abs(hi))
+            assert limits.limits(cutout, "zscale", name == "difference") == (lo, hi)
+            checked += 1
+    fitted = limits.computed
+    assert checked == 3 * 57 and fitted <= checked
+    for alert in all_alerts(cache):  # decoded again: new arrays, same stamps
+        for name, cutout in decode_cutouts(alert).items():
+            limits.limits(cutout, "zscale", name == "difference")
+    assert limits.computed == fitted
+
+
+def test_limits_cache_keeps_the_most_recent(cache):
+    from alertview.core.stamp_limits import LimitsCache, stamp_key
+
+    limits = LimitsCache(keep=2)
+    stamps = list(decode_cutouts(all_alerts(cache)[0]).values())
+    for stamp in stamps:
+        limits.limits(stamp)
+    assert (stamp_key(stamps[0]), "zscale", False) not in limits
+    assert (stamp_key(stamps[2]), "zscale", False) in limits
+
+
+def test_pixel_scale_and_orientation_from_the_wcs(cache):
+    from astropy.wcs.utils import proj_plane_pixel_scales
+
+    alerts = all_alerts(cache)
+    rubin = decode_cutouts(next(a for a in alerts if a.survey == "lsst"))["science"]
+    expected = float(np.mean(proj_plane_pixel_scales(rubin.wcs))) * 3600
+    assert rubin.oriented and rubin.arcsec_per_pixel == pytest.approx(expected, rel=1e-6)
+    ztf = decode_cutouts(next(a for a in alerts if a.schema_label == "ztf 3.3"))["science"]
+    assert not ztf.oriented and ztf.wcs is None
+    assert ztf.arcsec_per_pixel == 1.01  # ZTF's nominal scale: its stamps carry no WCS
+
+
+def test_negative_difference_is_noted_on_the_difference_stamp_only(cache):
+    for alert in all_alerts(cache):
+        cutouts = decode_cutouts(alert)
+        note = cutouts["difference"].note
+        assert cutouts["science"].note == cutouts["template"].note == ""
+        if alert.is_positive is False:
+            assert ("isdiffpos = f" in note) == (alert.survey == "ztf") and note
+        else:
+            assert note == ""

@@ -36,7 +36,7 @@ from alertview.core.samp.messages import (
     SentTables,
     image_message,
     point_at_params,
-    selection_table,
+    selection_fields,
     table_message,
     write_cutouts,
     write_votable,
@@ -153,8 +153,8 @@ class SampController:
         name = f"AlertView selection {self._count}"
         columns = self.view.table_columns()
         try:
-            table = selection_table(columns, positions)
-            path = write_votable(table, self._files() / f"{table_id}.xml", table_id)
+            fields = selection_fields(columns, positions)
+            path = write_votable(fields, self._files() / f"{table_id}.xml", table_id, name)
         except OSError as exc:
             self.view.show_message(f"SAMP: the table could not be written: {exc}")
             return False

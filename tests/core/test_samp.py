@@ -6,6 +6,7 @@ own hub is never seen nor touched."""
 from __future__ import annotations
 
 import queue
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -24,11 +25,12 @@ from alertview.core.samp.messages import (
     SentTables,
     image_message,
     point_at_params,
-    selection_table,
+    selection_fields,
     table_message,
     write_cutouts,
     write_votable,
 )
+from alertview.core.samp.votable import Field
 from alertview.core.session.store import AlertStore
 from alertview.core.table.columns import AlertColumns
 from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE, raw_records
@@ -135,7 +137,8 @@ def test_votable_rows_and_units_reach_a_client(listener, alertview, alerts, tmp_
     decoded, columns = alerts
     alertview.connect()
     positions = np.arange(len(columns))[::-1]  # in table order, not arrival order
-    path = write_votable(selection_table(columns, positions), tmp_path / "t.xml", "av-1")
+    fields = selection_fields(columns, positions)
+    path = write_votable(fields, tmp_path / "t.xml", "av-1", "AlertView selection")
     sent_to = alertview.notify(MTYPE_TABLE, table_message(path, "av-1", "AlertView selection"))
     assert len(sent_to) == 1
     params = listener.next(MTYPE_TABLE)
@@ -149,7 +152,9 @@ def test_votable_rows_and_units_reach_a_client(listener, alertview, alerts, tmp_
     np.testing.assert_array_equal(table["ra"], [a.ra for a in expected])
     np.testing.assert_array_equal(table["dec"], [a.dec for a in expected])
     np.testing.assert_allclose(table["mjd"], [a.mjd for a in expected])
-    assert list(table["object_id"]) == [a.object_id or "" for a in expected]
+    # empty (and flagged null) where the alert has none (a Rubin source without object)
+    assert [str(v) for v in table["object_id"]] == [a.object_id or "" for a in expected]
+    assert table["n_detections"].dtype == np.int32
     units = {name: str(table[name].unit) for name in ("ra", "dec", "mjd", "mag", "flux")}
     assert units == {"ra": "deg", "dec": "deg", "mjd": "d", "mag": "mag", "flux": "nJy"}
     rubin = next(i for i, a in enumerate(expected) if a.survey != "ztf")
@@ -157,6 +162,33 @@ def test_votable_rows_and_units_reach_a_client(listener, alertview, alerts, tmp_
     votable_text = file_of(params["url"]).read_text()
     assert 'ucd="pos.eq.ra;meta.main"' in votable_text and 'ID="av-1"' in votable_text
     assert file_of(params["url"]).stat().st_mode & 0o077 == 0  # private to the user
+
+
+def test_votable_of_awkward_values_reads_back_with_astropy(tmp_path):
+    fields = [
+        Field("id", np.array([2**62, -1], dtype=np.int64), None, "meta.id"),
+        Field(
+            'name <&">', np.array(["Ω-cen", ""], dtype=object), None, None, np.array([False, True])
+        ),
+        Field("flux", np.array([1.5, np.nan]), "nJy", "phot.flux", np.array([False, True])),
+        Field("n", np.array([3, 0], dtype=np.int32), None, None, np.array([False, True])),
+    ]
+    path = write_votable(fields, tmp_path / "a.xml", "t&1", "a <name>")
+    table = Table.read(path, format="votable")
+    names = [e.get("name") for e in ElementTree.parse(path).iter() if e.tag.endswith("FIELD")]
+    assert names == ["id", 'name <&">', "flux", "n"]  # XML-escaped, read back whole
+    table.rename_column(table.colnames[1], "name")
+    assert table["id"].tolist() == [2**62, -1]  # 64-bit ids exact
+    # astropy reads text nulls as empty strings (TOPCAT: empty text is null too)
+    assert [str(v) for v in table["name"]] == ["?-cen", ""]
+    assert table["flux"][0] == 1.5 and np.ma.getmaskarray(table["flux"]).tolist() == [
+        False,
+        True,
+    ]
+    assert np.ma.getmaskarray(table["n"]).tolist() == [False, True] and table["n"][0] == 3
+    assert str(table["flux"].unit) == "nJy"
+    empty = write_votable([Field("x", np.array([], dtype=float))], tmp_path / "e.xml", "e", "e")
+    assert len(Table.read(empty, format="votable")) == 0
 
 
 def test_point_at_reaches_a_client(listener, alertview, alerts):

@@ -7,13 +7,11 @@ and URL so that a row another tool highlights maps back to its alert.
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,10 +20,8 @@ from alertview.core.avro import codecs
 from alertview.core.cutouts import gunzip
 from alertview.core.errors import CutoutError
 from alertview.core.private_files import write_private
+from alertview.core.samp.votable import Field, votable_bytes
 from alertview.core.table.columns import AlertColumns
-
-if TYPE_CHECKING:
-    from astropy.table import Table
 
 log = logging.getLogger(__name__)
 
@@ -86,40 +82,30 @@ class SentTables:
         return table.alert_ids[row]
 
 
-def selection_table(columns: AlertColumns, positions: np.ndarray) -> Table:
+def selection_fields(columns: AlertColumns, positions: np.ndarray) -> list[Field]:
     """The table fields of the alerts at ``positions`` (column positions), with units:
-    the alert id first (int64, or text for ids beyond it), nulls as NaN or empty."""
-    from astropy.table import MaskedColumn, Table
-
-    table = Table()
+    the alert id first (int64, or text for ids beyond it), nulls flagged."""
     ids = columns.alert_id.values[positions]
-    table["alert_id"] = ids if ids.dtype != object else ids.astype(str)
-    table["alert_id"].meta["ucd"] = "meta.id;meta.main"
+    ids = ids if ids.dtype != object else ids.astype(str)
+    fields = [Field("alert_id", ids, None, "meta.id;meta.main")]
     for name, unit, ucd in TABLE_FIELDS:
         if name in columns.numbers:
             values = columns.numbers[name].values[positions]
-            if name == "n_detections":
-                missing = np.isnan(values)
-                whole = np.where(missing, 0, values).astype(np.int32)
-                table[name] = MaskedColumn(whole, mask=missing)
-            else:
-                table[name] = values
+            missing = np.isnan(values)
+            if name == "n_detections":  # a count: an integer, null where not counted yet
+                values = np.where(missing, 0, values).astype(np.int32)
+            fields.append(Field(name, values, unit, ucd, missing))
         else:
             texts = columns.texts[name]
-            table[name] = np.array([texts[int(p)] or "" for p in positions], dtype=str)
-        if unit is not None:
-            table[name].unit = unit
-        if ucd is not None:
-            table[name].meta["ucd"] = ucd
-    return table
+            raw = [texts[int(p)] for p in positions]
+            shown = np.array(["" if t is None else t for t in raw], dtype=object)
+            fields.append(Field(name, shown, unit, ucd, np.array([t is None for t in raw])))
+    return fields
 
 
-def write_votable(table: Table, path: Path, table_id: str) -> Path:
-    """``table`` as a VOTable file at ``path``, its TABLE element named ``table_id``."""
-    table.meta["ID"] = table_id
-    out = io.BytesIO()
-    table.write(out, format="votable")
-    write_private(path, out.getvalue())
+def write_votable(fields: list[Field], path: Path, table_id: str, name: str) -> Path:
+    """The fields as a VOTable file at ``path``; its TABLE element is ``table_id``."""
+    write_private(path, votable_bytes(fields, table_id, name))
     return path
 
 

@@ -68,6 +68,11 @@ class SkyMapController:
         self.selected: np.ndarray | None = None
         #: The position of the alert marked (the one selected in the table), or None.
         self.marked: int | None = None
+        #: Bumped when the selection or the projection changes (a drawn image is stale).
+        self._generation = 0
+        #: The last image: (what it shows, points drawn, RGBA image, its colouring).
+        self._drawn: tuple[tuple, int, np.ndarray, Colouring] | None = None
+        self._newest: float | None = None  # the newest MJD, for colours by age
 
     # -- positions -----------------------------------------------------------------------
     @property
@@ -102,7 +107,7 @@ class SkyMapController:
         grown = np.zeros(stop, dtype=bool)
         grown[: len(self.selected)] = self.selected
         grown[inside] = True
-        self.selected = grown
+        self.selected = grown  # the image drawn stays good: new points are drawn onto it
         return inside
 
     def set_projection(self, projection: sky.Projection, columns: AlertColumns) -> None:
@@ -121,11 +126,13 @@ class SkyMapController:
         """The alerts inside ``region`` become the sky selection; returns their positions."""
         self.region = region
         self.selected = region.contains(self.x, self.y)
+        self._generation += 1
         return np.flatnonzero(self.selected)
 
     def clear_selection(self) -> None:
         self.region = None
         self.selected = None
+        self._generation += 1
 
     @property
     def selected_count(self) -> int:
@@ -138,14 +145,18 @@ class SkyMapController:
         extras = [n for n in columns.extra_names() if n not in columns.extras.texts]
         return [*CATEGORIES, AGE, *numbers, *extras]
 
-    def colouring(self, columns: AlertColumns) -> Colouring:
-        """Each projected point's colour class for the current ``mode``."""
+    def colouring(
+        self, columns: AlertColumns, start: int = 0, scale: tuple[float, float] | None = None
+    ) -> Colouring:
+        """The colour class of each projected point from ``start`` on, for ``mode``; a
+        numeric scale spans ``scale`` if given, else the values' 1st-99th percentile."""
         size = self._size
         if self.mode in CATEGORIES:
             text = columns.texts[self.mode]
-            classes = text.codes.values[:size]
+            classes = text.codes.values[start:size]
             colours = sky.category_colours(text.values)
-            counts = np.bincount(classes, minlength=len(text.values))
+            shown = text.codes.values[:size]
+            counts = np.bincount(shown, minlength=len(text.values))
             legend = tuple(
                 (str(value) if value is not None else "(none)", _rgb(colours[code]))
                 for code, value in enumerate(text.values)
@@ -153,19 +164,21 @@ class SkyMapController:
             )
             return Colouring(classes, colours, legend=legend)
         values, label = self._numbers(columns, size)
-        low, high = sky.value_range(values)
-        if self.mode == AGE:
-            low = 0.0
-        return Colouring(
-            sky.ramp_classes(values, low, high), sky.ramp_colours(), scale=(label, low, high)
-        )
+        if scale is not None:
+            low, high = scale
+        else:
+            low, high = sky.value_range(values)
+            low = 0.0 if self.mode == AGE else low
+        classes = sky.ramp_classes(values[start:], low, high)
+        return Colouring(classes, sky.ramp_colours(), scale=(label, low, high))
 
     def _numbers(self, columns: AlertColumns, size: int) -> tuple[np.ndarray, str]:
         if self.mode == AGE:
             mjd = columns.numbers["mjd"].values[:size]
-            finite = mjd[np.isfinite(mjd)]
-            newest = finite.max() if len(finite) else 0.0
-            return newest - mjd, "days before the newest alert"
+            if self._newest is None:
+                finite = mjd[np.isfinite(mjd)]
+                self._newest = float(finite.max()) if len(finite) else 0.0
+            return self._newest - mjd, "days before the newest alert"
         if self.mode == "quality":
             return columns.quality()[:size], "quality"
         if self.mode in columns.numbers:
@@ -183,23 +196,37 @@ class SkyMapController:
         columns: AlertColumns,
         rect: tuple[float, float, float, float],
         shape: tuple[int, int],
+        whole: bool = True,
     ) -> tuple[np.ndarray, Colouring]:
         """The points as an RGBA image of ``rect`` at ``shape`` pixels: coloured by the
-        mode, and with a sky selection, the others faint grey beneath them."""
-        colouring = self.colouring(columns)
+        mode, and with a sky selection, the others faint grey beneath them.
+
+        Unless ``whole``, the image last made is reused when it shows the same view in
+        the same colours and selection: only the points added since are drawn on it
+        (a live stream's batch costs its own size, not the session's). A numeric
+        scale then keeps its range until the next whole drawing.
+        """
         size = point_size(self._size)
-        x, y = self.x, self.y
-        if self.selected is None:
-            image = sky.rasterise(x, y, colouring.colours, colouring.classes, rect, shape, size)
-            return image, colouring
-        chosen = np.zeros(self._size, dtype=bool)
-        chosen[: len(self.selected)] = self.selected[: self._size]
-        faint = np.where(chosen, -1, 0).astype(np.int32)
-        image = sky.rasterise(x, y, DIM, faint, rect, shape, size)
-        classes = np.where(chosen, colouring.classes, -1)
-        above = sky.rasterise(x, y, colouring.colours, classes, rect, shape, size)
-        drawn = above[..., 3] > 0
-        image[drawn] = above[drawn]
+        key = (rect, shape, self.mode, self._generation, size, self.projection)
+        drawn = self._drawn
+        if whole or drawn is None or drawn[0] != key:
+            self._newest = None
+            start, into, scale = 0, None, None
+        else:
+            start, into = drawn[1], drawn[2]
+            scale = None if drawn[3].scale is None else drawn[3].scale[1:]
+        colouring = self.colouring(columns, start, scale)
+        x, y = self.x[start:], self.y[start:]
+        classes, colours, under = colouring.classes, colouring.colours, None
+        if self.selected is not None:
+            chosen = np.zeros(self._size - start, dtype=bool)
+            inside = self.selected[start : self._size]
+            chosen[: len(inside)] = inside
+            colours = np.vstack([colours, DIM])
+            classes = np.where(chosen, classes, len(colours) - 1)
+            under = ~chosen
+        image = sky.rasterise(x, y, colours, classes, rect, shape, size, under, into)
+        self._drawn = (key, self._size, image, colouring)
         return image, colouring
 
     # -- one alert -----------------------------------------------------------------------

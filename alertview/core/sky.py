@@ -151,8 +151,8 @@ def inside_polygon(
     candidates = np.flatnonzero(box)
     if not len(candidates):
         return inside
-    order = candidates[np.argsort(y[candidates], kind="stable")]
-    sorted_y = y[order]
+    order = candidates[np.argsort(y[candidates])]
+    sorted_x, sorted_y = x[order], y[order]
     crossed = np.zeros(len(order), dtype=bool)
     x1, y1 = px, py
     x2, y2 = np.roll(px, -1), np.roll(py, -1)
@@ -164,7 +164,7 @@ def inside_polygon(
         ys = sorted_y[band]
         slope = (x2[edge] - x1[edge]) / (y2[edge] - y1[edge])
         crossing = x1[edge] + (ys - y1[edge]) * slope
-        crossed[band] ^= x[order[band]] < crossing
+        crossed[band] ^= sorted_x[band] < crossing
     inside[order[crossed]] = True
     return inside
 
@@ -184,14 +184,21 @@ def rasterise(
     rect: tuple[float, float, float, float],
     shape: tuple[int, int],
     size: int = 1,
+    under: np.ndarray | None = None,
+    into: np.ndarray | None = None,
 ) -> np.ndarray:
     """An RGBA image (rows from the bottom, ``shape`` = (height, width)) of the points
     in ``rect`` = (left, bottom, width, height), each a ``size``-pixel square in colour
     ``colours[classes[i]]`` (classes < 0 not drawn). Later points are drawn over
-    earlier ones. numpy only: a million points take tens of milliseconds, where a
-    million scatter symbols take seconds to paint."""
+    earlier ones; the points ``under`` marks are drawn beneath all others (and, drawn
+    ``into`` an image already made, only on its empty pixels). numpy only: a million
+    points take tens of milliseconds, where a million scatter symbols take seconds to
+    paint."""
     height, width = shape
-    image = np.zeros((max(height, 0), max(width, 0)), dtype=np.uint32)  # RGBA packed
+    if into is None:
+        image = np.zeros((max(height, 0), max(width, 0)), dtype=np.uint32)  # RGBA packed
+    else:
+        image = into.view(np.uint32)[..., 0]
     left, bottom, rect_width, rect_height = rect
     if not len(x) or rect_width <= 0 or rect_height <= 0 or width <= 0 or height <= 0:
         return image.view(np.uint8).reshape((*image.shape, 4))
@@ -200,17 +207,43 @@ def rasterise(
         row = (y - bottom) * (height / rect_height)
         shown = (classes >= 0) & (column >= 0) & (column < width) & (row >= 0) & (row < height)
     index = np.flatnonzero(shown)
-    column = column[index].astype(np.intp)
-    row = row[index].astype(np.intp)
+    pixel_column = column[index].astype(np.intp)
+    pixel_row = row[index].astype(np.intp)
     packed = np.ascontiguousarray(colours, dtype=np.uint8).view(np.uint32).ravel()
     colour = packed[classes[index]]
-    flat = image.ravel()
+    flat = image.reshape(-1)
+    layers = [np.ones(len(index), dtype=bool)]
+    if under is not None:
+        low = under[index]
+        layers = [low, ~low]
+    for number, layer in enumerate(layers):
+        keep_drawn = into is not None and under is not None and number == 0
+        _stamp(flat, pixel_row[layer], pixel_column[layer], colour[layer], shape, size, keep_drawn)
+    return image.view(np.uint8).reshape((*image.shape, 4))
+
+
+def _stamp(
+    flat: np.ndarray,
+    row: np.ndarray,
+    column: np.ndarray,
+    colour: np.ndarray,
+    shape: tuple[int, int],
+    size: int,
+    keep_drawn: bool,
+) -> None:
+    """Squares of ``size`` pixels into the packed image ``flat`` (only on its empty
+    pixels if ``keep_drawn``)."""
+    height, width = shape
     half = (size - 1) // 2
     for dr in range(-half, size - half):
         r = np.clip(row + dr, 0, height - 1) * width
         for dc in range(-half, size - half):
-            flat[r + np.clip(column + dc, 0, width - 1)] = colour
-    return image.view(np.uint8).reshape((*image.shape, 4))
+            at = r + np.clip(column + dc, 0, width - 1)
+            if keep_drawn:
+                empty = flat[at] == 0
+                flat[at[empty]] = colour[empty]
+            else:
+                flat[at] = colour
 
 
 def nearest(

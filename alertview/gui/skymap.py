@@ -13,6 +13,7 @@ the table; the alert selected in the table is ringed on the map.
 from __future__ import annotations
 
 import html
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -28,15 +29,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from alertview.controllers.skymap import Region, SkyMapController, hover_text
+from alertview.controllers.skymap import CATEGORIES, Region, SkyMapController, hover_text
 from alertview.core import sky
 from alertview.core.wording import counted
 
 #: The rows are looked at for new alerts this often (ms): a live stream's batches are
 #: projected together, never one redraw per batch.
 ROWS_MS = 500
-#: The map is redrawn at most this often (ms) while the view moves.
-DRAW_MS = 40
+#: The map is drawn anew once the view has rested this long (ms): while it pans or
+#: zooms, the image drawn last moves with it.
+DRAW_MS = 120
+#: Coloured by age or a column, the map is drawn anew at most this often (s) as rows
+#: arrive (the scale's range moves with them); new rows are drawn onto it meanwhile.
+RESCALE_S = 5.0
+#: The pointer rests this long (ms) before the alert under it is named.
+HOVER_MS = 50
 #: The pointer's reach for hover and click, in screen pixels.
 REACH_PX = 5
 _LINES = {
@@ -179,12 +186,12 @@ class SkyMapView(QWidget):
         layout.addWidget(self.hover)
         self._lines_projection: str | None = None
         self._draw_timer = QTimer(self, singleShot=True, interval=DRAW_MS)
-        self._draw_timer.timeout.connect(self.draw)
+        self._draw_timer.timeout.connect(lambda: self.draw())
         self._rows_timer = QTimer(self, interval=ROWS_MS)
         self._rows_timer.timeout.connect(self.catch_up)
         self._rows_timer.start()
         self._hover_at: QPointF | None = None
-        self._hover_timer = QTimer(self, singleShot=True, interval=DRAW_MS)
+        self._hover_timer = QTimer(self, singleShot=True, interval=HOVER_MS)
         self._hover_timer.timeout.connect(self._hovered)
         self.box.sigRangeChanged.connect(lambda *_: self.schedule())
         self.box.sigResized.connect(lambda *_: self.schedule())
@@ -193,6 +200,7 @@ class SkyMapView(QWidget):
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         #: How long the last ``draw`` took (seconds), for the benchmarks.
         self.draw_seconds = 0.0
+        self._whole_at = -float("inf")  # time.monotonic() of the last whole drawing
         self._show_count()
 
     # -- rows and drawing -----------------------------------------------------------------
@@ -207,10 +215,13 @@ class SkyMapView(QWidget):
         if self.colour.count() != len(self.controller.colour_modes(columns)):
             self._refill_modes()
         self._show_count()
-        self.schedule()
+        if self.isVisible() and not self._draw_timer.isActive():
+            rescale = time.monotonic() - self._whole_at > RESCALE_S
+            self.draw(whole=rescale and self.controller.mode not in CATEGORIES)
 
     def schedule(self) -> None:
-        if self.isVisible() and not self._draw_timer.isActive():
+        """Draw anew once the view rests (each call restarts the wait)."""
+        if self.isVisible():
             self._draw_timer.start()
 
     def showEvent(self, event) -> None:
@@ -218,17 +229,18 @@ class SkyMapView(QWidget):
         self.catch_up()
         self.schedule()
 
-    def draw(self) -> None:
-        """Rasterise the points for the view's range at its size in pixels."""
-        import time
-
+    def draw(self, whole: bool = True) -> None:
+        """Rasterise the points for the view's range at its size in pixels (unless
+        ``whole``, only the rows added since onto the image drawn, if it still fits)."""
         started = time.perf_counter()
         self._draw_lines()
         (x0, x1), (y0, y1) = self.box.viewRange()
         size = self.box.size()
         shape = (max(int(size.height()), 1), max(int(size.width()), 1))
         rect = (x0, y0, x1 - x0, y1 - y0)
-        image, colouring = self.controller.image(self.model.columns, rect, shape)
+        image, colouring = self.controller.image(self.model.columns, rect, shape, whole)
+        if whole:
+            self._whole_at = time.monotonic()
         self.points.setImage(image, autoLevels=False)
         self.points.setRect(QRectF(*rect))
         self._show_legend(colouring)

@@ -132,3 +132,24 @@ def test_the_mark_and_the_hover_text(rows):
     ra, dec = columns.value(2, "ra"), columns.value(2, "dec")
     assert text.startswith(columns.value(2, "object_id") or "alert ")
     assert f"RA {ra:.4f} Dec {dec:+.4f}" in text
+
+
+def test_new_rows_drawn_onto_the_last_image_match_a_whole_drawing(rows):
+    half = len(rows) // 2
+    rect, shape = (-3.0, -1.5, 6.0, 3.0), (150, 300)
+    for mode in ("survey", "band"):
+        columns = AlertColumns()
+        columns.append_rows(rows[:half])
+        controller = SkyMapController()
+        controller.mode = mode
+        controller.update(columns)
+        controller.select(Region("box", (-3.0, 0.0), (-1.5, 1.5)))  # the map's left half
+        before = controller.image(columns, rect, shape)[0].copy()
+        columns.append_rows(rows[half:])
+        controller.update(columns)
+        onto, _ = controller.image(columns, rect, shape, whole=False)
+        onto = onto.copy()
+        whole, _ = controller.image(columns, rect, shape, whole=True)
+        assert (onto == whole).all()
+        assert (onto != before).any()  # the new rows were drawn
+        assert (whole[..., 3] == 255).any() and (whole[..., 3] == 90).any()

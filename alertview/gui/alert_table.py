@@ -1,19 +1,26 @@
 """The alert table: sortable, a column chooser on its header, Enter for the details,
-a double-clicked object id for all of that object's alerts."""
+a double-clicked object id for all of that object's alerts; its first column stays
+in sight when it scrolls sideways (``frozen_column``) and its id columns are never
+too narrow for a 19-digit id."""
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyle, QTableView, QWidget
 
 from alertview.controllers.follow import Attention
+from alertview.gui.frozen_column import FrozenColumn
 from alertview.gui.table_model import AlertTableModel
 
 _SELECT_ROW = QItemSelectionModel.SelectionFlag.ClearAndSelect | (
     QItemSelectionModel.SelectionFlag.Rows
 )
+#: Columns of ids, never elided: ZTF's candid and Rubin's diaSourceId / diaObjectId
+#: are 64-bit integers of up to 19 digits.
+ID_FIELDS = ("alert_id", "object_id")
+ID_DIGITS = 19
 
 
 class AlertTable(QTableView):
@@ -44,7 +51,11 @@ class AlertTable(QTableView):
         header.customContextMenuRequested.connect(
             lambda position: self.column_menu().exec(header.mapToGlobal(position))
         )
+        header.sectionResized.connect(self._keep_ids_whole)
+        model.columnsInserted.connect(self._size_new_columns)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.doubleClicked.connect(self._double_clicked)
+        self.frozen = FrozenColumn(self)
         # the row under the user (selected, or under the pointer) and its height on screen,
         # kept while rows are inserted above it (a sorted live table) or re-sorted
         self._anchor: tuple[QPersistentModelIndex, int] | None = None
@@ -52,15 +63,79 @@ class AlertTable(QTableView):
         model.layoutChanged.connect(self._keep_anchor)
 
     def column_menu(self) -> QMenu:
-        """The column chooser: right-click a column header."""
+        """The column chooser: right-click a column header (View → Columns too)."""
         menu = QMenu(self)
-        model = self.model()  # the fixed columns, then the broker fields met so far
+        self.fill_column_menu(menu)
+        return menu
+
+    def fill_column_menu(self, menu: QMenu) -> None:
+        """A checkable entry per column, the fixed ones then the broker fields met so far."""
+        menu.clear()
+        model = self.model()
         for number in range(model.columnCount()):
             action = menu.addAction(model.column(number).header)
             action.setCheckable(True)
             action.setChecked(not self.isColumnHidden(number))
             action.toggled.connect(lambda shown, n=number: self.setColumnHidden(n, not shown))
-        return menu
+
+    # -- widths ---------------------------------------------------------------------------
+    def size_columns(self) -> None:
+        """Every column to its contents (the first 100 rows), the ids whole."""
+        self.resizeColumnsToContents()
+        self.fit_id_columns()
+
+    def id_width(self, column: int) -> int:
+        """The width a cell of ``column`` needs for a 19-digit id, or for the widest of
+        the first rows' texts (ZTF's object ids are letters), without eliding."""
+        metrics = self.fontMetrics()
+        digit = max(metrics.horizontalAdvance(d) for d in "0123456789")
+        # the style's text margins on both sides, and the grid line
+        margin = self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self)
+        digits = ID_DIGITS * digit + 2 * (margin + 1) + 1
+        return max(digits, self.sizeHintForColumn(column))
+
+    def id_columns(self) -> list[int]:
+        model = self.model()
+        return [n for n in range(model.columnCount()) if model.column(n).field in ID_FIELDS]
+
+    def fit_id_columns(self) -> None:
+        """Widen (never narrow) the id columns to ``id_width``."""
+        for column in self.id_columns():
+            if not self.isColumnHidden(column):
+                self._keep_ids_whole(column, 0, self.columnWidth(column))
+
+    def _keep_ids_whole(self, column: int, _old: int, new: int) -> None:
+        """An id column dragged (or restored) narrower than its ids: back to their width."""
+        if new > 0 and column in self.id_columns():
+            needed = self.id_width(column)
+            if new < needed:
+                self.setColumnWidth(column, needed)
+
+    def _size_new_columns(self, _parent: QModelIndex, first: int, last: int) -> None:
+        """A broker field met for the first time: its column to its contents."""
+        for column in range(first, last + 1):
+            self.resizeColumnToContents(column)
+
+    # -- the frozen first column ------------------------------------------------------------
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.frozen.update_geometry()
+
+    def updateGeometries(self) -> None:
+        super().updateGeometries()
+        if hasattr(self, "frozen"):  # (called during construction, before the overlay)
+            self.frozen.update_geometry()
+
+    def scrollTo(self, index, hint=QAbstractItemView.ScrollHint.EnsureVisible) -> None:
+        """As Qt's, but a cell of another column is not left under the frozen column."""
+        super().scrollTo(index, hint)
+        frozen = getattr(self, "frozen", None)
+        if frozen is None or not index.isValid() or index.column() == frozen.column:
+            return
+        hidden = frozen.width() - self.columnViewportPosition(index.column())
+        if frozen.isVisible() and hidden > 0:
+            bar = self.horizontalScrollBar()
+            bar.setValue(bar.value() - hidden)
 
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

@@ -36,6 +36,7 @@ from alertview.gui.errors_dialog import show_errors_dialog
 from alertview.gui.export_action import ask_and_export
 from alertview.gui.file_import import FileImport, FileImports
 from alertview.gui.filter_bar import FilterBar
+from alertview.gui.help_menu import install_help_menu
 from alertview.gui.inspection import InspectionView
 from alertview.gui.objects_view import install_objects_view
 from alertview.gui.samp_menu import install_samp
@@ -44,6 +45,7 @@ from alertview.gui.skymap import install_skymap
 from alertview.gui.stream_control import StreamControl
 from alertview.gui.table_model import AlertTableModel
 from alertview.gui.triage_actions import install_triage
+from alertview.gui.view_menu import install_view_menu
 from alertview.gui.watches_view import install_watches
 from alertview.gui.window_settings import restore_window_settings, save_window_settings
 
@@ -84,6 +86,7 @@ class MainWindow(QMainWindow, StreamControl):
         install_watches(self)
         install_samp(self)
         install_skymap(self)
+        install_help_menu(self)  # last: Help at the right end of the menu bar
         self.show_title("")
 
     # -- layout ---------------------------------------------------------------------------
@@ -170,6 +173,7 @@ class MainWindow(QMainWindow, StreamControl):
         stream_menu.addSeparator()
         stream_menu.addAction(self.keep_action)
         add_schemas_action(self)
+        install_view_menu(self)
 
     # -- what the user and the callers ask ----------------------------------------------------
     def open_paths(self, paths: Iterable[str | os.PathLike]) -> FileImport:
@@ -287,7 +291,7 @@ class MainWindow(QMainWindow, StreamControl):
 
     def rows_added(self, first: bool) -> None:
         if first and not self._columns_sized:
-            self.table.resizeColumnsToContents()
+            self.table.size_columns()
 
     def show_alert(self, alert, cutouts, prepared) -> None:
         self.inspection.show_alert(alert, cutouts, prepared)
@@ -298,15 +302,6 @@ class MainWindow(QMainWindow, StreamControl):
 
     def display_choices(self) -> tuple[str, str]:
         return self.inspection.cutouts.controller.display_choices()
-
-    def show_title(self, text: str) -> None:
-        """``text`` (the stream, if any) after the session's name."""
-        name = self.opened.name if self.opened is not None else ""
-        parts = ["AlertView", name, text.removeprefix("AlertView — ")]
-        self.setWindowTitle(" — ".join(p for p in parts if p))
-
-    def show_stream_state(self, text: str) -> None:
-        self.stream_state.setText(text)
 
     def show_stream_controls(self, enabled: bool) -> None:
         self.pause_action.setEnabled(enabled)

@@ -2,7 +2,8 @@
 the dialog when the stream fails. ``SessionController`` decides what each event
 changes (status, rate, outage, errors); this mixin of ``MainWindow`` holds what
 only Qt can, under the window's names (``window.connect_stream``, ``window.worker``,
-``window.failure_box``) for callers and tests."""
+``window.failure_box``) for callers and tests; and the window title, which names the
+session, the stream and its state (live, paused, stopped, offline)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,46 @@ from alertview.core.avro.detail import Detail
 from alertview.core.session.folder import Session
 from alertview.core.session.meta import StreamMeta
 from alertview.core.stream.consumer import ConsumerSettings
+from alertview.core.stream.messages import BrokerStatus
 from alertview.gui.worker import StreamWorker
+
+#: The connection states the title shows.
+LIVE, PAUSED, STOPPED, OFFLINE = "live", "paused", "stopped", "offline"
+APP_NAME = "AlertView"
+
+
+def connection_state(text: str, current: str) -> str:
+    """The title's state after a status line of the stream (``current`` if the line
+    says nothing about the connection: a warning, a full disk)."""
+    if text == "receiving":
+        return LIVE
+    if text in ("paused", "stopped"):
+        return text
+    if text.startswith("connecting") or text == "not connected":
+        return OFFLINE
+    return current
+
+
+def window_title(session: str, stream: str, state: str) -> str:
+    """The title, e.g. "night1 — ztf @ kafka:9092 (live) — AlertView": each part once,
+    the state on the last, the application's name at the end (Qt appends its display
+    name to a title that does not end with it, on X11 and Windows: it was repeated)."""
+    parts: list[str] = []
+    for part in (session, stream):
+        part = part.strip()
+        if part and part.casefold() not in {p.casefold() for p in [*parts, APP_NAME]}:
+            parts.append(part)
+    head = f"{parts.pop()} ({state})" if parts else state
+    return " — ".join([*parts, head, APP_NAME])
 
 
 class StreamControl:
     """Stream methods of ``MainWindow``; they use its ``session``, ``model``, ``store``,
     ``cache`` and ``stream_state``."""
+
+    _connection = OFFLINE
+    _broker_down = False
+    _title_stream = ""
 
     def connect_stream(
         self, settings: ConsumerSettings, profile: str | None = None
@@ -54,6 +89,7 @@ class StreamControl:
         worker.failed.connect(session.stream_failed)
         worker.lag_changed.connect(session.lag_changed)
         worker.health_changed.connect(session.health_changed)
+        worker.health_changed.connect(self._health_changed)
         worker.storage_stopped.connect(session.storage_stopped)
         worker.storage_resumed.connect(session.storage_resumed)
         self.worker = worker
@@ -151,8 +187,38 @@ class StreamControl:
             self.worker.stop()
             self.worker.wait()
             self.worker = None
+            self._broker_down = False
+            self.show_stream_state("stopped")  # (the worker's own word is queued, or lost)
         self.session.stream_stopped()
         self.group_label.setText("")
+
+    # -- the title -------------------------------------------------------------------------
+    def show_title(self, text: str) -> None:
+        """``text``: the stream ("AlertView — ztf @ kafka:9092", as the controller says
+        it), or "" for none."""
+        self._title_stream = text.removeprefix(f"{APP_NAME} — ")
+        self._update_title()
+
+    def show_stream_state(self, text: str) -> None:
+        """The status bar's stream line, and the title's state it implies."""
+        self.stream_state.setText(text)
+        self._connection = connection_state(text, self._connection)
+        self._update_title()
+
+    def _health_changed(self, status: BrokerStatus) -> None:
+        self._broker_down = status.down
+        self._update_title()
+
+    def connection(self) -> str:
+        """What the title says of the stream: live, paused, stopped or offline (the
+        broker unreachable, or no stream)."""
+        if self._broker_down and self._connection in (LIVE, PAUSED):
+            return OFFLINE
+        return self._connection
+
+    def _update_title(self) -> None:
+        name = self.opened.name if self.opened is not None else ""
+        self.setWindowTitle(window_title(name, self._title_stream, self.connection()))
 
     def _pause_toggled(self, paused: bool) -> None:
         if self.worker is not None:

@@ -20,6 +20,8 @@ def save_window_settings(window: MainWindow) -> None:
     settings.setValue("main/header", window.table.horizontalHeader().saveState())
     settings.setValue("main/header_fields", ",".join(_fields()))
     settings.setValue("main/follow", window.follow_action.isChecked())
+    for key, action in window.panel_actions.items():  # View → panels
+        settings.setValue(f"view/{key}", action.isChecked())
     cutouts, lightcurve = window.inspection.cutouts.controller, window.inspection.lightcurve
     settings.setValue("cutouts/limits", cutouts.limits)
     settings.setValue("cutouts/stretch", cutouts.stretch)
@@ -40,6 +42,9 @@ def restore_window_settings(window: MainWindow) -> bool:
         header = None  # saved by a version with other columns: its widths would shift
     if header is not None:
         window.table.horizontalHeader().restoreState(header)
+        window.table.fit_id_columns()  # saved narrower, or in another font: ids whole
+    for key, action in window.panel_actions.items():
+        action.setChecked(settings.value(f"view/{key}", True, type=bool))
     window.follow_action.setChecked(settings.value("main/follow", False, type=bool))
     cutouts, lightcurve = window.inspection.cutouts.controller, window.inspection.lightcurve
     cutouts.set_display(

@@ -293,3 +293,115 @@ def test_the_next_row_is_decoded_while_the_current_one_is_looked_at(window, qtbo
     # ready ahead: drawn within the key press, no decode to wait for
     assert shown == [window.model.field(5, "alert_id")]
     assert window.inspection.alert.alert_id == shown[0]
+
+
+# -- the window title, and the id columns' widths (issue 15 §3) ----------------------------
+def test_window_title_says_each_part_once_and_ends_with_the_app_name():
+    from alertview.gui.stream_control import window_title
+
+    assert window_title("night1", "ztf @ kafka:9092", "live") == (
+        "night1 — ztf @ kafka:9092 (live) — AlertView"
+    )
+    assert window_title("", "", "offline") == "offline — AlertView"
+    assert window_title("night1", "", "offline") == "night1 (offline) — AlertView"
+    # a session named as its stream, or as the application: said once
+    assert window_title("ztf @ k:1", "ztf @ k:1", "paused") == "ztf @ k:1 (paused) — AlertView"
+    assert window_title("AlertView", "t @ b", "stopped") == "t @ b (stopped) — AlertView"
+    for title in (window_title("demo", "alertview-demo @ 127.0.0.1:9", "live"),):
+        parts = title.split(" — ")
+        assert len(parts) == len(set(parts)) and title.count("AlertView") == 1
+
+
+def test_window_title_follows_the_stream_live_paused_offline_stopped(qtbot, tmp_path, monkeypatch):
+    import time
+
+    from alertview.core.session.folder import Session
+    from alertview.core.stream.messages import BrokerStatus
+    from alertview.gui.app import make_application
+    from alertview.gui.demo import DemoStream
+    from alertview.gui.main_window import MainWindow
+
+    monkeypatch.setenv("ALERTVIEW_DATA_DIR", str(tmp_path / "data"))
+    make_application()
+    session = Session.named("night1")
+    window = MainWindow(session.store, session=session)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        assert window.windowTitle() == "night1 (offline) — AlertView"
+        with DemoStream(interval=0.3) as demo:
+            settings = demo.consumer_settings()
+            worker = window.connect_stream(settings)
+            stream = f"{settings.topics[0]} @ {settings.kafka.bootstrap}"
+            qtbot.waitUntil(
+                lambda: window.windowTitle().endswith("(live) — AlertView"), timeout=20000
+            )
+            assert window.windowTitle() == f"night1 — {stream} (live) — AlertView"
+            window.pause_action.setChecked(True)
+            qtbot.waitUntil(lambda: "(paused)" in window.windowTitle(), timeout=10000)
+            window.pause_action.setChecked(False)
+            qtbot.waitUntil(lambda: "(live)" in window.windowTitle(), timeout=10000)
+            # the broker unreachable (as the worker reports it): offline until it answers
+            worker.health_changed.emit(BrokerStatus(down_since=time.time(), reason="refused"))
+            assert window.windowTitle() == f"night1 — {stream} (offline) — AlertView"
+            worker.health_changed.emit(BrokerStatus())
+            assert window.windowTitle().endswith("(live) — AlertView")
+            window.stop_stream()
+            assert window.windowTitle() == f"night1 — {stream} (stopped) — AlertView"
+            qtbot.wait(200)  # the worker's own last words change nothing
+            assert window.windowTitle() == f"night1 — {stream} (stopped) — AlertView"
+    finally:
+        window.close()
+
+
+def test_a_wrong_host_leaves_the_title_offline(window, qtbot):
+    from alertview.core.stream.config import KafkaSettings
+    from alertview.core.stream.consumer import ConsumerSettings
+
+    worker = window.connect_stream(ConsumerSettings(KafkaSettings("127.0.0.1:1"), ("t",), "g"))
+    qtbot.waitUntil(lambda: worker.isFinished(), timeout=25000)
+    qtbot.waitUntil(lambda: window.failure_box is not None, timeout=5000)
+    assert window.windowTitle() == "t @ 127.0.0.1:1 (offline) — AlertView"
+    window.failure_box.close()
+
+
+def id_columns_fit(window):
+    """(column, longest text, width it needs, section width) of the id columns, from the
+    font the cells are drawn with and the style's text margins."""
+    from PySide6.QtWidgets import QStyle
+
+    table = window.table
+    metrics = table.fontMetrics()
+    margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table)
+    found = []
+    for name in ("Alert id", "Object"):
+        texts = [
+            window.model.index(r, column(name)).data() or ""
+            for r in range(window.model.rowCount())
+        ]
+        longest = max(texts, key=metrics.horizontalAdvance)
+        needed = metrics.horizontalAdvance(longest) + 2 * (margin + 1)
+        found.append((name, longest, needed, table.columnWidth(column(name))))
+    return found
+
+
+def test_alert_and_object_ids_are_never_elided(window, qtbot):
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([SHARED])  # ZTF candids (19 digits) and Rubin diaSourceIds
+    fits = id_columns_fit(window)
+    assert max(len(longest) for _name, longest, _needed, _width in fits) == 19
+    for name, longest, needed, width in fits:
+        assert width >= needed, (name, longest, needed, width)
+    table = window.table
+    # the id columns come up at least as wide as 19 widest digits, whatever the first rows
+    digit = max(table.fontMetrics().horizontalAdvance(d) for d in "0123456789")
+    assert table.columnWidth(column("Alert id")) >= 19 * digit
+    # dragged narrower (or restored so from an old layout): back to the ids' width
+    table.setColumnWidth(column("Alert id"), 40)
+    assert table.columnWidth(column("Alert id")) >= fits[0][2]
+    # other columns keep the width they are given, and hiding an id column still hides it
+    table.setColumnWidth(column("Band"), 30)
+    assert table.columnWidth(column("Band")) == 30
+    table.setColumnHidden(column("Object"), True)
+    qtbot.wait(50)
+    assert table.isColumnHidden(column("Object"))

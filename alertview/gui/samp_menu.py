@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMenu
 
 from alertview.controllers.samp import SampController
 from alertview.core.alert import Alert
 from alertview.core.decode import decode_stored
-from alertview.core.samp.connection import MTYPE_POINT_AT
+from alertview.core.samp.connection import MTYPE_POINT_AT, Received
 from alertview.core.samp.messages import MTYPE_FITS, MTYPE_TABLE
 from alertview.core.table.columns import AlertColumns
 
@@ -39,7 +39,8 @@ class SampMenu(QObject):
         super().__init__(window)
         self.window = window
         self.controller = SampController(self, self.received.emit)
-        self.received.connect(self.controller.received)
+        # emitted on the SAMP client's thread: queued, so the slot runs in the GUI thread
+        self.received.connect(self._received, Qt.ConnectionType.QueuedConnection)
         self.menu = window.menuBar().addMenu("SA&MP")
         self.connect_action = QAction("&Connect to SAMP hub", self, checkable=True)
         self.connect_action.toggled.connect(self._connect_toggled)
@@ -95,6 +96,9 @@ class SampMenu(QObject):
         if watched is self.window and event.type() == QEvent.Type.Close:
             self.controller.close()  # leave the hub (stop ours) with the window
         return False
+
+    def _received(self, message: Received) -> None:
+        self.controller.received(message)
 
     def _quitting(self) -> None:
         self.controller.close()

@@ -3,6 +3,8 @@ lockfile in ``tmp_path``) and a test client standing in for TOPCAT or Aladin."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from astropy.io import fits
@@ -93,6 +95,9 @@ def test_a_row_or_a_position_sent_by_a_tool_selects_the_alert(opened, qtbot, lis
     sent = listener.next("table.load.votable")
     table = Table.read(file_of(sent["url"]), format="votable")
     me = alertview_id(listener)
+    threads = []  # where the messages are handled: the GUI thread, never SAMP's
+    handle = samp.controller.received
+    samp.controller.received = lambda m: (threads.append(threading.current_thread()), handle(m))
 
     # TOPCAT: the user clicks row 2 of the table AlertView sent it
     row = 2
@@ -128,6 +133,7 @@ def test_a_row_or_a_position_sent_by_a_tool_selects_the_alert(opened, qtbot, lis
         lambda: "no alert shown within 1 arcmin" in window.statusBar().currentMessage()
     )
     assert current_alert_id(window) == ztf["candid"]
+    assert len(threads) == 3 and set(threads) == {threading.main_thread()}
 
 
 def test_connect_starts_a_hub_only_when_none_runs_and_close_stops_it(qtbot, tmp_path, samp_env):

@@ -146,6 +146,15 @@ class SkyMapView(QWidget):
         self.clear_button = QPushButton("Clear sky selection")
         self.clear_button.setEnabled(False)
         self.clear_button.clicked.connect(self.clear_selection)
+        #: For the status bar: the table hides alerts off the sky selection, whatever tab
+        #: is in front; a click shows them all again.
+        self.status_button = QPushButton()
+        self.status_button.setFlat(True)
+        self.status_button.setToolTip(
+            "The table shows only the alerts selected on the sky map: click to show all"
+        )
+        self.status_button.clicked.connect(self.clear_selection)
+        self.status_button.hide()
         bar.addWidget(self.clear_button)
         bar.addStretch(1)
         self.box = SkyViewBox()
@@ -177,6 +186,8 @@ class SkyMapView(QWidget):
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.hover = QLabel("Point at an alert to see it; click it to select it in the table.")
         self.hover.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for label in (self.count, self.legend, self.hover):  # long text wraps, never
+            label.setWordWrap(True)  # widening the tab (the map would jump)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
@@ -281,12 +292,15 @@ class SkyMapView(QWidget):
     def _show_count(self) -> None:
         selected = self.controller.selected
         self.clear_button.setEnabled(selected is not None)
+        self.status_button.setVisible(selected is not None)
         if selected is None:
             self.count.setText(f"{counted(len(self.controller), 'alert')} on the sky")
             return
+        count = self.controller.selected_count
+        self.status_button.setText(f"sky selection: {count:,} alert{'' if count == 1 else 's'} ✕")
         self.count.setText(
-            f"{self.controller.selected_count:,} alerts selected on the sky: the table shows "
-            "those its filter passes (Clear sky selection shows all)"
+            f"{self.controller.selected_count:,} alerts selected on the sky; the table shows "
+            "those its filter passes"
         )
 
     # -- the user -------------------------------------------------------------------------
@@ -379,6 +393,7 @@ def install_skymap(window) -> SkyMapView:
     view = SkyMapView(window.model)
     window.inspection.tabs.addTab(view, "Sky")
     window.skymap = view
+    window.statusBar().addPermanentWidget(view.status_button)
 
     def current_changed(current, _previous) -> None:
         valid = current.isValid() and current.row() < window.model.rowCount()

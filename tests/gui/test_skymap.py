@@ -123,13 +123,28 @@ def test_a_lasso_selects_exactly_the_alerts_inside_it_and_clear_restores(window,
     view = show_sky(window, qtbot)
     view.set_tool("lasso")
     points = lasso_points(view)
-    drag(view, qtbot, points)
     polygon = QPolygonF([QPointF(*plane(view, p)) for p in points])
+    before = view.box.viewRange()
+    drag(view, qtbot, points)
+    qtbot.wait(50)
+    assert view.box.viewRange() == before  # the map stays put as it says what it chose
     expected = ids_inside(window, polygon)
     assert 1000 < len(expected) < window.model.total // 2
     assert shown_ids(window) == expected
     assert window.model.rowCount() == len(expected)
     assert f"{len(expected):,} alerts selected on the sky" in view.count.text()
+    # said in the status bar too, whatever tab is in front; a click there clears it
+    window.inspection.tabs.setCurrentIndex(0)
+    assert view.status_button.isVisible()
+    assert view.status_button.text() == f"sky selection: {len(expected):,} alerts ✕"
+    qtbot.mouseClick(view.status_button, Qt.MouseButton.LeftButton)
+    assert window.model.rowCount() == window.model.total
+    assert not view.status_button.isVisible()
+    # and the Clear button on the map does the same
+    show_sky(window, qtbot)
+    view.set_tool("box")
+    drag(view, qtbot, points[:3])
+    assert 0 < window.model.rowCount() < window.model.total
     qtbot.mouseClick(view.clear_button, Qt.MouseButton.LeftButton)
     assert window.model.rowCount() == window.model.total
     assert not view.clear_button.isEnabled()
@@ -144,8 +159,8 @@ def test_a_box_intersects_with_the_filter_and_takes_new_alerts_inside_it(window,
     view.set_tool("box")
     rect = view.plot.viewport().rect()
     corner, other = rect.center() + QPoint(-150, -60), rect.center() + QPoint(120, 80)
-    drag(view, qtbot, [corner, corner + QPoint(40, 30), other])
     (x0, y0), (x1, y1) = plane(view, corner), plane(view, other)
+    drag(view, qtbot, [corner, corner + QPoint(40, 30), other])
     box = QPolygonF([QPointF(x0, y0), QPointF(x1, y0), QPointF(x1, y1), QPointF(x0, y1)])
     inside = ids_inside(window, box)
     g = _ids_of_band(window, "g")

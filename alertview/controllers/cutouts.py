@@ -13,7 +13,7 @@ from alertview.controllers.views import CutoutsView
 from alertview.core.alert import CUTOUT_NAMES
 from alertview.core.cutouts import Cutout, CutoutError
 from alertview.core.scaling import Limits, Stretch, stretch_image
-from alertview.core.stamp_limits import LIMITS
+from alertview.core.stamp_limits import LIMITS, symmetric
 from alertview.core.stamp_overlay import Overlay, stamp_overlay
 
 TITLES = {"science": "Science", "template": "Template", "difference": "Difference"}
@@ -49,16 +49,11 @@ class Stamp:
     limits_text: str = ""
 
 
-def _is_difference(name: str, cutout: Cutout) -> bool:
-    # limits symmetric about zero only where zero means "no change" (FITS, not JPEG)
-    return name == "difference" and cutout.kind == "fits"
-
-
 def scale(name: str, cutout: Cutout, limits: Limits, stretch: Stretch) -> Scaled:
     """A stamp in [0, 1] and its limits (fitted once per stamp: ``core.stamp_limits``);
     a difference gets limits symmetric about zero and a linear stretch (zero must stay
     "no change")."""
-    difference = _is_difference(name, cutout)
+    difference = symmetric(name, cutout)
     lo_hi = LIMITS.limits(cutout, limits, symmetric=difference)
     shown = stretch_image(cutout.data, lo_hi, "linear" if difference else stretch)
     return np.nan_to_num(shown, nan=0.0), lo_hi
@@ -147,7 +142,7 @@ class CutoutsController:
     def _stamp(self, name: str, cutout: Cutout | CutoutError, shown: Scaled | None) -> Stamp:
         if isinstance(cutout, CutoutError):
             return Stamp(f"{TITLES[name]}: {cutout}", ERROR_COLOUR)
-        difference = _is_difference(name, cutout)
+        difference = symmetric(name, cutout)
         if shown is None:
             shown = scale(name, cutout, cast(Limits, self.limits), cast(Stretch, self.stretch))
         image, (lo, hi) = shown

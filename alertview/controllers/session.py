@@ -157,6 +157,8 @@ class SessionController:
             if part:
                 for listener in self.row_listeners:
                     listener(part, was_loaded)
+        if len(rows) > len(loaded):  # new rows: their stamps' limits fitted ahead
+            self.loader.warm([r[0] for r in rows[len(loaded) :]], self.view.display_choices())
 
     # -- the filter -----------------------------------------------------------------------------
     def apply_filter(self, text: str) -> None:

@@ -67,6 +67,9 @@ class AlertLoader(Protocol):
 
     def prefetch(self, row_id: int, choices: tuple[str, str]) -> None: ...
 
+    def warm(self, row_ids: list[int], choices: tuple[str, str]) -> None:
+        """New rows: fit their stamps' display limits ahead of a selection."""
+
 
 class SessionView(Protocol):
     """The main window, as the session controller sees it."""

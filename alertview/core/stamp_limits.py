@@ -15,7 +15,10 @@ import hashlib
 import threading
 from collections import OrderedDict
 
-from alertview.core.cutouts import Cutout
+from alertview.core.avro.detail import Detail
+from alertview.core.avro.schemas import SchemaCache
+from alertview.core.cutouts import Cutout, decode_cutouts
+from alertview.core.decode import PacketStore, decode_stored
 from alertview.core.scaling import Limits, display_limits
 
 #: Limits kept (one a stamp and method: ~200 bytes each).
@@ -66,3 +69,18 @@ class LimitsCache:
 
 #: The process's limits: the viewer's decode thread and its panels share them.
 LIMITS = LimitsCache()
+
+
+def symmetric(name: str, cutout: Cutout) -> bool:
+    """Limits symmetric about zero: only where zero means "no change" (a FITS difference,
+    not the prototype's JPEG)."""
+    return name == "difference" and cutout.kind == "fits"
+
+
+def fit_row(store: PacketStore, cache: SchemaCache, row: int, method: Limits) -> None:
+    """Fit the display limits of a stored alert's stamps into ``LIMITS`` (ahead of its
+    selection: ``gui.limits_ahead``)."""
+    alert = decode_stored(store, row, cache, Detail.LIGHT_CURVE)  # the lightest with stamps
+    for name, cutout in decode_cutouts(alert).items():
+        if isinstance(cutout, Cutout):
+            LIMITS.limits(cutout, method, symmetric(name, cutout))

@@ -22,6 +22,7 @@ from alertview.core.avro.schemas import SchemaCache
 from alertview.core.cutouts import decode_cutouts
 from alertview.core.decode import decode_stored
 from alertview.core.session.store import AlertStore
+from alertview.gui.limits_ahead import LimitsAhead
 
 #: Decoded alerts kept ready (each holds its packet and scaled stamps: ~0.1-1 MB).
 KEEP = 16
@@ -39,6 +40,11 @@ class AlertLoader(QObject):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode")
         self._ready: OrderedDict[tuple, tuple] = OrderedDict()
         self._lock = threading.Lock()
+        self.ahead = LimitsAhead(self._executor, store, cache)
+
+    def warm(self, row_ids: list[int], choices: tuple[str, str]) -> None:
+        """New rows: their stamps' display limits are fitted ahead (``limits_ahead``)."""
+        self.ahead.add(row_ids, choices[0])
 
     def request(self, row_id: int, choices: tuple[str, str]) -> int:
         """Decode ``row_id`` for display; ``loaded`` follows with the returned generation."""
@@ -59,6 +65,7 @@ class AlertLoader(QObject):
             self.loaded.emit(generation, found[0], found[1:])
 
         self._executor.submit(work)
+        self.ahead.wake()  # the limits' pause between rows ends: this is next
         return generation
 
     def prefetch(self, row_id: int, choices: tuple[str, str]) -> None:
@@ -104,4 +111,5 @@ class AlertLoader(QObject):
 
     def shutdown(self) -> None:
         self.generation += 1  # queued prefetches return at once
+        self.ahead.stop()
         self._executor.shutdown(wait=True)

@@ -132,6 +132,12 @@ class LightcurvePanel(QWidget):
         else:
             box.enableAutoRange()
 
+    def leaveEvent(self, event) -> None:
+        """The pointer left the pane: no point is hovered any more (pyqtgraph drops
+        mouse moves closer than 10 ms, and may miss the one that left the point)."""
+        self.hover.hide_for()
+        super().leaveEvent(event)
+
     def legend_entry(self, series: Series) -> str:
         """The legend's entry for ``series`` (rich text)."""
         return legend_entry(series)

@@ -51,7 +51,8 @@ class LegendRow(QWidget):
         self.setVisible(False)
 
     def set_entries(self, entries: list[str], notes: list[str]) -> None:
-        text = ENTRY_GAP.join(entries + [f"<i>{n}</i>" for n in notes])
+        notes = [f'<i style="white-space:nowrap">{n}</i>' for n in notes]
+        text = ENTRY_GAP.join(entries + notes)
         if text != self.text:
             self.text = text
             self.label.setText(text)

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 
 from alertview.controllers.skymap import CATEGORIES, Region, SkyMapController, hover_text
 from alertview.core import sky
-from alertview.core.wording import counted
 
 #: The rows are looked at for new alerts this often (ms): a live stream's batches are
 #: projected together, never one redraw per batch.
@@ -167,15 +166,15 @@ class SkyMapView(QWidget):
         self.lines: dict[str, pg.PlotDataItem] = {}
         grey = pg.mkPen((128, 128, 128, 110), width=1)
         for name, pen, z in (
-            ("graticule", grey, 1),
-            ("outline", pg.mkPen((128, 128, 128), width=1.5), 2),
-            ("galactic", _LINES["galactic"], 3),
-            ("ecliptic", _LINES["ecliptic"], 3),
+            ("graticule", grey, 6),
+            ("outline", pg.mkPen((128, 128, 128), width=1.5), 7),
+            ("galactic", _LINES["galactic"], 8),
+            ("ecliptic", _LINES["ecliptic"], 8),
         ):
             self.lines[name] = pg.PlotDataItem(pen=pen, connect="finite")
             self.lines[name].setZValue(z)
             self.box.addItem(self.lines[name])
-        self.points.setZValue(5)
+        self.points.setZValue(5)  # beneath the lines: they stay readable over dense points
         self.marker = pg.ScatterPlotItem(
             size=16, symbol="o", pen=pg.mkPen((255, 0, 0), width=2.5), brush=None
         )
@@ -294,7 +293,8 @@ class SkyMapView(QWidget):
         self.clear_button.setEnabled(selected is not None)
         self.status_button.setVisible(selected is not None)
         if selected is None:
-            self.count.setText(f"{counted(len(self.controller), 'alert')} on the sky")
+            total = len(self.controller)
+            self.count.setText(f"{total:,} alert{'' if total == 1 else 's'} on the sky")
             return
         count = self.controller.selected_count
         self.status_button.setText(f"sky selection: {count:,} alert{'' if count == 1 else 's'} ✕")

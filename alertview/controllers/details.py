@@ -9,6 +9,7 @@ from alertview.controllers.views import DetailsView
 from alertview.core.alert import Alert
 from alertview.core.decode import whole_record
 from alertview.core.links import alert_links
+from alertview.core.wording import counted
 
 #: (field name, value as shown, children or None): one row of the tree.
 Entry = tuple[str, str, Any]
@@ -17,11 +18,11 @@ Entry = tuple[str, str, Any]
 def shown(value: Any) -> str:
     """A leaf value as the tree shows it; a list or mapping as its summary."""
     if isinstance(value, list):
-        return f"{len(value)} items"
+        return counted(len(value), "item")
     if isinstance(value, Mapping):
         return ""
     if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
+        return f"<{counted(len(value), 'byte')}>"
     if isinstance(value, float):
         return repr(value)
     return "null" if value is None else str(value)

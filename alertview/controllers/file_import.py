@@ -153,7 +153,7 @@ class FileImportController:
         if job.counting:
             return (
                 f"{self._name()}: light curves counted for {min(job.history_done, job.added)} "
-                f"of {job.added} alerts"
+                f"of {counted(job.added, 'alert')}"
             )
         megabytes = f"{job.bytes_read / 1e6:.0f}"
         if job.total_bytes:

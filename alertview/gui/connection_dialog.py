@@ -32,6 +32,7 @@ from alertview.core.stream.admin import TopicInfo, list_topics
 from alertview.core.stream.config import SASL_MECHANISMS, SECURITY_PROTOCOLS, KafkaSettings
 from alertview.core.stream.consumer import ConsumerSettings
 from alertview.core.urls import has_secret_query
+from alertview.core.wording import counted
 from alertview.gui.connection_profiles import (
     KEY_KEYRING_SERVICE,
     KEYRING_SERVICE,
@@ -338,7 +339,9 @@ class ConnectionDialog(ProfileStorage, QDialog):
         user = self.username.text().strip()
         who = f" as {user}" if user and self.protocol.currentText().startswith("SASL") else ""
         unchecked = " (certificate NOT checked)" if self.insecure.isChecked() else ""
-        self.message.setText(f"connected to {bootstrap}{who}{unchecked}: {len(topics)} topics")
+        self.message.setText(
+            f"connected to {bootstrap}{who}{unchecked}: {counted(len(topics), 'topic')}"
+        )
 
     def _test_failed(self, message: str) -> None:
         """Say why; the button is enabled again for another try."""
@@ -353,7 +356,7 @@ class ConnectionDialog(ProfileStorage, QDialog):
                 item = QTableWidgetItem(str(value))
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 self.topics.setItem(row, column, item)
-        self.message.setText(f"{len(topics)} topics; choose one or more, then Connect")
+        self.message.setText(f"{counted(len(topics), 'topic')}; choose one or more, then Connect")
 
     def accept(self) -> None:
         if not self.selected_topics():

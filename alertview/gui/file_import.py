@@ -52,6 +52,7 @@ from alertview.core.session.file_reader import (
     read_in_child,
 )
 from alertview.core.session.store import AlertStore
+from alertview.core.wording import counted
 
 if TYPE_CHECKING:
     from alertview.gui.main_window import MainWindow
@@ -319,9 +320,11 @@ class FileImports(QObject):
             self._drawn = now
         if more:
             shown, total = self.window.model.total, self._total
-            of = f" of {max(total, shown)}" if total else ""  # (a stream may be adding)
+            # (a stream may be adding)
+            count = f"{shown} of {counted(max(total, shown), 'alert')}" if total else ""
             fraction = min(1.0, shown / total) if total else None
-            self.widget.show_progress(f"loading the session: {shown}{of} alerts", fraction, False)
+            text = f"loading the session: {count or counted(shown, 'alert')}"
+            self.widget.show_progress(text, fraction, False)
             return
         self.loading = self.window.session.loading = False
         self._load_timer.stop()

@@ -405,3 +405,10 @@ def test_alert_and_object_ids_are_never_elided(window, qtbot):
     table.setColumnHidden(column("Object"), True)
     qtbot.wait(50)
     assert table.isColumnHidden(column("Object"))
+
+
+def test_counts_in_the_packet_tree_say_one_in_the_singular():
+    from alertview.controllers.details import shown
+
+    assert shown([7]) == "1 item" and shown([7, 8]) == "2 items"
+    assert shown(b"x") == "<1 byte>" and shown(b"xy") == "<2 bytes>"

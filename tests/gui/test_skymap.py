@@ -233,3 +233,30 @@ def test_the_map_is_drawn_with_points_lines_and_a_legend(window, qtbot):
     assert "mag:" in view.legend.text()
     x, _ = view.lines["galactic"].getData()
     assert np.isnan(x).any()  # split where it wraps
+
+
+def test_a_sorted_table_keeps_its_order_and_new_rows_inside_take_their_places(window, qtbot):
+    open_real(window, qtbot)
+    add_copies(window, 3000)
+    model = window.model
+    model.sort([c.field for c in model_columns(model)].index("mag"), Qt.SortOrder.DescendingOrder)
+    columns = model.columns
+    left_half = np.flatnonzero(columns.numbers["ra"].values < 180)  # RA 0-180: left half
+    model.set_sky_subset(left_half)
+    assert sorted(model.shown_positions().tolist()) == left_half.tolist()
+    before = len(columns)
+    add_copies(window, 2000, seed=5)  # a batch: hidden until the map says they are inside
+    assert model.rowCount() == len(left_half)
+    new = before + np.flatnonzero(columns.numbers["ra"].values[before:] < 180)
+    model.extend_sky_subset(new)
+    shown = model.shown_positions()
+    assert sorted(shown.tolist()) == sorted([*left_half.tolist(), *new.tolist()])
+    mag = columns.numbers["mag"].values
+    key = np.where(np.isnan(mag[shown]), -np.inf, mag[shown])
+    assert (key[:-1] >= key[1:]).all()  # still by magnitude, brightest last
+    model.set_sky_subset(None)
+    assert model.rowCount() == len(columns)
+
+
+def model_columns(model):
+    return [model.column(n) for n in range(model.columnCount())]

@@ -4,6 +4,7 @@ columns) of the main window, through its menu bar's actions."""
 from __future__ import annotations
 
 import re
+from importlib import metadata
 
 import fastavro
 import numpy
@@ -95,8 +96,8 @@ def test_about_lists_versions_licence_and_folders(window, qtbot):
         "Qt": qVersion(),
         "PySide6": PySide6.__version__,
         "pyqtgraph": pyqtgraph.__version__,
-        "confluent-kafka": confluent_kafka.version()[0],
-        "librdkafka": confluent_kafka.libversion()[0],
+        "confluent-kafka": metadata.version("confluent-kafka"),  # its installed package
+        "librdkafka": confluent_kafka.libversion()[0],  # (text, number)
         "fastavro": fastavro.__version__,
         "astropy": __import__("astropy").__version__,
         "numpy": numpy.__version__,

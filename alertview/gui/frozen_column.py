@@ -23,7 +23,8 @@ class FrozenColumn(QTableView):
         self._following = False  # True while this view copies the table's widths
         self.setModel(table.model())
         self.setSelectionModel(table.selectionModel())
-        # clicks select in the table's selection model; the keys stay on the table
+        # clicks select in the table's selection model; the focus goes up to the table
+        # (Qt gives a click's focus to the first parent that takes it): its keys work
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -81,7 +81,11 @@ def test_selection_is_shared_both_ways(window, qtbot):
     assert frozen.model() is table.model()
     assert frozen.selectionModel() is table.selectionModel()
     scroll_far_right(table)
-    # a click on the overlay selects the row in the table, and its alert is shown
+    # a click on the overlay selects the row in the table, and its alert is shown; the
+    # table takes the focus (from the filter box here), so a triage key marks that row
+    window.activateWindow()
+    window.filter_edit.setFocus()
+    qtbot.waitUntil(window.filter_edit.hasFocus, timeout=2000)
     row = 4
     where = frozen.visualRect(frozen.model().index(row, 0)).center()
     with qtbot.waitSignal(window.alert_shown, timeout=10000):
@@ -89,6 +93,9 @@ def test_selection_is_shared_both_ways(window, qtbot):
     assert table.currentIndex().row() == row
     assert table.selectionModel().isRowSelected(row)
     assert window.selected_rows() == [window.model.row_id(row)]
+    assert table.hasFocus()
+    qtbot.keyClick(table, Qt.Key.Key_I)
+    assert window.model.field(row, "triage") == "interesting"
     # the keys stay on the table (triage keys need its focus): the overlay takes none
     assert frozen.focusPolicy() == Qt.FocusPolicy.NoFocus
     # Down on the table moves the selection the overlay shows

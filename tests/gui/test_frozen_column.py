@@ -130,3 +130,28 @@ def test_frozen_header_sorts_and_follows_hidden_and_resized_columns(window, qtbo
     assert frozen.width() == table.columnWidth(column("Object"))
     table.setColumnHidden(0, False)
     qtbot.waitUntil(lambda: frozen.column == 0, timeout=2000)
+
+
+def test_a_restored_layout_freezes_its_first_visible_column(window, qtbot, tmp_path):
+    from alertview.core.session.store import AlertStore
+    from alertview.gui.main_window import MainWindow
+    from alertview.gui.window_settings import save_window_settings
+
+    open_shared(window, qtbot)
+    window.table.setColumnHidden(0, True)
+    window.table.setColumnWidth(column("Object"), 260)
+    qtbot.waitUntil(lambda: window.table.frozen.column == column("Object"), timeout=2000)
+    save_window_settings(window)
+    store = AlertStore(tmp_path / "second")
+    second = MainWindow(store)
+    qtbot.addWidget(second)
+    try:
+        second.show()
+        second.restore_settings()
+        frozen = second.table.frozen
+        qtbot.waitUntil(lambda: frozen.column == column("Object"), timeout=2000)
+        assert frozen.width() == second.table.columnWidth(column("Object")) == 260
+        assert frozen.isColumnHidden(0) and not frozen.isColumnHidden(column("Object"))
+    finally:
+        second.close()
+        store.close()

@@ -57,15 +57,19 @@ def project(
 
 
 def _mollweide_theta(lat: np.ndarray) -> np.ndarray:
-    """Mollweide's auxiliary angle: 2θ + sin 2θ = π sin φ, by Newton steps."""
+    """Mollweide's auxiliary angle: 2θ + sin 2θ = π sin φ, by Newton steps on the
+    points not yet converged (most take 3-4; the poles' neighbours more)."""
     target = np.pi * np.sin(lat)
     theta = lat.copy()
-    for _ in range(12):
-        two = 2 * theta
-        denominator = 2 + 2 * np.cos(two)
-        safe = np.where(denominator < 1e-12, 1.0, denominator)
-        step = np.where(denominator < 1e-12, 0.0, (two + np.sin(two) - target) / safe)
-        theta -= step
+    active = np.flatnonzero(np.isfinite(lat) & (np.abs(lat) < np.pi / 2 - 1e-9))
+    for _ in range(30):
+        if not len(active):
+            break
+        two = 2 * theta[active]
+        slope = np.maximum(2 + 2 * np.cos(two), 1e-15)  # ~0 only beside a pole
+        step = (two + np.sin(two) - target[active]) / slope
+        theta[active] = np.clip(theta[active] - step, -np.pi / 2, np.pi / 2)
+        active = active[np.abs(step) > 1e-13]
     return np.where(np.abs(lat) >= np.pi / 2 - 1e-9, np.sign(lat) * np.pi / 2, theta)
 
 

@@ -151,3 +151,11 @@ def test_nearest_and_colour_helpers():
     colours = sky.category_colours(["ztf", "r", None])
     assert tuple(colours[1]) == sky.BAND_COLOURS["r"]
     assert sky.value_range(np.array([np.nan, 3.0, 3.0])) == (3.0, 4.0)
+
+
+def test_mollweide_solves_its_equation_up_to_the_poles():
+    dec = np.concatenate([np.linspace(-90, 90, 2001), [89.9999999, -89.99999, 89.99]])
+    _, y = sky.project(np.zeros_like(dec), dec, "mollweide")
+    theta = np.arcsin(np.clip(y / ROOT2, -1, 1))
+    residual = 2 * theta + np.sin(2 * theta) - np.pi * np.sin(np.radians(dec))
+    assert np.abs(residual).max() < 1e-12

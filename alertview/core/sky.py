@@ -240,9 +240,11 @@ def _stamp(
     height, width = shape
     half = (size - 1) // 2
     for dr in range(-half, size - half):
-        r = np.clip(row + dr, 0, height - 1) * width
         for dc in range(-half, size - half):
-            at = r + np.clip(column + dc, 0, width - 1)
+            if dr == dc == 0:  # the point's own pixel: in the image by construction
+                at = row * width + column
+            else:
+                at = np.clip(row + dr, 0, height - 1) * width + np.clip(column + dc, 0, width - 1)
             if keep_drawn:
                 empty = flat[at] == 0
                 flat[at[empty]] = colour[empty]

@@ -32,6 +32,7 @@ from alertview.core.object_lightcurve import ObjectLightcurve, merge_lightcurve
 from alertview.core.table.columns import AlertColumns
 from alertview.core.table.objects import ObjectTable, object_table, order_of
 from alertview.core.table.objects_triage import triage_counts, triage_sort_key
+from alertview.core.wording import counted
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +257,7 @@ class ObjectsController:
         if len(rows) > MAX_ALERTS:
             notes.append(f"the newest {MAX_ALERTS} of {len(rows)} alerts")
         if failed:
-            notes.append(f"{failed} alert{'s' if failed != 1 else ''} without a readable packet")
+            notes.append(f"{counted(failed, 'alert')} without a readable packet")
         try:
             lightcurve = merge_lightcurve([a for _, a in alerts])
         except Exception as exc:  # a packet no test has met: one line, not a crash

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from alertview.controllers.cutouts import TITLES, Stamp
 from alertview.controllers.objects import Frame
 from alertview.core.alert import CUTOUT_NAMES
+from alertview.core.wording import counted
 
 #: Height of one triplet in the strip (pixels).
 ROW_HEIGHT = 104
@@ -131,7 +132,7 @@ class Filmstrip(QWidget):
         self.strip.setMinimumHeight(ROW_HEIGHT * len(self.frames))
         self.strip.setMaximumHeight(max(ROW_HEIGHT * len(self.frames), 1))
         titles = " · ".join(TITLES[n] for n in CUTOUT_NAMES)
-        count = f"{len(self.frames)} alert{'s' if len(self.frames) != 1 else ''}: {titles}"
+        count = f"{counted(len(self.frames), 'alert')}: {titles}"
         self.note.setText(f"{count}{f' ({note})' if note else ''}" if self.frames else note)
         if keep is not None:
             QTimer.singleShot(0, lambda: bar.setValue(keep))

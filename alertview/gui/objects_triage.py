@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog
 
 from alertview.controllers.objects_triage import CHOOSE_FIRST, ObjectTriage
+from alertview.core.wording import counted
 from alertview.gui.triage_actions import (
     MARKS,
     NOTE_KEY,
@@ -70,7 +71,7 @@ def install_objects_triage(window, view: ObjectsView) -> ObjectTriage:
 def _what(view: ObjectsView) -> str:
     count = len(view.triage.positions())
     name = view.controller.chosen[0] if view.controller.chosen else ""
-    return f"{count} alert{'s' if count != 1 else ''} of {name}"
+    return f"{counted(count, 'alert')} of {name}"
 
 
 def ask_object_note(window, view: ObjectsView) -> QInputDialog | None:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from alertview.controllers.triage import TriageController
+from alertview.core.wording import counted
 
 if TYPE_CHECKING:
     from alertview.gui.main_window import MainWindow
@@ -148,7 +149,7 @@ def install_triage(window: MainWindow) -> TriageController:
 
 def _what(controller: TriageController, whole_object: bool) -> str:
     count = len(controller.target_positions(whole_object))
-    alerts = "1 alert" if count == 1 else f"{count} alerts"
+    alerts = counted(count, "alert")
     return f"{alerts} (whole objects)" if whole_object else alerts
 
 

@@ -115,11 +115,13 @@ class ExtraColumns:
     def of(self, position: int) -> dict[str, float | str] | None:
         """A row's broker fields as the store gives them (None: it has none)."""
         fields: dict[str, float | str] = {}
-        for name, column in self.numbers.items():
+        # a filter thread reads while the GUI thread adds columns: copy the dicts first
+        # (list() of a dict's items runs without letting another thread in)
+        for name, column in list(self.numbers.items()):
             number = float(column.values[position])
             if not np.isnan(number):
                 fields[name] = number
-        for name, text_column in self.texts.items():
+        for name, text_column in list(self.texts.items()):
             text = text_column[position]
             if text is not None:
                 fields[name] = text

@@ -226,8 +226,9 @@ class ObjectsView(QWidget):
 
 
 def shown_mask(model) -> np.ndarray | None:
-    """Which column positions the alert table shows (None: all of them)."""
-    if model.alert_filter is None:
+    """Which column positions the alert table shows (None: all of them): the filter's
+    and the sky map selection's."""
+    if model.alert_filter is None and model.sky_mask is None:
         return None
     mask = np.zeros(len(model.columns), dtype=bool)
     mask[model.shown_positions()] = True
@@ -244,6 +245,7 @@ class _Rebuilds(QObject):
         self.window, self.tabs, self.view = window, tabs, view
         self.dirty = True
         self._filter = None
+        self._sky = None
         self._built = -float("inf")  # time.monotonic() of the last build
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -258,7 +260,9 @@ class _Rebuilds(QObject):
     def changed(self) -> None:
         """The alert table changed: new rows, or another filter (rebuilt at once)."""
         self.dirty = True
-        self.schedule(soon=self.window.model.alert_filter is not self._filter)
+        model = self.window.model
+        other = model.alert_filter is not self._filter or model.sky_mask is not self._sky
+        self.schedule(soon=other)
 
     def schedule(self, soon: bool = False) -> None:
         if self.tabs.currentWidget() is not self.view or not self.dirty:
@@ -272,7 +276,7 @@ class _Rebuilds(QObject):
         if self.tabs.currentWidget() is not self.view:
             return
         model = self.window.model
-        self._filter = model.alert_filter
+        self._filter, self._sky = model.alert_filter, model.sky_mask
         self.dirty = False
         self.view.rebuild(model.columns, shown_mask(model))
         self._built = time.monotonic()

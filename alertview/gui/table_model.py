@@ -275,6 +275,12 @@ class AlertTableModel(TableFiltering, QAbstractTableModel):
 
     # -- the sky map's selection ------------------------------------------------------------
     @property
+    def sky_mask(self) -> np.ndarray | None:
+        """The sky selection as a mask over column positions (None: no sky selection);
+        replaced, never changed in place, when the selection changes."""
+        return self._sky
+
+    @property
     def sky_subset(self) -> np.ndarray | None:
         """Positions in the sky selection, ascending (None: no sky selection)."""
         return None if self._sky is None else np.flatnonzero(self._sky)

@@ -401,3 +401,20 @@ def test_counts_read_in_the_singular_and_headers_fit_after_a_filter(window, qtbo
         assert header.sectionSize(column) >= header.sectionSizeFromContents(column).width()
     # the objects table has its share of the tab: more than a third of it
     assert view.table.height() > 0.4 * view.height()
+
+
+def test_objects_follow_the_sky_map_selection(window, qtbot):
+    """A box or lasso on the sky map narrows the alert table: the Objects tab counts
+    the objects of the alerts it holds, not of every alert (it once ignored it)."""
+    with qtbot.waitSignal(window.import_finished, timeout=60000):
+        window.open_paths([SHARED])
+    show_objects(window, qtbot)
+    everything = objects_shown(window)
+    north = np.flatnonzero(window.model.columns.numbers["dec"].values > 0)
+    assert 0 < len(north) < window.model.total
+    window.model.set_sky_subset(north)
+    qtbot.waitUntil(lambda: objects_shown(window) == table_groupby(window), timeout=5000)
+    assert objects_shown(window) != everything
+    assert all(window.model.field(r, "dec") > 0 for r in range(window.model.rowCount()))
+    window.model.set_sky_subset(None)
+    qtbot.waitUntil(lambda: objects_shown(window) == everything, timeout=5000)

@@ -95,7 +95,8 @@ def run_export(
 ) -> list[Path]:
     """Export the alerts of ``rows`` with a progress dialog that can cancel; ``triage``
     (the session's, by survey and alert id) goes into the export as columns or sidecars."""
-    progress = QProgressDialog(f"Exporting {len(rows)} alerts…", "Cancel", 0, len(rows), parent)
+    label = f"Exporting {counted(len(rows), 'alert')}…"
+    progress = QProgressDialog(label, "Cancel", 0, len(rows), parent)
     progress.setWindowModality(Qt.WindowModality.WindowModal)
     progress.setMinimumDuration(300)
     cancel = threading.Event()

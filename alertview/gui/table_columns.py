@@ -37,8 +37,9 @@ class Column:
 
 
 COLUMNS = (
-    Column("MJD", "mjd", _number(".5f"), "time of the exposure (UTC for ZTF, TAI for Rubin)"),
+    # first: the column that stays on screen when the table scrolls sideways names the object
     Column("Object", "object_id"),
+    Column("MJD", "mjd", _number(".5f"), "time of the exposure (UTC for ZTF, TAI for Rubin)"),
     Column("Alert id", "alert_id"),
     Column("Triage", "triage", show_triage, "keys I, F, R, N, T (Shift: the whole object)"),
     Column("Survey", "survey"),

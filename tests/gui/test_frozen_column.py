@@ -115,8 +115,8 @@ def test_frozen_header_sorts_and_follows_hidden_and_resized_columns(window, qtbo
     main_header = table.horizontalHeader()
     assert main_header.sortIndicatorSection() == 0
     assert main_header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
-    mjds = [float(window.model.index(r, 0).data()) for r in range(window.model.rowCount())]
-    assert mjds == sorted(mjds)
+    ids = [window.model.field(r, "object_id") or "" for r in range(window.model.rowCount())]
+    assert ids == sorted(ids) and ids[0] != ids[-1]  # by the frozen column: the object
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
     assert main_header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
     assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
@@ -125,9 +125,9 @@ def test_frozen_header_sorts_and_follows_hidden_and_resized_columns(window, qtbo
     assert frozen.width() == table.columnWidth(0) == frozen.columnWidth(0)
     # the first column hidden in the chooser: the next one is frozen
     table.setColumnHidden(0, True)  # (the header says so at its next layout)
-    qtbot.waitUntil(lambda: frozen.column == column("Object"), timeout=2000)
-    assert not frozen.isColumnHidden(column("Object")) and frozen.isColumnHidden(0)
-    assert frozen.width() == table.columnWidth(column("Object"))
+    qtbot.waitUntil(lambda: frozen.column == column("MJD"), timeout=2000)
+    assert not frozen.isColumnHidden(column("MJD")) and frozen.isColumnHidden(0)
+    assert frozen.width() == table.columnWidth(column("MJD"))
     table.setColumnHidden(0, False)
     qtbot.waitUntil(lambda: frozen.column == 0, timeout=2000)
 
@@ -139,8 +139,8 @@ def test_a_restored_layout_freezes_its_first_visible_column(window, qtbot, tmp_p
 
     open_shared(window, qtbot)
     window.table.setColumnHidden(0, True)
-    window.table.setColumnWidth(column("Object"), 260)
-    qtbot.waitUntil(lambda: window.table.frozen.column == column("Object"), timeout=2000)
+    window.table.setColumnWidth(column("MJD"), 260)
+    qtbot.waitUntil(lambda: window.table.frozen.column == column("MJD"), timeout=2000)
     save_window_settings(window)
     store = AlertStore(tmp_path / "second")
     second = MainWindow(store)
@@ -149,9 +149,9 @@ def test_a_restored_layout_freezes_its_first_visible_column(window, qtbot, tmp_p
         second.show()
         second.restore_settings()
         frozen = second.table.frozen
-        qtbot.waitUntil(lambda: frozen.column == column("Object"), timeout=2000)
-        assert frozen.width() == second.table.columnWidth(column("Object")) == 260
-        assert frozen.isColumnHidden(0) and not frozen.isColumnHidden(column("Object"))
+        qtbot.waitUntil(lambda: frozen.column == column("MJD"), timeout=2000)
+        assert frozen.width() == second.table.columnWidth(column("MJD")) == 260
+        assert frozen.isColumnHidden(0) and not frozen.isColumnHidden(column("MJD"))
     finally:
         second.close()
         store.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from alertview.controllers.lightcurve import Series
 from alertview.gui.theme import band_colour, band_symbol
@@ -34,20 +34,23 @@ class LegendRow(QWidget):
     """The legend as one wrapping line of entries above the plot: it never covers a
     point, and takes the height its entries need (none when nothing is drawn).
     Rich text on the plot's dark background, where the band colours were chosen to
-    read. ``text`` is the rich text shown."""
+    read. ``text`` is the rich text shown.
+
+    The label is placed by hand, not by a layout, and the row's height fixed: a new
+    text then relayouts the window only when the number of lines changes (a label in
+    a layout invalidated it on every alert, doubling the time to show one)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.text = ""
-        self.label = QLabel()
+        self.label = QLabel(self)
         self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setWordWrap(True)
         self.label.setStyleSheet(
             "QLabel { background: black; color: #e6e6e6; padding: 3px 8px; font-size: 8pt; }"
         )
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.label)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(0)
         self.setVisible(False)
 
     def set_entries(self, entries: list[str], notes: list[str]) -> None:
@@ -57,6 +60,18 @@ class LegendRow(QWidget):
             self.text = text
             self.label.setText(text)
             self.setVisible(bool(text))
+            self._fit()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """The label across the row, the row as tall as the label's lines."""
+        height = self.label.heightForWidth(self.width()) if self.text else 0
+        self.label.setGeometry(0, 0, self.width(), height)
+        if height != self.height():
+            self.setFixedHeight(height)
 
 
 class HoverTip(pg.TextItem):

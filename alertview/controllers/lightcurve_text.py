@@ -12,6 +12,7 @@ KIND_WORDS = {
     "detections": "detection",
     "upper limits": "upper limit",
     "forced": "forced photometry",
+    "DC mag": "apparent (DC) magnitude",
 }
 
 

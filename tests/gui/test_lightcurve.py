@@ -13,8 +13,10 @@ from PySide6.QtGui import QImage, QPainter
 
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
+from alertview.core.object_lightcurve import merge_lightcurve
 from alertview.gui.lightcurve import LightcurvePanel
-from tests.conftest import FINK_LSST_TRANSFER, FORCED_TEST, raw_records
+from alertview.gui.object_lightcurve import ObjectLightcurvePanel
+from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE, FORCED_TEST, raw_records
 from tests.core.forced_packets import with_unmeasured_epochs
 
 BANDS = {1: "g", 2: "r", 3: "i"}
@@ -215,3 +217,28 @@ def test_hovering_a_point_tells_value_error_units_inside_the_plot(panel, qtbot):
     qtbot.wait(30)
     qtbot.mouseMove(panel.plot.viewport(), QPoint(2, 2))  # off the points: it goes
     qtbot.waitUntil(lambda: not hover.isVisible(), timeout=2000)
+
+
+def test_object_light_curve_legend_range_and_hover_include_dc_magnitudes(qtbot):
+    """The Objects tab's pane: DC magnitudes hollow in the legend row, inside the range
+    (they are detections, not forced points), and hovering one names it."""
+    panel = ObjectLightcurvePanel()
+    qtbot.addWidget(panel)
+    panel.resize(1000, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    (alert,) = read_alerts([FINK_ZTF_SINGLE], SchemaCache())
+    panel.show_object(merge_lightcurve([alert]))
+    qtbot.wait(20)
+    assert "\u25cb</span>&nbsp;r DC mag (18)" in panel.legend.text
+    dc = panel._items["dc r"]
+    y = dc.data["y"]
+    (low, high) = panel.plot.getViewBox().viewRange()[1]
+    assert ((y >= low) & (y <= high)).all()
+    box = panel.plot.getViewBox()
+    where = panel.plot.mapFromScene(box.mapViewToScene(QPointF(dc.data["x"][0], y[0])))
+    qtbot.mouseMove(panel.plot.viewport(), where)
+    qtbot.waitUntil(lambda: panel.hover.isVisible(), timeout=2000)
+    text = panel.hover.textItem.toPlainText()
+    assert text.startswith("r apparent (DC) magnitude\n") and " mag (AB)\n" in text
+    assert box.sceneBoundingRect().contains(panel.hover.sceneBoundingRect())

@@ -31,7 +31,7 @@ DATE_STEPS = (
 def tai_minus_utc_days(mjd: float) -> float:
     """TAI - UTC at ``mjd`` in days: the leap seconds (37 s since 2017) from ERFA's
     table, so dates before 2017 come out right too."""
-    import erfa
+    import erfa  # type: ignore[import-untyped]  # (no stubs; comes with astropy)
 
     when = MJD_EPOCH + timedelta(days=mjd)
     return float(erfa.dat(when.year, when.month, when.day, 0.0)) * SECOND

@@ -186,7 +186,7 @@ class LightcurveController:
         notes = plot.notes
         if outside:
             notes = [*notes, f"{outside} forced point{'s' if outside != 1 else ''} "
-                             "beyond the range: see Range"]  # fmt: skip
+                             "beyond the range: see All points"]  # fmt: skip
         return replace(plot, x_range=x_range, y_range=y_range, notes=notes)
 
     def _detections(self, points: Photometry, flux: bool) -> list[Series]:

@@ -17,8 +17,6 @@ from alertview.gui.time_axis import TimeAxis
 
 #: Series kind -> (symbol, size, filled) of points drawn without error bars.
 MARKERS = {"upper limits": ("t", 8, True), "forced": ("o", 5, False)}
-#: The range choices, in order: fit the detections (forced points may fall outside), all.
-RANGES = ("Range: detections", "Range: all points")
 
 
 class LightcurvePanel(QWidget):
@@ -46,15 +44,12 @@ class LightcurvePanel(QWidget):
         self.time_axis.currentIndexChanged.connect(
             lambda index: self.controller.set_time_mode(TIME_MODES[max(0, index)])
         )
-        self.range_box = QComboBox()
-        self.range_box.addItems(list(RANGES))
+        self.range_box = QCheckBox("All points")
         self.range_box.setToolTip(
-            "Detections: the axes fit the detections, limits and this alert; forced "
-            "photometry far off is drawn but beyond the range. All points: fit everything."
+            "Fit the axes to every point drawn. Unticked they fit the detections, limits "
+            "and this alert: forced photometry far off is drawn, beyond the range."
         )
-        self.range_box.currentIndexChanged.connect(
-            lambda index: self.controller.set_fit_all(index == 1)
-        )
+        self.range_box.toggled.connect(lambda fit_all: self.controller.set_fit_all(fit_all))
         self.forced_box = QCheckBox("Forced photometry")
         self.forced_box.setChecked(True)
         self.units.currentIndexChanged.connect(lambda i: self.controller.set_flux(i == 1))

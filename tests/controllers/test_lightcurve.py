@@ -113,7 +113,7 @@ def test_range_fits_the_detections_and_forced_outliers_fall_outside(controller):
     forced = np.concatenate([s.y for s in plot.series if s.kind == "forced"])
     outside = int(((forced < low) | (forced > high)).sum())
     assert outside > 0  # the alert has forced points far off the light curve
-    note = f"{outside} forced points beyond the range: see Range"
+    note = f"{outside} forced points beyond the range: see All points"
     assert note in controller.legend_lines()
     controller.set_fit_all(True)
     plot = drawn(controller)

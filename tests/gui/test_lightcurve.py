@@ -189,8 +189,8 @@ def test_range_fits_detections_until_the_user_asks_for_all(panel, qtbot):
     y = np.concatenate([item.data["y"] for item in forced if item.isVisible()])
     (low, high) = box.viewRange()[1]
     assert ((y < low) | (y > high)).any()  # outliers beyond the range, drawn nonetheless
-    assert "beyond the range: see Range" in panel.legend.text
-    panel.range_box.setCurrentIndex(1)
+    assert "beyond the range: see All points" in panel.legend.text
+    panel.range_box.setChecked(True)
     qtbot.wait(10)
     (low, high) = box.viewRange()[1]
     assert ((y >= low) & (y <= high)).all()

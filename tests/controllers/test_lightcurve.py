@@ -162,6 +162,9 @@ def test_hover_text_gives_value_error_unit_and_time_scale(controller):
         f"MJD {alert.mjd:.5f} UTC",
         Time(alert.mjd, format="mjd", scale="utc").strftime("%Y-%m-%d %H:%M:%S UTC"),
     ]
+    limits = next(s for s in controller.plot.series if s.kind == "upper limits")
+    text = controller.tip(limits.key, limits.x[0], limits.y[0]).splitlines()
+    assert text[:2] == [f"{limits.band} upper limit", f"fainter than {limits.y[0]:.2f} mag (AB)"]
     # Rubin: a flux in nJy, times in TAI shown as UTC (37 leap seconds off)
     rubin = decode(FINK_LSST_TRANSFER, 1)
     controller.show_alert(rubin)
@@ -173,6 +176,10 @@ def test_hover_text_gives_value_error_unit_and_time_scale(controller):
     assert float(error) == pytest.approx(source["psfFluxErr"], rel=0.05)
     utc = Time(rubin.mjd, format="mjd", scale="tai").utc
     assert text[2:] == [f"MJD {rubin.mjd:.5f} TAI", utc.strftime("%Y-%m-%d %H:%M:%S UTC")]
+    forced = next(s for s in controller.plot.series if s.kind == "forced")
+    text = controller.tip(forced.key, forced.x[0], forced.y[0]).splitlines()
+    assert text[0] == f"{forced.band} forced photometry" and " ± " in text[1]
+    assert text[1].endswith(" nJy") and float(text[1].split(" ± ")[1][:-4]) > 0
     controller.set_time_mode("days")
     last = controller.tip(f"detections {rubin.band}", rubin.mjd - controller.x0, rubin.flux)
     assert last.endswith(f"{rubin.mjd - controller.x0:+.4f} d since first detection")

@@ -58,8 +58,8 @@ class LightcurvePanel(QWidget):
         controls = QHBoxLayout()
         controls.addWidget(self.units)
         controls.addWidget(self.time_axis)
-        controls.addWidget(self.range_box)
         controls.addWidget(self.forced_box)
+        controls.addWidget(self.range_box)  # beside what it is about: forced points
         controls.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -8,11 +8,14 @@ container file per packet; Rubin: Confluent frames), shown in the viewer
 (Qt offscreen, 1500x900 window), and selected one after another, cycling
 through different alerts. A selection is timed from ``select_row`` to the
 moment the light curve and the cutout panels have been painted (the decode
-runs off the GUI thread; ``repaint`` paints synchronously). Two ways of
+runs off the GUI thread; ``repaint`` paints synchronously). Three ways of
 moving, 150 ms spent looking at each alert: ``jump`` selects any row but
 the next one, with the alerts the viewer keeps decoded forgotten first (a
-cold selection), ``next`` goes down row by row (the viewer decodes the
-following row while the current one is looked at).
+cold selection; the stamps' display limits were fitted as the rows arrived,
+as the viewer does, and the timing starts once that is done),
+``jump_no_limits_ahead`` the same with those limits forgotten too (every
+stamp fitted on selection), ``next`` goes down row by row (the viewer
+decodes the following row while the current one is looked at).
 
 Baseline, same alerts: fink-client's alert viewer (``fink_alert_viewer``)
 drawing the three cutouts and the light curve with matplotlib (Agg), timed
@@ -89,6 +92,7 @@ def viewer_child(survey: str, selections: int) -> None:
     from alertview.core.avro.schemas import SchemaCache
     from alertview.core.decode import decode_bytes
     from alertview.core.session.store import AlertStore
+    from alertview.core.stamp_limits import LIMITS
     from alertview.core.surveys import SURVEY_FIELDS
     from alertview.gui.app import make_application
     from alertview.gui.main_window import MainWindow
@@ -108,10 +112,14 @@ def viewer_child(survey: str, selections: int) -> None:
         window.refresh_rows()
         app.processEvents()
         rows = window.model.rowCount()
+        ahead = time.perf_counter() + 60
+        while window.loader.ahead.fitted < rows and time.perf_counter() < ahead:
+            app.processEvents()  # the limits of the rows are fitted as they arrived
+            time.sleep(0.01)
         picker = random.Random(7)
-        latencies: dict[str, list[float]] = {"jump": [], "next": []}
+        latencies: dict[str, list[float]] = {"jump": [], "jump_no_limits_ahead": [], "next": []}
         current = 0
-        for mode in ("jump", "next"):
+        for mode in ("jump", "jump_no_limits_ahead", "next"):
             for number in range(selections + 2):
                 if mode == "next":
                     target = (current + 1) % rows
@@ -119,6 +127,8 @@ def viewer_child(survey: str, selections: int) -> None:
                     others = [r for r in range(rows) if r not in (current, current + 1)]
                     target = picker.choice(others)
                     window.loader.clear()
+                    if mode == "jump_no_limits_ahead":
+                        LIMITS.clear()
                 loop = QEventLoop()
                 shown: list = []
                 window.alert_shown.connect(shown.append)
@@ -196,6 +206,9 @@ def main() -> None:
         runs = [run_viewer(survey, args.selections) for _ in range(args.repeat)]
         entry = {
             "alertview_jump_to_any_row_ms": summary([r["jump"] for r in runs]),
+            "alertview_jump_no_limits_ahead_ms": summary(
+                [r["jump_no_limits_ahead"] for r in runs]
+            ),
             "alertview_next_row_ms": summary([r["next"] for r in runs]),
         }
         if args.fink_python:

@@ -85,8 +85,10 @@ def stamp_overlay(cutout: Cutout, extent: tuple[float, float]) -> Overlay:
     hx, hy = extent
     size = min(hx, hy)
     margin = 0.07 * size
-    arm = 0.24 * size
-    origin = (hx - margin - 0.2 * size, hy - margin - arm - 0.15 * size)
+    # lengths from the stamp's own size, places from its extent on screen: a rotated
+    # stamp's marks only move (the panel then moves its items instead of redrawing them)
+    arm = 0.15 * min(rows, cols)
+    origin = (hx - margin - 0.8 * arm, hy - margin - 1.6 * arm)
     compass = None
     if cutout.oriented:
         north, east = (0.0, 1.0), (-1.0, 0.0)  # what sky_transform made of the CD matrix

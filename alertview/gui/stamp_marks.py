@@ -58,6 +58,8 @@ class StampMarks:
         self.limits = _text(box, (0.0, 0.0))
         self._overlay: Overlay | None = None
         self._texts: dict[int, str] = {}
+        self._paths: dict[int, tuple[Point, ...]] = {}
+        self._places: dict[int, Point] = {}
 
     def show(self, stamp: Stamp) -> None:
         """The marks of ``stamp`` (none for a blank)."""
@@ -69,44 +71,60 @@ class StampMarks:
             return  # the same stamp geometry as the last alert's (most of a survey's)
         self._overlay = overlay
         if overlay is None:
-            for item in (*self.ticks, *self.compass, *self.bar):
-                item.clear()
+            for items in (self.ticks, self.compass, self.bar):
+                self._draw(items, (), (0.0, 0.0))
             for text in (self.north, self.east, self.bar_label):
                 self._set_text(text, "")
             return
-        _segments(self.ticks, list(overlay.ticks))
+        self._draw(self.ticks, overlay.ticks, (0.0, 0.0))
         compass = overlay.compass
         if compass is None:
-            _segments(self.compass, [])
+            self._draw(self.compass, (), (0.0, 0.0))
             self._set_text(self.north, NO_WCS)
             self.north.setAnchor((1.0, 1.0))  # bottom right: the limits take the top
             self.north.setPos(-overlay.corner[0], -overlay.corner[1])
             self._set_text(self.east, "")
         else:
-            _segments(self.compass, [compass.origin, compass.north, compass.origin, compass.east])
+            ox, oy = compass.origin
+            arms = ((0.0, 0.0), (compass.north[0] - ox, compass.north[1] - oy))
+            arms += ((0.0, 0.0), (compass.east[0] - ox, compass.east[1] - oy))
+            self._draw(self.compass, arms, compass.origin)
             self._set_text(self.north, "N")
             self.north.setAnchor((0.5, 1.0))
             self.north.setPos(*compass.north)
             self._set_text(self.east, "E")
             self.east.setPos(*compass.east)
         bar = overlay.scale_bar
-        _segments(self.bar, [] if bar is None else [bar.start, bar.end])
+        if bar is None:
+            self._draw(self.bar, (), (0.0, 0.0))
+        else:
+            self._draw(self.bar, ((0.0, 0.0), (bar.end[0] - bar.start[0], 0.0)), bar.start)
         self._set_text(self.bar_label, "" if bar is None else bar.label)
         if bar is not None:
             self.bar_label.setPos(bar.start[0], bar.start[1] + 0.5)
+
+    def _draw(
+        self, items: tuple[pg.PlotCurveItem, ...], points: tuple[Point, ...], at: Point
+    ) -> None:
+        """Segments ``points`` (relative to ``at``): their path is rebuilt only when the
+        shape changed, else the items only move."""
+        points = tuple((round(x, 6), round(y, 6)) for x, y in points)  # (subtractions' noise)
+        if self._paths.get(id(items)) != points:
+            self._paths[id(items)] = points
+            xs = [p[0] for p in points]
+            ys = [p[1] for p in points]
+            for item in items:
+                if points:
+                    item.setData(xs, ys)
+                else:
+                    item.clear()
+        if self._places.get(id(items)) != at:  # each move tells the view box
+            self._places[id(items)] = at
+            for item in items:
+                item.setPos(*at)
 
     def _set_text(self, item: pg.TextItem, text: str) -> None:
         if self._texts.get(id(item)) != text:
             self._texts[id(item)] = text
             item.setText(text)
             item.setVisible(bool(text))
-
-
-def _segments(items: tuple[pg.PlotCurveItem, ...], points: list[Point]) -> None:
-    xs = [p[0] for p in points]
-    ys = [p[1] for p in points]
-    for item in items:
-        if points:
-            item.setData(xs, ys)
-        else:
-            item.clear()

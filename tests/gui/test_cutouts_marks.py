@@ -44,8 +44,9 @@ def show(panel, alert):
 
 
 def curve_points(item) -> np.ndarray:
+    """The item's points in the view's coordinates (its data is relative to its place)."""
     x, y = item.getData()
-    return np.column_stack([x, y])
+    return np.column_stack([x, y]) + np.array([item.pos().x(), item.pos().y()])
 
 
 def to_pixel(panel, name, point) -> tuple[float, float]:

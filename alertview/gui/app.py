@@ -133,6 +133,11 @@ def render_alert(path: str | os.PathLike, index: int, out: Path, size=(1200, 850
     view.hide_controls()
     view.show()
     app.processEvents()
+    # pyqtgraph widens an axis for its tick labels only once it has painted them: paint
+    # once, let the layout follow, then grab (else wide flux labels run into the title)
+    for _ in range(3):
+        view.grab()
+        app.processEvents()
     image = view.grab()
     view.close()
     view.deleteLater()

@@ -28,6 +28,7 @@ def save_window_settings(window: MainWindow) -> None:
     settings.setValue("cutouts/colours", cutouts.colour_map)
     settings.setValue("lightcurve/axis", lightcurve.time_axis.currentIndex())
     settings.setValue("lightcurve/forced", lightcurve.forced_box.isChecked())
+    settings.setValue("lightcurve/all_points", lightcurve.range_box.isChecked())
 
 
 def restore_window_settings(window: MainWindow) -> bool:
@@ -54,6 +55,7 @@ def restore_window_settings(window: MainWindow) -> bool:
     )
     lightcurve.time_axis.setCurrentIndex(settings.value("lightcurve/axis", 0, type=int))
     lightcurve.forced_box.setChecked(settings.value("lightcurve/forced", True, type=bool))
+    lightcurve.range_box.setChecked(settings.value("lightcurve/all_points", False, type=bool))
     return header is not None
 
 

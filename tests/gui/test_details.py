@@ -80,6 +80,7 @@ def test_layout_and_choices_persist(window, qtbot):
     window.table.horizontalHeader().resizeSection(1, 321)
     window.inspection.cutouts.set_display("percentile", "log", "viridis")
     window.inspection.lightcurve.time_axis.setCurrentIndex(1)
+    window.inspection.lightcurve.range_box.setChecked(True)  # All points
     window.close()
     settings = QSettings()
     assert settings.value("main/follow", type=bool) is True
@@ -103,6 +104,7 @@ def test_layout_and_choices_persist(window, qtbot):
         "viridis",
     )
     assert again.inspection.lightcurve.time_axis.currentIndex() == 1
+    assert again.inspection.lightcurve.range_box.isChecked()
     again.close()  # its threads end before the store closes
     store.close()
 

@@ -5,6 +5,7 @@ own hub is never seen nor touched."""
 
 from __future__ import annotations
 
+import io
 import queue
 from xml.etree import ElementTree
 
@@ -168,7 +169,11 @@ def test_votable_of_awkward_values_reads_back_with_astropy(tmp_path):
     fields = [
         Field("id", np.array([2**62, -1], dtype=np.int64), None, "meta.id"),
         Field(
-            'name <&">', np.array(["Ω-cen", ""], dtype=object), None, None, np.array([False, True])
+            'name <&">',
+            np.array(["\u03b1-cen", ""], dtype=object),
+            None,
+            None,
+            np.array([False, True]),
         ),
         Field("flux", np.array([1.5, np.nan]), "nJy", "phot.flux", np.array([False, True])),
         Field("n", np.array([3, 0], dtype=np.int32), None, None, np.array([False, True])),
@@ -180,7 +185,7 @@ def test_votable_of_awkward_values_reads_back_with_astropy(tmp_path):
     table.rename_column(table.colnames[1], "name")
     assert table["id"].tolist() == [2**62, -1]  # 64-bit ids exact
     # astropy reads text nulls as empty strings (TOPCAT: empty text is null too)
-    assert [str(v) for v in table["name"]] == ["?-cen", ""]
+    assert [str(v) for v in table["name"]] == ["\u03b1-cen", ""]  # not "?-cen"
     assert table["flux"][0] == 1.5 and np.ma.getmaskarray(table["flux"]).tolist() == [
         False,
         True,
@@ -310,3 +315,62 @@ def test_nearest_alert_prefers_the_selected_then_the_newest_of_one_source():
     assert separations(np.array([0.0]), np.array([89.9999]), 180.0, 89.9999)[0] == (
         pytest.approx(0.72, rel=1e-3)
     )
+
+
+def _read_back(path):
+    """The table astropy parses from ``path``, after its validator found no fault."""
+    from astropy.io.votable import parse, validate
+
+    report = io.StringIO()
+    assert validate(str(path), output=report), report.getvalue()
+    return parse(str(path)).get_first_table()
+
+
+def test_votable_booleans_and_every_integer_size_read_back_exact(tmp_path):
+    big = np.iinfo(np.uint64).max
+    fields = [
+        Field("flag", np.array([True, False, True]), nulls=np.array([False, False, True])),
+        Field("i8", np.array([-128, 0, 127], dtype=np.int8)),
+        Field("u8", np.array([0, 200, 255], dtype=np.uint8)),
+        Field("u16", np.array([0, 40000, 65535], dtype=np.uint16)),
+        Field("u32", np.array([0, 3_000_000_000, 2**32 - 1], dtype=np.uint32)),
+        Field("u64", np.array([0, 2**63 - 1, 5], dtype=np.uint64)),
+        Field("u64big", np.array([0, big, 5], dtype=np.uint64)),
+        Field("f16", np.array([0.5, -2.0, 1024.0], dtype=np.float16)),
+    ]
+    table = _read_back(write_votable(fields, tmp_path / "b.xml", "b", "b"))
+    flag = table.array["flag"]
+    assert flag.data[:2].tolist() == [True, False] and flag.mask.tolist() == [False, False, True]
+    assert table.array["i8"].tolist() == [-128, 0, 127]
+    assert table.array["u8"].tolist() == [0, 200, 255]
+    assert table.array["u16"].tolist() == [0, 40000, 65535]
+    assert table.array["u32"].tolist() == [0, 3_000_000_000, 2**32 - 1]
+    assert table.array["u64"].tolist() == [0, 2**63 - 1, 5]
+    assert [int(v) for v in table.array["u64big"]] == [0, big, 5]  # as text: exact
+    assert table.array["f16"].tolist() == [0.5, -2.0, 1024.0]
+
+
+def test_votable_refuses_a_type_it_cannot_hold_in_one_line(tmp_path):
+    fields = [Field("when", np.array(["2026-01-01"], dtype="datetime64[D]"))]
+    with pytest.raises(ValueError, match=r"^column when: datetime64\[D\] cannot be written"):
+        write_votable(fields, tmp_path / "d.xml", "d", "d")
+
+
+def test_votable_text_keeps_every_character(tmp_path):
+    names = np.array(["\u03b1-cen", "Ω", "plain", "\U0001d6fc Lyr", ""], dtype=object)
+    fields = [
+        Field("name", names, nulls=np.array([False, False, False, False, True])),
+        Field("ascii", np.array(["ZTF", "LSST", "x", "y", "z"], dtype=object)),
+    ]
+    path = write_votable(fields, tmp_path / "u.xml", "u", "u")
+    table = _read_back(path)
+    assert [str(v) for v in table.array["name"][:4]] == [
+        "\u03b1-cen",
+        "Ω",
+        "plain",
+        "\U0001d6fc Lyr",
+    ]
+    assert str(table.array["name"][4]) == ""  # astropy reads a text null as empty
+    assert table.array["ascii"].tolist() == ["ZTF", "LSST", "x", "y", "z"]
+    datatypes = {f.name: f.datatype for f in table.fields}
+    assert datatypes == {"name": "unicodeChar", "ascii": "char"}  # ASCII stays compact

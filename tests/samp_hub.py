@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import selectors
+import socket
 import threading
 import time
 from pathlib import Path
@@ -85,3 +87,75 @@ def file_of(url: str) -> Path:
     parsed = urlparse(url)
     assert parsed.scheme == "file"
     return Path(parsed.path)
+
+
+class SilentHub:
+    """A TCP server standing in for a hub that hangs: it accepts connections and reads
+    what is sent but never answers. With ``upstream`` (a real hub's host and port) it
+    relays both ways until ``freeze()``: a hub that answers, then stops answering."""
+
+    def __init__(self, upstream: tuple[str, int] | None = None) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}/xmlrpc"
+        self.upstream = upstream
+        self.frozen = threading.Event()
+        if upstream is None:
+            self.frozen.set()
+        self._stop = threading.Event()
+        self._peers: dict[socket.socket, socket.socket | None] = {}
+        self._thread = threading.Thread(target=self._run, name="silent-hub")
+        self._thread.start()
+
+    def freeze(self) -> None:
+        self.frozen.set()
+
+    def write_lockfile(self, path: Path, params: dict[str, str] | None = None) -> None:
+        """A standard-profile lockfile naming this server (``params``: a real hub's)."""
+        entries = dict(params or {"samp.secret": "s3cr3t", "samp.profile.version": "1.3"})
+        real = urlparse(entries.get("samp.hub.xmlrpc.url", self.url))
+        entries["samp.hub.xmlrpc.url"] = real._replace(netloc=urlparse(self.url).netloc).geturl()
+        path.write_text("".join(f"{k}={v}\n" for k, v in entries.items()))
+
+    def _run(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.server, selectors.EVENT_READ)
+            while not self._stop.is_set():
+                for key, _ in selector.select(0.05):
+                    sock = key.fileobj
+                    assert isinstance(sock, socket.socket)
+                    if sock is self.server:
+                        self._accept(selector)
+                        continue
+                    try:
+                        data = sock.recv(65536)
+                    except OSError:
+                        data = b""
+                    peer = self._peers.get(sock)
+                    if not data:
+                        selector.unregister(sock)
+                        continue
+                    if peer is not None and not self.frozen.is_set():
+                        with contextlib.suppress(OSError):
+                            peer.sendall(data)
+        for sock in [self.server, *self._peers]:
+            sock.close()
+
+    def _accept(self, selector: selectors.BaseSelector) -> None:
+        conn, _ = self.server.accept()
+        peer = None
+        if self.upstream is not None and not self.frozen.is_set():
+            peer = socket.create_connection(self.upstream)
+            self._peers[peer] = conn
+            selector.register(peer, selectors.EVENT_READ)
+        self._peers[conn] = peer
+        selector.register(conn, selectors.EVENT_READ)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def __enter__(self) -> SilentHub:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import queue
+from urllib.parse import urlparse
 from xml.etree import ElementTree
 
 import numpy as np
@@ -18,6 +19,7 @@ from alertview.core.avro.schemas import SchemaCache
 from alertview.core.cutouts import decode_cutout, gunzip
 from alertview.core.decode import read_alerts
 from alertview.core.samp import HighlightRow, PointAt, SampConnection, SampError
+from alertview.core.samp.library import HUB_TIMEOUT, timed_proxy
 from alertview.core.samp.matching import nearest_alert, separations
 from alertview.core.samp.messages import (
     MTYPE_FITS,
@@ -38,6 +40,7 @@ from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE, raw_records
 from tests.samp_hub import (
     TIMEOUT,
     Listener,
+    SilentHub,
     file_of,
     listening,
     private_hub_env,
@@ -374,3 +377,38 @@ def test_votable_text_keeps_every_character(tmp_path):
     assert table.array["ascii"].tolist() == ["ZTF", "LSST", "x", "y", "z"]
     datatypes = {f.name: f.datatype for f in table.fields}
     assert datatypes == {"name": "unicodeChar", "ascii": "char"}  # ASCII stays compact
+
+
+# -- a hub that hangs ---------------------------------------------------------------------
+def test_a_hub_that_never_answers_is_one_line_not_a_freeze(samp_env, alertview):
+    with SilentHub() as silent:
+        silent.write_lockfile(samp_env)
+        with pytest.raises(SampError) as failed:
+            alertview.connect()  # returns: the hub's ping times out
+        assert silent.frozen.is_set()
+    assert str(failed.value) == f"SAMP hub did not answer in {HUB_TIMEOUT:g} s"
+    assert not alertview.is_connected and not alertview.started_hub
+    assert samp_env.exists()  # no hub of ours started over the silent one's lockfile
+
+
+def test_a_hub_that_stops_answering_drops_the_connection(
+    hub, samp_env, alertview, tmp_path, monkeypatch
+):
+    address = urlparse(hub.params["samp.hub.xmlrpc.url"])
+    relay_lock = tmp_path / "relay-lock"
+    with SilentHub(upstream=(address.hostname, address.port)) as relay:
+        relay.write_lockfile(relay_lock, hub.params)
+        monkeypatch.setenv("SAMP_HUB", f"std-lockurl:{relay_lock.as_uri()}")
+        alertview.connect()
+        assert alertview.is_connected and alertview.clients() == []  # answered, relayed
+        private_key = alertview.client.get_private_key()
+        relay.freeze()
+        with pytest.raises(SampError) as failed:
+            alertview.clients(MTYPE_TABLE)
+        assert str(failed.value) == f"SAMP hub did not answer in {HUB_TIMEOUT:g} s: disconnected"
+        assert not alertview.is_connected
+        with pytest.raises(SampError, match="not connected"):
+            alertview.notify("coord.pointAt.sky", point_at_params(1, 2))
+    # AlertView could not unregister through the frozen relay: tell the real hub, which
+    # would otherwise notify a client that is gone when it stops
+    timed_proxy(hub.params["samp.hub.xmlrpc.url"]).samp.hub.unregister(private_key)

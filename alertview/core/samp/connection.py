@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from alertview.core.errors import AlertViewError
-from alertview.core.samp.hub import HubError, running_hub, start_hub, stop_hub
-from alertview.core.samp.library import SAMPIntegratedClient, local_only
+from alertview.core.samp.hub import NO_ANSWER, HubError, running_hub, start_hub, stop_hub
+from alertview.core.samp.library import TimedIntegratedClient, local_only
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,17 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _stop_quietly(client: Any) -> None:
+    """Stop the client's own server thread and close its proxies, without a word to
+    the hub (gone, or not answering)."""
+    if client is None:
+        return
+    inner = getattr(client, "client", None)  # made by connect, after the hub answered
+    if inner is not None and inner.is_running:
+        inner.stop()
+    client.hub.disconnect()
+
+
 class SampConnection:
     """AlertView's registration on the hub; starts a hub when none runs.
 
@@ -117,11 +128,12 @@ class SampConnection:
         """Register on the running hub, or start one and register on it."""
         if self.is_connected:
             return
+        client = None
         try:
             params = running_hub()
             if params is None:
                 self.hub = start_hub()
-            client = SAMPIntegratedClient(metadata=dict(METADATA), addr="127.0.0.1")
+            client = TimedIntegratedClient(metadata=dict(METADATA), addr="127.0.0.1")
             with local_only():
                 if params is None:
                     client.connect(hub=self.hub)
@@ -135,6 +147,10 @@ class SampConnection:
         except HubError as exc:
             self.disconnect()
             raise SampError(str(exc)) from None
+        except TimeoutError:  # registered or not, nothing more is said to that hub
+            _stop_quietly(client)
+            self.disconnect()
+            raise SampError(NO_ANSWER) from None
         except Exception as exc:  # astropy's SAMP*Error, OSError, xmlrpc faults
             log.debug("SAMP connection failed", exc_info=True)
             self.disconnect()
@@ -149,22 +165,15 @@ class SampConnection:
                 client.disconnect()
             except Exception:  # the hub may be gone already: stop our own side anyway
                 log.debug("SAMP unregister failed", exc_info=True)
-                inner = client.client
-                if inner is not None and inner.is_running:
-                    inner.stop()
-                client.hub.disconnect()
+                _stop_quietly(client)
         hub, self.hub = self.hub, None
         if hub is not None:
             stop_hub(hub)
 
     def lost(self) -> None:
-        """The hub went away: stop our side without talking to it."""
+        """The hub went away (or hangs): stop our side without talking to it."""
         client, self.client = self.client, None
-        if client is not None:
-            inner = client.client
-            if inner is not None and inner.is_running:
-                inner.stop()
-            client.hub.disconnect()
+        _stop_quietly(client)
         self.disconnect()
 
     # -- sending ----------------------------------------------------------------------
@@ -184,6 +193,8 @@ class SampConnection:
                     continue
                 metadata = client.get_metadata(client_id) or {}
                 found.append(SampClient(client_id, str(metadata.get("samp.name") or client_id)))
+        except TimeoutError:
+            raise self._hung() from None
         except Exception as exc:
             raise SampError(f"cannot list SAMP clients: {_reason(exc)}") from None
         return found
@@ -199,10 +210,19 @@ class SampConnection:
             if recipient is None:
                 return list(client.notify_all(message))
             client.notify(recipient, message)
+        except TimeoutError:
+            raise self._hung() from None
         except Exception as exc:
             log.debug("SAMP %s failed", mtype, exc_info=True)
             raise SampError(f"SAMP {mtype} not sent: {_reason(exc)}") from None
         return [recipient]
+
+    def _hung(self) -> SampError:
+        """The hub did not answer in time: drop the connection (each later call would
+        wait as long again) and say so."""
+        log.warning("%s: disconnected", NO_ANSWER)
+        self.lost()
+        return SampError(f"{NO_ANSWER}: disconnected")
 
     def _connected(self) -> Any:
         if not self.is_connected:

@@ -15,11 +15,12 @@ from urllib.parse import urlparse
 
 from alertview.core.errors import AlertViewError
 from alertview.core.samp.library import (
+    HUB_TIMEOUT,
     SAMPHubServer,
-    check_running_hub,
-    get_running_hubs,
+    check_hub,
     local_only,
     quiet,
+    running_hubs_elsewhere,
 )
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,10 @@ _LOCKURL = "std-lockurl:"
 
 class HubError(AlertViewError):
     """No hub could be found nor started."""
+
+
+#: What a hub that does not answer in time is told as.
+NO_ANSWER = f"SAMP hub did not answer in {HUB_TIMEOUT:g} s"
 
 
 def hub_lockfile() -> str:
@@ -47,15 +52,16 @@ def running_hub() -> dict[str, str] | None:
     """The lockfile entries of the running hub to connect to, None if there is none.
 
     With ``SAMP_HUB`` set only that hub counts; else ``~/.samp``, then any hub of
-    the multiple-instance directory ``~/.samp-1``."""
+    the multiple-instance directory ``~/.samp-1``. HubError when the hub named does not
+    answer in time (starting another would overwrite its lockfile)."""
     lockfile = hub_lockfile()
-    running, params = check_running_hub(lockfile)
-    if running:
-        return dict(params)
-    if SAMP_HUB_ENV in os.environ:
-        return None
-    others = get_running_hubs()
-    return dict(next(iter(others.values()))) if others else None
+    try:
+        params = check_hub(lockfile)
+    except TimeoutError:
+        raise HubError(NO_ANSWER) from None
+    if params is not None or SAMP_HUB_ENV in os.environ:
+        return params
+    return running_hubs_elsewhere(str(Path.home()))
 
 
 def start_hub() -> Any:

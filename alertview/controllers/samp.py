@@ -11,6 +11,7 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -77,6 +78,19 @@ class SampView(Protocol):
 
 Connector = Callable[[Callable[[Received], None]], SampConnection]
 
+#: What each "Send … to" menu sends -> the message type of the tools it lists.
+SENDS = {"selection": MTYPE_TABLE, "position": MTYPE_POINT_AT, "cutouts": MTYPE_FITS}
+#: The first entry of each "Send … to" menu.
+ALL_CLIENTS = "All clients"
+
+
+@dataclass(frozen=True, slots=True)
+class SendEntry:
+    """One entry of a "Send … to" menu: its label and whom it sends to (None: all)."""
+
+    label: str
+    recipient: SampClient | None
+
 
 class SampController:
     """One window's SAMP connection; ``deliver`` hands a message received on the SAMP
@@ -104,8 +118,7 @@ class SampController:
         try:
             self.connection.connect()
         except SampError as exc:
-            self.view.show_message(f"SAMP: {exc}")
-            self.view.show_connected(False)
+            self._failed(exc)
             return False
         if self.connection.started_hub:
             self.view.show_message("No SAMP hub was running: started one")
@@ -138,10 +151,34 @@ class SampController:
         try:
             return self.connection.clients(mtype)
         except SampError as exc:
-            self.view.show_message(f"SAMP: {exc}")
+            self._failed(exc)
             return []
 
     # -- sending ------------------------------------------------------------------------
+    def send_entries(self, what: str) -> list[SendEntry]:
+        """The entries of the "Send ``what`` to" menu: all clients, then each tool that
+        takes it (asked again each time: tools come and go)."""
+        tools = self.clients(SENDS[what])
+        return [SendEntry(ALL_CLIENTS, None)] + [SendEntry(c.name, c) for c in tools]
+
+    def send(self, what: str, recipient: SampClient | None) -> bool:
+        """Send ``what`` ("selection", "position" or "cutouts") to ``recipient``."""
+        senders = {
+            "selection": self.send_selection,
+            "position": self.send_position,
+            "cutouts": self.send_cutouts,
+        }
+        return senders[what](recipient)
+
+    def send_to(self, what: str, label: str) -> bool:
+        """Test hook: pick the entry ``label`` of the freshly listed "Send ``what`` to"
+        menu, as the user would; False when the menu has no such entry."""
+        entry = next((e for e in self.send_entries(what) if e.label == label), None)
+        if entry is None:
+            return False
+        self.send(what, entry.recipient)
+        return True
+
     def send_selection(self, recipient: SampClient | None = None) -> bool:
         """The selected rows as a VOTable (``table.load.votable``)."""
         positions = self.view.selected_positions()
@@ -220,11 +257,19 @@ class SampController:
             for params in messages:
                 reached = self.connection.notify(mtype, params, target)
         except SampError as exc:
-            self.view.show_message(f"SAMP: {exc}")
+            self._failed(exc)
             return False
         names = [takers.get(i, recipient.name if recipient else i) for i in reached]
         self.view.show_message(f"Sent {what} to {', '.join(names)}")
         return True
+
+    def _failed(self, exc: SampError) -> None:
+        """One line for a failed call; a hub that did not answer in time has been let
+        go by the connection, so the menu's check mark goes too."""
+        text = str(exc)
+        self.view.show_message(text if text.startswith("SAMP") else f"SAMP: {text}")
+        if not self.connected:
+            self.view.show_connected(False)
 
     def _files(self) -> Path:
         """The private folder of the files sent (0700; removed at ``close``)."""

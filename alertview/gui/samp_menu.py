@@ -18,8 +18,7 @@ from PySide6.QtWidgets import QApplication, QMenu
 from alertview.controllers.samp import SampController
 from alertview.core.alert import Alert
 from alertview.core.decode import decode_stored
-from alertview.core.samp.connection import MTYPE_POINT_AT, Received
-from alertview.core.samp.messages import MTYPE_FITS, MTYPE_TABLE
+from alertview.core.samp.connection import Received
 from alertview.core.table.columns import AlertColumns
 
 if TYPE_CHECKING:
@@ -46,9 +45,9 @@ class SampMenu(QObject):
         self.connect_action.toggled.connect(self._connect_toggled)
         self.menu.addAction(self.connect_action)
         self.menu.addSeparator()
-        self.selection_menu = self._send_menu("Send &selection to", MTYPE_TABLE, "send_selection")
-        self.position_menu = self._send_menu("Send &position to", MTYPE_POINT_AT, "send_position")
-        self.cutouts_menu = self._send_menu("Send c&utouts to", MTYPE_FITS, "send_cutouts")
+        self.selection_menu = self._send_menu("Send &selection to", "selection")
+        self.position_menu = self._send_menu("Send &position to", "position")
+        self.cutouts_menu = self._send_menu("Send c&utouts to", "cutouts")
         self.menu.addSeparator()
         self.at_start_action = QAction("Connect at &start", self, checkable=True)
         self.at_start_action.setChecked(_setting(CONNECT_AT_START))
@@ -61,36 +60,28 @@ class SampMenu(QObject):
         if self.at_start_action.isChecked():
             QTimer.singleShot(0, self, lambda: self.connect_action.setChecked(True))
 
-    def _send_menu(self, title: str, mtype: str, send: str) -> QMenu:
-        """A "Send … to" submenu: All clients, then each tool taking ``mtype`` (listed
-        again each time the menu opens: tools come and go)."""
+    def _send_menu(self, title: str, what: str) -> QMenu:
+        """A "Send … to" submenu, refilled from the controller's entries each time it
+        opens (tools come and go)."""
         menu = self.menu.addMenu(title)
 
         def fill() -> None:
             menu.clear()
-            menu.addAction("&All clients", lambda: getattr(self.controller, send)(None))
-            clients = self.controller.clients(mtype)
-            if clients:
-                menu.addSeparator()
-            for client in clients:
-                action = menu.addAction(client.name)
-                action.setToolTip(client.client_id)
+            for i, entry in enumerate(self.controller.send_entries(what)):
+                if i == 0:
+                    action = menu.addAction(f"&{entry.label}")
+                else:
+                    if i == 1:
+                        menu.addSeparator()
+                    action = menu.addAction(entry.label)
+                    action.setToolTip(entry.recipient.client_id if entry.recipient else "")
                 action.triggered.connect(
-                    lambda _=False, c=client: getattr(self.controller, send)(c)
+                    lambda _=False, r=entry.recipient: self.controller.send(what, r)
                 )
 
         menu.aboutToShow.connect(fill)
         fill()
         return menu
-
-    def send_to(self, menu: QMenu, name: str) -> bool:
-        """Trigger ``menu``'s entry ``name`` as the user would (the menu refilled first)."""
-        menu.aboutToShow.emit()
-        for action in menu.actions():
-            if action.text().replace("&", "") == name:
-                action.trigger()
-                return True
-        return False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.Close:

@@ -41,6 +41,10 @@ class FakeConnection:
         self.is_connected = False
 
     def clients(self, mtype=None):
+        if self.fail:
+            if "disconnected" in self.fail:
+                self.is_connected = False
+            raise SampError(self.fail)
         return list(self.tools)
 
     def notify(self, mtype, params, recipient=None):
@@ -152,3 +156,29 @@ def test_the_hub_going_away_unchecks_connect(controller):
     assert not controller.connected
     controller.view.show_connected.assert_called_with(False)
     assert messages(controller.view)[-1] == "The SAMP hub shut down: disconnected"
+
+
+def test_the_send_menus_list_all_clients_then_each_tool(controller):
+    controller.connect()
+    controller.connection.tools = [SampClient("c1", "TOPCAT")]
+    entries = controller.send_entries("cutouts")
+    assert [(e.label, e.recipient) for e in entries] == [
+        ("All clients", None),
+        ("TOPCAT", SampClient("c1", "TOPCAT")),
+    ]
+    assert controller.send_to("position", "TOPCAT")  # the test hook picks an entry
+    assert controller.connection.sent[-1][0] == "coord.pointAt.sky"
+    assert controller.connection.sent[-1][2] == "c1"
+    assert not controller.send_to("position", "Aladin")  # not on the hub: no entry
+    assert len(controller.connection.sent) == 1
+
+
+def test_a_hub_that_stopped_answering_unchecks_connect_in_one_line(controller):
+    controller.connect()
+    controller.view.show_connected.reset_mock()
+    controller.connection.fail = "SAMP hub did not answer in 3 s: disconnected"
+    assert [e.label for e in controller.send_entries("selection")] == ["All clients"]
+    assert messages(controller.view)[-1] == "SAMP hub did not answer in 3 s: disconnected"
+    controller.view.show_connected.assert_called_once_with(False)
+    assert not controller.send_selection()  # reconnecting fails the same way
+    assert messages(controller.view)[-1] == "SAMP hub did not answer in 3 s: disconnected"

@@ -13,7 +13,14 @@ from astropy.table import Table
 from alertview.core.samp.library import quiet
 from alertview.gui.samp_menu import CONNECT_AT_START
 from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE, raw_records
-from tests.samp_hub import TIMEOUT, file_of, listening, private_hub_env, running_hub
+from tests.samp_hub import (
+    TIMEOUT,
+    SilentHub,
+    file_of,
+    listening,
+    private_hub_env,
+    running_hub,
+)
 
 
 @pytest.fixture
@@ -61,7 +68,10 @@ def test_menu_sends_the_selection_its_position_and_cutouts(opened, qtbot, listen
     assert "Connected to the SAMP hub" in window.statusBar().currentMessage()
 
     window.table.selectAll()
-    assert samp.send_to(samp.selection_menu, "Test viewer")  # the tool listed by name
+    samp.selection_menu.aboutToShow.emit()  # the menu lists the tool by name
+    labels = [a.text() for a in samp.selection_menu.actions() if not a.isSeparator()]
+    assert labels == ["&All clients", "Test viewer"]
+    assert samp.controller.send_to("selection", "Test viewer")
     params = listener.next("table.load.votable")
     table = Table.read(file_of(params["url"]), format="votable")
     shown = [window.model.field(r, "alert_id") for r in range(window.model.rowCount())]
@@ -71,12 +81,13 @@ def test_menu_sends_the_selection_its_position_and_cutouts(opened, qtbot, listen
 
     ztf = raw_records(FINK_ZTF_SINGLE)[0]
     assert window.table.select_alert_id(ztf["candid"])
-    assert samp.send_to(samp.position_menu, "All clients")
+    samp.position_menu.aboutToShow.emit()  # the menu's own entry, triggered
+    samp.position_menu.actions()[0].trigger()
     params = listener.next("coord.pointAt.sky")
     assert float(params["ra"]) == ztf["candidate"]["ra"]
     assert float(params["dec"]) == ztf["candidate"]["dec"]
 
-    assert samp.send_to(samp.cutouts_menu, "All clients")
+    assert samp.controller.send_to("cutouts", "All clients")
     received = [listener.next("image.load.fits") for _ in range(3)]
     assert sorted(p["name"] for p in received) == sorted(
         f"{ztf['candid']} {n}" for n in ("science", "template", "difference")
@@ -91,7 +102,7 @@ def test_a_row_or_a_position_sent_by_a_tool_selects_the_alert(opened, qtbot, lis
     window, samp = opened, opened.samp
     samp.connect_action.trigger()
     window.table.selectAll()
-    samp.send_to(samp.selection_menu, "All clients")
+    samp.controller.send_to("selection", "All clients")
     sent = listener.next("table.load.votable")
     table = Table.read(file_of(sent["url"]), format="votable")
     me = alertview_id(listener)
@@ -154,7 +165,7 @@ def test_connect_starts_a_hub_only_when_none_runs_and_close_stops_it(qtbot, tmp_
         with qtbot.waitSignal(main.import_finished, timeout=30000):
             main.open_paths([FINK_ZTF_SINGLE])
         main.table.selectAll()
-        assert main.samp.send_to(main.samp.selection_menu, "All clients")
+        assert main.samp.controller.send_to("selection", "All clients")
         # no tool on the new hub: said, not pretended
         assert "nothing sent" in main.statusBar().currentMessage()
         main.samp.at_start_action.trigger()
@@ -191,3 +202,15 @@ def test_no_selection_is_one_line_not_a_send(opened, listener):
     assert opened.statusBar().currentMessage() == "SAMP: select an alert first"
     assert listener.got.empty()
     np.testing.assert_array_equal(samp.selected_positions(), [])
+
+
+def test_a_hub_that_never_answers_leaves_the_window_alive(opened, qtbot, samp_env):
+    samp = opened.samp
+    with SilentHub() as silent:
+        silent.write_lockfile(samp_env)
+        samp.connect_action.trigger()  # returns after the timeout, not never
+        samp.selection_menu.aboutToShow.emit()  # listing tools does not ask a dead hub
+    assert opened.statusBar().currentMessage() == "SAMP hub did not answer in 3 s"
+    assert not samp.connect_action.isChecked() and not samp.controller.connected
+    labels = [a.text() for a in samp.selection_menu.actions()]
+    assert labels == ["&All clients"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from alertview.controllers.lightcurve_text import point_text
-from alertview.controllers.time_ticks import TIME_MODES, first_detection_label
+from alertview.controllers.time_ticks import DATE_MJD_RANGE, TIME_MODES, first_detection_label
 from alertview.controllers.views import LightcurveView
 from alertview.core.alert import Alert, Photometry
 
@@ -54,6 +54,9 @@ class LightcurvePlot:
     #: The axes' ranges (None: fit everything drawn).
     x_range: tuple[float, float] | None = None
     y_range: tuple[float, float] | None = None
+    #: How far the x axis may be panned or zoomed out: 1800 to 2200 (beyond, dates
+    #: overflow and no light curve has points).
+    x_limits: tuple[float, float] | None = None
 
 
 def bands(points: Photometry) -> list[str]:
@@ -147,6 +150,7 @@ class LightcurveController:
             ring=self._ring(alert, flux),
             time_mode=self.time_mode,
             time_scale=scale,
+            x_limits=(DATE_MJD_RANGE[0] - self.x0, DATE_MJD_RANGE[1] - self.x0),
         )
         plot.series.extend(self._detections(alert.detections, flux))
         if not flux:

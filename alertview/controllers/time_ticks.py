@@ -9,8 +9,9 @@ calendar dates are UTC, so TAI-UTC (leap seconds) is taken off first.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from math import ceil, log10
+import warnings
+from datetime import date, datetime, timedelta
+from math import ceil, floor, isfinite, log10
 
 #: The time axes the user can choose, in the order the menu shows them (the saved
 #: setting is this index: 0 MJD and 1 relative time, as before).
@@ -18,23 +19,54 @@ TIME_MODES = ("mjd", "days", "date")
 TIME_MODE_NAMES = ("MJD", "Days since first detection", "Calendar date")
 
 MJD_EPOCH = datetime(1858, 11, 17)
+MJD_ORDINAL = MJD_EPOCH.toordinal()  # the proleptic Gregorian day number of MJD 0
 SECOND = 1 / 86400
-#: Calendar tick steps in days: seconds, minutes, hours, days, then powers of ten.
-DATE_STEPS = (
-    *(s * SECOND for s in (1, 2, 5, 10, 15, 30)),
-    *(m * 60 * SECOND for m in (1, 2, 5, 10, 15, 30)),
-    *(h / 24 for h in (1, 2, 3, 6, 12)),
-    *(d * 10**e for e in range(5) for d in (1, 2, 5)),
+#: UTC MJDs read as calendar dates: 1800-01-01 to 2200-01-01. Python's dates end in
+#: year 9999 (OverflowError beyond); a view reaching past these reads MJD instead, and
+#: the light curve is not zoomed out beyond them.
+DATE_MJD_RANGE = (-21504.0, 124593.0)
+#: UTC began in 1960: before it ERFA has no TAI - UTC (0, with a "dubious year" warning).
+UTC_START_MJD = 36934.0
+#: Calendar tick steps shorter than a month, in seconds: multiples of them from MJD 0
+#: are round times of day; 2, 5 and 10 days fall on days of the month (1, 11, 21).
+SECOND_STEPS = (
+    *(1, 2, 5, 10, 15, 30),
+    *(60 * m for m in (1, 2, 5, 10, 15, 30)),
+    *(3600 * h for h in (1, 2, 3, 6, 12)),
+    *(86400 * d for d in (1, 2, 5, 10)),
 )
+#: Steps of a month and more, in months: on the first of a month (1, 2, 3, 6 months)
+#: or of a year (1, 2, 5, 10 ... years), counted from year 0.
+MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200, 2400)
+DAYS_PER_MONTH = 365.2425 / 12
+#: At most this many ticks per level, whatever the axis's length.
+MAX_TICKS = 60
+
+
+def calendar_range(low: float, high: float) -> bool:
+    """True if UTC MJDs ``low`` to ``high`` can be labelled as calendar dates."""
+    return DATE_MJD_RANGE[0] <= low <= high <= DATE_MJD_RANGE[1]
+
+
+def _clamped_date(mjd: float) -> date:
+    """The UTC date of ``mjd`` (kept inside ``DATE_MJD_RANGE``)."""
+    mjd = min(max(mjd, DATE_MJD_RANGE[0]), DATE_MJD_RANGE[1])
+    return date.fromordinal(MJD_ORDINAL + floor(mjd))
 
 
 def tai_minus_utc_days(mjd: float) -> float:
     """TAI - UTC at ``mjd`` in days: the leap seconds (37 s since 2017) from ERFA's
-    table, so dates before 2017 come out right too."""
+    table, so dates before 2017 come out right too. 0 before UTC began (1960); past
+    the table's end its last value, without ERFA's warning on every draw."""
     import erfa  # type: ignore[import-untyped]  # (no stubs; comes with astropy)
 
-    when = MJD_EPOCH + timedelta(days=mjd)
-    return float(erfa.dat(when.year, when.month, when.day, 0.0)) * SECOND
+    if not isfinite(mjd) or mjd < UTC_START_MJD:
+        return 0.0
+    when = _clamped_date(mjd)
+    fraction = min(max(mjd - floor(mjd), 0.0), 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", erfa.ErfaWarning)  # "dubious year": a future date
+        return float(erfa.dat(when.year, when.month, when.day, fraction)) * SECOND
 
 
 def utc_mjd(mjd: float, scale: str) -> float:
@@ -69,18 +101,85 @@ def number_labels(values: list[float], spacing: float) -> list[str]:
         places += 1
 
 
-def date_step(span: float, ticks: float) -> tuple[float, float]:
-    """(major, minor) calendar steps in days for ``span`` days shown with about
-    ``ticks`` labels."""
-    wanted = span / max(ticks, 1.0)
-    major_index = next((i for i, s in enumerate(DATE_STEPS) if s >= wanted), len(DATE_STEPS) - 1)
-    return DATE_STEPS[major_index], DATE_STEPS[max(0, major_index - 1)]
+def date_ticks(low: float, high: float, ticks: float) -> list[tuple[float, list[float]]]:
+    """Calendar ticks for UTC MJDs ``low`` to ``high`` (inside ``DATE_MJD_RANGE``) with
+    about ``ticks`` labels, as pyqtgraph's ``tickValues`` gives them: [(spacing in days,
+    values), ...], major first, the minor level without the major values."""
+    wanted = (high - low) / min(max(ticks, 1.0), MAX_TICKS)
+    steps = [("s", s) for s in SECOND_STEPS] + [("mo", m) for m in MONTH_STEPS]
+    index = next((i for i, st in enumerate(steps) if _length(st) >= wanted), len(steps) - 1)
+    major = steps[index]
+    # the minor step divides the major one: 5 years -> 1 year, 1 year -> 6 months
+    minor = next(
+        (st for st in reversed(steps[:index]) if st[0] == major[0] and major[1] % st[1] == 0),
+        None,
+    )
+    major_values = _step_values(low, high, major)
+    levels = [(_length(major), major_values)]
+    if minor is not None:
+        taken = set(major_values)
+        levels.append(
+            (_length(minor), [v for v in _step_values(low, high, minor) if v not in taken])
+        )
+    return levels
+
+
+def _length(step: tuple[str, int]) -> float:
+    unit, count = step
+    return count * SECOND if unit == "s" else count * DAYS_PER_MONTH
+
+
+def _mjd(year: int, month: int, day: int) -> float:
+    return float(date(year, month, day).toordinal() - MJD_ORDINAL)
+
+
+def _step_values(low: float, high: float, step: tuple[str, int]) -> list[float]:
+    """Tick MJDs from ``low`` to ``high`` on calendar ``step`` (at most ``MAX_TICKS``
+    beyond which the level is left empty)."""
+    unit, count = step
+    if high - low > (MAX_TICKS + 2) * _length(step):
+        return []
+    if unit == "s" and count <= 86400:  # round times of day: multiples from MJD 0
+        spacing = count * SECOND
+        first = ceil(low / spacing)
+        return [n * spacing for n in range(first, floor(high / spacing) + 1)]
+    start, end = _clamped_date(low), _clamped_date(high)
+    if unit == "s":  # days of the month: 1, 11, 21 for 10 days (never 31 then 1)
+        days = count // 86400
+        month_days = [d for d in range(1, 32, days) if d + days <= 32]
+        months = [(start.year, start.month)]
+        while months[-1] != (end.year, end.month):
+            y, m = months[-1]
+            months.append((y + m // 12, m % 12 + 1))
+        values = [_mjd(y, m, d) for y, m in months for d in month_days if _valid(y, m, d)]
+    else:  # first of the month, every ``count`` months counted from January of year 0
+        first = start.year * 12 + start.month - 1
+        first = -(-first // count) * count
+        values = [
+            _mjd(n // 12, n % 12 + 1, 1) for n in range(first, end.year * 12 + end.month, count)
+        ]
+    return [v for v in values if low <= v <= high]
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:  # 30 February
+        return False
+    return True
 
 
 def date_labels(values_utc: list[float], spacing: float) -> list[str]:
     """UTC calendar labels for UTC MJDs ``spacing`` days apart: as fine as the spacing
-    (date, then hours and minutes, then seconds), so no two read the same."""
-    if spacing >= 0.999:
+    (year, month, date, then hours and minutes, then seconds), so no two read the same.
+    Outside ``DATE_MJD_RANGE`` they are MJD numbers."""
+    if not values_utc or not calendar_range(min(values_utc), max(values_utc)):
+        return number_labels(list(values_utc), spacing)
+    if spacing >= 365:
+        fmt = "%Y"
+    elif spacing >= 28:
+        fmt = "%Y-%m"
+    elif spacing >= 0.999:
         fmt = "%Y-%m-%d"
     elif spacing >= 60 * SECOND - 1e-9:
         fmt = "%m-%d %H:%M"

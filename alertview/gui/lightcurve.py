@@ -70,6 +70,7 @@ class LightcurvePanel(QWidget):
         #: plot items by series ("detections g", "detections g bars", "forced r", "ring")
         self._items: dict[str, pg.GraphicsObject] = {}
         self._labels: dict[str, str] = {}
+        self._x_limits: tuple[float, float] | None = None
         self.controller.redraw()  # nothing shown yet: say what to do
 
     def show_alert(self, alert) -> None:
@@ -121,6 +122,9 @@ class LightcurvePanel(QWidget):
         if plot.empty:
             return
         box = self.plot.getViewBox()
+        if plot.x_limits is not None and plot.x_limits != self._x_limits:
+            self._x_limits = plot.x_limits
+            box.setLimits(xMin=plot.x_limits[0], xMax=plot.x_limits[1])
         if plot.x_range is not None and plot.y_range is not None:
             box.disableAutoRange()
             box.setRange(xRange=plot.x_range, yRange=plot.y_range, padding=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pyqtgraph as pg
@@ -159,7 +160,8 @@ def test_time_axis_tick_labels_never_repeat(panel, qtbot, mode, span):
     assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
     if mode == 2:  # calendar dates, in UTC
         assert panel.plot.getPlotItem().getAxis("bottom").labelText == "date (UTC)"
-        assert all(re.fullmatch(r"\d{4}-\d\d-\d\d|\d\d-\d\d \d\d:\d\d|[\d:.]+", t) for t in labels)
+        dates = r"\d{4}(-\d\d){0,2}|\d\d-\d\d \d\d:\d\d|[\d:.]+"  # 2026, 2026-03, 2026-03-14
+        assert all(re.fullmatch(dates, t) for t in labels)
     else:  # numbers, read back within half a tick of where they are
         ticks = [v for _, values in axis.tickValues(start, start + span, 800) for v in values]
         assert all(min(abs(float(t) - v) for v in ticks) < span / 20 for t in labels)
@@ -242,3 +244,67 @@ def test_object_light_curve_legend_range_and_hover_include_dc_magnitudes(qtbot):
     text = panel.hover.textItem.toPlainText()
     assert text.startswith("r apparent (DC) magnitude\n") and " mag (AB)\n" in text
     assert box.sceneBoundingRect().contains(panel.hover.sceneBoundingRect())
+
+
+# -- zoomed far out: no crash, no warning on each draw, calendar ticks on months and years --
+EXTREME_VIEWS = [(-1e6, 3e6), (-3e6, -2e6), (2.5e6, 4e6), (-1e9, 1e9), (30000, 30010),
+                 (29500, 31700), (66000, 66010), (124590, 124600)]  # fmt: skip
+
+
+@pytest.mark.parametrize("mode", [0, 1, 2])
+@pytest.mark.parametrize("view", EXTREME_VIEWS)
+def test_time_axis_labels_any_range_without_error_or_warning(panel, qtbot, mode, view):
+    """At (-1e6, 3e6) the calendar axis raised OverflowError on every repaint; a TAI alert
+    before 1960 or after ERFA's leap-second table warned on every draw."""
+    rubin(panel, qtbot)  # TAI times: leap seconds looked up where ERFA doubts the year
+    panel.time_axis.setCurrentIndex(mode)
+    axis = panel.axis
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        levels = axis.tickValues(*view, 800)
+        labels = [axis.tickStrings(values, 1, spacing) for spacing, values in levels]
+        axis.setRange(*view)
+        drawn = drawn_tick_labels(axis)
+    assert levels and all(len(t) == len(v) for t, (_, v) in zip(labels, levels, strict=True))
+    assert len(drawn) >= 2 and len(set(drawn)) == len(drawn), drawn
+    calendar = mode == 2 and view[0] >= -21504 and view[1] <= 124593
+    dates = [re.fullmatch(r"\d{4}(-\d\d){0,2}|\d\d-\d\d \d\d:\d\d|[\d:.]+", t) for t in drawn]
+    numbers = [re.fullmatch(r"-?\d+(\.\d+)?", t) for t in drawn]
+    assert all(dates if calendar else numbers), drawn
+
+
+def test_five_years_of_calendar_dates_tick_on_new_year(panel, qtbot):
+    """Over years the ticks read 1941-01-06, 1946-06-29 (steps of 2000 days)."""
+    rubin(panel, qtbot)
+    panel.time_axis.setCurrentIndex(2)
+    box, axis = panel.plot.getViewBox(), panel.axis
+    start = 60000.3
+    box.setRange(xRange=(start, start + 5 * 365.25), padding=0)
+    qtbot.wait(10)
+    drawn = drawn_tick_labels(axis)
+    assert drawn[:5] == ["2024", "2025", "2026", "2027", "2028"], drawn
+    assert len(set(drawn)) == len(drawn)
+    for _step, values in axis.tickValues(start, start + 5 * 365.25, 800):
+        for tai in values:
+            utc = Time(tai, format="mjd", scale="tai").utc
+            assert utc.strftime("%d %H:%M:%S") == "01 00:00:00"  # a month's first moment
+
+
+def test_the_light_curve_is_not_zoomed_out_past_sane_dates(panel, qtbot):
+    alert = rubin(panel, qtbot)
+    box, axis = panel.plot.getViewBox(), panel.axis
+    for mode in (0, 1, 2):
+        panel.time_axis.setCurrentIndex(mode)
+        x0 = panel.controller.x0
+        for _ in range(12):  # a wheel turned far out: 10^12 times the alert's range
+            box.scaleBy((10, 1))
+        qtbot.wait(10)
+        low, high = np.array(box.viewRange()[0]) + x0 + np.array([1e-6, -1e-6])  # (float sums)
+        assert -21504 <= low < alert.mjd < high <= 124593  # 1800 to 2200
+        box.setRange(xRange=(-1e6 - x0, 3e6 - x0), padding=0)
+        low, high = np.array(box.viewRange()[0]) + x0 + np.array([1e-6, -1e-6])
+        assert low >= -21504 and high <= 124593
+        drawn = drawn_tick_labels(axis)
+        assert len(drawn) >= 2 and len(set(drawn)) == len(drawn)
+        if mode == 2:
+            assert all(re.fullmatch(r"\d{4}", t) for t in drawn), drawn

@@ -16,7 +16,7 @@ import html
 import time
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -45,6 +45,8 @@ RESCALE_S = 5.0
 HOVER_MS = 50
 #: The pointer's reach for hover and click, in screen pixels.
 REACH_PX = 5
+#: What the hover line says while no alert is within reach of the pointer.
+HOVER_HINT = "Point at an alert to see it; click it to select it in the table."
 _LINES = {
     "galactic": pg.mkPen((200, 60, 200), width=1.5, style=Qt.PenStyle.DashLine),
     "ecliptic": pg.mkPen((230, 170, 0), width=1.5, style=Qt.PenStyle.DashLine),
@@ -130,7 +132,7 @@ class SkyMapView(QWidget):
         self.count = QLabel()
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.hover = QLabel("Point at an alert to see it; click it to select it in the table.")
+        self.hover = QLabel(HOVER_HINT)
         self.hover.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         for label in (self.count, self.legend, self.hover):  # long text wraps, never
             label.setWordWrap(True)  # widening the tab (the map would jump)
@@ -155,6 +157,7 @@ class SkyMapView(QWidget):
         self.box.region_drawn.connect(self.select_region)
         self.box.clicked.connect(self._clicked)
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.plot.viewport().installEventFilter(self)
         #: How long the last ``draw`` took (seconds), for the benchmarks.
         self.draw_seconds = 0.0
         self._whole_at = -float("inf")  # time.monotonic() of the last whole drawing
@@ -312,13 +315,30 @@ class SkyMapView(QWidget):
             self._hover_at = self.box.mapSceneToView(scene_pos)
             if not self._hover_timer.isActive():
                 self._hover_timer.start()
+        else:
+            self._hover_left()
+
+    def eventFilter(self, watched, event) -> bool:
+        """The pointer left the map (the plot's viewport): no alert is under it."""
+        if event.type() == QEvent.Type.Leave:
+            self._hover_left()
+        return super().eventFilter(watched, event)
+
+    def _hover_left(self) -> None:
+        self._hover_at = None
+        self._hover_timer.stop()
+        self.hover.setText(HOVER_HINT)
 
     def _hovered(self) -> None:
+        """Name the alert under the pointer, or say none is (the last one's name stayed
+        while the pointer moved on over empty sky)."""
         if self._hover_at is None:
             return
         at = (self._hover_at.x(), self._hover_at.y())
         position = self.controller.point_at(at, self._reach())
-        if position is not None:
+        if position is None:
+            self.hover.setText(HOVER_HINT)
+        else:
             self.hover.setText(hover_text(self.model.columns, position))
 
     def mark_position(self, position: int | None) -> None:

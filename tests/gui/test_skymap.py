@@ -260,3 +260,50 @@ def test_a_sorted_table_keeps_its_order_and_new_rows_inside_take_their_places(wi
 
 def model_columns(model):
     return [model.column(n) for n in range(model.columnCount())]
+
+
+def test_the_hover_line_forgets_an_alert_once_the_pointer_leaves_it(window, qtbot):
+    """The alert's name stayed under the map after the pointer moved on to empty sky."""
+    from alertview.gui.skymap import HOVER_HINT, REACH_PX
+
+    open_real(window, qtbot)
+    view = show_sky(window, qtbot)
+    columns = window.model.columns
+    x, y = sky.project(columns.numbers["ra"].values, columns.numbers["dec"].values)
+    target = window.model.position(5)
+    view.box.setRange(
+        xRange=(x[target] - 0.01, x[target] + 0.01),
+        yRange=(y[target] - 0.01, y[target] + 0.01),
+        padding=0,
+    )
+    QApplication.processEvents()
+    viewport, no = view.plot.viewport(), Qt.MouseButton.NoButton
+
+    def pixel_of(px: float, py: float) -> QPoint:
+        return view.plot.mapFromScene(view.box.mapViewToScene(QPointF(px, py)))
+
+    def move(pixel: QPoint) -> None:
+        qtbot.wait(20)  # pyqtgraph drops moves closer than 10 ms apart
+        send(viewport, QMouseEvent.Type.MouseMove, pixel, no, no)
+
+    on_point = pixel_of(x[target], y[target])
+    # empty sky: the pixel farthest from every point among a few candidates, beyond reach
+    candidates = [on_point + QPoint(dx, dy) for dx in (-60, 0, 60) for dy in (-60, 60)]
+    pixels = [pixel_of(px, py) for px, py in zip(x, y, strict=True) if np.isfinite(px)]
+
+    def clearance(p: QPoint) -> float:
+        return min(np.hypot(p.x() - q.x(), p.y() - q.y()) for q in pixels)
+
+    empty = max(candidates, key=clearance)
+    assert clearance(empty) > 3 * REACH_PX and view.rect().contains(empty)
+    for _ in range(2):  # on the alert, off it, on it again
+        move(on_point)
+        qtbot.waitUntil(lambda: "RA" in view.hover.text(), timeout=2000)
+        assert f"RA {columns.numbers['ra'].values[target]:.4f}" in view.hover.text()
+        move(empty)
+        qtbot.waitUntil(lambda: view.hover.text() == HOVER_HINT, timeout=2000)
+    qtbot.wait(20)
+    qtbot.mouseMove(viewport, on_point)  # through the window: Qt knows the pointer is in
+    qtbot.waitUntil(lambda: "RA" in view.hover.text(), timeout=2000)
+    qtbot.mouseMove(view.count)  # off the map, onto the line below it
+    qtbot.waitUntil(lambda: view.hover.text() == HOVER_HINT, timeout=2000)

@@ -199,3 +199,62 @@ def test_png_of_a_turned_rubin_stamp_holds_the_whole_stamp(tmp_path):
     assert alpha[0, 0] == alpha[0, -1] == alpha[-1, 0] == alpha[-1, -1] == 0  # outside
     opaque = int((alpha == 255).sum()) / 16  # stamp pixels shown (each 4x4)
     assert abs(opaque - science.data.size) < 0.06 * science.data.size
+
+
+@pytest.mark.parametrize(("packets", "scale"), [(ZTF_FILES, "UTC"), ([FINK_LSST_TRANSFER], "TAI")])
+def test_exported_and_samp_votables_describe_shared_columns_alike(tmp_path, packets, scale):
+    """One list of units and UCDs (export_units.COLUMNS) for the export and for what SAMP
+    sends TOPCAT: a column means the same in both, and both say the time scale."""
+    import io
+
+    import numpy as np
+    from astropy.io.votable import parse, validate
+
+    from alertview.core.samp.messages import selection_fields, write_votable
+    from alertview.core.session.store import AlertStore
+    from alertview.core.table.columns import AlertColumns
+
+    selection = list(read_alerts(packets, SchemaCache()))
+    (exported,) = export_alerts(selection, "votable", tmp_path / "sel.votable")
+    columns = AlertColumns()
+    with AlertStore(tmp_path / "store") as store:
+        store.add(selection)
+        columns.append_rows(store.rows())
+    fields = selection_fields(columns, np.arange(len(columns)))
+    sent = write_votable(fields, tmp_path / "samp.xml", "av-1", "AlertView selection")
+    report = io.StringIO()
+    assert validate(str(sent), output=report), report.getvalue()
+
+    def described(path):
+        votable = parse(str(path))
+        table = votable.get_first_table()
+        by_name = {f.name: (str(f.unit) if f.unit else None, f.ucd) for f in table.fields}
+        (mjd,) = [f for f in table.fields if f.name == "mjd"]
+        return by_name, votable.get_timesys_by_id(mjd.ref).timescale
+
+    export_meta, export_scale = described(exported)
+    samp_meta, samp_scale = described(sent)
+    shared = sorted(set(export_meta) & set(samp_meta))
+    assert {"ra", "dec", "mjd", "mag", "flux", "object_id", "survey", "band"} <= set(shared)
+    assert {n: samp_meta[n] for n in shared} == {n: export_meta[n] for n in shared}
+    assert samp_meta["flux"] == ("nJy", "phot.flux.density")  # nJy is a flux density
+    assert samp_meta["mjd"] == ("d", "time.epoch")
+    assert samp_scale == export_scale == scale
+
+
+def test_samp_votable_of_mixed_time_scales_has_no_timesys(tmp_path, alerts):
+    import numpy as np
+
+    from alertview.core.samp.messages import selection_fields, write_votable
+    from alertview.core.session.store import AlertStore
+    from alertview.core.table.columns import AlertColumns
+
+    columns = AlertColumns()
+    with AlertStore(tmp_path / "store") as store:
+        store.add([a for a in alerts if not isinstance(a, Exception)])
+        columns.append_rows(store.rows())
+    fields = selection_fields(columns, np.arange(len(columns)))
+    path = write_votable(fields, tmp_path / "samp.xml", "av-1", "mixed")
+    text = path.read_text()
+    assert "<TIMESYS" not in text and "ref=" not in text  # UTC and TAI rows: per row
+    assert "time scale per row in column time_scale" in text  # mjd's description says so

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,13 @@ from alertview.core.alert import CUTOUT_NAMES, Alert
 from alertview.core.avro import codecs
 from alertview.core.cutouts import gunzip
 from alertview.core.errors import CutoutError
+from alertview.core.export_units import (
+    TABLE_FLUX_UNIT,
+    TIME_FRAME,
+    TIME_FRAME_ID,
+    column_meta,
+    one_time_system,
+)
 from alertview.core.private_files import write_private
 from alertview.core.samp.votable import Field, votable_bytes
 from alertview.core.table.columns import AlertColumns
@@ -27,25 +34,12 @@ log = logging.getLogger(__name__)
 
 MTYPE_TABLE = "table.load.votable"
 MTYPE_FITS = "image.load.fits"
-#: Table fields sent, with their unit and UCD (TOPCAT and Aladin find RA/Dec by UCD).
-TABLE_FIELDS: tuple[tuple[str, str | None, str | None], ...] = (
-    ("object_id", None, "meta.id"),
-    ("survey", None, "meta.id;instr.obsty"),
-    ("ra", "deg", "pos.eq.ra;meta.main"),
-    ("dec", "deg", "pos.eq.dec;meta.main"),
-    ("mjd", "d", "time.epoch"),
-    ("time_scale", None, "time.scale"),
-    ("band", None, "instr.bandpass"),
-    ("mag", "mag", "phot.mag"),
-    ("mag_err", "mag", "stat.error;phot.mag"),
-    ("flux", "nJy", "phot.flux.density"),
-    ("flux_err", "nJy", "stat.error;phot.flux.density"),
-    ("rb", None, "stat.likelihood"),
-    ("drb", None, "stat.likelihood"),
-    ("reliability", None, "stat.likelihood"),
-    ("snr", None, "stat.snr"),
-    ("n_detections", None, "meta.number"),
-)
+#: Table fields sent after the alert id; their unit, description and UCD are the
+#: export's (``export_units.COLUMNS``): TOPCAT and Aladin find RA/Dec by UCD.
+TABLE_FIELDS = (
+    "object_id", "survey", "ra", "dec", "mjd", "time_scale", "band", "mag", "mag_err",
+    "flux", "flux_err", "rb", "drb", "reliability", "snr", "n_detections",
+)  # fmt: skip
 #: Tables remembered for highlight.row (the newest; older ones are forgotten).
 REMEMBERED_TABLES = 50
 
@@ -82,30 +76,50 @@ class SentTables:
         return table.alert_ids[row]
 
 
+def _meta(name: str, scale: str | None) -> tuple[str | None, str, str]:
+    meta = column_meta(name, TABLE_FLUX_UNIT, scale)
+    if meta is None:  # a field sent must be described in export_units.COLUMNS
+        raise KeyError(f"{name} is not in export_units.COLUMNS")
+    return meta
+
+
 def selection_fields(columns: AlertColumns, positions: np.ndarray) -> list[Field]:
     """The table fields of the alerts at ``positions`` (column positions), with units:
     the alert id first (int64, or text for ids beyond it), nulls flagged."""
     ids = columns.alert_id.values[positions]
     ids = ids if ids.dtype != object else ids.astype(str)
-    fields = [Field("alert_id", ids, None, "meta.id;meta.main")]
-    for name, unit, ucd in TABLE_FIELDS:
+    scales = columns.texts["time_scale"]
+    scale = one_time_system(scales[int(p)] for p in positions)
+    unit, description, ucd = _meta("alert_id", scale)
+    fields = [Field("alert_id", ids, unit, ucd, description=description)]
+    for name in TABLE_FIELDS:
+        unit, description, ucd = _meta(name, scale)
         if name in columns.numbers:
             values = columns.numbers[name].values[positions]
             missing = np.isnan(values)
             if name == "n_detections":  # a count: an integer, null where not counted yet
                 values = np.where(missing, 0, values).astype(np.int32)
-            fields.append(Field(name, values, unit, ucd, missing))
         else:
             texts = columns.texts[name]
             raw = [texts[int(p)] for p in positions]
-            shown = np.array(["" if t is None else t for t in raw], dtype=object)
-            fields.append(Field(name, shown, unit, ucd, np.array([t is None for t in raw])))
+            values = np.array(["" if t is None else t for t in raw], dtype=object)
+            missing = np.array([t is None for t in raw], dtype=bool)
+        fields.append(Field(name, values, unit, ucd, missing, description))
     return fields
 
 
 def write_votable(fields: list[Field], path: Path, table_id: str, name: str) -> Path:
-    """The fields as a VOTable file at ``path``; its TABLE element is ``table_id``."""
-    write_private(path, votable_bytes(fields, table_id, name))
+    """The fields as a VOTable file at ``path``; its TABLE element is ``table_id``.
+    When every row has one time scale, a ``TIMESYS`` the ``mjd`` field refers to says
+    it, as in an exported VOTable."""
+    by_name = {f.name: f for f in fields}
+    scales = by_name.get("time_scale")
+    scale = None if scales is None else one_time_system(scales.values.tolist())
+    timesys = None
+    if scale is not None and "mjd" in by_name:
+        timesys = {"ID": TIME_FRAME_ID, "timescale": scale, **TIME_FRAME}
+        fields = [replace(f, ref=TIME_FRAME_ID) if f.name == "mjd" else f for f in fields]
+    write_private(path, votable_bytes(fields, table_id, name, timesys))
     return path
 
 

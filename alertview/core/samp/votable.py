@@ -10,7 +10,7 @@ TOPCAT, Aladin and astropy read it; the tests read it back with astropy.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -43,6 +43,9 @@ class Field:
     unit: str | None = None
     ucd: str | None = None
     nulls: np.ndarray | None = None
+    description: str | None = None
+    #: The ID of the element it refers to (the ``TIMESYS`` of a time column).
+    ref: str | None = None
 
 
 def _text(values: np.ndarray) -> tuple[str, np.ndarray, str, str]:
@@ -82,8 +85,11 @@ def _prepared(field: Field) -> tuple[str, np.ndarray, str, str | None]:
     return datatype, values.astype(dtype), dtype, None
 
 
-def votable_bytes(fields: Sequence[Field], table_id: str, name: str) -> bytes:
-    """The VOTable document of ``fields`` (all the same length)."""
+def votable_bytes(
+    fields: Sequence[Field], table_id: str, name: str, timesys: Mapping[str, str] | None = None
+) -> bytes:
+    """The VOTable document of ``fields`` (all the same length); ``timesys``: the
+    attributes of a VOTable 1.4 ``TIMESYS`` element (its ID what a field's ``ref`` names)."""
     rows = len(fields[0].values) if fields else 0
     prepared = [_prepared(f) for f in fields]
     flag_bytes = (len(fields) + 7) // 8
@@ -101,8 +107,11 @@ def votable_bytes(fields: Sequence[Field], table_id: str, name: str) -> bytes:
         '<?xml version="1.0" encoding="utf-8"?>',
         '<VOTABLE version="1.4" xmlns="http://www.ivoa.net/xml/VOTable/v1.3">',
         '<RESOURCE type="results">',
-        f'<TABLE ID={quoteattr(table_id)} name={quoteattr(name)} nrows="{rows}">',
     ]
+    if timesys:
+        frame = " ".join(f"{k}={quoteattr(v)}" for k, v in timesys.items())
+        lines.append(f"<TIMESYS {frame}/>")
+    lines.append(f'<TABLE ID={quoteattr(table_id)} name={quoteattr(name)} nrows="{rows}">')
     for field, (datatype, _, _, arraysize) in zip(fields, prepared, strict=True):
         attributes = [f"name={quoteattr(field.name)}", f'datatype="{datatype}"']
         if arraysize is not None:
@@ -111,7 +120,13 @@ def votable_bytes(fields: Sequence[Field], table_id: str, name: str) -> bytes:
             attributes.append(f"unit={quoteattr(field.unit)}")
         if field.ucd:
             attributes.append(f"ucd={quoteattr(field.ucd)}")
-        lines.append(f"<FIELD {' '.join(attributes)}/>")
+        if field.ref:
+            attributes.append(f"ref={quoteattr(field.ref)}")
+        if field.description:
+            lines.append(f"<FIELD {' '.join(attributes)}>")
+            lines.append(f"<DESCRIPTION>{escape(field.description)}</DESCRIPTION></FIELD>")
+        else:
+            lines.append(f"<FIELD {' '.join(attributes)}/>")
     stream = base64.encodebytes(records.tobytes()).decode("ascii")
     lines += [
         '<DATA><BINARY2><STREAM encoding="base64">',

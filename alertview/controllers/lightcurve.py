@@ -10,6 +10,7 @@ from alertview.controllers.lightcurve_text import point_text
 from alertview.controllers.time_ticks import DATE_MJD_RANGE, TIME_MODES, first_detection_label
 from alertview.controllers.views import LightcurveView
 from alertview.core.alert import Alert, Photometry
+from alertview.core.wording import counted
 
 #: Bands in wavelength order; others follow alphabetically.
 BAND_ORDER = "ugrizy"
@@ -162,7 +163,7 @@ class LightcurveController:
             plot.series.extend(self._markers(alert.forced, y, err, "forced", "forced"))
             n = alert.n_forced_unmeasured
             if n:  # sent without a flux (ZTF's -99999): drawn in no view, so said
-                plot.notes.append(f"{n} forced epoch{'s' if n != 1 else ''} without a measurement")
+                plot.notes.append(f"{counted(n, 'forced epoch')} without a measurement")
         return plot
 
     def _fit(self, plot: LightcurvePlot) -> LightcurvePlot:
@@ -189,8 +190,10 @@ class LightcurveController:
         )
         notes = plot.notes
         if outside:
-            notes = [*notes, f"{outside} forced point{'s' if outside != 1 else ''} "
-                             "beyond the range: see All points"]  # fmt: skip
+            notes = [
+                *notes,
+                f"{counted(outside, 'forced point')} beyond the range: see All points",
+            ]
         return replace(plot, x_range=x_range, y_range=y_range, notes=notes)
 
     def _detections(self, points: Photometry, flux: bool) -> list[Series]:

@@ -211,7 +211,7 @@ class TriageController:
 
     def counter_text(self) -> str:
         scanned, left = self.counts()
-        return f"{scanned} scanned · {left} left"
+        return f"{scanned:,} scanned · {left:,} left"
 
     def update_counter(self) -> None:
         self.view.show_counter(self.counter_text())

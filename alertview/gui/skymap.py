@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from alertview.controllers.skymap import CATEGORIES, Region, SkyMapController, hover_text
 from alertview.core import sky
+from alertview.core.wording import counted
 from alertview.gui.sky_viewbox import SkyViewBox
 
 #: The rows are looked at for new alerts this often (ms): a live stream's batches are
@@ -243,14 +244,12 @@ class SkyMapView(QWidget):
         self.clear_button.setEnabled(selected is not None)
         self.status_button.setVisible(selected is not None)
         if selected is None:
-            total = len(self.controller)
-            self.count.setText(f"{total:,} alert{'' if total == 1 else 's'} on the sky")
+            self.count.setText(f"{counted(len(self.controller), 'alert')} on the sky")
             return
-        count = self.controller.selected_count
-        self.status_button.setText(f"sky selection: {count:,} alert{'' if count == 1 else 's'} ✕")
+        alerts = counted(self.controller.selected_count, "alert")
+        self.status_button.setText(f"sky selection: {alerts} ✕")
         self.count.setText(
-            f"{self.controller.selected_count:,} alerts selected on the sky; the table shows "
-            "those its filter passes"
+            f"{alerts} selected on the sky; the table shows those its filter passes"
         )
 
     # -- the user -------------------------------------------------------------------------

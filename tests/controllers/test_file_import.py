@@ -48,7 +48,7 @@ def test_progress_says_alerts_megabytes_of_the_total_and_the_rate(imports, clock
     clock.now += 1.0
     imports.progressed(ImportProgress(rows(401, 1000), 1000, 920_000_000, []))
     imports.view.show_import.assert_called_with(
-        "ztf_public_20180426.tar.gz: 1500 alerts, 920 of 4600 MB, 750 alerts/s", 0.2
+        "ztf_public_20180426.tar.gz: 1,500 alerts, 920 of 4600 MB, 750 alerts/s", 0.2
     )
     # rows and errors go to the session as they come
     assert imports.session.rows_read.call_args_list[0].args == (

@@ -307,3 +307,25 @@ def test_the_hover_line_forgets_an_alert_once_the_pointer_leaves_it(window, qtbo
     qtbot.waitUntil(lambda: "RA" in view.hover.text(), timeout=2000)
     qtbot.mouseMove(view.count)  # off the map, onto the line below it
     qtbot.waitUntil(lambda: view.hover.text() == HOVER_HINT, timeout=2000)
+
+
+def test_counts_under_the_map_say_one_alert_and_thousands_with_commas(window, qtbot):
+    """A box around one alert said "1 alerts selected on the sky"."""
+    from alertview.controllers.skymap import Region
+
+    open_real(window, qtbot)
+    add_copies(window, 2000)
+    view = show_sky(window, qtbot)
+    total = window.model.total
+    assert total > 2000 and view.count.text() == f"{total:,} alerts on the sky"
+    x, y = view.controller.x, view.controller.y
+    # an alert with no other within 0.01 of it (copies of one object share a place)
+    near = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :]) < 0.01
+    alone = int(np.flatnonzero(near.sum(axis=1) == 1)[0])
+    box = Region("box", (x[alone] - 0.005, x[alone] + 0.005), (y[alone] - 0.005, y[alone] + 0.005))
+    view.select_region(box)
+    assert window.model.rowCount() == 1
+    assert view.count.text().startswith("1 alert selected on the sky;")
+    assert view.status_button.text() == "sky selection: 1 alert ✕"
+    view.clear_selection()
+    assert view.count.text() == f"{total:,} alerts on the sky"

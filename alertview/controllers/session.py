@@ -203,10 +203,19 @@ class SessionController:
         storing = f" — {self.storage_problem}" if self.storage_problem else ""
         return f"{counted(self.model.total, 'alert')}{kept}{live}{outage}{storing}"
 
+    def match_count(self) -> str:
+        """What the filter passes, out of what the table would show without it: the
+        sky map's selection when there is one (the table shows only its alerts)."""
+        shown = self.model.rowCount()
+        sky = getattr(self.model, "sky_count", None)
+        if sky is None:
+            return f"{shown:,} of {self.model.total:,} match"
+        return f"{shown:,} of {sky:,} in the sky selection match"
+
     def update_status(self) -> None:
         self.model.set_dropped_before(self.store.dropped_before())
         if self.model.alert_filter is not None:
-            self._show_match(f"{self.model.rowCount()} of {self.model.total} match")
+            self._show_match(self.match_count())
         elif not self.match_text.startswith("bad filter"):
             self._show_match("")
         self.view.show_error_count(self.error_count)

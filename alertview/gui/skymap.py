@@ -61,6 +61,9 @@ class SkyMapView(QWidget):
     alert_clicked = Signal(object)
     #: The sky selection changed: positions (None: cleared).
     selection_changed = Signal(object)
+    #: The alerts the sky selection holds changed (drawn, cleared, or new ones landed
+    #: inside): the filter bar's count follows it.
+    subset_changed = Signal()
 
     def __init__(self, model, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -173,6 +176,7 @@ class SkyMapView(QWidget):
         inside = self.controller.update(columns)
         if len(inside):
             self.model.extend_sky_subset(inside)
+            self.subset_changed.emit()
         if self.colour.count() != len(self.controller.colour_modes(columns)):
             self._refill_modes()
         self._show_count()
@@ -260,6 +264,7 @@ class SkyMapView(QWidget):
         self.model.set_sky_subset(positions)
         self._show_count()
         self.selection_changed.emit(positions)
+        self.subset_changed.emit()
         self.schedule()
 
     def clear_selection(self) -> None:
@@ -267,6 +272,7 @@ class SkyMapView(QWidget):
         self.model.set_sky_subset(None)
         self._show_count()
         self.selection_changed.emit(None)
+        self.subset_changed.emit()
         self.schedule()
 
     def _tool_toggled(self, button, checked: bool) -> None:
@@ -372,4 +378,5 @@ def install_skymap(window) -> SkyMapView:
             view.hover.setText(f"alert {alert_id} is not in the table: its filter hides it")
 
     view.alert_clicked.connect(clicked)
+    view.subset_changed.connect(window.session.update_status)
     return view

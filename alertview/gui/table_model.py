@@ -285,6 +285,11 @@ class AlertTableModel(TableFiltering, QAbstractTableModel):
         """Positions in the sky selection, ascending (None: no sky selection)."""
         return None if self._sky is None else np.flatnonzero(self._sky)
 
+    @property
+    def sky_count(self) -> int | None:
+        """How many alerts the sky selection holds (None: no sky selection)."""
+        return None if self._sky is None else int(np.count_nonzero(self._sky))
+
     def set_sky_subset(self, positions: np.ndarray | None) -> None:
         """Show only the rows at these column positions that pass the filter too (the
         alerts a box or lasso on the sky map holds); None shows every row again."""

@@ -329,3 +329,23 @@ def test_counts_under_the_map_say_one_alert_and_thousands_with_commas(window, qt
     assert view.status_button.text() == "sky selection: 1 alert ✕"
     view.clear_selection()
     assert view.count.text() == f"{total:,} alerts on the sky"
+
+
+def test_the_match_count_says_what_the_table_shows_with_a_sky_selection(window, qtbot):
+    """Issue 15 §1: '3 of 57 match' stayed while the table showed 3 of the box's 18,
+    and after the box was cleared, 7 of 57."""
+    from alertview.controllers.skymap import Region
+
+    open_real(window, qtbot)
+    view = show_sky(window, qtbot)
+    view.select_region(Region("box", (0.0, 3.0), (-1.5, 1.5)))  # the map's left half
+    in_sky = view.controller.selected_count
+    assert 0 < in_sky < window.model.total
+    window.filter_edit.setText('survey == "lsst"')
+    window.apply_filter()
+    shown = window.model.rowCount()
+    assert window.match_label.text() == f"{shown} of {in_sky} in the sky selection match"
+    view.status_button.click()  # cleared from the status bar
+    everywhere = window.model.rowCount()
+    assert everywhere >= shown
+    assert window.match_label.text() == f"{everywhere} of {window.model.total} match"

@@ -115,12 +115,13 @@ class SampController:
     # -- connecting ---------------------------------------------------------------------
     def connect(self) -> bool:
         """Connect to the running hub, or start one; says which. False on failure."""
+        kept = self.connection.hub  # ours, kept up since a disconnect
         try:
             self.connection.connect()
         except SampError as exc:
             self._failed(exc)
             return False
-        if self.connection.started_hub:
+        if self.connection.started_hub and self.connection.hub is not kept:
             self.view.show_message("No SAMP hub was running: started one")
         else:
             self.view.show_message("Connected to the SAMP hub")
@@ -128,11 +129,13 @@ class SampController:
         return True
 
     def disconnect(self) -> None:
+        """Leave the hub; one AlertView started stays up for the tools that joined it
+        until the window closes (stopping it here cut them off without a word)."""
         was_ours = self.connection.started_hub
-        self.connection.disconnect()
+        self.connection.disconnect(keep_hub=True)
         self.view.show_connected(False)
         self.view.show_message(
-            "Disconnected from SAMP; the hub AlertView started is stopped"
+            "Disconnected from SAMP; the hub AlertView started runs until AlertView quits"
             if was_ours
             else "Disconnected from SAMP"
         )

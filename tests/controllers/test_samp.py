@@ -25,6 +25,7 @@ class FakeConnection:
         self.deliver = deliver
         self.is_connected = False
         self.started_hub = False
+        self.hub = None
         self.tools: list[SampClient] = []
         self.sent: list[tuple[str, dict, str | None]] = []
         self.fail: str | None = None
@@ -34,7 +35,7 @@ class FakeConnection:
             raise SampError(self.fail)
         self.is_connected = True
 
-    def disconnect(self) -> None:
+    def disconnect(self, keep_hub: bool = False) -> None:
         self.is_connected = False
 
     def lost(self) -> None:

@@ -110,6 +110,15 @@ def test_starts_a_hub_only_when_none_runs_and_stops_it_at_disconnect(samp_env, a
     other = Listener("Aladin")
     try:
         assert [c.name for c in alertview.clients()] == ["Aladin"]
+        # leaving the hub but keeping it: the other tool is not cut off
+        hub = alertview.hub
+        alertview.disconnect(keep_hub=True)
+        assert not alertview.is_connected and samp_env.exists()
+        assert other.client.is_connected
+        assert other.client.get_registered_clients() == ["cli#hub"]  # the hub answers; we left
+        alertview.connect()  # registers on the hub it kept, starts no other
+        assert alertview.hub is hub
+        assert [c.name for c in alertview.clients()] == ["Aladin"]
     finally:
         other.client.disconnect()
     alertview.disconnect()

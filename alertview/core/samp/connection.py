@@ -131,6 +131,9 @@ class SampConnection:
         client = None
         try:
             params = running_hub()
+            if params is None and self.hub is not None:  # ours, kept but gone: forget it
+                stop_hub(self.hub)
+                self.hub = None
             if params is None:
                 self.hub = start_hub()
             client = TimedIntegratedClient(metadata=dict(METADATA), addr="127.0.0.1")
@@ -157,8 +160,10 @@ class SampConnection:
             raise SampError(f"cannot connect to the SAMP hub: {_reason(exc)}") from None
         log.info("connected to SAMP hub as %s", client.get_public_id())
 
-    def disconnect(self) -> None:
-        """Unregister, stop the client's thread, and stop the hub if it is ours."""
+    def disconnect(self, keep_hub: bool = False) -> None:
+        """Unregister, stop the client's thread, and stop the hub if it is ours, unless
+        ``keep_hub``: tools that joined the hub AlertView started keep it while AlertView
+        runs (a Connect again registers on it)."""
         client, self.client = self.client, None
         if client is not None:
             try:
@@ -166,6 +171,8 @@ class SampConnection:
             except Exception:  # the hub may be gone already: stop our own side anyway
                 log.debug("SAMP unregister failed", exc_info=True)
                 _stop_quietly(client)
+        if keep_hub:
+            return
         hub, self.hub = self.hub, None
         if hub is not None:
             stop_hub(hub)

@@ -235,8 +235,12 @@ class SampController:
         if not written:
             self.view.show_message(f"SAMP: nothing to send: {'; '.join(problems)}")
             return False
+        # named as the astronomer knows it in DS9's or Aladin's list: object, stamp, alert
+        label = f"{alert.object_id} " if alert.object_id else ""
         messages = [
-            image_message(path, f"{alert.alert_id}-{name}", f"{alert.alert_id} {name}")
+            image_message(
+                path, f"{alert.alert_id}-{name}", f"{label}{name} (alert {alert.alert_id})"
+            )
             for name, path in written
         ]
         what = counted(len(written), "cutout")

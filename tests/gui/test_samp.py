@@ -90,7 +90,8 @@ def test_menu_sends_the_selection_its_position_and_cutouts(opened, qtbot, listen
     assert samp.controller.send_to("cutouts", "All clients")
     received = [listener.next("image.load.fits") for _ in range(3)]
     assert sorted(p["name"] for p in received) == sorted(
-        f"{ztf['candid']} {n}" for n in ("science", "template", "difference")
+        f"{ztf['objectId']} {n} (alert {ztf['candid']})"
+        for n in ("science", "template", "difference")
     )
     for params in received:
         with fits.open(file_of(params["url"])) as hdus:

@@ -21,6 +21,9 @@ _SELECT_ROW = QItemSelectionModel.SelectionFlag.ClearAndSelect | (
 #: are 64-bit integers of up to 19 digits.
 ID_FIELDS = ("alert_id", "object_id")
 ID_DIGITS = 19
+#: Columns sized for the widest value they can hold, not only the first rows' (a
+#: stream's first alerts at RA 63.3 left later ones at 151.09… elided).
+WIDEST_TEXT = {"ra": "359.99999", "dec": "+89.99999", "mjd": "99999.99999"}
 
 
 class AlertTable(QTableView):
@@ -80,9 +83,17 @@ class AlertTable(QTableView):
 
     # -- widths ---------------------------------------------------------------------------
     def size_columns(self) -> None:
-        """Every column to its contents (the first 100 rows), the ids whole."""
+        """Every column to its contents (the first 100 rows), the ids whole, and the
+        coordinates and times as wide as their widest value."""
         self.resizeColumnsToContents()
         self.fit_id_columns()
+        model, metrics = self.model(), self.fontMetrics()
+        margin = self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self)
+        for column in range(model.columnCount()):
+            text = WIDEST_TEXT.get(model.column(column).field)
+            if text is not None:
+                needed = metrics.horizontalAdvance(text) + 2 * (margin + 1) + 1
+                self.setColumnWidth(column, max(self.columnWidth(column), needed))
 
     def id_width(self, column: int) -> int:
         """The width a cell of ``column`` needs for a 19-digit id, or for the widest of

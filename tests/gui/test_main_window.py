@@ -407,6 +407,24 @@ def test_alert_and_object_ids_are_never_elided(window, qtbot):
     assert table.isColumnHidden(column("Object"))
 
 
+def test_coordinates_and_times_have_room_for_their_widest_values(window, qtbot):
+    """Sized on the first rows (RA 63.3), a later RA 151.09364 was elided in the demo."""
+    from alertview.core.table.rows import ROW_FIELDS
+
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([FINK_LSST_TRANSFER])  # RA 61-64, Dec -47
+    table, metrics = window.table, window.table.fontMetrics()
+    for header, widest in (("RA", "359.99999"), ("Dec", "+89.99999"), ("MJD", "99999.99999")):
+        assert table.columnWidth(column(header)) > metrics.horizontalAdvance(widest), header
+    field = {name: i for i, name in enumerate(ROW_FIELDS)}
+    row = list(window.store.rows()[0])
+    row[field["row"]], row[field["ra"]] = 10**6, 359.99999
+    window.model.append_rows([tuple(row)])
+    index = window.model.index(window.model.rowCount() - 1, column("RA"))
+    assert index.data() == "359.99999"
+    assert table.columnWidth(column("RA")) > metrics.horizontalAdvance(index.data())
+
+
 def test_counts_in_the_packet_tree_say_one_in_the_singular():
     from alertview.controllers.details import shown
 

@@ -42,6 +42,10 @@ NOMINAL_ARCSEC_PER_PIXEL = {"ztf": 1.01}
 #: Said beside a difference stamp the packet calls negative (ZTF flips its sign: the
 #: stamp is template minus science, so the source still looks bright).
 NEGATIVE_NOTES = {"ztf": "negative: isdiffpos = f (template \N{MINUS SIGN} science)"}
+#: Pixels at or beyond this magnitude are blanks, not data: ZTF writes masked pixels
+#: as -FLT_MAX (-3.4028e38; float32's lowest) instead of NaN, and one such pixel made
+#: a template's limits "-3.403e+38 ... 206.9" (a white stamp). No sky is that bright.
+BLANK_MAGNITUDE = 1e30
 
 
 @dataclass(frozen=True, eq=False)
@@ -291,8 +295,19 @@ def _decode_fits(name: str, data: bytes) -> Cutout:
     bzero = float(cards.get(b"BZERO", b"0").replace(b"D", b"E"))
     if bscale != 1.0 or bzero != 0.0:
         image = (image * bscale + bzero).astype(np.float32)
+    image = _blanked(image)
     header_text = data[:data_start].decode("ascii", "replace")
     return Cutout(name, image, "fits", header_text, data, **_orientation(cards))
+
+
+def _blanked(image: np.ndarray) -> np.ndarray:
+    """``image`` (float32, writable) with its blank pixels (+-FLT_MAX and beyond) NaN, so
+    display limits, exported PNGs and the pixel read-out treat them as no data."""
+    with np.errstate(invalid="ignore"):
+        blank = np.abs(image) >= BLANK_MAGNITUDE
+    if blank.any():
+        image[blank] = np.nan
+    return image
 
 
 def _data_bytes(name: str, cards: Mapping[bytes, bytes]) -> int:
@@ -372,7 +387,7 @@ def _read_with_astropy(name: str, data: bytes, fits: Any) -> Cutout:
         hdu = next((h for h in hdus if h.data is not None and h.data.ndim == 2), None)
         if hdu is None:
             raise CutoutError(f"{name} cutout has no 2-D image")
-        image = np.asarray(hdu.data, dtype=np.float32)
+        image = _blanked(np.array(hdu.data, dtype=np.float32))
         header_text = hdu.header.tostring()
         cards = {
             k.encode(): str(v).encode()

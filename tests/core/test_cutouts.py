@@ -15,6 +15,7 @@ import pytest
 from astropy.io import fits
 
 from alertview.core.cutouts import (
+    BLANK_MAGNITUDE,
     MAX_STAMP_BYTES,
     MAX_STAMP_PIXELS,
     decode_cutout,
@@ -33,11 +34,18 @@ def all_alerts(cache):
     return list(read_alerts([SHARED], cache))
 
 
-def astropy_pixels(stamp: bytes) -> np.ndarray:
+def _raw_pixels(stamp: bytes) -> np.ndarray:
+    """The primary image as astropy reads it (blanks as the numbers the file holds)."""
     if stamp[:2] == b"\x1f\x8b":
         stamp = gzip.decompress(stamp)
     with fits.open(io.BytesIO(stamp), ignore_missing_simple=True) as hdus:
-        return np.asarray(hdus[0].data, dtype=np.float32)
+        return np.array(hdus[0].data, dtype=np.float32)
+
+
+def astropy_pixels(stamp: bytes) -> np.ndarray:
+    pixels = _raw_pixels(stamp)
+    pixels[np.abs(pixels) >= BLANK_MAGNITUDE] = np.nan  # ZTF's -FLT_MAX blanks
+    return pixels
 
 
 def test_fast_fits_reader_gives_astropy_pixels(cache):
@@ -119,6 +127,25 @@ def test_truncated_fits_data(cache):
     stamp = alert.cutouts["science"]
     with pytest.raises(CutoutError, match="truncated"):
         decode_cutout("science", stamp[: 2880 + 100])
+
+
+ZTF_BLANK_TEMPLATE = SHARED / "ztf" / "472263571115090000.avro"  # ZTF18aaxjlwy
+
+
+def test_ztf_flt_max_pixels_are_blank(cache):
+    """ZTF writes masked pixels as -FLT_MAX: 1183 of ZTF18aaxjlwy's template. As numbers
+    they made its zscale limits -3.403e+38 ... 206.9 (the stamp drawn white)."""
+    alert = next(iter(read_alerts([ZTF_BLANK_TEMPLATE], cache)))
+    raw = _raw_pixels(alert.cutouts["template"])
+    flt_max = raw == np.finfo(np.float32).min
+    assert flt_max.sum() == 1183
+    template = decode_cutouts(alert)["template"]
+    assert np.isnan(template.data[flt_max]).all()
+    np.testing.assert_array_equal(template.data[~flt_max], raw[~flt_max])
+    lo, hi = display_limits(template.data, "zscale")
+    assert 150 < lo < hi < 250  # the sky's DN, not -3.4e38
+    for cutout in decode_cutouts(alert).values():
+        assert not (np.abs(cutout.data) >= BLANK_MAGNITUDE).any()
 
 
 def test_nan_and_inf_pixels_survive_scaling():

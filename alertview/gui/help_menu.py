@@ -66,6 +66,10 @@ IN_THE_WINDOW = (
     "On the table: I interesting, F follow-up, R reject, 0 clear, N note, T tags; "
     "Space (or J) the next alert not yet triaged.",
     "Right-click a column header (or View → Columns) to choose columns.",
+    "The Sky tab beside the cutouts: Box or Lasso drag a region whose alerts filter the "
+    "table; Clear sky selection (or the status bar's ✕) ends it.",
+    "SAMP → Connect to SAMP hub, then Send selection, position or cutouts to TOPCAT, "
+    "Aladin or DS9; a row or position they send back selects the alert.",
 )
 
 
@@ -149,7 +153,7 @@ def quick_start_html() -> str:
         for what, command in QUICK_START
     )
     steps = "".join(f"<li>{step}</li>" for step in IN_THE_WINDOW)
-    return f"<h3>Quick start</h3>{commands}<h4>In the window</h4><ul>{steps}</ul>"
+    return f"<h3>In the window</h3><ul>{steps}</ul><h3>From a terminal</h3>{commands}"
 
 
 class QuickStartDialog(QDialog):

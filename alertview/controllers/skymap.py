@@ -25,6 +25,10 @@ CATEGORIES = ("survey", "band")
 AGE = "age"
 #: Numeric columns worth colouring by (positions and offsets are not).
 COLOUR_COLUMNS = ("mag", "mag_err", "snr", "quality", "mjd", "n_detections", "flux")
+#: An integer column with at most this many distinct values is coloured as categories.
+MAX_INTEGER_CLASSES = 12
+#: Pixels per point side by how many points there are: (at most, size).
+POINT_SIZES = ((2_000, 6), (20_000, 4), (100_000, 3), (300_000, 2))
 #: The colour of alerts outside the sky selection: grey, faint.
 DIM = np.array([[150, 150, 150, 90]], dtype=np.uint8)
 
@@ -158,19 +162,26 @@ class SkyMapController:
             shown = text.codes.values[:size]
             counts = np.bincount(shown, minlength=len(text.values))
             legend = tuple(
-                (str(value) if value is not None else "(none)", _rgb(colours[code]))
+                (str(value) if value is not None else "no value", _rgb(colours[code]))
                 for code, value in enumerate(text.values)
                 if counts[code]
             )
             return Colouring(classes, colours, legend=legend)
         values, label = self._numbers(columns, size)
+        missing = (("no value", sky.NO_VALUE[:3]),) if np.isnan(values).any() else ()
+        integers = _integers(values) if self.mode != AGE else None
+        if integers is not None and len(integers) <= MAX_INTEGER_CLASSES:
+            return _integer_classes(values, integers, start, missing)
         if scale is not None:
             low, high = scale
         else:
             low, high = sky.value_range(values)
             low = 0.0 if self.mode == AGE else low
+            if integers is not None:  # an integer column's bar ends on integers
+                low, high = float(np.floor(low)), float(np.ceil(high))
         classes = sky.ramp_classes(values[start:], low, high)
-        return Colouring(classes, sky.ramp_colours(), scale=(label, low, high))
+        colours = sky.ramp_colours(reverse=self.mode == AGE)  # the newest the brightest
+        return Colouring(classes, colours, legend=missing, scale=(label, low, high))
 
     def _numbers(self, columns: AlertColumns, size: int) -> tuple[np.ndarray, str]:
         if self.mode == AGE:
@@ -255,9 +266,34 @@ def hover_text(columns: AlertColumns, position: int) -> str:
 
 def point_size(count: int) -> int:
     """Pixels per point side: bigger when few, so a sparse map stays readable."""
-    if count > 200_000:
-        return 1
-    return 2 if count > 20_000 else 3
+    for most, size in POINT_SIZES:
+        if count <= most:
+            return size
+    return 1
+
+
+def _integers(values: np.ndarray) -> np.ndarray | None:
+    """The distinct values, ascending, if every finite value is an integer (a class
+    column, a count); else None."""
+    finite = values[np.isfinite(values)]
+    if not len(finite) or not np.array_equal(finite, np.round(finite)):
+        return None
+    return np.unique(finite)
+
+
+def _integer_classes(
+    values: np.ndarray, integers: np.ndarray, start: int, missing: tuple
+) -> Colouring:
+    """An integer column with few values coloured as categories (-1, 0, 1, ... 20 are
+    classes, not points on a continuous bar), a missing value grey."""
+    colours = sky.category_colours([str(int(v)) for v in integers])
+    colours = np.vstack([colours[: len(integers)], sky.NO_VALUE]).astype(np.uint8)
+    part = values[start:]
+    classes = np.searchsorted(integers, part).astype(np.int32)
+    classes[~np.isfinite(part)] = len(integers)
+    counts = np.bincount(np.searchsorted(integers, values[np.isfinite(values)]))
+    legend = tuple((f"{int(v)}", _rgb(colours[n])) for n, v in enumerate(integers) if counts[n])
+    return Colouring(classes, colours, legend=legend + missing)
 
 
 def _rgb(colour: np.ndarray) -> tuple[int, int, int]:

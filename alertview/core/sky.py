@@ -239,17 +239,18 @@ def _stamp(
     pixels if ``keep_drawn``)."""
     height, width = shape
     half = (size - 1) // 2
-    for dr in range(-half, size - half):
-        for dc in range(-half, size - half):
-            if dr == dc == 0:  # the point's own pixel: in the image by construction
-                at = row * width + column
-            else:
-                at = np.clip(row + dr, 0, height - 1) * width + np.clip(column + dc, 0, width - 1)
-            if keep_drawn:
-                empty = flat[at] == 0
-                flat[at[empty]] = colour[empty]
-            else:
-                flat[at] = colour
+    offsets = np.arange(-half, size - half)
+    # point by point, all of a point's pixels together: where squares overlap, the later
+    # point's wins (offset by offset, the last offset would, whichever point it was)
+    rows = np.clip(row[:, None, None] + offsets[None, :, None], 0, height - 1)
+    columns = np.clip(column[:, None, None] + offsets[None, None, :], 0, width - 1)
+    at = (rows * width + columns).reshape(-1)
+    colours = np.repeat(colour, size * size)
+    if keep_drawn:
+        empty = flat[at] == 0
+        flat[at[empty]] = colours[empty]
+    else:
+        flat[at] = colours
 
 
 def nearest(
@@ -267,12 +268,14 @@ def nearest(
     return int(near[np.argmin(distance)])
 
 
-#: Colours of categories (surveys, bands) in order met: RGBA, distinguishable in both themes.
+#: Colours of categories (surveys, bands, small integer values) in order met: RGBA,
+#: distinguishable in both themes. No grey, white, teal or black: the reference lines,
+#: the selection ring and "no value" are drawn in those.
 PALETTE = np.array(
     [
         (31, 119, 180, 255), (255, 127, 14, 255), (44, 160, 44, 255), (214, 39, 40, 255),
-        (148, 103, 189, 255), (140, 86, 75, 255), (227, 119, 194, 255), (23, 190, 207, 255),
-        (188, 189, 34, 255), (127, 127, 127, 255),
+        (148, 103, 189, 255), (140, 86, 75, 255), (227, 119, 194, 255), (188, 189, 34, 255),
+        (255, 230, 90, 255), (80, 110, 255, 255), (160, 255, 120, 255), (255, 150, 150, 255),
     ],
     dtype=np.uint8,
 )  # fmt: skip
@@ -281,6 +284,11 @@ BAND_COLOURS = {
     "u": (120, 60, 200, 255), "g": (40, 160, 60, 255), "r": (220, 40, 40, 255),
     "i": (230, 140, 20, 255), "z": (120, 70, 40, 255), "y": (90, 90, 90, 255),
 }  # fmt: skip
+#: Surveys keep their colour from session to session (in order met, lsst and ztf
+#: swapped colours); others take the palette's next ones.
+SURVEY_COLOURS = {"ztf": tuple(PALETTE[0]), "lsst": tuple(PALETTE[1])}
+#: Alerts without a value (a category None, a number NaN): grey, named "no value".
+NO_VALUE = (160, 160, 160, 255)
 #: Steps of the numeric colour scale (viridis-like, dark to bright).
 RAMP = np.array(
     [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)], dtype=float
@@ -290,27 +298,38 @@ RAMP_STEPS = 64
 
 
 def category_colours(values: list[str | None]) -> np.ndarray:
-    """One RGBA colour per category, bands in their usual colours."""
+    """One RGBA colour per category: bands and known surveys in their own colours
+    whatever order they came in, None grey, others from the palette's unused colours."""
+    fixed = {**BAND_COLOURS, **SURVEY_COLOURS}
+    # the known surveys' colours are never another's, present or not: a colour given
+    # stays when a known survey's first alert arrives
+    free = [c for c in PALETTE if tuple(c) not in SURVEY_COLOURS.values()]
     out = np.empty((max(len(values), 1), 4), dtype=np.uint8)
     other = 0
     for number, value in enumerate(values):
-        if value is not None and value in BAND_COLOURS:
-            out[number] = BAND_COLOURS[value]
+        if value is None:
+            out[number] = NO_VALUE
+        elif value in fixed:
+            out[number] = fixed[value]
         else:
-            out[number] = PALETTE[other % len(PALETTE)]
+            out[number] = free[other % len(free)]
             other += 1
     return out
 
 
-def ramp_colours() -> np.ndarray:
-    """``RAMP_STEPS`` colours along the scale, then grey for a missing value."""
+def ramp_colours(reverse: bool = False) -> np.ndarray:
+    """``RAMP_STEPS`` colours along the scale (``reverse``: bright to dark, so that
+    the low end, e.g. the newest alerts by age, stands out on a dark map), then grey
+    for a missing value."""
     where = np.linspace(0, len(RAMP) - 1, RAMP_STEPS)
     low = np.floor(where).astype(int)
     high = np.minimum(low + 1, len(RAMP) - 1)
     fraction = (where - low)[:, None]
     rgb = RAMP[low] * (1 - fraction) + RAMP[high] * fraction
+    if reverse:
+        rgb = rgb[::-1]
     colours = np.concatenate([rgb, np.full((RAMP_STEPS, 1), 255.0)], axis=1)
-    return np.vstack([colours, [160, 160, 160, 255]]).astype(np.uint8)
+    return np.vstack([colours, NO_VALUE]).astype(np.uint8)
 
 
 def value_range(values: np.ndarray) -> tuple[float, float]:

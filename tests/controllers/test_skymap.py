@@ -153,3 +153,55 @@ def test_new_rows_drawn_onto_the_last_image_match_a_whole_drawing(rows):
         assert (onto == whole).all()
         assert (onto != before).any()  # the new rows were drawn
         assert (whole[..., 3] == 255).any() and (whole[..., 3] == 90).any()
+
+
+def luminance(rgb) -> float:
+    return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+
+
+def test_by_age_the_newest_alerts_are_the_brightest(rows):
+    """Issue 15 §1: the newest were the darkest purple, almost invisible on black."""
+    columns = AlertColumns()
+    columns.append_rows(rows)
+    controller = SkyMapController()
+    controller.update(columns)
+    controller.mode = "age"
+    age = controller.colouring(columns)
+    mjd = columns.numbers["mjd"].values
+    newest, oldest = int(np.nanargmax(mjd)), int(np.nanargmin(mjd))
+    bright = luminance(age.colours[age.classes[newest]])
+    assert bright == max(luminance(c) for c in age.colours[: sky.RAMP_STEPS])
+    assert bright > luminance(age.colours[age.classes[oldest]]) + 100
+
+
+def test_an_integer_column_with_few_values_is_coloured_as_categories(rows):
+    """cats_class (-1 ... 20) was shown on a continuous bar '-1 … 20.52'."""
+    columns = AlertColumns()
+    columns.append_rows(rows)
+    controller = SkyMapController()
+    controller.update(columns)
+    controller.mode = "cats_class"
+    cats = controller.colouring(columns)
+    key = columns.extras.sort_key("cats_class").astype(float)
+    known = np.isfinite(key)
+    values = sorted({int(v) for v in key[known]})
+    assert cats.scale is None
+    legend = dict(cats.legend)
+    assert [name for name, _ in cats.legend] == [*map(str, values), "no value"]
+    assert legend["no value"] == sky.NO_VALUE[:3]
+    for position in np.flatnonzero(known)[:5]:
+        colour = tuple(int(c) for c in cats.colours[cats.classes[position]][:3])
+        assert colour == legend[str(int(key[position]))]
+    assert len({legend[str(v)] for v in values}) == len(values)  # each its own colour
+    controller.mode = "n_detections"  # integers, but too many for categories
+    counts = controller.colouring(columns)
+    assert counts.scale is not None
+    assert counts.scale[1] == int(counts.scale[1]) and counts.scale[2] == int(counts.scale[2])
+
+
+def test_points_are_bigger_when_few():
+    from alertview.controllers.skymap import point_size
+
+    sizes = [point_size(n) for n in (100, 5_000, 50_000, 250_000, 10**6)]
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[0] >= 5 and sizes[-1] == 1

@@ -159,3 +159,28 @@ def test_mollweide_solves_its_equation_up_to_the_poles():
     theta = np.arcsin(np.clip(y / ROOT2, -1, 1))
     residual = 2 * theta + np.sin(2 * theta) - np.pi * np.sin(np.radians(dec))
     assert np.abs(residual).max() < 1e-12
+
+
+def test_each_survey_keeps_its_colour_whatever_order_they_came_in():
+    """Issue 15 §1: lsst was orange in one session and blue in another."""
+    one = sky.category_colours(["ztf", "lsst", "fink", None])
+    other = sky.category_colours(["fink", "lsst", "ztf"])
+    assert tuple(one[0]) == tuple(other[2]) == sky.SURVEY_COLOURS["ztf"]
+    assert tuple(one[1]) == tuple(other[1]) == sky.SURVEY_COLOURS["lsst"]
+    assert tuple(one[2]) not in sky.SURVEY_COLOURS.values()
+    assert tuple(other[0]) not in sky.SURVEY_COLOURS.values()
+    assert tuple(one[3]) == sky.NO_VALUE
+
+
+def test_ramp_reversed_starts_bright_and_missing_stays_grey():
+    forward, backward = sky.ramp_colours(), sky.ramp_colours(reverse=True)
+    assert (backward[: sky.RAMP_STEPS] == forward[: sky.RAMP_STEPS][::-1]).all()
+    assert tuple(backward[sky.RAMP_STEPS]) == sky.NO_VALUE
+
+
+def test_overlapping_points_the_later_one_is_drawn_whole_on_top():
+    colours = np.array([[255, 0, 0, 255], [0, 0, 255, 255]], dtype=np.uint8)
+    x, y = np.array([0.45, 0.55]), np.array([0.45, 0.55])
+    image = sky.rasterise(x, y, colours, np.array([0, 1]), (0, 0, 1, 1), (20, 20), size=6)
+    blue = (image == colours[1]).all(axis=-1)
+    assert blue.sum() == 36  # the later point's whole square, none of it under the first

@@ -7,7 +7,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from alertview.controllers.lightcurve_text import point_text
-from alertview.controllers.time_ticks import DATE_MJD_RANGE, TIME_MODES, first_detection_label
+from alertview.controllers.time_ticks import (
+    DATE_MJD_RANGE,
+    TIME_MODES,
+    first_detection_label,
+    first_detection_tip,
+)
 from alertview.controllers.views import LightcurveView
 from alertview.core.alert import Alert, Photometry
 from alertview.core.wording import counted
@@ -17,6 +22,16 @@ BAND_ORDER = "ugrizy"
 #: Series kinds that do not set the range while it fits the detections: forced
 #: photometry far off the light curve (a bad subtraction, a neighbour) would squash it.
 UNFITTED_KINDS = ("forced",)
+#: Magnitude errors above this (S/N below ~1) make the magnitude meaningless: such
+#: points are drawn but do not set the range fitted to the detections.
+MAG_FIT_ERROR = 1.0
+#: How much of a magnitude error bar the range makes room for.
+MAG_BAR_CAP = 0.5
+#: How much of a flux error bar the range makes room for, in robust spreads of the
+#: fitted fluxes (1.4826 times their median absolute deviation).
+FLUX_BAR_SPREADS = 3.0
+#: Series kind -> the words for the points beyond the fitted range.
+BEYOND_WORDS = {"detections": "detection", "upper limits": "upper limit", "forced": "forced point"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,7 @@ class LightcurvePlot:
     flux: bool
     y_label: str = ""
     x_label: str = ""
+    x_tip: str = ""  # the x axis' tooltip: what day 0 is on the days axis
     series: list[Series] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # legend lines without a marker
     ring: tuple[float, float] | None = None  # the selected alert's own point
@@ -148,6 +164,7 @@ class LightcurveController:
             flux=flux,
             y_label=f"flux [{unit}]" if flux else "magnitude (AB)",
             x_label=x_label,
+            x_tip=first_detection_tip(self.x0, scale) if self.time_mode == "days" else "",
             ring=self._ring(alert, flux),
             time_mode=self.time_mode,
             time_scale=scale,
@@ -168,32 +185,26 @@ class LightcurveController:
 
     def _fit(self, plot: LightcurvePlot) -> LightcurvePlot:
         """The ranges: every point (``fit_all``), or the detections, limits and the ring
-        with a margin, the forced points beyond them drawn but cut off, and counted."""
-        if plot.empty or self.fit_all:
+        with a margin, the points beyond them drawn but cut off, and counted. Values set
+        the range, error bars only up to a cap: a magnitude from a flux near zero has
+        an error of ±100 mag, which squashed the light curve to a line."""
+        if plot.empty:
             return plot
-        fitted = [s for s in plot.series if s.kind not in UNFITTED_KINDS]
+        every = self.fit_all
+        fitted = [s for s in plot.series if every or s.kind not in UNFITTED_KINDS]
         x = [s.x for s in plot.series]
-        y = [s.y for s in fitted]
-        y += [s.y - s.error for s in fitted if s.error is not None]
-        y += [s.y + s.error for s in fitted if s.error is not None]
+        y = [_fitted_values(fitted, plot.flux, every)]
         if plot.ring is not None:
             x.append(np.array([plot.ring[0]]))
             y.append(np.array([plot.ring[1]]))
         x_range = _span(np.concatenate(x) if x else np.zeros(0), 0.03, 0.5)
-        y_range = _span(np.concatenate(y) if y else np.zeros(0), 0.08, 0.5 if not plot.flux else 0)
+        margin = 0.08 if plot.flux else 0.05
+        y_range = _span(np.concatenate(y), margin, 0.5 if not plot.flux else 0)
         if x_range is None or y_range is None:
             return plot  # nothing to fit: pyqtgraph fits what there is
-        outside = sum(
-            int(((s.y < y_range[0]) | (s.y > y_range[1])).sum())
-            for s in plot.series
-            if s.kind in UNFITTED_KINDS
-        )
         notes = plot.notes
-        if outside:
-            notes = [
-                *notes,
-                f"{counted(outside, 'forced point')} beyond the range: see All points",
-            ]
+        if not every:
+            notes = [*notes, *_beyond(plot.series, y_range)]
         return replace(plot, x_range=x_range, y_range=y_range, notes=notes)
 
     def _detections(self, points: Photometry, flux: bool) -> list[Series]:
@@ -284,6 +295,55 @@ def _span(values: np.ndarray, margin: float, least: float) -> tuple[float, float
     if pad <= 0:
         pad = least or max(abs(low) * 0.1, 1.0)
     return low - pad, high + pad
+
+
+def _fitted_values(series: list[Series], flux: bool, every: bool) -> np.ndarray:
+    """The y values the range fits: the points' values and their error bars up to a cap
+    (``MAG_BAR_CAP``, or ``FLUX_BAR_SPREADS`` robust spreads of the values). Unless
+    ``every``, magnitudes with errors above ``MAG_FIT_ERROR`` are left out."""
+    if not series:
+        return np.zeros(0)
+    values = np.concatenate([s.y for s in series])
+    if flux:
+        spread = _robust_spread(values)
+        cap = FLUX_BAR_SPREADS * spread if spread > 0 else np.inf
+    else:
+        cap = MAG_BAR_CAP
+    fitted = []
+    for s in series:
+        if s.error is None:
+            fitted.append(s.y)
+            continue
+        y, error = s.y, s.error
+        if not flux and not every:
+            kept = error <= MAG_FIT_ERROR
+            y, error = y[kept], error[kept]
+        bar = np.minimum(error, cap)
+        fitted.extend([y, y - bar, y + bar])
+    return np.concatenate(fitted)
+
+
+def _robust_spread(values: np.ndarray) -> float:
+    """The values' standard deviation estimated from their median absolute deviation,
+    which a few wild points do not move."""
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return 0.0
+    return float(1.4826 * np.median(np.abs(values - np.median(values))))
+
+
+def _beyond(series: list[Series], y_range: tuple[float, float]) -> list[str]:
+    """Notes counting the points of each kind drawn beyond ``y_range``."""
+    low, high = y_range
+    counts: dict[str, int] = {}
+    for s in series:
+        n = int(((s.y < low) | (s.y > high)).sum())
+        if n:
+            counts[s.kind] = counts.get(s.kind, 0) + n
+    return [
+        f"{counted(n, BEYOND_WORDS.get(kind, kind))} beyond the range: see All points"
+        for kind, n in counts.items()
+    ]
 
 
 def _values(points: Photometry, flux: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -197,5 +197,11 @@ def date_labels(values_utc: list[float], spacing: float) -> list[str]:
 
 
 def first_detection_label(mjd: float, scale: str) -> str:
-    """The x label of the days axis: where day 0 is."""
-    return f"days since first detection (MJD {mjd:.5f} {scale.upper()})"
+    """The x label of the days axis: where day 0 is, short enough for a ~600 px pane
+    (the full MJD and what it is are in ``first_detection_tip``)."""
+    return f"days since MJD {mjd:.3f} ({scale.upper()})"
+
+
+def first_detection_tip(mjd: float, scale: str) -> str:
+    """The days axis' tooltip: day 0 is the first detection, at this MJD."""
+    return f"Day 0 is the first detection in the alert: MJD {mjd:.5f} {scale.upper()}"

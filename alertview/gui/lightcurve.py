@@ -31,6 +31,7 @@ class LightcurvePanel(QWidget):
         self.axis = TimeAxis()
         self.plot = pg.PlotWidget(axisItems={"bottom": self.axis})
         self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.getPlotItem().hideButtons()
         # the legend is a row above the plot, never over the data (pyqtgraph's
         # LegendItem, a graphics item per row, also took ~40 % of a redraw)
         self.legend = LegendRow()
@@ -92,6 +93,7 @@ class LightcurvePanel(QWidget):
             self.axis.set_mode(plot.time_mode, plot.time_scale)
             self._label("left", plot.y_label)
             self._label("bottom", plot.x_label)
+            self.axis.setToolTip(plot.x_tip)
         for series in plot.series:
             if series.kind == "detections":
                 self._draw_detections(series)
@@ -165,6 +167,9 @@ class LightcurvePanel(QWidget):
         if self._labels.get(side) != text:
             self._labels[side] = text
             self.plot.setLabel(side, text)
+            # pyqtgraph places the label only when the axis is resized: a longer one
+            # kept the last label's left edge and ran off the axis' end
+            self.plot.getPlotItem().getAxis(side).resizeEvent(None)
 
     def _item(self, key: str, make):
         """The plot item for a series (made and added once), shown."""

@@ -27,7 +27,9 @@ def legend_entry(series: Series) -> str:
         glyph = GLYPHS["t"]
     else:
         glyph = GLYPHS.get(band_symbol(series.band), GLYPHS["o"])
-    return f'<span style="color:{band_colour(series.band)}">{glyph}</span>&nbsp;{series.legend}'
+    marker = f'<span style="color:{band_colour(series.band)}">{glyph}</span>'
+    # nowrap: the row breaks between entries, never inside one ("z forced" / "(36)")
+    return f'<span style="white-space:nowrap">{marker}&nbsp;{series.legend}</span>'
 
 
 class LegendRow(QWidget):

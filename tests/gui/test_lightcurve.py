@@ -10,8 +10,9 @@ import pyqtgraph as pg
 import pytest
 from astropy.time import Time
 from PySide6.QtCore import QPoint, QPointF, QRect
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QImage, QPainter, QTextDocument
 
+from alertview.controllers.time_ticks import TIME_MODES
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
 from alertview.core.object_lightcurve import merge_lightcurve
@@ -308,3 +309,105 @@ def test_the_light_curve_is_not_zoomed_out_past_sane_dates(panel, qtbot):
         assert len(drawn) >= 2 and len(set(drawn)) == len(drawn)
         if mode == 2:
             assert all(re.fullmatch(r"\d{4}", t) for t in drawn), drawn
+
+
+def faint_rubin(panel, qtbot, flux: bool):
+    """The Rubin alert of issue 15 §3: detections near zero flux with ±100 mag errors."""
+    alert = list(read_alerts([FINK_LSST_TRANSFER], SchemaCache()))[2]
+    panel.show_alert(alert)
+    panel.units.setCurrentIndex(1 if flux else 0)
+    qtbot.wait(20)
+    return alert
+
+
+def test_magnitude_range_fits_the_detections_not_their_huge_error_bars(panel, qtbot):
+    """Two detections at ~2 nJy have ±70-100 mag errors: the range stayed -60..+130
+    mag. It fits the measured magnitudes, their bars up to a cap; the points with
+    meaningless magnitudes are still drawn, beyond the range, and counted."""
+    panel.resize(600, 700)
+    alert = faint_rubin(panel, qtbot, flux=False)
+    det = alert.detections
+    assert np.nanmax(det.mag_err) > 50  # the packet still has the huge errors
+    box = panel.plot.getViewBox()
+    low, high = box.viewRange()[1]
+    good = np.isfinite(det.mag) & (det.mag_err <= 1)
+    assert high - low < 6
+    assert low <= det.mag[good].min() and det.mag[good].max() <= high
+    drawn = [i for k, i in panel._items.items() if k.startswith("detections") and " bars" not in k]
+    y = np.concatenate([i.data["y"] for i in drawn if i.isVisible()])
+    # flux <= 0 has no magnitude: not drawn, said; every positive flux drawn
+    assert len(y) == int((det.flux > 0).sum()) and np.isfinite(y).all()
+    n_negative = int((det.flux <= 0).sum())
+    assert f"{n_negative} detections with flux ≤ 0: see Flux" in panel.legend.text
+    beyond = int(((y < low) | (y > high)).sum())
+    assert beyond > 0 and f"{beyond} detections beyond the range" in panel.legend.text
+    panel.range_box.setChecked(True)  # all points: every value, still not the bars
+    qtbot.wait(10)
+    low, high = box.viewRange()[1]
+    assert low <= y.min() and y.max() <= high and high - low < 15
+
+
+def test_flux_range_caps_error_bars_at_a_few_robust_spreads(panel, qtbot):
+    panel.resize(600, 700)
+    alert = faint_rubin(panel, qtbot, flux=True)
+    det = alert.detections
+    low, high = panel.plot.getViewBox().viewRange()[1]
+    flux = det.flux[np.isfinite(det.flux)]
+    assert low <= flux.min() and flux.max() <= high
+    spread = 1.4826 * np.median(np.abs(flux - np.median(flux)))
+    assert high - low < (flux.max() - flux.min()) + 2 * 3 * spread * 1.2
+
+
+def entry_line_breaks(label, width: int) -> list[str]:
+    """The lines ``label``'s rich text is broken into at ``width`` pixels."""
+    doc = QTextDocument()
+    doc.setDefaultFont(label.font())
+    doc.setHtml(label.text())
+    doc.setTextWidth(width)
+    doc.size()  # lays the text out
+    lines = []
+    block = doc.begin()
+    while block.isValid():
+        layout, text = block.layout(), block.text()
+        for n in range(layout.lineCount()):
+            line = layout.lineAt(n)
+            lines.append(text[line.textStart() : line.textStart() + line.textLength()])
+        block = block.next()
+    return [line.replace("\u00a0", " ") for line in lines]
+
+
+def test_legend_wraps_between_entries_never_inside_one(panel, qtbot):
+    """ "z forced (36)" was split over two lines: each entry and note stays whole."""
+    alert = faint_rubin(panel, qtbot, flux=True)
+    assert len(alert.forced.flux)
+    entries = panel.controller.legend_lines()
+    assert any(e.startswith("z forced (") for e in entries)
+    for width in range(330, 900, 9):  # the longest note fits in 330 px
+        lines = entry_line_breaks(panel.legend.label, width)
+        assert len(lines) > 1 or width > 700
+        for entry in entries:
+            assert any(entry in line for line in lines), (width, entry, lines)
+    panel.resize(600, 700)  # the row itself: as tall as its wrapped lines
+    qtbot.wait(10)
+    legend = panel.legend
+    assert legend.height() == legend.label.heightForWidth(legend.width()) > 20
+
+
+@pytest.mark.parametrize("mode", ["mjd", "days", "date"])
+def test_time_axis_label_fits_the_axis(panel, qtbot, mode):
+    """At a 1500x900 window the pane is ~600 px: "days since first detection (MJD
+    61034.16130 TAI" ran off its right end (and stayed where a shorter label was)."""
+    panel.resize(600, 700)
+    faint_rubin(panel, qtbot, flux=True)
+    panel.time_axis.setCurrentIndex(TIME_MODES.index(mode))
+    qtbot.wait(20)
+    axis = panel.axis
+    label = axis.label.mapRectToScene(axis.label.boundingRect())
+    frame = axis.sceneBoundingRect()
+    text = axis.label.toPlainText().strip()
+    assert text == panel.controller.plot.x_label
+    assert frame.left() <= label.left() and label.right() <= frame.right(), (text, label, frame)
+    if mode == "days":
+        first = panel.controller.x0
+        assert text == f"days since MJD {first:.3f} (TAI)"
+        assert f"MJD {first:.5f} TAI" in axis.toolTip()

@@ -29,6 +29,8 @@ CHOICES = {
 ERROR_COLOUR = "#c0392b"
 #: The title of a difference the packet calls negative (ZTF's isdiffpos = f).
 NOTE_COLOUR = "#f39c12"
+#: What such a title says in short; the stamp's note (why) is its tooltip.
+NOTE_TAG = "negative"
 _BUNIT = re.compile(r"BUNIT   = '([^']*)'")
 #: A stamp scaled for display, and the limits it was scaled between.
 Scaled = tuple[np.ndarray, tuple[float, float]]
@@ -47,16 +49,18 @@ class Stamp:
     overlay: Overlay | None = None
     #: The display limits, written in the stamp's corner.
     limits_text: str = ""
+    #: The title's full story (the title stays short: three columns share the width).
+    tooltip: str = ""
 
 
 def scale(name: str, cutout: Cutout, limits: Limits, stretch: Stretch) -> Scaled:
     """A stamp in [0, 1] and its limits (fitted once per stamp: ``core.stamp_limits``);
     a difference gets limits symmetric about zero and a linear stretch (zero must stay
-    "no change")."""
+    "no change"). Blank pixels stay NaN: the view draws them transparent over a pattern
+    no colour map makes (as 0 they looked like the map's darkest data)."""
     difference = symmetric(name, cutout)
     lo_hi = LIMITS.limits(cutout, limits, symmetric=difference)
-    shown = stretch_image(cutout.data, lo_hi, "linear" if difference else stretch)
-    return np.nan_to_num(shown, nan=0.0), lo_hi
+    return stretch_image(cutout.data, lo_hi, "linear" if difference else stretch), lo_hi
 
 
 def prepare(
@@ -155,13 +159,14 @@ class CutoutsController:
         found = _BUNIT.search(cutout.header_text)
         unit = f" {found[1].strip()}" if found and found[1].strip() else ""
         return Stamp(
-            f"{title} — {cutout.note}" if cutout.note else title,
+            f"{title} ({NOTE_TAG})" if cutout.note else title,
             NOTE_COLOUR if cutout.note else None,
             image=image,
             colour_map=DIVERGING_MAP if difference else self.colour_map,
             transform=transform,
             overlay=stamp_overlay(cutout, self.extent or (cols / 2, rows / 2)),
             limits_text=f"{self.limits} {lo:.4g} … {hi:.4g}{unit}",
+            tooltip=cutout.note,
         )
 
     def describe_pixel(self, name: str, x: float, y: float) -> str:
@@ -173,9 +178,11 @@ class CutoutsController:
         rows, cols = cutout.data.shape
         if not (0 <= col < cols and 0 <= row < rows):
             return " "
-        text = f"{TITLES[name]} pixel ({col}, {row}) = {cutout.data[row, col]:.4g}"
+        value = float(cutout.data[row, col])
+        text = f"{TITLES[name]} pixel ({col}, {row}) = "
+        text += f"{value:.4g}" if np.isfinite(value) else "blank"
         unit = cutout.header.get("BUNIT") if cutout.header_text else None
-        if unit:
+        if unit and np.isfinite(value):
             text += f" {unit}"
         if cutout.wcs is not None:
             ra, dec = cutout.wcs.pixel_to_world_values(col, row)

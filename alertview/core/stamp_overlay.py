@@ -1,5 +1,6 @@
 """Where the marks go on a stamp: open ticks around the source (never over it), a
-North/East compass, a scale bar in arcseconds, the corner for the display limits.
+North/East compass (top right), a scale bar in arcseconds (bottom left), the corner
+for the display limits (bottom right).
 
 In the cutout view's coordinates: pixels, the stamp's centre at (0, 0), y up, with
 ``Cutout.sky_transform`` applied. That transform takes the header's CD matrix to
@@ -51,7 +52,9 @@ class Overlay:
     ticks: tuple[Point, ...]
     compass: Compass | None
     scale_bar: ScaleBar | None
-    #: Top-left corner of the stamp's extent (where the limits are written).
+    #: Bottom-right corner of the stamp's extent, where the limits are written: the
+    #: compass (or its "no WCS") takes the top right, the scale bar the bottom left, and
+    #: the limits at the top left ran into a narrow stamp's "N".
     corner: Point
 
 
@@ -104,4 +107,4 @@ def stamp_overlay(cutout: Cutout, extent: tuple[float, float]) -> Overlay:
         if length is not None:
             start = (-hx + margin, -hy + margin)
             bar = ScaleBar(start, (start[0] + length / scale, start[1]), arcsec_text(length))
-    return Overlay(tick_segments(rows, cols), compass, bar, (-hx, hy))
+    return Overlay(tick_segments(rows, cols), compass, bar, (hx, -hy))

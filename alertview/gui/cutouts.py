@@ -5,9 +5,16 @@ them (the marks: ``stamp_marks``)."""
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QTransform
-from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QActionGroup, QBrush, QColor, QImage, QPen, QTransform
+from PySide6.QtWidgets import (
+    QGraphicsRectItem,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from alertview.controllers.cutouts import (
     CHOICES,
@@ -20,6 +27,32 @@ from alertview.controllers.cutouts import (
 from alertview.core.alert import CUTOUT_NAMES
 from alertview.core.cutouts import Cutout, CutoutError
 from alertview.gui.stamp_marks import StampMarks
+
+#: The two greys of the checks under a stamp, seen through its blank (NaN) pixels: a
+#: pattern no colour map draws for data (a flat colour would read as a flux).
+BLANK_CHECKS = ("#6e6e6e", "#9c9c9c")
+
+
+def blank_brush() -> QBrush:
+    """Checks of 2x2 stamp pixels (the brush is drawn in the stamp's pixel coordinates)."""
+    texture = QImage(4, 4, QImage.Format.Format_RGB32)
+    for x in range(4):
+        for y in range(4):
+            texture.setPixelColor(x, y, QColor(BLANK_CHECKS[(x // 2 + y // 2) % 2]))
+    return QBrush(texture)
+
+
+class StampTitle(pg.LabelItem):
+    """A title that never sizes its column: pyqtgraph's asks for its text's width, so a
+    long title (a negative difference's note) widened its column and shrank the others."""
+
+    def updateMin(self) -> None:  # pyqtgraph's name
+        super().updateMin()
+        height = self.itemRect().height()
+        self.setMinimumWidth(0)
+        for hint in (Qt.SizeHint.MinimumSize, Qt.SizeHint.PreferredSize):
+            self._sizeHint[hint] = (0, height)
+        self.updateGeometry()
 
 
 class CutoutPanel(QWidget):
@@ -41,14 +74,28 @@ class CutoutPanel(QWidget):
         self.images: dict[str, pg.ImageItem] = {}
         self.labels: dict[str, pg.LabelItem] = {}
         self.marks: dict[str, StampMarks] = {}
+        self.blanks: dict[str, QGraphicsRectItem] = {}
         # what each image and title was last given: unchanged ones are not set again
         # (each costs a lookup table or a text layout, ~1 ms an alert for nothing)
         self._shown_map: dict[str, str] = {}
         self._shown_title: dict[str, tuple[str, str | None]] = {}
         for column, name in enumerate(CUTOUT_NAMES):
-            label = self.view.addLabel(TITLES[name], row=0, col=column)
+            label = StampTitle(TITLES[name])
+            self.view.addItem(label, row=0, col=column)
+            # equal columns whatever the titles say: a title's width does not size its column
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setFlag(label.GraphicsItemFlag.ItemClipsChildrenToShape)
+            self.view.ci.layout.setColumnStretchFactor(column, 1)
             box = self.view.addViewBox(row=1, col=column, lockAspect=True, enableMenu=False)
             box.setMouseEnabled(True, True)
+            box.setSizePolicy(QSizePolicy.Policy.Ignored, box.sizePolicy().verticalPolicy())
+            blank = QGraphicsRectItem()
+            blank.setBrush(blank_brush())
+            blank.setPen(QPen(Qt.PenStyle.NoPen))
+            blank.setZValue(-1)
+            blank.setVisible(False)
+            box.addItem(blank, ignoreBounds=True)
+            self.blanks[name] = blank
             image = pg.ImageItem()
             box.addItem(image)
             self.boxes[name], self.images[name] = box, image
@@ -80,35 +127,52 @@ class CutoutPanel(QWidget):
             self.boxes["science"].setRange(xRange=(-hx, hx), yRange=(-hy, hy), padding=0.02)
 
     def show_stamp(self, name: str, stamp: Stamp) -> None:
-        image = self.images[name]
+        image, blank = self.images[name], self.blanks[name]
         if stamp.image is None:
             image.clear()
+            blank.setVisible(False)
         else:
+            # NaN (blank) pixels are transparent (pyqtgraph's rule): the checks show
             image.setImage(stamp.image, autoLevels=False, levels=(0.0, 1.0))
             if self._shown_map.get(name) != stamp.colour_map:
                 image.setColorMap(pg.colormap.get(stamp.colour_map))
                 self._shown_map[name] = stamp.colour_map
             image.setTransform(QTransform(*stamp.transform))
+            rows, cols = stamp.image.shape[:2]
+            blank.setRect(QRectF(0, 0, cols, rows))
+            blank.setTransform(QTransform(*stamp.transform))
+            blank.setVisible(True)
         self.marks[name].show(stamp)
         if self._shown_title.get(name) != (stamp.title, stamp.title_colour):
             self._shown_title[name] = (stamp.title, stamp.title_colour)
-            self.labels[name].setText(stamp.title, color=stamp.title_colour)
+            label = self.labels[name]
+            label.setText(stamp.title, color=stamp.title_colour)
+            label.setToolTip(stamp.tooltip)
 
     # -- the user's choices and the pixel under the cursor --------------------------------------
     def _menu(self, position) -> None:
+        menu = self.display_menu()
+        menu.exec(self.mapToGlobal(position))
+        menu.deleteLater()
+
+    def display_menu(self) -> QMenu:
+        """Limits, Stretch and Colours submenus, each a set of either-or choices."""
         menu = QMenu(self)
         for title, key in (("Limits", "limits"), ("Stretch", "stretch"), ("Colours", "colours")):
             sub = menu.addMenu(title)
+            group = QActionGroup(sub)  # one choice of each: radio buttons, not check boxes
+            group.setExclusive(True)
             current = self.controller.current(key)
             for option in CHOICES[key]:
                 value = COLOUR_MAPS.get(option, option) if key == "colours" else option
                 action = sub.addAction(option)
                 action.setCheckable(True)
+                group.addAction(action)
                 action.setChecked(value == current)
                 action.triggered.connect(
                     lambda _=False, k=key, v=value: self.controller.set_display(**{k: v})
                 )
-        menu.exec(self.mapToGlobal(position))
+        return menu
 
     def _hover(self, name: str, scene_pos) -> None:
         stamp = self.controller.stamps.get(name)

@@ -55,7 +55,7 @@ class StampMarks:
         self.north = _text(box, (0.5, 1.0))
         self.east = _text(box, (1.0, 0.5))
         self.bar_label = _text(box, (0.0, 1.0))
-        self.limits = _text(box, (0.0, 0.0))
+        self.limits = _text(box, (1.0, 1.0))  # bottom right
         self._overlay: Overlay | None = None
         self._texts: dict[int, str] = {}
         self._paths: dict[int, tuple[Point, ...]] = {}
@@ -81,8 +81,8 @@ class StampMarks:
         if compass is None:
             self._draw(self.compass, (), (0.0, 0.0))
             self._set_text(self.north, NO_WCS)
-            self.north.setAnchor((1.0, 1.0))  # bottom right: the limits take the top
-            self.north.setPos(-overlay.corner[0], -overlay.corner[1])
+            self.north.setAnchor((1.0, 0.0))  # top right, where the compass would be
+            self.north.setPos(overlay.corner[0], -overlay.corner[1])
             self._set_text(self.east, "")
         else:
             ox, oy = compass.origin

@@ -12,7 +12,9 @@ from alertview.controllers.views import CutoutsView
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.cutouts import CutoutError, decode_cutouts
 from alertview.core.decode import read_alerts
-from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE
+from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE, SHARED
+
+ZTF_BLANKS = SHARED / "ztf" / "472263571115090000.avro"  # ZTF18aaxjlwy: masked pixels
 
 
 @pytest.fixture
@@ -34,7 +36,7 @@ def test_three_stamps_scaled_titled_and_fitted(controller):
     drawn = shown(controller)
     assert drawn["science"].title == "Science 63×63"  # noqa: RUF001
     assert drawn["science"].colour_map == "CET-L1" and drawn["difference"].colour_map == "CET-D1A"
-    assert all(s.image.min() >= 0.0 and s.image.max() <= 1.0 for s in drawn.values())
+    assert all(np.nanmin(s.image) >= 0.0 and np.nanmax(s.image) <= 1.0 for s in drawn.values())
     controller.view.fit.assert_called_once_with(controller.extent)
     assert controller.extent == pytest.approx((31.5, 31.5))
 
@@ -86,7 +88,8 @@ def test_stamps_carry_their_marks_limits_and_note(controller):
     lo, hi = LIMITS.limits(cutouts["science"])
     assert science.limits_text == f"zscale {lo:.4g} … {hi:.4g} nJy"
     # the first Rubin alert's difference is negative: said, in its own colour
-    assert drawn["difference"].title == "Difference 30×30 — negative difference flux"  # noqa: RUF001
+    assert drawn["difference"].title == "Difference 30×30 (negative)"  # noqa: RUF001
+    assert drawn["difference"].tooltip == "negative difference flux"
     assert drawn["difference"].title_colour is not None and science.title_colour is None
 
 
@@ -101,3 +104,19 @@ def test_a_new_stretch_reuses_the_limits(controller, monkeypatch):
     assert limits.computed == 3
     controller.set_display(limits="percentile")
     assert limits.computed == 6
+
+
+def test_blank_pixels_stay_blank_drawn_and_read(controller):
+    """Blank (NaN) pixels reach the view as NaN (it draws them apart from any data
+    colour), not as 0: the difference's diverging map drew 0 as strong negative flux."""
+    cutouts = stamps(ZTF_BLANKS)
+    controller.show_cutouts(cutouts)
+    drawn = shown(controller)
+    for name in ("science", "template", "difference"):
+        blank = np.isnan(cutouts[name].data)
+        assert blank.sum() > 1000
+        np.testing.assert_array_equal(np.isnan(drawn[name].image), blank)
+    row, col = np.argwhere(np.isnan(cutouts["template"].data))[0]
+    text = controller.describe_pixel("template", col + 0.5, row + 0.5)
+    assert text == f"Template pixel ({col}, {row}) = blank"
+    assert "blank" not in controller.describe_pixel("template", 40.5, 30.5)

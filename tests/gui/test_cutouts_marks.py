@@ -10,13 +10,14 @@ import math
 import numpy as np
 import pytest
 from astropy.wcs.utils import proj_plane_pixel_scales
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QColor
 
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.cutouts import decode_cutouts
 from alertview.core.decode import read_alerts
 from alertview.core.stamp_limits import LIMITS
-from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_MULTI, FINK_ZTF_SINGLE
+from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_MULTI, FINK_ZTF_SINGLE, SHARED
 
 NAMES = ("science", "template", "difference")
 
@@ -165,10 +166,13 @@ def test_negative_ztf_difference_is_said_beside_it(panel):
     negative = next(a for a in ztf if a.is_positive is False)
     positive = next(a for a in ztf if a.is_positive is True)
     show(panel, negative)
-    assert "isdiffpos = f" in panel.labels["difference"].text
-    assert "isdiffpos" not in panel.labels["science"].text
+    # short in the title (three columns share the width), the why in its tooltip
+    assert panel.labels["difference"].text.endswith("(negative)")
+    assert "isdiffpos = f" in panel.labels["difference"].toolTip()
+    assert "negative" not in panel.labels["science"].text
     show(panel, positive)
-    assert "isdiffpos" not in panel.labels["difference"].text
+    assert "negative" not in panel.labels["difference"].text
+    assert panel.labels["difference"].toolTip() == ""
     assert panel.labels["difference"].text.startswith("Difference 63")
 
 
@@ -181,3 +185,82 @@ def test_a_blank_stamp_has_no_marks(panel):
     assert not marks.limits.isVisible() and not marks.bar_label.isVisible()
     assert marks.ticks[1].getData()[0] is None or len(marks.ticks[1].getData()[0]) == 0
     assert panel.marks["science"].limits.isVisible()
+
+
+ZTF_BLANKS = SHARED / "ztf" / "472263571115090000.avro"  # ZTF18aaxjlwy: masked pixels
+
+
+def test_blank_pixels_show_the_checks_not_a_data_colour(panel, qtbot):
+    from alertview.gui.cutouts import BLANK_CHECKS
+
+    cutouts = show(panel, alerts(ZTF_BLANKS)[0])
+    qtbot.wait(10)
+    blank = np.all([np.isnan(cutouts[n].data) for n in NAMES], axis=0)
+    rows, cols = np.nonzero(blank[35:50, 4:12])
+    row, col = rows[0] + 35, cols[0] + 4  # clear of the ticks and the scale bar
+    grabbed = panel.view.grab().toImage()
+    checks = [np.array(QColor(c).getRgb()[:3]) for c in BLANK_CHECKS]
+    for name in NAMES:
+        scene = panel.images[name].mapToScene(QPointF(col + 0.5, row + 0.5))
+        at = panel.view.mapFromScene(scene)
+        drawn = np.array(grabbed.pixelColor(at).getRgb()[:3])
+        # before: 0 of the colour map (the difference's dark blue, the science's black)
+        assert min(np.abs(drawn - c).max() for c in checks) <= 3, (name, drawn)
+
+
+def mark_items(marks):
+    """The marks' items on show (curves with points, texts with a text)."""
+    items = [marks.north, marks.east, marks.bar_label, marks.limits]
+    items = [i for i in items if i.isVisible()]
+    for pair in (marks.ticks, marks.compass, marks.bar):
+        x, _ = pair[0].getData()
+        if x is not None and len(x):
+            items.extend(pair)
+    return items
+
+
+def check_layout(panel):
+    widths = [panel.boxes[n].sceneBoundingRect().width() for n in NAMES]
+    assert max(widths) - min(widths) <= 1, widths
+    shown = QRectF(panel.view.mapToScene(panel.view.viewport().rect()).boundingRect())
+    for name in NAMES:
+        box = panel.boxes[name].sceneBoundingRect()
+        assert shown.adjusted(-1, -1, 1, 1).contains(box), (name, box, shown)  # not clipped
+        marks = panel.marks[name]
+        for item in mark_items(marks):
+            rect = item.sceneBoundingRect()
+            assert box.adjusted(-1, -1, 1, 1).contains(rect), (name, item, rect, box)
+        limits = marks.limits.sceneBoundingRect()
+        assert marks.limits.isVisible()
+        for item in (marks.north, marks.east, *marks.compass):
+            if item in mark_items(marks):
+                assert not limits.intersects(item.sceneBoundingRect()), (name, item)
+
+
+@pytest.mark.parametrize("width", [600, 1500, 1920])
+def test_three_equal_columns_with_their_marks_inside(panel, qtbot, width):
+    panel.resize(width, 420)
+    negative = alerts(FINK_ZTF_MULTI)[6]
+    assert negative.object_id == "ZTF18aaacpxm" and negative.is_positive is False
+    for alert in (negative, alerts(FINK_LSST_TRANSFER)[2]):
+        show(panel, alert)
+        qtbot.wait(20)
+        check_layout(panel)
+
+
+def test_display_choices_are_radio_groups(panel):
+    menu = panel.display_menu()
+    try:
+        for sub in (a.menu() for a in menu.actions()):
+            actions = sub.actions()
+            group = actions[0].actionGroup()
+            assert group is not None and group.isExclusive()
+            assert all(a.actionGroup() is group for a in actions)
+            assert sum(a.isChecked() for a in actions) == 1
+        stretch = next(a.menu() for a in menu.actions() if a.text() == "Stretch")
+        linear = next(a for a in stretch.actions() if a.text() == "linear")
+        linear.trigger()
+        assert panel.controller.stretch == "linear"
+        assert [a.text() for a in stretch.actions() if a.isChecked()] == ["linear"]
+    finally:
+        menu.deleteLater()

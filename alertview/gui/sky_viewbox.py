@@ -12,7 +12,12 @@ from PySide6.QtCore import QPointF, Qt, Signal
 
 from alertview.controllers.skymap import Region
 
-_REGION_PEN = pg.mkPen((255, 80, 0), width=2)
+#: The region's outline: white on a dark shadow, no band's or survey's colour.
+_REGION_PEN = pg.mkPen((255, 255, 255), width=1.5, style=Qt.PenStyle.DashLine)
+_REGION_SHADOW = pg.mkPen((0, 0, 0), width=4)
+#: A drag spanning fewer screen pixels than this is a click: a hand's tremor on a click
+#: drew a box holding no alert, and the table went empty with no word why.
+MIN_DRAG_PX = 5
 
 
 class SkyViewBox(pg.ViewBox):
@@ -27,7 +32,8 @@ class SkyViewBox(pg.ViewBox):
         super().__init__(lockAspect=True, enableMenu=False)
         self.tool = "pan"
         self._points: list[QPointF] = []
-        self.path = pg.PlotCurveItem(pen=_REGION_PEN)
+        self._shown: Region | None = None  # the region outlined
+        self.path = pg.PlotCurveItem(pen=_REGION_PEN, shadowPen=_REGION_SHADOW)
         self.path.setZValue(20)
         self.addItem(self.path, ignoreBounds=True)
 
@@ -42,13 +48,38 @@ class SkyViewBox(pg.ViewBox):
         xs, ys = self._outline()
         self.path.setData(xs, ys)
         if ev.isFinish():
-            self.path.setData([], [])
+            self.path.setData([], [])  # the map draws the region chosen (``show_region``)
+            if self._span_px() < MIN_DRAG_PX:
+                self._points = []
+                self.show_region(self._shown)  # the selection's region stays in sight
+                at = self.mapSceneToView(ev.buttonDownScenePos())
+                self.clicked.emit(at.x(), at.y())
+                return
             if self.tool == "box":
                 region = Region("box", tuple(xs[[0, 2]]), tuple(ys[[0, 2]]))
             else:
                 region = Region("lasso", tuple(xs[:-1]), tuple(ys[:-1]))
             self._points = []
             self.region_drawn.emit(region)
+
+    def _span_px(self) -> float:
+        """The largest extent of the points drawn so far, in screen pixels."""
+        scene = [self.mapViewToScene(p) for p in self._points]
+        xs, ys = [p.x() for p in scene], [p.y() for p in scene]
+        return max(max(xs) - min(xs), max(ys) - min(ys))
+
+    def show_region(self, region: Region | None) -> None:
+        """Outline the region of the sky selection (None: no outline)."""
+        self._shown = region
+        if region is None:
+            self.path.setData([], [])
+            return
+        xs, ys = np.asarray(region.x, dtype=float), np.asarray(region.y, dtype=float)
+        if region.kind == "box":
+            xs, ys = xs[[0, 1, 1, 0, 0]], ys[[0, 0, 1, 1, 0]]
+        else:
+            xs, ys = np.append(xs, xs[:1]), np.append(ys, ys[:1])
+        self.path.setData(xs, ys)
 
     def _outline(self) -> tuple[np.ndarray, np.ndarray]:
         """The region drawn so far, closed: the box's corners or the lasso's points."""

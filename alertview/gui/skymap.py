@@ -48,10 +48,16 @@ HOVER_MS = 50
 REACH_PX = 5
 #: What the hover line says while no alert is within reach of the pointer.
 HOVER_HINT = "Point at an alert to see it; click it to select it in the table."
+#: The reference lines: muted teal and grey, no band's or survey's colour (the ecliptic
+#: was the i band's orange), told apart by their dashes too.
+_LINE_COLOURS = {"galactic": (70, 165, 165), "ecliptic": (185, 185, 185)}
 _LINES = {
-    "galactic": pg.mkPen((200, 60, 200), width=1.5, style=Qt.PenStyle.DashLine),
-    "ecliptic": pg.mkPen((230, 170, 0), width=1.5, style=Qt.PenStyle.DashLine),
+    "galactic": pg.mkPen(_LINE_COLOURS["galactic"], width=1.5, style=Qt.PenStyle.DashLine),
+    "ecliptic": pg.mkPen(_LINE_COLOURS["ecliptic"], width=1.5, style=Qt.PenStyle.DashDotLine),
 }
+#: The ring around the alert selected in the table: white on a dark outline, a colour no
+#: point has (it was the r band's red).
+RING_PEN, RING_SHADOW = pg.mkPen((255, 255, 255), width=2), pg.mkPen((0, 0, 0), width=5)
 
 
 class SkyMapView(QWidget):
@@ -113,6 +119,7 @@ class SkyMapView(QWidget):
         self.plot = pg.PlotWidget(viewBox=self.box)
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
+        self.plot.getPlotItem().hideButtons()  # no stray "A" (auto-range) on the map
         self.box.setRange(xRange=(-3, 3), yRange=(-1.5, 1.5), padding=0.02)
         self.points = pg.ImageItem(axisOrder="row-major")
         self.box.addItem(self.points, ignoreBounds=True)
@@ -128,18 +135,21 @@ class SkyMapView(QWidget):
             self.lines[name].setZValue(z)
             self.box.addItem(self.lines[name])
         self.points.setZValue(5)  # beneath the lines: they stay readable over dense points
-        self.marker = pg.ScatterPlotItem(
-            size=16, symbol="o", pen=pg.mkPen((255, 0, 0), width=2.5), brush=None
-        )
-        self.marker.setZValue(10)
-        self.box.addItem(self.marker, ignoreBounds=True)
+        self.marker = pg.ScatterPlotItem(size=16, symbol="o", pen=RING_PEN, brush=None)
+        self.marker_shadow = pg.ScatterPlotItem(size=16, symbol="o", pen=RING_SHADOW, brush=None)
+        for z, item in ((9, self.marker_shadow), (10, self.marker)):
+            item.setZValue(z)
+            self.box.addItem(item, ignoreBounds=True)
         self.count = QLabel()
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.hover = QLabel(HOVER_HINT)
         self.hover.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        for label in (self.count, self.legend, self.hover):  # long text wraps, never
-            label.setWordWrap(True)  # widening the tab (the map would jump)
+        for label, lines in ((self.count, 1), (self.legend, 3), (self.hover, 1)):
+            # long text wraps, never widening the tab, and in a fixed height: a longer
+            # count after a box is drawn must not shrink the map (the map would jump)
+            label.setWordWrap(True)
+            label.setFixedHeight(lines * label.fontMetrics().lineSpacing() + 6)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
@@ -224,23 +234,23 @@ class SkyMapView(QWidget):
 
     def _show_legend(self, colouring) -> None:
         lines = (
-            '<span style="color:#c83cc8">- - galactic plane</span> &nbsp; '
-            '<span style="color:#e6aa00">- - ecliptic</span> &nbsp; RA grows to the left, '
-            "0h at the centre"
+            f'<span style="color:{_hex(_LINE_COLOURS["galactic"])}">- - galactic plane</span>'
+            f' &nbsp; <span style="color:{_hex(_LINE_COLOURS["ecliptic"])}">-·- ecliptic</span>'
+            " &nbsp; RA grows to the left, 0h at the centre"
+        )
+        named = " &nbsp; ".join(
+            f'<span style="color:#{r:02x}{g:02x}{b:02x}">●</span> {html.escape(name)}'
+            for name, (r, g, b) in colouring.legend
         )
         if colouring.scale is not None:
             label, low, high = colouring.scale
-            ramp = sky.ramp_colours()
             stops = "".join(
                 f'<span style="color:#{c[0]:02x}{c[1]:02x}{c[2]:02x}">■</span>'
-                for c in ramp[: sky.RAMP_STEPS : 8]
+                for c in colouring.colours[: sky.RAMP_STEPS : 8]
             )
-            text = f"{html.escape(label)}: {low:.4g} {stops} {high:.4g}"
+            text = f"{html.escape(label)}: {low:.4g} {stops} {high:.4g} &nbsp; {named}"
         else:
-            text = " &nbsp; ".join(
-                f'<span style="color:#{r:02x}{g:02x}{b:02x}">●</span> {html.escape(name)}'
-                for name, (r, g, b) in colouring.legend
-            )
+            text = named
         self.legend.setText(f"{text}<br><small>{lines}</small>")
 
     def _show_count(self) -> None:
@@ -249,6 +259,12 @@ class SkyMapView(QWidget):
         self.status_button.setVisible(selected is not None)
         if selected is None:
             self.count.setText(f"{counted(len(self.controller), 'alert')} on the sky")
+            return
+        if not self.controller.selected_count:  # else an empty table, and no word why
+            region = self.controller.region
+            where = "lasso" if region is not None and region.kind == "lasso" else "box"
+            self.status_button.setText(f"sky selection: no alerts inside the {where} ✕")
+            self.count.setText(f"No alerts inside the {where} — Clear sky selection")
             return
         alerts = counted(self.controller.selected_count, "alert")
         self.status_button.setText(f"sky selection: {alerts} ✕")
@@ -262,6 +278,7 @@ class SkyMapView(QWidget):
         self.catch_up()
         positions = self.controller.select(region)
         self.model.set_sky_subset(positions)
+        self.box.show_region(region)  # drawn until the selection is cleared
         self._show_count()
         self.selection_changed.emit(positions)
         self.subset_changed.emit()
@@ -270,6 +287,7 @@ class SkyMapView(QWidget):
     def clear_selection(self) -> None:
         self.controller.clear_selection()
         self.model.set_sky_subset(None)
+        self.box.show_region(None)
         self._show_count()
         self.selection_changed.emit(None)
         self.subset_changed.emit()
@@ -300,6 +318,7 @@ class SkyMapView(QWidget):
 
     def _projection_chosen(self, _index: int) -> None:
         self.controller.set_projection(self.projection.currentData(), self.model.columns)
+        self.box.show_region(self.controller.region)  # the old projection's region is gone
         self._mark(self.controller.marked)
         self.schedule()
 
@@ -353,10 +372,15 @@ class SkyMapView(QWidget):
 
     def _mark(self, position: int | None) -> None:
         where = self.controller.mark(position)
-        if where is None:
-            self.marker.setData([], [])
-        else:
-            self.marker.setData([where[0]], [where[1]])
+        for item in (self.marker_shadow, self.marker):
+            if where is None:
+                item.setData([], [])
+            else:
+                item.setData([where[0]], [where[1]])
+
+
+def _hex(rgb: tuple[int, ...]) -> str:
+    return f"#{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x}"
 
 
 def install_skymap(window) -> SkyMapView:

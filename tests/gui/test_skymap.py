@@ -349,3 +349,86 @@ def test_the_match_count_says_what_the_table_shows_with_a_sky_selection(window, 
     everywhere = window.model.rowCount()
     assert everywhere >= shown
     assert window.match_label.text() == f"{everywhere} of {window.model.total} match"
+
+
+def outline(view) -> int:
+    """How many points the region's outline on the map has (0: none drawn)."""
+    xs, _ = view.box.path.getData()
+    return 0 if xs is None else len(xs)
+
+
+def slow_tiny_drag(view, qtbot, at: QPoint) -> None:
+    """A press held still past pyqtgraph's 0.5 s (a move then is a drag, however
+    small), a move of 3 pixels, a release."""
+    viewport = view.plot.viewport()
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    send(viewport, QMouseEvent.Type.MouseButtonPress, at, left, left)
+    qtbot.wait(600)
+    for step in (QPoint(2, 1), QPoint(3, 2)):
+        send(viewport, QMouseEvent.Type.MouseMove, at + step, none, left)
+        qtbot.wait(15)
+    send(viewport, QMouseEvent.Type.MouseButtonRelease, at + QPoint(3, 2), left, none)
+    QApplication.processEvents()
+
+
+def test_a_tiny_drag_is_a_click_and_the_region_stays_outlined_until_cleared(window, qtbot):
+    """Issue 15 §1: a box drawn by a tremor on a click emptied the table with no word
+    why, and the box's outline vanished on release."""
+    open_real(window, qtbot)
+    view = show_sky(window, qtbot)
+    view.set_tool("box")
+    centre = view.plot.viewport().rect().center()
+    plot_height = view.plot.height()
+    slow_tiny_drag(view, qtbot, centre)
+    assert view.controller.selected is None  # a click: no sky selection
+    assert window.model.rowCount() == window.model.total
+    assert not outline(view)
+    corner, other = centre + QPoint(-200, -80), centre + QPoint(150, 90)
+    drag(view, qtbot, [corner, corner + QPoint(40, 30), other])
+    assert view.controller.selected is not None
+    xs, ys = view.box.path.getData()
+    assert len(xs) == 5  # the box, still drawn after release
+    (x0, y0), (x1, y1) = plane(view, corner), plane(view, other)
+    assert min(xs) == pytest.approx(min(x0, x1)) and max(ys) == pytest.approx(max(y0, y1))
+    qtbot.wait(50)
+    assert view.plot.height() == plot_height  # the longer count did not shrink the map
+    view.set_tool("lasso")  # a tiny lasso on a selection keeps the selection's outline
+    slow_tiny_drag(view, qtbot, centre)
+    assert outline(view) == 5
+    view.clear_selection()
+    assert not outline(view)
+
+
+def test_a_box_holding_no_alert_says_so(window, qtbot):
+    from alertview.controllers.skymap import Region
+
+    open_real(window, qtbot)
+    view = show_sky(window, qtbot)
+    view.select_region(Region("box", (10.0, 11.0), (10.0, 11.0)))  # off the sky
+    assert window.model.rowCount() == 0
+    assert "No alerts inside the box — Clear sky selection" in view.count.text()
+    assert "no alerts inside the box" in view.status_button.text()
+
+
+def test_no_auto_range_button_and_ring_and_lines_unlike_any_point(window, qtbot):
+    """The stray "A" button sat on the map; the ring was the r band's red and the
+    ecliptic the i band's orange."""
+    from alertview.gui import skymap
+
+    open_real(window, qtbot)
+    view = show_sky(window, qtbot)
+    for plot in (view.plot, window.inspection.lightcurve.plot):
+        item = plot.getPlotItem()
+        assert item.buttonsHidden and not item.autoBtn.isVisible()
+    points = {tuple(int(v) for v in c[:3]) for c in sky.PALETTE}
+    points |= {c[:3] for c in sky.BAND_COLOURS.values()}
+    drawn = {
+        "ring": view.marker.opts["pen"].color().getRgb()[:3],
+        "galactic": view.lines["galactic"].opts["pen"].color().getRgb()[:3],
+        "ecliptic": view.lines["ecliptic"].opts["pen"].color().getRgb()[:3],
+        "region": view.box.path.opts["pen"].color().getRgb()[:3],
+    }
+    for name, rgb in drawn.items():
+        nearest = min(sum(abs(a - b) for a, b in zip(rgb, c, strict=True)) for c in points)
+        assert nearest > 60, name
+    assert skymap.RING_SHADOW.color().getRgb()[:3] == (0, 0, 0)

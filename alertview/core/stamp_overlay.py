@@ -1,6 +1,7 @@
 """Where the marks go on a stamp: open ticks around the source (never over it), a
-North/East compass (top right), a scale bar in arcseconds (bottom left), the corner
-for the display limits (bottom right).
+North/East compass (top right), a scale bar in arcseconds (top left), the corner for
+the display limits (bottom right, a row of their own: on a narrow pane they take most
+of the stamp's width).
 
 In the cutout view's coordinates: pixels, the stamp's centre at (0, 0), y up, with
 ``Cutout.sky_transform`` applied. That transform takes the header's CD matrix to
@@ -53,8 +54,8 @@ class Overlay:
     compass: Compass | None
     scale_bar: ScaleBar | None
     #: Bottom-right corner of the stamp's extent, where the limits are written: the
-    #: compass (or its "no WCS") takes the top right, the scale bar the bottom left, and
-    #: the limits at the top left ran into a narrow stamp's "N".
+    #: compass (or its "no WCS") takes the top right, the scale bar the top left (the
+    #: limits at the top left ran into a narrow stamp's "N", beside the bar into it).
     corner: Point
 
 
@@ -105,6 +106,6 @@ def stamp_overlay(cutout: Cutout, extent: tuple[float, float]) -> Overlay:
     if scale:
         length = bar_arcsec(min(rows, cols) * scale)
         if length is not None:
-            start = (-hx + margin, -hy + margin)
+            start = (-hx + margin, hy - margin)
             bar = ScaleBar(start, (start[0] + length / scale, start[1]), arcsec_text(length))
     return Overlay(tick_segments(rows, cols), compass, bar, (hx, -hy))

@@ -54,7 +54,7 @@ class StampMarks:
         self.bar = _pair(box, MARK_COLOUR, 2.0)
         self.north = _text(box, (0.5, 1.0))
         self.east = _text(box, (1.0, 0.5))
-        self.bar_label = _text(box, (0.0, 1.0))
+        self.bar_label = _text(box, (0.0, 0.0))  # under the bar (it is at the top)
         self.limits = _text(box, (1.0, 1.0))  # bottom right
         self._overlay: Overlay | None = None
         self._texts: dict[int, str] = {}
@@ -101,7 +101,7 @@ class StampMarks:
             self._draw(self.bar, ((0.0, 0.0), (bar.end[0] - bar.start[0], 0.0)), bar.start)
         self._set_text(self.bar_label, "" if bar is None else bar.label)
         if bar is not None:
-            self.bar_label.setPos(bar.start[0], bar.start[1] + 0.5)
+            self.bar_label.setPos(bar.start[0], bar.start[1] - 0.5)
 
     def _draw(
         self, items: tuple[pg.PlotCurveItem, ...], points: tuple[Point, ...], at: Point

@@ -228,14 +228,18 @@ class SkyMapController:
             scale = None if drawn[3].scale is None else drawn[3].scale[1:]
         colouring = self.colouring(columns, start, scale)
         x, y = self.x[start:], self.y[start:]
-        classes, colours, under = colouring.classes, colouring.colours, None
+        classes, colours = colouring.classes, colouring.colours
+        # alerts without a value are drawn beneath those with one (grey squares hid the
+        # few classified alerts)
+        grey = (colours == sky.NO_VALUE).all(axis=1)
+        under = grey[classes] if grey.any() else None
         if self.selected is not None:
             chosen = np.zeros(self._size - start, dtype=bool)
             inside = self.selected[start : self._size]
             chosen[: len(inside)] = inside
             colours = np.vstack([colours, DIM])
             classes = np.where(chosen, classes, len(colours) - 1)
-            under = ~chosen
+            under = ~chosen if under is None else under | ~chosen
         image = sky.rasterise(x, y, colours, classes, rect, shape, size, under, into)
         self._drawn = (key, self._size, image, colouring)
         return image, colouring

@@ -288,7 +288,7 @@ BAND_COLOURS = {
 #: swapped colours); others take the palette's next ones.
 SURVEY_COLOURS = {"ztf": tuple(PALETTE[0]), "lsst": tuple(PALETTE[1])}
 #: Alerts without a value (a category None, a number NaN): grey, named "no value".
-NO_VALUE = (160, 160, 160, 255)
+NO_VALUE = (120, 120, 120, 255)  # darker than the lines, beneath the valued points
 #: Steps of the numeric colour scale (viridis-like, dark to bright).
 RAMP = np.array(
     [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)], dtype=float

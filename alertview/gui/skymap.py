@@ -234,8 +234,8 @@ class SkyMapView(QWidget):
 
     def _show_legend(self, colouring) -> None:
         lines = (
-            f'<span style="color:{_hex(_LINE_COLOURS["galactic"])}">- - galactic plane</span>'
-            f' &nbsp; <span style="color:{_hex(_LINE_COLOURS["ecliptic"])}">-·- ecliptic</span>'
+            f'<b style="color:{_hex(_LINE_COLOURS["galactic"])}">- -</b> galactic plane &nbsp; '
+            f'<b style="color:{_hex(_LINE_COLOURS["ecliptic"])}">-·-</b> ecliptic'
             " &nbsp; RA grows to the left, 0h at the centre"
         )
         named = " &nbsp; ".join(

@@ -205,3 +205,20 @@ def test_points_are_bigger_when_few():
     sizes = [point_size(n) for n in (100, 5_000, 50_000, 250_000, 10**6)]
     assert sizes == sorted(sizes, reverse=True)
     assert sizes[0] >= 5 and sizes[-1] == 1
+
+
+def test_alerts_without_a_value_are_drawn_beneath_those_with_one(rows):
+    """Coloured by cats_class, the few classified alerts were hidden under grey squares."""
+    columns = AlertColumns()
+    columns.append_rows(rows)
+    controller = SkyMapController()
+    controller.update(columns)
+    controller.mode = "cats_class"
+    rect, shape = (-3.0, -1.5, 6.0, 3.0), (24, 48)  # small: the squares overlap
+    image, _ = controller.image(columns, rect, shape)
+    key = columns.extras.sort_key("cats_class").astype(float)
+    valued = np.flatnonzero(np.isfinite(key))
+    column = ((controller.x[valued] + 3.0) * 8).astype(int)
+    row = ((controller.y[valued] + 1.5) * 8).astype(int)
+    grey = (image[row, column] == sky.NO_VALUE).all(axis=1)
+    assert len(valued) and not grey.any()

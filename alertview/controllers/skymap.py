@@ -9,6 +9,7 @@ of a live stream that land in it afterwards.
 
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import dataclass
 from typing import Literal
@@ -29,6 +30,9 @@ COLOUR_COLUMNS = ("mag", "mag_err", "snr", "quality", "mjd", "n_detections", "fl
 MAX_INTEGER_CLASSES = 12
 #: Pixels per point side by how many points there are: (at most, size).
 POINT_SIZES = ((2_000, 6), (20_000, 4), (100_000, 3), (300_000, 2))
+#: The reference lines: muted teal and grey, no band's or survey's colour (the ecliptic
+#: was the i band's orange).
+LINE_COLOURS = {"galactic": (70, 165, 165), "ecliptic": (185, 185, 185)}
 #: The colour of alerts outside the sky selection: grey, faint.
 DIM = np.array([[150, 150, 150, 90]], dtype=np.uint8)
 
@@ -266,6 +270,32 @@ def hover_text(columns: AlertColumns, position: int) -> str:
     where = "RA - Dec -" if ra is None or dec is None else f"RA {ra:.4f} Dec {dec:+.4f}"
     band, mag = columns.value(position, "band") or "-", columns.value(position, "mag")
     return f"{name}  {where}  {band} {'-' if mag is None else f'{mag:.1f}'}"
+
+
+def legend_html(colouring: Colouring) -> str:
+    """The legend under the map: the classes' colours or the scale's, then the lines'."""
+    named = " &nbsp; ".join(
+        f'<span style="color:{_hex(rgb)}">●</span> {html.escape(name)}'
+        for name, rgb in colouring.legend
+    )
+    text = named
+    if colouring.scale is not None:
+        label, low, high = colouring.scale
+        stops = "".join(
+            f'<span style="color:{_hex(c)}">■</span>'
+            for c in colouring.colours[: sky.RAMP_STEPS : 8]
+        )
+        text = f"{html.escape(label)}: {low:.4g} {stops} {high:.4g} &nbsp; {named}"
+    lines = (
+        f'<b style="color:{_hex(LINE_COLOURS["galactic"])}">- -</b> galactic plane &nbsp; '
+        f'<b style="color:{_hex(LINE_COLOURS["ecliptic"])}">-·-</b> ecliptic'
+        " &nbsp; RA grows to the left, 0h at the centre"
+    )
+    return f"{text}<br><small>{lines}</small>"
+
+
+def _hex(rgb: tuple[int, ...] | np.ndarray) -> str:
+    return f"#{int(rgb[0]):02x}{int(rgb[1]):02x}{int(rgb[2]):02x}"
 
 
 def point_size(count: int) -> int:

@@ -12,7 +12,6 @@ the table; the alert selected in the table is ringed on the map.
 
 from __future__ import annotations
 
-import html
 import time
 
 import pyqtgraph as pg
@@ -28,7 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from alertview.controllers.skymap import CATEGORIES, Region, SkyMapController, hover_text
+from alertview.controllers.skymap import (
+    CATEGORIES,
+    LINE_COLOURS,
+    Region,
+    SkyMapController,
+    hover_text,
+    legend_html,
+)
 from alertview.core import sky
 from alertview.core.wording import counted
 from alertview.gui.sky_viewbox import SkyViewBox
@@ -48,12 +54,9 @@ HOVER_MS = 50
 REACH_PX = 5
 #: What the hover line says while no alert is within reach of the pointer.
 HOVER_HINT = "Point at an alert to see it; click it to select it in the table."
-#: The reference lines: muted teal and grey, no band's or survey's colour (the ecliptic
-#: was the i band's orange), told apart by their dashes too.
-_LINE_COLOURS = {"galactic": (70, 165, 165), "ecliptic": (185, 185, 185)}
-_LINES = {
-    "galactic": pg.mkPen(_LINE_COLOURS["galactic"], width=1.5, style=Qt.PenStyle.DashLine),
-    "ecliptic": pg.mkPen(_LINE_COLOURS["ecliptic"], width=1.5, style=Qt.PenStyle.DashDotLine),
+_LINES = {  # told apart by their dashes too
+    "galactic": pg.mkPen(LINE_COLOURS["galactic"], width=1.5, style=Qt.PenStyle.DashLine),
+    "ecliptic": pg.mkPen(LINE_COLOURS["ecliptic"], width=1.5, style=Qt.PenStyle.DashDotLine),
 }
 #: The ring around the alert selected in the table: white on a dark outline, a colour no
 #: point has (it was the r band's red).
@@ -233,25 +236,7 @@ class SkyMapView(QWidget):
         self._mark(self.controller.marked)
 
     def _show_legend(self, colouring) -> None:
-        lines = (
-            f'<b style="color:{_hex(_LINE_COLOURS["galactic"])}">- -</b> galactic plane &nbsp; '
-            f'<b style="color:{_hex(_LINE_COLOURS["ecliptic"])}">-·-</b> ecliptic'
-            " &nbsp; RA grows to the left, 0h at the centre"
-        )
-        named = " &nbsp; ".join(
-            f'<span style="color:#{r:02x}{g:02x}{b:02x}">●</span> {html.escape(name)}'
-            for name, (r, g, b) in colouring.legend
-        )
-        if colouring.scale is not None:
-            label, low, high = colouring.scale
-            stops = "".join(
-                f'<span style="color:#{c[0]:02x}{c[1]:02x}{c[2]:02x}">■</span>'
-                for c in colouring.colours[: sky.RAMP_STEPS : 8]
-            )
-            text = f"{html.escape(label)}: {low:.4g} {stops} {high:.4g} &nbsp; {named}"
-        else:
-            text = named
-        self.legend.setText(f"{text}<br><small>{lines}</small>")
+        self.legend.setText(legend_html(colouring))
 
     def _show_count(self) -> None:
         selected = self.controller.selected
@@ -377,10 +362,6 @@ class SkyMapView(QWidget):
                 item.setData([], [])
             else:
                 item.setData([where[0]], [where[1]])
-
-
-def _hex(rgb: tuple[int, ...]) -> str:
-    return f"#{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x}"
 
 
 def install_skymap(window) -> SkyMapView:

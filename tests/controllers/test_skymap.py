@@ -222,3 +222,20 @@ def test_alerts_without_a_value_are_drawn_beneath_those_with_one(rows):
     row = ((controller.y[valued] + 1.5) * 8).astype(int)
     grey = (image[row, column] == sky.NO_VALUE).all(axis=1)
     assert len(valued) and not grey.any()
+
+
+def test_the_legend_names_no_value_and_shows_the_age_bar_bright_first(rows):
+    from alertview.controllers.skymap import legend_html
+
+    columns = AlertColumns()
+    columns.append_rows(rows)
+    controller = SkyMapController()
+    controller.update(columns)
+    controller.mode = "cats_class"
+    text = legend_html(controller.colouring(columns))
+    assert "no value" in text and "galactic plane" in text and "ecliptic" in text
+    controller.mode = "age"
+    text = legend_html(controller.colouring(columns))
+    first = text.index("■")
+    bright = "#{:02x}{:02x}{:02x}".format(*sky.ramp_colours()[sky.RAMP_STEPS - 1][:3])
+    assert bright in text[first - 30 : first]

@@ -138,6 +138,7 @@ class SkyMapView(QWidget):
             self.lines[name].setZValue(z)
             self.box.addItem(self.lines[name])
         self.points.setZValue(5)  # beneath the lines: they stay readable over dense points
+        self._pending_mark: int | None = None  # the table's selection, ringed when shown
         self.marker = pg.ScatterPlotItem(size=16, symbol="o", pen=RING_PEN, brush=None)
         self.marker_shadow = pg.ScatterPlotItem(size=16, symbol="o", pen=RING_SHADOW, brush=None)
         for z, item in ((9, self.marker_shadow), (10, self.marker)):
@@ -205,6 +206,7 @@ class SkyMapView(QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self.catch_up()
+        self._mark(self._pending_mark)
         self.schedule()
 
     def draw(self, whole: bool = True) -> None:
@@ -351,9 +353,13 @@ class SkyMapView(QWidget):
             self.hover.setText(hover_text(self.model.columns, position))
 
     def mark_position(self, position: int | None) -> None:
-        """Ring the alert at this column position (the one selected in the table)."""
-        self.catch_up()
-        self._mark(position)
+        """Ring the alert at this column position (the one selected in the table); while
+        the tab is hidden, when it is next shown (no projecting on every selection for
+        a map nobody looks at)."""
+        self._pending_mark = position
+        if self.isVisible():
+            self.catch_up()
+            self._mark(position)
 
     def _mark(self, position: int | None) -> None:
         where = self.controller.mark(position)

@@ -186,13 +186,17 @@ def _ids_of_band(window, band: str) -> set[int]:
 
 def test_the_selected_alert_is_ringed_and_a_click_selects_one(window, qtbot):
     open_real(window, qtbot)
+    window.select_row(5)  # selected while the map is hidden: ringed once it is shown
     view = show_sky(window, qtbot)
-    window.select_row(3)
     columns = window.model.columns
+    ra, dec = columns.numbers["ra"].values, columns.numbers["dec"].values
+    hidden = window.model.position(5)
+    x, y = sky.project(ra[[hidden]], dec[[hidden]])
+    marked_x, marked_y = view.marker.getData()
+    assert marked_x[0] == pytest.approx(x[0]) and marked_y[0] == pytest.approx(y[0])
+    window.select_row(3)
     position = window.model.position(3)
-    x, y = sky.project(
-        columns.numbers["ra"].values[[position]], columns.numbers["dec"].values[[position]]
-    )
+    x, y = sky.project(ra[[position]], dec[[position]])
     marked_x, marked_y = view.marker.getData()
     assert marked_x[0] == pytest.approx(x[0]) and marked_y[0] == pytest.approx(y[0])
     # a click on another alert's point selects it in the table (the marker follows)

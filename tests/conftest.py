@@ -77,3 +77,26 @@ def raw_records(path: Path) -> list[dict]:
 def cache() -> SchemaCache:
     """A cache like the viewer's: decodes for the table and light curve are projected."""
     return SchemaCache(fields=SURVEY_FIELDS)
+
+
+# -- SAMP: a private hub (``tests/samp_hub.py``), for tests/core and tests/gui alike ------
+@pytest.fixture
+def samp_env(tmp_path, monkeypatch):
+    """SAMP_HUB and HOME in ``tmp_path``: a user's real hub is never touched."""
+    from tests.samp_hub import private_hub_env
+
+    yield from private_hub_env(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def hub(samp_env):
+    from tests.samp_hub import running_hub
+
+    yield from running_hub(samp_env)
+
+
+@pytest.fixture
+def listener(hub):
+    from tests.samp_hub import listening
+
+    yield from listening()

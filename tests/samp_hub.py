@@ -1,8 +1,8 @@
 """A SAMP hub and a test client for the tests: astropy's hub in this process, its
 lockfile in ``tmp_path`` (``SAMP_HUB``), and ``HOME`` there too (astropy sweeps
 ``~/.samp`` and ``~/.samp-1`` of dead hubs when it starts one): a user's own hub is
-never seen nor touched. A test module's fixtures ``yield from`` these (fixtures
-imported across modules confuse linters and pytest's assertion rewriting alike)."""
+never seen nor touched. The ``samp_env``, ``hub`` and ``listener`` fixtures in
+``tests/conftest.py`` ``yield from`` these."""
 
 from __future__ import annotations
 

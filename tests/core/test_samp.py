@@ -42,25 +42,7 @@ from tests.samp_hub import (
     Listener,
     SilentHub,
     file_of,
-    listening,
-    private_hub_env,
-    running_hub,
 )
-
-
-@pytest.fixture
-def samp_env(tmp_path, monkeypatch):
-    yield from private_hub_env(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def hub(samp_env):
-    yield from running_hub(samp_env)
-
-
-@pytest.fixture
-def listener(hub):
-    yield from listening()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from alertview.commands.kafka_options import add_kafka_arguments, kafka_settings
 from alertview.commands.progress import ProgressLine, megabytes
 from alertview.commands.report import report_bad_input
 from alertview.core.avro.schemas import SchemaCache
-from alertview.core.replay import FRAMINGS, Cadence, MessageFramer, replay
+from alertview.core.replay import FRAMINGS, Cadence, MessageFramer, ReplayError, replay
 from alertview.core.stream.producer import AlertProducer, ensure_topic
 
 
@@ -33,6 +33,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     pacing.add_argument("--speed", type=float, help="replay the real time gaps X times faster")
     parser.add_argument("--visit-size", type=int, help="fixed number of alerts per visit")
     parser.add_argument("--loop", action="store_true", help="start again at the end")
+    parser.add_argument(
+        "--renumber",
+        action="store_true",
+        help="with --loop: each later pass sends the same packets as new alerts, as a live "
+        "stream would: alert ids + pass x step (per survey, the smallest power of ten modulo "
+        "which the files' ids differ: ids stay unique, their last digits name the real "
+        "alert) and every time later by pass x D days (D: the smallest whole number of days "
+        "longer than the span of the files' detection times; a night's archive comes back "
+        "as the next night; with --speed it starts at once). Object ids, framing and "
+        "everything else are unchanged",
+    )
     parser.add_argument("--limit", type=int, help="stop after N alerts")
     parser.add_argument(
         "--framing",
@@ -50,10 +61,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.renumber and not args.loop:
+        raise ReplayError("--renumber needs --loop: only a loop's later passes are renumbered")
     settings = kafka_settings(args)
     cache = SchemaCache()
     framer = MessageFramer(args.framing, cache, args.schema_id)
-    cadence = Cadence(args.interval, args.speed, args.visit_size, args.loop, args.limit)
+    cadence = Cadence(
+        args.interval, args.speed, args.visit_size, args.loop, args.limit, args.renumber
+    )
     ensure_topic(settings, args.topic, args.partitions)
     producer = AlertProducer(settings)
     stop = threading.Event()

@@ -7,6 +7,12 @@ groups of ``visit_size``. Consecutive alerts of one visit form a group, so a
 night's archive streams through in constant memory. One visit goes out every
 ``interval`` seconds (0: as fast as the broker takes them), or with the real
 time gaps divided by ``speed``.
+
+With ``loop`` the files are sent again and again; with ``renumber`` too, each
+later pass sends copies with new alert ids and times moved on by the pass's
+duration (``core.renumber``), so a long replay looks like a live stream. With
+``speed`` a new pass starts right after the last one: the gap between the
+passes' nights is not waited.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from alertview.core.avro.packets import Framing
 from alertview.core.avro.schemas import SchemaCache, lsst_schema_id
 from alertview.core.decode import read_alerts, whole_record
 from alertview.core.errors import AlertViewError, DecodeError
-from alertview.core.renumber import renumbered
+from alertview.core.renumber import Renumbering
 
 FramingChoice = Literal["native", "confluent", "fink"]
 FRAMINGS = ("native", "confluent", "fink")
@@ -50,7 +56,7 @@ class Cadence:
     visit_size: int | None = None
     loop: bool = False
     limit: int | None = None
-    #: On a loop's later passes, shift alert ids by the pass number (see ``renumber``).
+    #: On a loop's later passes, new alert ids and later times (see ``core.renumber``).
     renumber: bool = False
 
 
@@ -175,6 +181,9 @@ def replay(
     stop = stop or threading.Event()
     next_time = time.monotonic()
     last_mjd: float | None = None
+    renumbering = Renumbering() if cadence.renumber else None
+    reading = [0]  # the pass alerts() reads (it runs a visit ahead of the sending)
+    paced_pass = 0
 
     def skip(error: DecodeError, loop_pass: int) -> None:
         if loop_pass == 0:  # a loop meets the same bad inputs on every pass
@@ -191,7 +200,19 @@ def replay(
                             skip(item, loop_pass)
                             continue
                         found = True
-                        yield renumbered(item, loop_pass) if cadence.renumber else item
+                        if renumbering is not None and loop_pass == 0:
+                            renumbering.learn(item)
+                        elif renumbering is not None:
+                            try:
+                                item = renumbering(item, loop_pass)
+                            except Exception as exc:  # this alert's copies are not sent
+                                log.debug("renumbering %s failed", item.origin, exc_info=True)
+                                if loop_pass == 1:
+                                    progress.skipped.append(
+                                        DecodeError.internal(exc, str(item.origin))
+                                    )
+                                continue
+                        yield item
                 except Exception as exc:  # unforeseen: this path ends, the next is read
                     log.debug("replaying %s failed", path, exc_info=True)
                     skip(DecodeError.internal(exc, str(path)), loop_pass)
@@ -199,6 +220,11 @@ def replay(
             loop_pass += 1
             if not cadence.loop or not found or stop.is_set():
                 return
+            if renumbering is not None:
+                if loop_pass == 1:
+                    renumbering.close()
+                renumbering.check(loop_pass)
+            reading[0] = loop_pass
 
     for visit in group_visits(alerts(), cadence.visit_size):
         if cadence.limit is not None:
@@ -206,6 +232,8 @@ def replay(
             if not visit:
                 break
         if cadence.speed:
+            if reading[0] != paced_pass:  # a new pass: no wait for the gap back (or on)
+                paced_pass, last_mjd = reading[0], None
             mjd = visit[0].mjd
             if last_mjd is not None:
                 next_time += max(0.0, (mjd - last_mjd) * 86400.0 / cadence.speed)

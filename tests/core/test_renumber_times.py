@@ -168,6 +168,10 @@ def test_the_step_is_the_smallest_power_of_ten_that_separates_the_ids(real):
     assert len({i % step for i in ids}) == len(ids)
     assert len({i % (step // 10) for i in ids}) < len(ids)
     assert id_step(None, 12345) == 100_000  # too many ids kept: past their span
+    # cycled to ~2,000 messages (36 passes), the old shift by the pass number repeats ids
+    old = [i + k for k in range(36) for i in ids]
+    new = [i + k * step for k in range(36) for i in ids]
+    assert len(set(old)) < len(old) and len(set(new)) == len(new)
 
 
 def test_ids_past_avro_s_long_stop_the_loop(real):

@@ -22,13 +22,16 @@ from alertview.commands import (
     inspect,
     replay,
     sessions,
+    spark,
     topics,
     view,
 )
 from alertview.core.errors import AlertViewError
 from alertview.core.logs import FILE_ONLY, logging_to
 
-COMMANDS = (inspect, view, broker, replay, consume, topics, download, export, sessions)
+COMMANDS = (
+    inspect, view, broker, replay, consume, topics, download, export, sessions, spark,
+)  # fmt: skip
 #: The commands that may run for hours keep a log file (``core.logs.log_dir()``).
 LOG_FILES = {
     "view": "view.log",
@@ -36,6 +39,7 @@ LOG_FILES = {
     "consume": "consume.log",
     "broker": "broker.log",
     "replay": "replay.log",
+    "spark": "spark.log",
 }
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,79 @@
+"""Kill the driver of `alertview spark` mid-stream, start again from its checkpoint:
+the Parquet output holds every alert exactly once."""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import subprocess
+import time
+import uuid
+
+from alertview.core.spark.job import JobOptions, stream_query
+from tests.spark.conftest import FILTER, read_topic, sent_messages
+from tests.spark.test_stream import parquet_rows
+from tests.stream.commands import ALERTVIEW, child_env
+
+
+def _wait_for(path, process, timeout=180) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.poll() is None, process.stdout.read()
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.2)
+
+
+def test_killed_driver_continues_from_its_checkpoint(spark, kafka, input_topic, tmp_path):
+    parquet = tmp_path / "alerts"
+    to_topic = f"spark-out-{uuid.uuid4().hex[:8]}"
+    common = ["--bootstrap", kafka.bootstrap, "--topic", input_topic, "--filter", FILTER]
+    process = subprocess.Popen(
+        [*ALERTVIEW, "spark", *common, "--to-topic", to_topic, "--parquet", parquet,
+         "--master", "local[1]", "--from", "earliest", "--max-per-batch", "200"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=child_env(),
+        start_new_session=True,  # the driver: Python, its JVM and its workers
+    )  # fmt: skip
+    try:
+        checkpoint = parquet / "_checkpoint"
+        _wait_for(checkpoint / "commits" / "1", process)  # two batches done
+        _wait_for(checkpoint / "offsets" / "2", process)  # the third one under way
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+        process.stdout.close()
+    done_before = len([p for p in (checkpoint / "commits").iterdir() if p.name.isdigit()])
+    options = JobOptions(
+        filter=FILTER,
+        to_topic=to_topic,
+        parquet=parquet,
+        bootstrap=kafka.bootstrap,
+        topic=input_topic,
+        start="latest",  # ignored: the checkpoint says where to go on
+        once=True,
+        max_per_batch=1000,
+    )
+    query = stream_query(spark, options)
+    query.awaitTermination(240)
+    assert query.exception() is None
+
+    sent_ids = sorted(s.alert_id for s in sent_messages() if s.alert_id is not None)
+    rows = parquet_rows(parquet)
+    counts = collections.Counter(r["alert_id"] for r in rows)
+    assert [i for i, c in counts.items() if c > 1] == []  # exactly once
+    assert sorted(counts) == sent_ids
+    assert {r["batch"] for r in rows} >= {0, 1, 2}  # the first run's batches are kept
+    assert len(parquet_rows(options.errors_dir)) == 1  # the garbage message, once
+
+    matched = {r["alert_id"] for r in rows if r["matched"]}
+    got = read_topic(kafka.bootstrap, to_topic, len(matched))
+    duplicates = sum(c - 1 for c in collections.Counter(got).values())
+    by_value = {s.value: s.alert_id for s in sent_messages()}
+    print(
+        f"\nkilled after {done_before} committed batches; output topic: {len(got)} messages "
+        f"for {len(matched)} matches, {duplicates} duplicates (at-least-once)"
+    )
+    assert {by_value[v] for _, v in got} == matched  # every match sent, at least once

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import tarfile
 import time
 import uuid
 
@@ -14,7 +15,7 @@ from alertview.core.avro.detail import Detail
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import decode_bytes
 from alertview.core.spark.decode_batch import ALERT_COLUMNS, QUALITY_FIELDS, night_of
-from alertview.core.spark.job import JobOptions, stream_query
+from alertview.core.spark.job import JobOptions, run_files, stream_query
 from alertview.core.summary import alert_summary
 from alertview.core.surveys import SURVEY_FIELDS
 from alertview.core.table.filters import parse_filter
@@ -117,3 +118,33 @@ def test_garbage_message_is_one_error_row(stream_run, input_topic):
     (error,) = errors
     assert (error["topic"], error["partition"], error["offset"]) == (input_topic, 0, GARBAGE_AT)
     assert "not an Avro container" in error["reason"]
+
+
+#: What differs between a Kafka message's row and the same packet's row from a file.
+_WHERE = ("source", "index", "topic", "partition", "offset", "batch")
+
+
+def test_batch_job_over_a_folder_and_a_tar_gz_gives_the_streams_rows(spark, stream_run, tmp_path):
+    folder = tmp_path / "packets"
+    folder.mkdir()
+    chosen = [s for s in sent_messages() if s.framing in ("native", "confluent")][:400]
+    for sent in chosen:  # a file a packet, as ZTF's archives hold them
+        (folder / f"{sent.offset:05d}.avro").write_bytes(sent.value)
+    archive = tmp_path / "ztf_public_20260305.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(folder, arcname="ztf_public_20260305")
+    stream = {r["alert_id"]: r for r in parquet_rows(stream_run.parquet)}
+    for name, source in (("folder", folder), ("tar.gz", archive)):
+        options = JobOptions(filter=FILTER, parquet=tmp_path / name)
+        started = time.monotonic()
+        counts = run_files(spark, str(source), options)
+        print(f"\n--files {name}: {counts.alerts} alerts in {time.monotonic() - started:.1f} s")
+        rows = parquet_rows(options.parquet)
+        assert (counts.alerts, counts.errors) == (len(chosen), 0)
+        assert sorted(r["alert_id"] for r in rows) == sorted(s.alert_id for s in chosen)
+        for row in rows:
+            expected = stream[row["alert_id"]]
+            assert {k: v for k, v in row.items() if k not in _WHERE} == {
+                k: v for k, v in expected.items() if k not in _WHERE
+            }
+            assert row["topic"] is None and str(source) in row["source"]

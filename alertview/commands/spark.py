@@ -114,12 +114,14 @@ def run(args: argparse.Namespace) -> int:
     from alertview.core.spark.packages import pyspark_version
 
     pyspark_version()  # one line if the extra is missing
-    from alertview.core.spark.job import run_files, stream_query
+    from alertview.core.spark.job import files_to_read, run_files, stream_query
     from alertview.core.spark.packages import spark_session
     from alertview.core.spark.progress import Progress, listener
 
     options = options_of(args)
-    if args.files is None:
+    if args.files is not None:
+        files_to_read(args.files, options)  # before Spark starts, which takes seconds
+    else:
         options.checkpoint_dir  # noqa: B018 (refuses a stream with nowhere to keep it)
         if not options.bootstrap or not options.topic:
             raise UsageError("give --bootstrap and --topic (or --files)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import functools
 import tarfile
 import time
 import uuid
@@ -34,7 +35,8 @@ def parquet_rows(folder) -> list[dict]:
     )
 
 
-def expected_matches() -> set[int]:
+@functools.cache
+def expected_matches() -> frozenset[int]:
     """The filter applied row by row to each alert decoded whole: independent of the
     job's vectorised evaluation over table fields."""
     alert_filter, cache = parse_filter(FILTER), SchemaCache()
@@ -46,7 +48,7 @@ def expected_matches() -> set[int]:
         (alert,) = decode_bytes(sent.value, cache, origin=origin, key=sent.key)
         if alert_filter(alert):
             ids.add(alert.alert_id)
-    return ids
+    return frozenset(ids)
 
 
 @pytest.fixture(scope="module")

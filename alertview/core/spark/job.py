@@ -119,6 +119,7 @@ class BatchWriter:
             counts = BatchCounts.of(
                 batch_id, frame.groupBy("kind", "matched").count().collect(), started
             )
+            log.debug("batch %d decoded in %.1f s", batch_id, time.monotonic() - started)
             options = self.options
             if options.to_topic and counts.matched:
                 forward = frame.where(F.col("forward_value").isNotNull()).select(
@@ -133,6 +134,7 @@ class BatchWriter:
             if errors_dir is not None and counts.errors:
                 errors = frame.where(F.col("kind") == "error").select(*ERROR_COLUMNS)
                 _overwrite(errors, batch_id, errors_dir)
+            log.debug("batch %d written in %.1f s", batch_id, time.monotonic() - started)
         finally:
             frame.unpersist()
         counts.seconds = time.monotonic() - started
@@ -189,10 +191,8 @@ def stream_query(spark: Any, options: JobOptions, progress: Progress | None = No
     return writer.start()
 
 
-def run_files(
-    spark: Any, pattern: str, options: JobOptions, progress: Progress | None = None
-) -> BatchCounts:
-    """A batch job over Avro files, folders and ZTF nightly archives: the stream's rows."""
+def files_to_read(pattern: str, options: JobOptions) -> list[str]:
+    """The files of a batch job, or a UsageError saying why there is no job."""
     if options.to_topic:
         raise UsageError("--to-topic is for streams; --files writes Parquet (--parquet)")
     if options.parquet is None:
@@ -200,6 +200,18 @@ def run_files(
     paths = expand_files(pattern)
     if not paths:
         raise UsageError(f"--files {pattern}: no such file or folder")
+    return paths
+
+
+def run_files(
+    spark: Any, pattern: str, options: JobOptions, progress: Progress | None = None
+) -> BatchCounts:
+    """A batch job over Avro files, folders and ZTF nightly archives: the stream's rows.
+
+    Each task reads whole files (an archive is one gzip stream: it cannot be split),
+    so the files are spread over the tasks; on a cluster they must be on a file
+    system every executor sees."""
+    paths = files_to_read(pattern, options)
     listing = spark.createDataFrame([(p,) for p in paths], "path STRING")
     listing = listing.repartition(min(len(paths), spark.sparkContext.defaultParallelism))
     decoded = listing.mapInArrow(_task(decode_files, options.settings), OUTPUT_DDL)

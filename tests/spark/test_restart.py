@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import os
+import re
 import signal
 import subprocess
 import time
@@ -16,10 +17,10 @@ from tests.spark.test_stream import parquet_rows
 from tests.stream.commands import ALERTVIEW, child_env
 
 
-def _wait_for(path, process, timeout=180) -> None:
+def _wait_for(path, process, log, timeout=180) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
-        assert process.poll() is None, process.stdout.read()
+        assert process.poll() is None, log.read_text()
         assert time.monotonic() < deadline, f"{path} never appeared"
         time.sleep(0.2)
 
@@ -27,24 +28,29 @@ def _wait_for(path, process, timeout=180) -> None:
 def test_killed_driver_continues_from_its_checkpoint(spark, kafka, input_topic, tmp_path):
     parquet = tmp_path / "alerts"
     to_topic = f"spark-out-{uuid.uuid4().hex[:8]}"
+    log = tmp_path / "spark.log"  # a file, not a pipe nobody reads while it runs
     common = ["--bootstrap", kafka.bootstrap, "--topic", input_topic, "--filter", FILTER]
-    process = subprocess.Popen(
-        [*ALERTVIEW, "spark", *common, "--to-topic", to_topic, "--parquet", parquet,
-         "--master", "local[1]", "--from", "earliest", "--max-per-batch", "200"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=child_env(),
-        start_new_session=True,  # the driver: Python, its JVM and its workers
-    )  # fmt: skip
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [*ALERTVIEW, "spark", *common, "--to-topic", to_topic, "--parquet", parquet,
+             "--master", "local[1]", "--from", "earliest", "--max-per-batch", "200"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=child_env(),
+            start_new_session=True,  # the driver: Python, its JVM and its workers
+        )  # fmt: skip
     try:
         checkpoint = parquet / "_checkpoint"
-        _wait_for(checkpoint / "commits" / "1", process)  # two batches done
-        _wait_for(checkpoint / "offsets" / "2", process)  # the third one under way
+        _wait_for(checkpoint / "commits" / "1", process, log)  # two batches done
+        _wait_for(checkpoint / "offsets" / "2", process, log)  # the third one under way
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(10)
-        process.stdout.close()
+    said = log.read_text()
+    assert "alertview: Spark 4.2.0 started in" in said and "UI at http://" in said
+    assert re.search(
+        r"alertview: batch 0: 200 alerts in, \d+ matched, 0 errors, \d+ alerts/s", said
+    )
     done_before = len([p for p in (checkpoint / "commits").iterdir() if p.name.isdigit()])
     options = JobOptions(
         filter=FILTER,

@@ -14,7 +14,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from alertview.commands.kafka_options import PASSWORD_ENV, kafka_settings
 from alertview.core.errors import UsageError
+from alertview.core.stream.config import SASL_MECHANISMS, SECURITY_PROTOCOLS
 from alertview.core.table.filters import parse_filter
 
 if TYPE_CHECKING:  # core.spark needs pyarrow (the spark extra): imported when run
@@ -79,7 +81,31 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="Kafka messages per micro-batch at most (default 10000)",
     )
     parser.add_argument("--registry", metavar="URL", help="schema registry for Confluent frames")
+    _add_security_arguments(parser)
     parser.set_defaults(handler=run)
+
+
+def _add_security_arguments(parser: argparse.ArgumentParser) -> None:
+    """``consume``'s SASL and CA options (client certificates and -X are not offered)."""
+    group = parser.add_argument_group("Kafka security (as for consume)")
+    group.add_argument(
+        "--security-protocol", default="PLAINTEXT", type=str.upper, choices=SECURITY_PROTOCOLS
+    )
+    group.add_argument("--sasl-mechanism", type=str.upper, choices=SASL_MECHANISMS)
+    group.add_argument("--username", help="SASL user name")
+    group.add_argument(
+        "--password-env",
+        default=PASSWORD_ENV,
+        metavar="VAR",
+        help=f"environment variable holding the SASL password (default {PASSWORD_ENV})",
+    )
+    group.add_argument(
+        "--password-file", type=Path, metavar="FILE", help="file holding the SASL password"
+    )
+    group.add_argument("--ca-file", help="CA certificate (PEM) for SSL")
+    parser.set_defaults(
+        extra=[], cert_file=None, key_file=None, key_password_env=None, insecure_no_verify=False
+    )
 
 
 def _say(line: str) -> None:
@@ -95,7 +121,13 @@ def options_of(args: argparse.Namespace) -> JobOptions:
         raise UsageError("--to-topic needs --filter (which alerts to send)")
     if args.max_per_batch is not None and args.max_per_batch < 1:
         raise UsageError("--max-per-batch must be at least 1")
+    kafka = {}
+    if args.bootstrap:
+        from alertview.core.spark.kafka_auth import spark_kafka_options
+
+        kafka = spark_kafka_options(kafka_settings(args))
     return JobOptions(
+        kafka=kafka,
         filter=args.filter,
         to_topic=args.to_topic,
         parquet=args.parquet,

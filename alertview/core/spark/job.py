@@ -42,6 +42,7 @@ from alertview.core.spark.decode_batch import (
     decode_files,
 )
 from alertview.core.spark.progress import BatchCounts, Progress
+from alertview.core.stream.config import MAX_MESSAGE_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,11 @@ class BatchWriter:
                 forward = frame.where(F.col("forward_value").isNotNull()).select(
                     F.col("forward_key").alias("key"), F.col("forward_value").alias("value")
                 )
-                writer = forward.write.format("kafka").option("topic", options.to_topic)
+                writer = (
+                    forward.write.format("kafka")
+                    .option("topic", options.to_topic)
+                    .option("kafka.max.request.size", str(MAX_MESSAGE_BYTES))
+                )
                 _kafka_options(writer, options).save()
             if options.parquet is not None and counts.alerts:
                 alerts = frame.where(F.col("kind") == "alert").select(*ALERT_COLUMNS)

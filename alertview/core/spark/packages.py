@@ -62,6 +62,9 @@ def session_config(master: str, app_name: str = "alertview-spark") -> dict[str, 
         # Parquet: rewriting one micro-batch replaces that batch's partitions only.
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
         "spark.sql.session.timeZone": "UTC",
+        # the Kafka options holding a password (kafka_auth): never shown in plans or the UI
+        "spark.sql.redaction.options.regex": "(?i)url|jaas|password|secret|token",
+        "spark.redaction.regex": "(?i)secret|password|token|access[.]?key|jaas",
     }
     if master.startswith("local"):
         # A local master's Python workers are this interpreter (its packages), not

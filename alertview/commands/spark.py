@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alertview.commands.kafka_options import PASSWORD_ENV, kafka_settings
-from alertview.core.errors import UsageError
+from alertview.core.errors import AlertViewError, UsageError
 from alertview.core.stream.config import SASL_MECHANISMS, SECURITY_PROTOCOLS
 from alertview.core.table.filters import parse_filter
 
@@ -108,6 +108,15 @@ def _add_security_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class SparkJobFailed(AlertViewError):
+    """The streaming query stopped on an error (the checkpoint keeps its progress)."""
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return f"the Spark job failed: {lines[0] if lines else type(exc).__name__} (see --debug)"
+
+
 def _say(line: str) -> None:
     print(f"alertview: {line}", file=sys.stderr, flush=True)
 
@@ -175,6 +184,8 @@ def run(args: argparse.Namespace) -> int:
             query.awaitTermination()
         except KeyboardInterrupt:
             query.stop()  # the checkpoint keeps where it was: the next run goes on
+        except Exception as exc:  # Spark's report is pages of JVM trace: its first line
+            raise SparkJobFailed(_first_line(exc)) from exc
         progress.flush()
         total = progress.total
         _say(f"{total.alerts} alerts, {total.matched} matched, {total.errors} errors")

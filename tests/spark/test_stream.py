@@ -132,6 +132,7 @@ def test_batch_job_over_a_folder_and_a_tar_gz_gives_the_streams_rows(spark, stre
     chosen = [s for s in sent_messages() if s.framing in ("native", "confluent")][:400]
     for sent in chosen:  # a file a packet, as ZTF's archives hold them
         (folder / f"{sent.offset:05d}.avro").write_bytes(sent.value)
+    (folder / "damaged.avro").write_bytes(b"\x07\xffnot an alert\x00")
     archive = tmp_path / "ztf_public_20260305.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(folder, arcname="ztf_public_20260305")
@@ -142,7 +143,10 @@ def test_batch_job_over_a_folder_and_a_tar_gz_gives_the_streams_rows(spark, stre
         counts = run_files(spark, str(source), options)
         print(f"\n--files {name}: {counts.alerts} alerts in {time.monotonic() - started:.1f} s")
         rows = parquet_rows(options.parquet)
-        assert (counts.alerts, counts.errors) == (len(chosen), 0)
+        assert (counts.alerts, counts.errors) == (len(chosen), 1)
+        (error,) = parquet_rows(options.errors_dir)
+        assert error["source"].endswith("damaged.avro") and error["reason"]
+        assert error["topic"] is None and error["offset"] is None
         assert sorted(r["alert_id"] for r in rows) == sorted(s.alert_id for s in chosen)
         for row in rows:
             expected = stream[row["alert_id"]]

@@ -12,9 +12,12 @@ from alertview.core.spark.decode_batch import (
     Message,
     decode_messages,
     night_of,
+    table_row,
 )
 from alertview.core.summary import alert_summary
 from alertview.core.surveys import SURVEY_FIELDS
+from alertview.core.table.columns import AlertColumns
+from alertview.core.table.filter_columns import filter_mask
 from alertview.core.table.filters import parse_filter
 from tests.spark.conftest import sent_messages
 
@@ -86,3 +89,16 @@ def test_night_is_rubins_day_obs():
     assert night_of(61105.093643) == "20260305"  # 02:14 UTC on 6 March: the night of the 5th
     assert night_of(61105.6) == "20260306"  # 14:24 UTC: the next night
     assert night_of(None) == night_of(float("nan")) == "unknown"
+
+
+def test_the_filter_on_table_fields_runs_vectorised_over_the_batch():
+    cache = SchemaCache(fields=SURVEY_FIELDS)
+    alerts = [
+        next(decode_bytes(m.value, cache, origin=Origin("x"), key=m.key, detail=Detail.TABLE))
+        for m in _messages(200)
+    ]
+    columns = AlertColumns()
+    columns.append_rows([table_row(n, a) for n, a in enumerate(alerts, 1)])
+    for expression in ("mag < 18.5 or snr > 40", "survey == 'lsst' and band in ('g', 'r')"):
+        mask = filter_mask(parse_filter(expression), columns)  # NotVectorised would raise
+        assert list(mask) == [parse_filter(expression)(a) for a in alerts]

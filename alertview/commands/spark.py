@@ -9,6 +9,7 @@ survey. Stopped (Ctrl-C) or killed, it continues from ``--checkpoint``.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -157,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     pyspark_version()  # one line if the extra is missing
     from alertview.core.spark.job import files_to_read, run_files, stream_query
     from alertview.core.spark.packages import spark_session
-    from alertview.core.spark.progress import Progress, listener
+    from alertview.core.spark.progress import Progress, lag_of, listener
 
     options = options_of(args)
     if args.files is not None:
@@ -186,6 +187,8 @@ def run(args: argparse.Namespace) -> int:
             query.stop()  # the checkpoint keeps where it was: the next run goes on
         except Exception as exc:  # Spark's report is pages of JVM trace: its first line
             raise SparkJobFailed(_first_line(exc)) from exc
+        for report in query.recentProgress:  # what the listener had not delivered yet
+            progress.progressed(int(report.batchId), lag_of(json.loads(report.json)))
         progress.flush()
         total = progress.total
         _say(f"{total.alerts} alerts, {total.matched} matched, {total.errors} errors")

@@ -69,6 +69,7 @@ class Progress:
         self._lock = threading.Lock()
         self._counts: dict[int, BatchCounts] = {}
         self._lags: dict[int, int | None] = {}
+        self._said: set[int] = set()
         self.total = BatchCounts(-1)
 
     def batch_done(self, counts: BatchCounts) -> None:
@@ -86,7 +87,8 @@ class Progress:
         with self._lock:
             counts = self._counts.pop(batch_id, None)
             if counts is None:
-                self._lags[batch_id] = lag
+                if batch_id not in self._said:  # (a report given twice is said once)
+                    self._lags[batch_id] = lag
             else:
                 self._say(counts, lag)
 
@@ -97,6 +99,7 @@ class Progress:
             self._counts.clear()
 
     def _say(self, counts: BatchCounts, lag: int | None) -> None:
+        self._said.add(counts.batch_id)
         self.say(
             f"batch {counts.batch_id}: {counts.alerts} alerts in, {counts.matched} matched, "
             f"{counts.errors} errors, {counts.rate:.0f} alerts/s, "

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import glob
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -110,8 +111,6 @@ class BatchWriter:
         self.last: BatchCounts | None = None
 
     def __call__(self, frame: Any, batch_id: int) -> None:
-        import time
-
         from pyspark.sql import functions as F
 
         started = time.monotonic()
@@ -215,7 +214,8 @@ def run_files(
 
     Each task reads whole files (an archive is one gzip stream: it cannot be split),
     so the files are spread over the tasks; on a cluster they must be on a file
-    system every executor sees."""
+    system every executor sees. Its rows are written as batch 0 (``FILES_BATCH``):
+    run again, it replaces them; give each job its own --parquet folder."""
     paths = files_to_read(pattern, options)
     listing = spark.createDataFrame([(p,) for p in paths], "path STRING")
     listing = listing.repartition(min(len(paths), spark.sparkContext.defaultParallelism))

@@ -167,6 +167,10 @@ def run(args: argparse.Namespace) -> int:
         options.checkpoint_dir  # noqa: B018 (refuses a stream with nowhere to keep it)
         if not options.bootstrap or not options.topic:
             raise UsageError("give --bootstrap and --topic (or --files)")
+    from pyspark.sql import SparkSession
+
+    # run from a program that has a session (a notebook, the tests): use it, leave it open
+    ours = SparkSession.getActiveSession() is None
     started = time.monotonic()
     spark = spark_session(args.master)
     _say(
@@ -194,4 +198,5 @@ def run(args: argparse.Namespace) -> int:
         _say(f"{total.alerts} alerts, {total.matched} matched, {total.errors} errors")
         return 0
     finally:
-        spark.stop()
+        if ours:
+            spark.stop()

@@ -154,3 +154,26 @@ def test_batch_job_over_a_folder_and_a_tar_gz_gives_the_streams_rows(spark, stre
                 k: v for k, v in expected.items() if k not in _WHERE
             }
             assert row["topic"] is None and str(source) in row["source"]
+
+
+def test_the_command_runs_a_files_job(spark, tmp_path, capsys):
+    from alertview.cli import main
+
+    folder = tmp_path / "packets"
+    folder.mkdir()
+    chosen = [s for s in sent_messages() if s.framing == "native"][:30]
+    for sent in chosen:
+        (folder / f"{sent.offset}.avro").write_bytes(sent.value)
+    out = tmp_path / "out"
+    args = ["spark", "--files", str(folder), "--parquet", str(out), "--filter", FILTER]
+    assert main(args) == 0
+    said = capsys.readouterr().err
+    assert "UI at http://" in said
+    expected = len([s for s in chosen if s.alert_id in expected_matches()])
+    assert f"alertview: 30 alerts, {expected} matched, 0 errors" in said
+    assert sorted(r["alert_id"] for r in parquet_rows(out)) == sorted(s.alert_id for s in chosen)
+    (folder / "damaged.avro").write_bytes(b"\x07\xffnot an alert\x00")
+    assert main(args) == 1  # an undecodable file: the job ends, status 1
+    assert len(parquet_rows(out / "_errors")) == 1
+    assert len(parquet_rows(out)) == 30  # the same rows again, replaced, not added
+    assert spark.range(3).count() == 3  # the tests' session is still open

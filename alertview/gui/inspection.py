@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
     QComboBox,
-    QLabel,
     QLineEdit,
     QSplitter,
     QTabWidget,
@@ -19,6 +18,7 @@ from alertview.core.alert import Alert
 from alertview.core.cutouts import decode_cutouts
 from alertview.gui.cutouts import CutoutPanel
 from alertview.gui.details import DetailsPanel
+from alertview.gui.fitted_label import FittedLabel
 from alertview.gui.lightcurve import LightcurvePanel
 
 
@@ -49,10 +49,9 @@ class InspectionView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.summary = QLabel("Select an alert.")
-        self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.summary.setWordWrap(True)
+        # placed by hand: a QLabel in the layout repainted the whole pane twice per alert
+        self.summary = FittedLabel("Select an alert.")
+        self.summary.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.cutouts = CutoutPanel()
         self.lightcurve = LightcurvePanel()
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -86,7 +85,7 @@ class InspectionView(QWidget):
         """Draw ``alert``; ``cutouts`` decoded and ``prepared`` (scaled, see
         ``cutouts.prepare``) elsewhere are used as they are."""
         self.alert = alert
-        self.summary.setText(describe(alert))
+        self.summary.set_text(describe(alert))
         self.cutouts.show_cutouts(decode_cutouts(alert) if cutouts is None else cutouts, prepared)
         self.lightcurve.show_alert(alert)
         self.details.show_alert(alert)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from alertview.controllers.lightcurve import LightcurveController, LightcurvePlot, Series
@@ -16,6 +17,8 @@ from alertview.gui.theme import band_colour, band_symbol
 from alertview.gui.time_axis import TimeAxis
 
 #: Series kind -> (symbol, size, filled) of points drawn without error bars.
+#: The widest tick label each unit's axis draws (pyqtgraph prints >= 10^4 as %g).
+AXIS_WIDEST = {"mag": "88.88", "flux": "-8.8e+06"}
 MARKERS = {"upper limits": ("t", 8, True), "forced": ("o", 5, False)}
 
 
@@ -72,6 +75,7 @@ class LightcurvePanel(QWidget):
         self._items: dict[str, pg.GraphicsObject] = {}
         self._labels: dict[str, str] = {}
         self._x_limits: tuple[float, float] | None = None
+        self._axis_flux: bool | None = None  # the unit the axes' text space is set for
         self.controller.redraw()  # nothing shown yet: say what to do
 
     def show_alert(self, alert) -> None:
@@ -90,6 +94,7 @@ class LightcurvePanel(QWidget):
         self._show_empty(plot.empty)
         if plot.y_label:  # an alert is shown
             self.plot.getViewBox().invertY(not plot.flux)
+            self._fix_axis_space(plot.flux)
             self.axis.set_mode(plot.time_mode, plot.time_scale)
             self._label("left", plot.y_label)
             self._label("bottom", plot.x_label)
@@ -130,6 +135,9 @@ class LightcurvePanel(QWidget):
         if plot.x_range is not None and plot.y_range is not None:
             box.disableAutoRange()
             box.setRange(xRange=plot.x_range, yRange=plot.y_range, padding=0)
+            # the new transform now, not in the paint: items changed by it during the
+            # paint asked for a second one (~5-10 ms more per alert)
+            box.updateMatrix()
         else:
             box.enableAutoRange()
 
@@ -170,6 +178,23 @@ class LightcurvePanel(QWidget):
             # pyqtgraph places the label only when the axis is resized: a longer one
             # kept the last label's left edge and ran off the axis' end
             self.plot.getPlotItem().getAxis(side).resizeEvent(None)
+
+    def _fix_axis_space(self, flux: bool) -> None:
+        """Room for the widest tick label of the unit shown, fixed: pyqtgraph otherwise
+        resizes the axes to each alert's labels while painting, which relayouts the plot
+        and paints it again (~5-10 ms more per alert)."""
+        if self._axis_flux == flux:
+            return
+        self._axis_flux = flux
+        metrics = QFontMetrics(self.plot.font())
+        widest = AXIS_WIDEST["flux" if flux else "mag"]
+        plot_item = self.plot.getPlotItem()
+        plot_item.getAxis("left").setStyle(
+            autoExpandTextSpace=False, tickTextWidth=metrics.horizontalAdvance(widest) + 2
+        )
+        plot_item.getAxis("bottom").setStyle(
+            autoExpandTextSpace=False, tickTextHeight=metrics.height() + 2
+        )
 
     def _item(self, key: str, make):
         """The plot item for a series (made and added once), shown."""

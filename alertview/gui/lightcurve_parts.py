@@ -4,10 +4,11 @@ data, as tall as what it lists) and the hover read-out that stays inside the plo
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtWidgets import QWidget
 
 from alertview.controllers.lightcurve import Series
+from alertview.gui.fitted_label import FittedLabel
 from alertview.gui.theme import band_colour, band_symbol
 
 #: pyqtgraph symbol -> the character drawn for it in the legend.
@@ -32,48 +33,22 @@ def legend_entry(series: Series) -> str:
     return f'<span style="white-space:nowrap">{marker}&nbsp;{series.legend}</span>'
 
 
-class LegendRow(QWidget):
+class LegendRow(FittedLabel):
     """The legend as one wrapping line of entries above the plot: it never covers a
     point, and takes the height its entries need (none when nothing is drawn).
     Rich text on the plot's dark background, where the band colours were chosen to
-    read. ``text`` is the rich text shown.
-
-    The label is placed by hand, not by a layout, and the row's height fixed: a new
-    text then relayouts the window only when the number of lines changes (a label in
-    a layout invalidated it on every alert, doubling the time to show one)."""
+    read. Placed by hand (``FittedLabel``): a new legend relayouts the window only
+    when its number of lines changes."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.text = ""
-        self.label = QLabel(self)
-        self.label.setTextFormat(Qt.TextFormat.RichText)
-        self.label.setWordWrap(True)
+        super().__init__(parent=parent, hide_empty=True)
         self.label.setStyleSheet(
             "QLabel { background: black; color: #e6e6e6; padding: 3px 8px; font-size: 8pt; }"
         )
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(0)
-        self.setVisible(False)
 
     def set_entries(self, entries: list[str], notes: list[str]) -> None:
         notes = [f'<i style="white-space:nowrap">{n}</i>' for n in notes]
-        text = ENTRY_GAP.join(entries + notes)
-        if text != self.text:
-            self.text = text
-            self.label.setText(text)
-            self.setVisible(bool(text))
-            self._fit()
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._fit()
-
-    def _fit(self) -> None:
-        """The label across the row, the row as tall as the label's lines."""
-        height = self.label.heightForWidth(self.width()) if self.text else 0
-        self.label.setGeometry(0, 0, self.width(), height)
-        if height != self.height():
-            self.setFixedHeight(height)
+        self.set_text(ENTRY_GAP.join(entries + notes))
 
 
 class HoverTip(pg.TextItem):

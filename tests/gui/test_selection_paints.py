@@ -1,0 +1,70 @@
+"""A selected alert is painted once, and nothing else runs on its paint (issue 15 §3).
+
+Each paint of the light curve costs ~5-10 ms; before, every alert was painted ~3
+times: pyqtgraph resized the axes to the new tick labels while painting, the
+view box's transform changed during the paint, and the summary label relayouted
+the window up to the main splitter. The next row's decode, started as soon as
+an alert was shown, shared the GIL with its painting.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QEvent, QObject
+
+from tests.conftest import SHARED
+
+
+class PaintCount(QObject):
+    def __init__(self, widget) -> None:
+        super().__init__()
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+def settle(qapp, quiet: float = 0.15) -> None:
+    """Run the event loop until nothing has been painted for ``quiet`` seconds."""
+    end = time.monotonic() + quiet
+    while time.monotonic() < end:
+        qapp.processEvents()
+        time.sleep(0.005)
+
+
+def test_each_selected_alert_paints_the_light_curve_once(window, qtbot, qapp):
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([SHARED])
+    window.resize(1500, 900)
+    ztf_rows = [
+        r for r in range(window.model.rowCount()) if window.model.field(r, "survey") == "ztf"
+    ]
+    with qtbot.waitSignal(window.alert_shown, timeout=10000):
+        window.select_row(ztf_rows[0])
+    settle(qapp)
+    paints = PaintCount(window.inspection.lightcurve.plot.viewport())
+    legend_heights = {window.inspection.lightcurve.legend.height()}
+    for row in ztf_rows[1:13]:
+        window.loader.clear()  # a cold selection: decoded now, not ahead
+        with qtbot.waitSignal(window.alert_shown, timeout=10000):
+            window.select_row(row)
+        settle(qapp)
+        legend_heights.add(window.inspection.lightcurve.legend.height())
+    # once per alert; a legend that needs another line resizes the plot (once more)
+    assert paints.count <= 12 + len(legend_heights) - 1, paints.count
+
+
+def test_the_next_rows_decode_waits_until_the_shown_alert_is_painted(window, qtbot, qapp):
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([SHARED])
+    loader = window.loader
+    choices = window.display_choices()
+    following = window.model.row_id(4)
+    loader.prefetch(following, choices)
+    time.sleep(0.5)  # the decode thread is free: a decode submitted now would be done
+    assert (following, choices) not in loader._ready
+    qtbot.waitUntil(lambda: (following, choices) in loader._ready, timeout=10000)

@@ -34,6 +34,8 @@ class LightcurvePanel(QWidget):
         self.axis = TimeAxis()
         self.plot = pg.PlotWidget(axisItems={"bottom": self.axis})
         self.plot.showGrid(x=True, y=True, alpha=0.2)
+        for side in ("left", "bottom"):  # the grid's third, finest level of lines was
+            self.plot.getAxis(side).setStyle(maxTickLevel=1)  # ~1/3 of each paint
         self.plot.getPlotItem().hideButtons()
         # the legend is a row above the plot, never over the data (pyqtgraph's
         # LegendItem, a graphics item per row, also took ~40 % of a redraw)

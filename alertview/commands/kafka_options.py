@@ -29,23 +29,10 @@ INSECURE_WARNING = (
 def add_kafka_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Kafka connection")
     group.add_argument("--bootstrap", required=True, metavar="HOST:PORT[,...]")
-    group.add_argument(
-        "--security-protocol", default="PLAINTEXT", type=str.upper, choices=SECURITY_PROTOCOLS
-    )
-    group.add_argument("--sasl-mechanism", type=str.upper, choices=SASL_MECHANISMS)
-    group.add_argument("--username", help="SASL user name")
-    group.add_argument(
-        "--password-env",
-        default=PASSWORD_ENV,
-        metavar="VAR",
-        help=f"environment variable holding the SASL password (default {PASSWORD_ENV}); "
-        "asked for on the terminal when SASL is used and it is unset",
-    )
-    group.add_argument(
-        "--password-file",
-        type=Path,
-        metavar="FILE",
-        help="file holding the SASL password (first line); refused if other users may read it",
+    add_sasl_arguments(
+        group,
+        password_note="; asked for on the terminal when SASL is used and it is unset",
+        file_note="(first line); refused if other users may read it",
     )
     group.add_argument("--ca-file", help="CA certificate (PEM) for SSL")
     group.add_argument("--cert-file", help="client certificate (PEM) for SSL")
@@ -69,6 +56,29 @@ def add_kafka_arguments(parser: argparse.ArgumentParser) -> None:
         type=librdkafka_setting,
         metavar="KEY=VALUE",
         help="any librdkafka setting, passed through (repeatable)",
+    )
+
+
+def add_sasl_arguments(group, password_note: str = "", file_note: str = "") -> None:
+    """The protocol, SASL mechanism, user and where the password comes from (never
+    argv), shared by the commands that connect to Kafka."""
+    group.add_argument(
+        "--security-protocol", default="PLAINTEXT", type=str.upper, choices=SECURITY_PROTOCOLS
+    )
+    group.add_argument("--sasl-mechanism", type=str.upper, choices=SASL_MECHANISMS)
+    group.add_argument("--username", help="SASL user name")
+    group.add_argument(
+        "--password-env",
+        default=PASSWORD_ENV,
+        metavar="VAR",
+        help=f"environment variable holding the SASL password (default {PASSWORD_ENV})"
+        + password_note,
+    )
+    group.add_argument(
+        "--password-file",
+        type=Path,
+        metavar="FILE",
+        help=" ".join(("file holding the SASL password", file_note)).strip(),
     )
 
 

@@ -15,9 +15,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alertview.commands.kafka_options import PASSWORD_ENV, kafka_settings
+from alertview.commands.kafka_options import add_sasl_arguments, kafka_settings
 from alertview.core.errors import AlertViewError, UsageError
-from alertview.core.stream.config import SASL_MECHANISMS, SECURITY_PROTOCOLS
 from alertview.core.table.filters import parse_filter
 
 if TYPE_CHECKING:  # core.spark needs pyarrow (the spark extra): imported when run
@@ -89,20 +88,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def _add_security_arguments(parser: argparse.ArgumentParser) -> None:
     """``consume``'s SASL and CA options (client certificates and -X are not offered)."""
     group = parser.add_argument_group("Kafka security (as for consume)")
-    group.add_argument(
-        "--security-protocol", default="PLAINTEXT", type=str.upper, choices=SECURITY_PROTOCOLS
-    )
-    group.add_argument("--sasl-mechanism", type=str.upper, choices=SASL_MECHANISMS)
-    group.add_argument("--username", help="SASL user name")
-    group.add_argument(
-        "--password-env",
-        default=PASSWORD_ENV,
-        metavar="VAR",
-        help=f"environment variable holding the SASL password (default {PASSWORD_ENV})",
-    )
-    group.add_argument(
-        "--password-file", type=Path, metavar="FILE", help="file holding the SASL password"
-    )
+    add_sasl_arguments(group)
     group.add_argument("--ca-file", help="CA certificate (PEM) for SSL")
     parser.set_defaults(
         extra=[], cert_file=None, key_file=None, key_password_env=None, insecure_no_verify=False

@@ -142,7 +142,12 @@ def run(args: argparse.Namespace) -> int:
     from alertview.core.spark.packages import pyspark_version
 
     pyspark_version()  # one line if the extra is missing
-    from alertview.core.spark.job import files_to_read, run_files, stream_query
+    from alertview.core.spark.job import (
+        check_parquet_owner,
+        files_to_read,
+        run_files,
+        stream_query,
+    )
     from alertview.core.spark.packages import spark_session
     from alertview.core.spark.progress import Progress, lag_of, listener
 
@@ -153,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
         options.checkpoint_dir  # noqa: B018 (refuses a stream with nowhere to keep it)
         if not options.bootstrap or not options.topic:
             raise UsageError("give --bootstrap and --topic (or --files)")
+    check_parquet_owner(options, files=args.files is not None)
     from pyspark.sql import SparkSession
 
     # run from a program that has a session (a notebook, the tests): use it, leave it open
@@ -164,13 +170,15 @@ def run(args: argparse.Namespace) -> int:
         f"UI at {spark.sparkContext.uiWebUrl}"
     )
     progress = Progress(_say)
+    watching, added = listener(progress), False
     try:
         if args.files is not None:
-            counts = run_files(spark, args.files, options, progress)
+            counts = _one_line_failure(run_files, spark, args.files, options, progress)
             _say(f"{counts.alerts} alerts, {counts.matched} matched, {counts.errors} errors")
             return 1 if counts.errors else 0
-        spark.streams.addListener(listener(progress))
-        query = stream_query(spark, options, progress)
+        spark.streams.addListener(watching)
+        added = True
+        query = _one_line_failure(stream_query, spark, options, progress)
         try:
             query.awaitTermination()
         except KeyboardInterrupt:
@@ -186,3 +194,16 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if ours:
             spark.stop()
+        elif added:  # the caller's session goes on: it keeps no listener of ours
+            spark.streams.removeListener(watching)
+
+
+def _one_line_failure(call, *args):
+    """``call(*args)``; a failure inside Spark (an unwritable folder, a damaged
+    checkpoint) as one line instead of pages of JVM trace."""
+    try:
+        return call(*args)
+    except AlertViewError:
+        raise
+    except Exception as exc:
+        raise SparkJobFailed(_first_line(exc)) from exc

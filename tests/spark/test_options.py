@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from alertview.cli import main
 from alertview.core.errors import UsageError
-from alertview.core.spark.job import JobOptions, expand_files, files_to_read
+from alertview.core.spark.job import JobOptions, check_parquet_owner, expand_files, files_to_read
 from alertview.core.spark.kafka_auth import spark_kafka_options
 from alertview.core.spark.packages import (
     fetched_jars,
@@ -112,3 +113,37 @@ def test_the_connector_matches_pyspark():
         assert config["spark.jars"].split(",") == jars
         assert any(f"spark-sql-kafka-0-10_2.13-{version}.jar" in j for j in jars)
     assert config["spark.sql.sources.partitionOverwriteMode"] == "dynamic"
+
+
+def test_a_non_ascii_password_reaches_the_jaas_line_as_it_is():
+    settings = KafkaSettings(
+        "b:9092", security_protocol="SASL_PLAINTEXT", username="zoë", password="pässwort"
+    )
+    jaas = spark_kafka_options(settings)["kafka.sasl.jaas.config"]
+    assert 'username="zoë" password="pässwort";' in jaas  # JAAS reads no \\u escapes
+
+
+def test_a_parquet_folder_is_never_shared_by_two_jobs(tmp_path):
+    """Batch ids restart at 0 in a new checkpoint: a second job's batch 0 would replace
+    the first's ``batch=0`` rows, silently."""
+    out = tmp_path / "out"
+    check_parquet_owner(JobOptions(parquet=out), files=False)  # no folder yet: fine
+    (out / "night=20260301" / "survey=ztf" / "batch=0").mkdir(parents=True)
+    check_parquet_owner(JobOptions(parquet=out), files=True)  # a --files rerun replaces
+    with pytest.raises(UsageError, match="another job's rows"):
+        check_parquet_owner(JobOptions(parquet=out), files=False)
+    with pytest.raises(UsageError, match="another job's rows"):
+        check_parquet_owner(JobOptions(parquet=out, checkpoint=tmp_path / "ck"), files=False)
+    (out / "_checkpoint" / "offsets").mkdir(parents=True)  # the stream that wrote them
+    check_parquet_owner(JobOptions(parquet=out), files=False)  # continues: fine
+    with pytest.raises(UsageError, match="a stream's rows"):
+        check_parquet_owner(JobOptions(parquet=out), files=True)
+
+
+def test_the_command_refuses_a_shared_folder_before_spark_starts(tmp_path, capsys):
+    out = tmp_path / "out"
+    (out / "night=20260301" / "survey=ztf" / "batch=0").mkdir(parents=True)
+    argv = ["spark", "--bootstrap", "127.0.0.1:1", "--topic", "t", "--parquet", str(out)]
+    assert main(argv) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("alertview: --parquet") and "\n" not in error

@@ -207,6 +207,29 @@ def files_to_read(pattern: str, options: JobOptions) -> list[str]:
     return paths
 
 
+def check_parquet_owner(options: JobOptions, files: bool) -> None:
+    """Refuse to mix two jobs' rows in one --parquet folder: batch ids start at 0 in
+    every new checkpoint and every --files job, and a batch replaces its own
+    ``batch=N`` partitions, so a second job would silently replace the first's rows."""
+    if options.parquet is None or not options.parquet.is_dir():
+        return
+    stream_rows = (options.parquet / "_checkpoint" / "offsets").is_dir()
+    if files:
+        if stream_rows:
+            raise UsageError(
+                f"--parquet {options.parquet} holds a stream's rows (its _checkpoint): "
+                "give the --files job its own folder"
+            )
+        return
+    started = (options.checkpoint_dir / "offsets").is_dir()
+    if not started and any(options.parquet.glob("night=*/survey=*/batch=*")):
+        raise UsageError(
+            f"--parquet {options.parquet} holds another job's rows and --checkpoint "
+            f"{options.checkpoint_dir} is new: its batches would replace them; give a new "
+            "--parquet folder, or the --checkpoint that wrote them"
+        )
+
+
 def run_files(
     spark: Any, pattern: str, options: JobOptions, progress: Progress | None = None
 ) -> BatchCounts:

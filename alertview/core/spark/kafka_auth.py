@@ -38,8 +38,8 @@ def spark_kafka_options(settings: KafkaSettings) -> dict[str, str]:
         # JSON strings are valid JAAS quoted strings (backslash and quote escaped)
         options["kafka.sasl.jaas.config"] = (
             f"{_LOGIN_MODULES[mechanism]} required "
-            f"username={json.dumps(settings.username or '')} "
-            f"password={json.dumps(settings.password or '')};"
+            f"username={json.dumps(settings.username or '', ensure_ascii=False)} "
+            f"password={json.dumps(settings.password or '', ensure_ascii=False)};"
         )
     if protocol in ("SSL", "SASL_SSL"):
         if settings.ca_file:

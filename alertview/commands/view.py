@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alertview.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from alertview.gui.demo import DemoStream
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -71,8 +75,36 @@ def run_demo(args: argparse.Namespace) -> int:
     from alertview.gui.demo import run_demo as start
     from alertview.gui.exception_hook import ExceptionHook
 
-    with ExceptionHook():  # a bug shows in a dialog and the log, as in `view`
-        return start(args.interval, args.engine)
+    started: list[DemoStream] = []
+
+    def on_start(demo: DemoStream) -> None:
+        started.append(demo)
+        announce_demo(demo)
+
+    try:
+        with ExceptionHook():  # a bug shows in a dialog and the log, as in `view`
+            return start(args.interval, args.engine, on_start=on_start)
+    finally:
+        if started:
+            print(f"alertview demo: stopped; {started[0].sent} alerts sent", flush=True)
+
+
+def announce_demo(demo: DemoStream) -> None:
+    """Where the demo's stream is, on stdout: another consumer (kcat, a script) can
+    read the same topic while the window shows it."""
+    from alertview.gui.demo import DEMO_TOPIC
+
+    bootstrap = demo.broker.bootstrap
+    engine = demo.broker.limits.partition(" (")[0]  # "librdkafka's mock cluster", "Tansu"
+    cadence = demo.cadence
+    lines = (
+        f"alertview demo: embedded {demo.broker.engine} broker ({engine}) at {bootstrap}",
+        f"alertview demo: topic {DEMO_TOPIC}: the ZTF and Rubin alerts AlertView ships, "
+        f"{cadence.visit_size} alerts every {cadence.interval:g} s, looping with new ids",
+        f"alertview demo: read it elsewhere too, e.g. kcat -C -b {bootstrap} -t {DEMO_TOPIC}",
+        "alertview demo: close the window to stop",
+    )
+    print("\n".join(lines), flush=True)
 
 
 def run_render(args: argparse.Namespace) -> int:

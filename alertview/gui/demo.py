@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from alertview.core.avro.schemas import SchemaCache
@@ -102,12 +103,20 @@ DEMO_SESSION = "demo"
 DEMO_KEEP_PACKETS = "1GB"
 
 
-def run_demo(interval: float = 3.0, engine: Engine = "mock") -> int:
+def run_demo(
+    interval: float = 3.0,
+    engine: Engine = "mock",
+    on_start: Callable[[DemoStream], None] | None = None,
+) -> int:
+    """The demo until its window closes; ``on_start`` gets the running stream (the
+    command tells the user where it is) before the window opens."""
     from alertview.gui.app import make_application
     from alertview.gui.session_windows import open_window
 
     app = make_application()
     with DemoStream(interval, engine) as demo:
+        if on_start is not None:
+            on_start(demo)
         window = open_window(Session.named(DEMO_SESSION), show=False)
         if window.opened.store.retention.keeps_all:  # the replay loops for ever
             window.set_keep_packets(DEMO_KEEP_PACKETS)

@@ -17,3 +17,14 @@ def resource_dir() -> Path:
 def samples_dir() -> Path:
     """Real ZTF and Rubin alerts shipped for the demo and `inspect --samples`."""
     return resource_dir() / "samples"
+
+
+def icons_dir() -> Path:
+    """The application icon: ``alertview.svg`` and ``hicolor/<N>x<N>/apps/alertview.png``."""
+    return resource_dir() / "icons"
+
+
+def desktop_dir() -> Path:
+    """The freedesktop entry, shared-mime-info XML and AppStream metainfo
+    (``packaging/`` links to them; ``alertview --install-desktop-entry`` installs them)."""
+    return resource_dir() / "desktop"

@@ -25,6 +25,10 @@ def make_application():
     app.setApplicationName("AlertView")
     app.setOrganizationName("AlertView")
     app.setApplicationDisplayName("AlertView")
+    # the name of packaging/alertview.desktop: Wayland and X match the window to its entry
+    app.setDesktopFileName("alertview")
+    if app.windowIcon().isNull():
+        app.setWindowIcon(app_icon())
     import pyqtgraph as pg
 
     from alertview.gui.theme import follow_system_scheme
@@ -43,6 +47,19 @@ def make_application():
         follow_system_scheme(app)
         app._alertview_theme = True
     return app
+
+
+def app_icon():
+    """AlertView's icon at every size shipped, from the PNGs (no SVG plugin needed, in a
+    bundle either); a build without them has Qt's default icon, not an error."""
+    from PySide6.QtGui import QIcon
+
+    from alertview.resources import icons_dir
+
+    icon = QIcon()
+    for png in sorted((icons_dir() / "hicolor").glob("*/apps/alertview.png")):
+        icon.addFile(str(png))
+    return icon
 
 
 def choose_session(

@@ -55,6 +55,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show tracebacks instead of one-line errors, debug lines and librdkafka's log",
     )
+    desktop = parser.add_mutually_exclusive_group()
+    desktop.add_argument(
+        "--install-desktop-entry",
+        dest="desktop_entry",
+        action="store_const",
+        const="install",
+        help="add AlertView to this user's desktop menu, icons and file types (Linux)",
+    )
+    desktop.add_argument(
+        "--uninstall-desktop-entry",
+        dest="desktop_entry",
+        action="store_const",
+        const="uninstall",
+        help="remove what --install-desktop-entry added",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.add_parser(subparsers)
@@ -72,11 +87,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = _hoist_debug(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:  # plain `alertview` opens the viewer
+    if args.desktop_entry:
+        args.handler = _desktop_entry
+    elif args.command is None:  # plain `alertview` opens the viewer
         args = parser.parse_args([*argv, "view"])
     with logging_to(args.debug, LOG_FILES.get(args.command)):
         log.info("alertview %s: %s", __version__, args.command)
         return _run(args)
+
+
+def _desktop_entry(args: argparse.Namespace) -> int:
+    from alertview.core import desktop_entry
+
+    install = args.desktop_entry == "install"
+    print("\n".join(desktop_entry.install() if install else desktop_entry.uninstall()))
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

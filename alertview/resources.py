@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from importlib import resources
 from pathlib import Path
 
 
 def resource_dir() -> Path:
-    """The ``resources`` folder: inside the wheel, or at the top of a source checkout."""
+    """The ``resources`` folder: inside the wheel, the PyInstaller bundle (which puts it
+    at the same place, ``alertview/resources``, see packaging/alertview.spec), or at the
+    top of a source checkout."""
+    bundle = getattr(sys, "_MEIPASS", None)  # set by PyInstaller's bootloader only
+    if bundle is not None:
+        return Path(bundle) / "alertview" / "resources"
     packaged = Path(str(resources.files("alertview"))) / "resources"
     if packaged.is_dir():
         return packaged

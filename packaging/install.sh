@@ -20,7 +20,7 @@ case "${1:-}" in
 esac
 
 # What PySide6's X11 platform plugin and Qt libraries link to (readelf -d), beyond the
-# base system; "a|b": either package will do (b is a|b's Debian 13 / Ubuntu 24.04 name).
+# base system. "a|b": either will do (libglib2.0-0t64 on Debian 13 and Ubuntu 24.04).
 QT_PACKAGES=(libegl1 libgl1 libfontconfig1 libfreetype6 libdbus-1-3 "libglib2.0-0|libglib2.0-0t64"
   libx11-6 libx11-xcb1 libxkbcommon0 libxkbcommon-x11-0 libxcb1 libxcb-cursor0 libxcb-glx0
   libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render0 libxcb-render-util0

@@ -3,16 +3,18 @@
 A Rubin packet's light curve takes ~5 ms to decode with ~250 previous
 sources (benchmarks/results/decode.json), longer with a longer history;
 browsing the table row by row should not wait for it. The loader
-decodes on one background thread, drops results for rows no longer
-selected (a generation counter), keeps the last few alerts ready, and
-fetches the row after the selected one while the user looks at it.
+decodes on one background thread (the GUI thread waits a few frames for
+it at most), drops results for rows no longer selected (a generation
+counter), keeps the last few alerts ready, and fetches the row after the
+selected one while the user looks at it.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -26,6 +28,9 @@ from alertview.gui.limits_ahead import LimitsAhead
 
 #: Decoded alerts kept ready (each holds its packet and scaled stamps: ~0.1-1 MB).
 KEEP = 16
+
+#: Seconds the GUI thread waits for a selected row's decode before going on without it.
+WAIT_FOR_DECODE = 0.03
 
 
 class AlertLoader(QObject):
@@ -47,26 +52,39 @@ class AlertLoader(QObject):
         self.ahead.add(row_ids, choices[0])
 
     def request(self, row_id: int, choices: tuple[str, str]) -> int:
-        """Decode ``row_id`` for display; ``loaded`` follows with the returned generation."""
+        """Decode ``row_id`` for display; ``loaded`` follows with the returned generation.
+
+        The GUI thread waits up to ``WAIT_FOR_DECODE`` for the decode and shows the
+        alert at once: left to run while the event loop repaints the table, the decode
+        shares the GIL with that painting and a ~4 ms ZTF decode took 15-25 ms
+        (``benchmarks/inspect_latency.py``). A longer decode (a Rubin light curve of
+        thousands of sources, a busy machine) is answered later, the loop running."""
         self.generation += 1
         generation = self.generation
         key = (row_id, choices)
         ready = self._take(key)
-        if ready is not None:  # decoded ahead: show it now
-            self.loaded.emit(generation, ready[0], ready[1:])
-            return generation
-
-        def work() -> None:
+        if ready is None:
+            future = self._executor.submit(lambda: self._take(key) or self._decode(key))
+            self.ahead.wake()  # the limits' pause between rows ends: this is next
             try:
-                found = self._take(key) or self._decode(key)
+                ready = future.result(timeout=WAIT_FOR_DECODE)
+            except FutureTimeout:
+                future.add_done_callback(lambda done: self._answer(generation, row_id, done))
+                return generation
             except Exception as exc:  # shown in the status bar, never a crash
                 self.loaded.emit(generation, None, f"cannot decode row {row_id}: {exc}")
-                return
-            self.loaded.emit(generation, found[0], found[1:])
-
-        self._executor.submit(work)
-        self.ahead.wake()  # the limits' pause between rows ends: this is next
+                return generation
+        self.loaded.emit(generation, ready[0], ready[1:])
         return generation
+
+    def _answer(self, generation: int, row_id: int, done: Future) -> None:
+        """A decode that outlasted the wait: ``loaded`` from the decode thread."""
+        error = done.exception()
+        if error is not None:
+            self.loaded.emit(generation, None, f"cannot decode row {row_id}: {error}")
+            return
+        found = done.result()
+        self.loaded.emit(generation, found[0], found[1:])
 
     def prefetch(self, row_id: int, choices: tuple[str, str]) -> None:
         """Decode ``row_id`` in the background unless the user moves on first.

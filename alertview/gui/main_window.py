@@ -246,6 +246,17 @@ class MainWindow(QMainWindow, StreamControl):
 
         fill_recent_menu(self)
 
+    def showEvent(self, event) -> None:
+        """A message given before the window was shown (the demo's "keep packets")
+        is given again: QStatusBar hides the stream's state under a message only if
+        that label is visible, so the two were drawn over each other."""
+        super().showEvent(event)
+        bar = self.statusBar()
+        message = bar.currentMessage()
+        if message and self.stream_state.isVisible():
+            bar.clearMessage()
+            bar.showMessage(message, 8000)
+
     def closeEvent(self, event) -> None:
         if self.failure_box is not None:
             self.failure_box.close()

@@ -448,3 +448,23 @@ def test_counts_in_the_packet_tree_say_one_in_the_singular():
 
     assert shown([7]) == "1 item" and shown([7, 8]) == "2 items"
     assert shown(b"x") == "<1 byte>" and shown(b"xy") == "<2 bytes>"
+
+
+def test_a_message_before_the_window_shows_does_not_overlap_the_stream_state(qtbot, tmp_path):
+    from alertview.core.session.store import AlertStore
+    from alertview.gui.main_window import MainWindow
+
+    store = AlertStore(tmp_path / "session")
+    main = MainWindow(store)
+    qtbot.addWidget(main)
+    main.show_message("keep packets: 1GB")  # as the demo does while it sets up
+    main.show()
+    try:
+        qtbot.waitExposed(main)
+        assert main.statusBar().currentMessage() == "keep packets: 1GB"
+        assert not main.stream_state.isVisible()  # under the message, not drawn over it
+        main.statusBar().clearMessage()
+        assert main.stream_state.isVisible()
+    finally:
+        main.close()
+        store.close()

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -136,7 +136,7 @@ class MainWindow(QMainWindow, StreamControl):
         self.statusBar().addPermanentWidget(self.imports.widget)
         self.imports.load_rows()
         self._build_menus()
-        self.resize(1500, 900)
+        self.resize(*first_size(1500, 900))
 
     def _action(self, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
         action = QAction(text, self)
@@ -326,3 +326,14 @@ class MainWindow(QMainWindow, StreamControl):
 
     def table_attention(self):
         return self.table.attention()
+
+
+def first_size(width: int, height: int) -> tuple[int, int]:
+    """The window's size before any is saved: ``width`` x ``height``, or the screen's
+    room where that is smaller (a 1366x768 laptop, a 1280x900 Xvfb: the right pane
+    was cut off). The offscreen platform's 800x600 screen is no screen: left alone."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None or QGuiApplication.platformName() == "offscreen":
+        return width, height
+    room = screen.availableGeometry()
+    return min(width, room.width() * 95 // 100), min(height, room.height() * 92 // 100)

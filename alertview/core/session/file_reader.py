@@ -92,10 +92,11 @@ def _read_position(path: str) -> int | None:
     (Linux's /proc; elsewhere None). Archives are read through a decompressor, whose
     output says nothing of how much of the file is behind it."""
     try:
-        for fd in os.scandir("/proc/self/fd"):
-            if os.readlink(fd.path) == path:
-                with open(f"/proc/self/fdinfo/{fd.name}") as info:
-                    return int(info.readline().split()[1])  # "pos:\t<offset>"
+        with os.scandir("/proc/self/fd") as entries:  # closed on the early return too
+            for fd in entries:
+                if os.readlink(fd.path) == path:
+                    with open(f"/proc/self/fdinfo/{fd.name}") as info:
+                        return int(info.readline().split()[1])  # "pos:\t<offset>"
     except (OSError, ValueError, IndexError):
         pass
     return None

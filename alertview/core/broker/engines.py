@@ -208,8 +208,15 @@ class EmbeddedBroker:
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                # a process group of its own: the terminal's Ctrl-C goes to the app's
+                # group, and the app stops its broker itself, after its clients
+                process_group=0,
             )
-            _wait_for_port(self.port, self._process, timeout or 20)
+            try:
+                _wait_for_port(self.port, self._process, timeout or 20)
+            except BaseException:  # (Ctrl-C no longer reaches it: stopped here)
+                self.stop()
+                raise
             self.bootstrap = f"127.0.0.1:{self.port}"
         return self
 

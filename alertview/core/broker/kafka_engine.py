@@ -252,6 +252,9 @@ class KafkaServer:
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                # a process group of its own: the terminal's Ctrl-C goes to the app's
+                # group, and the app stops its broker itself, after its clients
+                process_group=0,
             )
         self._wait_started(kafka_log, jvm_log, offsets, started_at + timeout)
         if tls is not None:

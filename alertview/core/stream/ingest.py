@@ -18,6 +18,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -114,6 +115,12 @@ def _child(
     settings: ConsumerSettings, folder: str, schemas: SchemaSource, conn: Connection
 ) -> None:
     """The child's main loop; every outcome goes to ``conn`` as a ``StreamNews``."""
+    # Ctrl-C reaches the terminal's whole foreground group, a hangup the whole job: the
+    # viewer closes in order and stops this process through ``conn`` (or its end, if the
+    # viewer dies); killed here, the stream would stop under an open window. SIGTERM
+    # still ends it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     # the child's log (internal errors with their tracebacks) goes to the viewer's stderr,
     # and to the stream's log file when the viewer keeps one
     configure_stream_child()

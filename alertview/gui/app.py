@@ -103,19 +103,23 @@ def run_viewer(
     """Open the main window on a named session (see ``choose_session``), reading ``paths``."""
     app = make_application()
     from alertview.gui.exception_hook import ExceptionHook
+    from alertview.gui.interrupt import closing_on_signals
     from alertview.gui.session_windows import open_window
 
-    opened, paths = choose_session(paths, session, temporary)
-    window = open_window(opened, show=False)
-    # a bug from here on shows in a dialog (and the log), not only on a terminal
-    with ExceptionHook(window):
-        window.show()
-        if keep_packets is not None:
-            window.set_keep_packets(keep_packets)
-        if paths:  # read off the GUI thread; the first alert shown once they are in
-            job = window.open_paths(paths)
-            job.done.connect(lambda _added: window.model.rowCount() and window.select_row(0))
-        return app.exec()
+    # Ctrl-C, SIGTERM or a hangup close the windows in order (one before the event loop
+    # runs: as soon as it does)
+    with closing_on_signals(app):
+        opened, paths = choose_session(paths, session, temporary)
+        window = open_window(opened, show=False)
+        # a bug from here on shows in a dialog (and the log), not only on a terminal
+        with ExceptionHook(window):
+            window.show()
+            if keep_packets is not None:
+                window.set_keep_packets(keep_packets)
+            if paths:  # read off the GUI thread; the first alert shown once they are in
+                job = window.open_paths(paths)
+                job.done.connect(lambda _added: window.model.rowCount() and window.select_row(0))
+            return app.exec()
 
 
 def render_alert(path: str | os.PathLike, index: int, out: Path, size=(1200, 850)) -> Path:

@@ -51,16 +51,20 @@ class DemoStream:
         )
 
     def start(self) -> DemoStream:
-        self._histories = tempfile.TemporaryDirectory(prefix="alertview-demo-")
-        write_history_files([samples_dir()], self._histories.name)
-        self.broker.start()
-        ensure_topic(self.settings, DEMO_TOPIC, 4)
-        self._thread = threading.Thread(target=self._replay, name="demo-replay", daemon=True)
-        self._thread.start()
-        # the first visit creates the topic (librdkafka's mock creates topics on first use)
-        deadline = time.monotonic() + 15
-        while self.sent == 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        try:
+            self._histories = tempfile.TemporaryDirectory(prefix="alertview-demo-")
+            write_history_files([samples_dir()], self._histories.name)
+            self.broker.start()
+            ensure_topic(self.settings, DEMO_TOPIC, 4)
+            self._thread = threading.Thread(target=self._replay, name="demo-replay", daemon=True)
+            self._thread.start()
+            # the first visit creates the topic (librdkafka's mock creates topics on first use)
+            deadline = time.monotonic() + 15
+            while self.sent == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        except BaseException:  # `with` calls no __exit__ then: no broker or folder left
+            self.stop()
+            raise
         return self
 
     def _replay(self) -> None:
@@ -111,10 +115,13 @@ def run_demo(
     """The demo until its window closes; ``on_start`` gets the running stream (the
     command tells the user where it is) before the window opens."""
     from alertview.gui.app import make_application
+    from alertview.gui.interrupt import closing_on_signals
     from alertview.gui.session_windows import open_window
 
     app = make_application()
-    with DemoStream(interval, engine) as demo:
+    # Ctrl-C, SIGTERM or a hangup close the window, and the stream stops as after a click
+    # on its close box: broker stopped, folder removed (one during the start: once it is up)
+    with closing_on_signals(app), DemoStream(interval, engine) as demo:
         if on_start is not None:
             on_start(demo)
         window = open_window(Session.named(DEMO_SESSION), show=False)

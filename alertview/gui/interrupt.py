@@ -30,11 +30,9 @@ from PySide6.QtCore import QObject, QSocketNotifier
 from PySide6.QtWidgets import QApplication
 
 #: The signals that close the viewer, and the word said for each on stderr.
-CLOSING_SIGNALS: dict[int, str] = {
-    signal.SIGINT: "interrupted",
-    signal.SIGTERM: "terminated",
-    signal.SIGHUP: "hung up",
-}
+CLOSING_SIGNALS: dict[int, str] = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
+if hasattr(signal, "SIGHUP"):  # (not on Windows)
+    CLOSING_SIGNALS[signal.SIGHUP] = "hung up"
 
 
 class SignalCloser(QObject):

@@ -120,7 +120,8 @@ def _child(
     # viewer dies); killed here, the stream would stop under an open window. SIGTERM
     # still ends it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):  # (not on Windows)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     # the child's log (internal errors with their tracebacks) goes to the viewer's stderr,
     # and to the stream's log file when the viewer keeps one
     configure_stream_child()

@@ -20,7 +20,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Start an embedded Kafka-protocol broker on 127.0.0.1. The first line of "
         "output is bootstrap=127.0.0.1:PORT; with --security sasl_ssl the next lines are "
         "security_protocol=, sasl_mechanism=, username= and ca_file= (the client options of "
-        "the same names). It runs until SIGINT or SIGTERM.",
+        "the same names). It runs until SIGINT, SIGTERM or SIGHUP.",
     )
     parser.add_argument("--engine", choices=ENGINES, default="mock")
     parser.add_argument(
@@ -54,8 +54,11 @@ def run(args: argparse.Namespace) -> int:
     if args.password_file and args.security != "sasl_ssl":
         raise UsageError("--password-file needs --security sasl_ssl")
     done = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: done.set())
+    # a hangup too: the engine runs in a process group of its own, out of the terminal's
+    # reach, and would outlive a closed terminal
+    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, lambda *_: done.set())
     broker = EmbeddedBroker(args.engine, port=args.port, data=args.data, security=args.security)
     with broker:
         if args.password_file and broker.password is not None:

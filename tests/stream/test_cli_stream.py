@@ -22,8 +22,10 @@ from tests.stream.commands import ALERTVIEW, run_alertview
 from tests.stream.conftest import consume_until, n_alerts
 
 
-@pytest.mark.parametrize("engine", ["mock", "tansu"])
-def test_broker_command_prints_bootstrap_and_stops_cleanly(engine, tmp_path):
+@pytest.mark.parametrize(
+    ("engine", "stop"), [("mock", signal.SIGTERM), ("tansu", signal.SIGHUP)]
+)  # SIGHUP: its terminal closed (the engine, in a process group of its own, must stop too)
+def test_broker_command_prints_bootstrap_and_stops_cleanly(engine, stop, tmp_path):
     port_file = tmp_path / "port"
     with subprocess.Popen(
         [*ALERTVIEW, "broker", "--engine", engine, "--port-file", str(port_file)],
@@ -31,10 +33,10 @@ def test_broker_command_prints_bootstrap_and_stops_cleanly(engine, tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     ) as process:
-        _check_broker_process(process, engine, port_file)
+        _check_broker_process(process, engine, port_file, stop)
 
 
-def _check_broker_process(process, engine, port_file):
+def _check_broker_process(process, engine, port_file, stop=signal.SIGTERM):
     try:
         first = process.stdout.readline().strip()
         assert first.startswith("bootstrap=127.0.0.1:")
@@ -45,7 +47,7 @@ def _check_broker_process(process, engine, port_file):
         producer.send("ping", b"x")
         assert producer.flush(20).delivered == 1
     finally:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop)
         assert process.wait(20) == 0
 
 

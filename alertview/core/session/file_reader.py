@@ -30,6 +30,7 @@ from alertview.core.decode import HistoryCompletion, decode_bytes
 from alertview.core.errors import AlertViewError, DecodeError
 from alertview.core.session.store import AlertStore
 from alertview.core.sources import MEMBER_SEPARATOR, Blob, iter_blobs
+from alertview.core.terminal_signals import ignore_terminal_signals
 
 log = logging.getLogger(__name__)
 
@@ -264,6 +265,7 @@ def read_in_child(
     paths: list[str], sizes: dict[str, int], folder: str, schemas: tuple, conn: Connection
 ) -> None:
     """The reader in a process of its own: its decoding never holds the viewer's GIL."""
+    ignore_terminal_signals()  # the viewer cancels the import through ``conn``
     logging.basicConfig(level=logging.WARNING, format="alertview import: %(message)s")
     gc.set_threshold(100_000, 50, 1000)  # ~10 objects per alert, freed by refcounts
     with contextlib.suppress(AttributeError, OSError):

@@ -18,7 +18,6 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -40,6 +39,7 @@ from alertview.core.stream.messages import (
     StreamNews,
 )
 from alertview.core.stream.pipeline import tune_for_streaming
+from alertview.core.terminal_signals import ignore_terminal_signals
 
 if TYPE_CHECKING:
     from alertview.core.stream.consumer import AlertConsumer, Batch, ConsumerSettings
@@ -115,13 +115,7 @@ def _child(
     settings: ConsumerSettings, folder: str, schemas: SchemaSource, conn: Connection
 ) -> None:
     """The child's main loop; every outcome goes to ``conn`` as a ``StreamNews``."""
-    # Ctrl-C reaches the terminal's whole foreground group, a hangup the whole job: the
-    # viewer closes in order and stops this process through ``conn`` (or its end, if the
-    # viewer dies); killed here, the stream would stop under an open window. SIGTERM
-    # still ends it.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "SIGHUP"):  # (not on Windows)
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    ignore_terminal_signals()  # the viewer stops this process through ``conn``
     # the child's log (internal errors with their tracebacks) goes to the viewer's stderr,
     # and to the stream's log file when the viewer keeps one
     configure_stream_child()

@@ -36,8 +36,10 @@ log = logging.getLogger(__name__)
 
 #: Alerts stored at a time.
 BATCH = 500
-#: Seconds between two progress reports (and row inserts) to the GUI thread.
+#: Seconds between two progress reports (and row inserts) to the GUI thread...
 REPORT_EVERY = 0.2
+#: ...and before the first: the first rows show at once, not after a batch or two.
+FIRST_REPORT = 0.05
 #: Seconds of history decoding between two reports.
 HISTORY_BUDGET = 0.2
 #: The child's niceness: when the cores are busy, the viewer's clicks come first.
@@ -229,7 +231,7 @@ class Reader:
         rows: list[tuple] = []
         errors: list[DecodeError] = []
         alerts = 0
-        last = time.monotonic()
+        report_at = time.monotonic() + FIRST_REPORT
         try:
             for item in self._items(counter):
                 if isinstance(item, DecodeError):
@@ -237,14 +239,15 @@ class Reader:
                 else:
                     batch.append(item)
                     alerts += 1
-                if len(batch) >= BATCH:
+                due = time.monotonic() >= report_at
+                if len(batch) >= BATCH or (due and batch):  # each report shows what was read
                     rows += self.store.add_rows(batch, sync=False)
                     batch = []
-                if time.monotonic() - last >= REPORT_EVERY:
+                if due:
                     self.store.add_errors(map(stored_error, errors))  # kept with the session
                     self.send(ImportProgress(rows, alerts, counter.total, [], len(errors)))
                     rows, errors, alerts = [], [], 0
-                    last = time.monotonic()
+                    report_at = time.monotonic() + REPORT_EVERY
             self.store.add_errors(map(stored_error, errors))
             rows += self.store.add_rows(batch)  # and everything before it synced
         except AlertViewError:  # refused (a disk nearly full): what was stored is shown

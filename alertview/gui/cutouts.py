@@ -125,6 +125,10 @@ class CutoutPanel(QWidget):
         if extent is not None:
             hx, hy = extent
             self.boxes["science"].setRange(xRange=(-hx, hx), yRange=(-hy, hy), padding=0.02)
+            # the new transforms now, not in the paint: the marks' curves told of a new
+            # transform while painting asked for a second paint of the three stamps
+            for box in self.boxes.values():
+                box.updateMatrix()
 
     def show_stamp(self, name: str, stamp: Stamp) -> None:
         image, blank = self.images[name], self.blanks[name]

@@ -36,6 +36,9 @@ class LightcurvePanel(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         for side in ("left", "bottom"):  # the grid's third, finest level of lines was
             self.plot.getAxis(side).setStyle(maxTickLevel=1)  # ~1/3 of each paint
+            # no "(x1e+06)" scaling: pyqtgraph re-set the label's HTML and the axis' size
+            # at each range change, and the relayout painted the plot a second time
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.plot.getPlotItem().hideButtons()
         # the legend is a row above the plot, never over the data (pyqtgraph's
         # LegendItem, a graphics item per row, also took ~40 % of a redraw)
@@ -78,6 +81,7 @@ class LightcurvePanel(QWidget):
         self._labels: dict[str, str] = {}
         self._x_limits: tuple[float, float] | None = None
         self._axis_flux: bool | None = None  # the unit the axes' text space is set for
+        self._empty: str | None = None  # the empty plot's text shown (None: not drawn yet)
         self.controller.redraw()  # nothing shown yet: say what to do
 
     def show_alert(self, alert) -> None:
@@ -154,7 +158,11 @@ class LightcurvePanel(QWidget):
         return legend_entry(series)
 
     def _show_empty(self, text: str) -> None:
-        """Nothing to draw: ``text`` in the middle of a plot without axes; else the axes."""
+        """Nothing to draw: ``text`` in the middle of a plot without axes; else the axes
+        (set only when that changes: showing the grid again redraws the axes)."""
+        if text == self._empty:
+            return
+        self._empty = text
         item = self._items.get("empty")
         if item is None and text:
             item = self._items["empty"] = pg.TextItem(anchor=(0.5, 0.5), color="#9a9a9a")

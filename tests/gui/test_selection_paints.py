@@ -58,6 +58,38 @@ def test_each_selected_alert_paints_the_light_curve_once(window, qtbot, qapp):
     assert paints.count <= 12 + len(legend_heights) - 1, paints.count
 
 
+def test_rubin_alerts_paint_the_light_curve_and_the_cutouts_once_each(window, qtbot, qapp):
+    """Rubin legends take one line or two: the row kept its height only while the
+    line count did not change, and each change resized the plot under it (the light
+    curve was painted ~2.7 times per alert); the cutouts' view boxes took their new
+    transform while painting, and were painted twice."""
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([SHARED])
+    window.resize(1500, 900)
+    rubin_rows = [
+        r for r in range(window.model.rowCount()) if window.model.field(r, "survey") == "lsst"
+    ]
+    assert len(rubin_rows) >= 7
+    lightcurve = window.inspection.lightcurve
+    legend_lines = set()
+    for row in rubin_rows[:3]:  # the legend row has met its tallest text at this width
+        with qtbot.waitSignal(window.alert_shown, timeout=10000):
+            window.select_row(row)
+        settle(qapp)
+    light_curve = PaintCount(lightcurve.plot.viewport())
+    cutouts = PaintCount(window.inspection.cutouts.view.viewport())
+    for row in [*rubin_rows[3:], *rubin_rows[:3]]:
+        window.loader.clear()
+        with qtbot.waitSignal(window.alert_shown, timeout=10000):
+            window.select_row(row)
+        settle(qapp)
+        legend_lines.add(lightcurve.legend.label.heightForWidth(lightcurve.legend.width()))
+    assert len(legend_lines) > 1  # the legends needed different heights: the case
+    shown = len(rubin_rows)
+    assert light_curve.count <= shown + 1, (light_curve.count, shown)  # +1: a taller legend
+    assert cutouts.count == shown, (cutouts.count, shown)
+
+
 def test_the_next_rows_decode_waits_until_the_shown_alert_is_painted(window, qtbot, qapp):
     with qtbot.waitSignal(window.import_finished, timeout=30000):
         window.open_paths([SHARED])

@@ -1,4 +1,4 @@
-"""A real Kafka broker that stops mid-stream for 20 s and comes back on the same data.
+"""A real Kafka broker that stops mid-stream for 12 s and comes back on the same data.
 
 ``consume`` must say so once, say when it is back once, resume from the
 committed offsets by itself, and end with every alert stored exactly once.
@@ -18,7 +18,7 @@ from tests.stream.commands import Command
 from tests.stream.kafka_data import produce, stored_ids, stored_offsets, ztf_messages
 
 N = 2000
-OUTAGE_S = 20
+OUTAGE_S = 12
 
 
 def _printed(lines: list[str]) -> set[tuple[int, int]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from alertview.core.alert import Alert
+from alertview.core.surveys.minor_planets import UNNAMED_PREFIX
 
 #: Search radius for position-based services, in arcseconds.
 RADIUS_ARCSEC = 5.0
@@ -20,6 +21,14 @@ def alert_links(alert: Alert) -> list[tuple[str, str]]:
             ("ALeRCE", f"https://alerce.online/object/{quote(object_id)}"),
             ("Lasair", f"https://lasair-ztf.lsst.ac.uk/objects/{quote(object_id)}/"),
         ]
+    elif object_id and alert.survey == "lsst" and not object_id.isdigit():
+        if not object_id.startswith(UNNAMED_PREFIX):  # a known solar-system object
+            links += [
+                ("MPC", f"https://minorplanetcenter.net/db_search/show_object?object_id="
+                        f"{quote(object_id)}"),
+                ("JPL SBDB", f"https://ssd.jpl.nasa.gov/tools/sbdb_lookup.html#/?sstr="
+                             f"{quote(object_id)}"),
+            ]  # fmt: skip
     elif object_id and alert.survey == "lsst":
         links += [
             ("Fink", f"https://lsst.fink-portal.org/{quote(object_id)}"),

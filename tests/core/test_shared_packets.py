@@ -225,8 +225,10 @@ def test_rubin_fields_match_raw_record(cache):
         src = raw["diaSource"]
         assert alert.survey == "lsst" and alert.schema_label == "lsst 10.0"
         assert alert.alert_id == src["diaSourceId"] == raw["diaSourceId"]
-        object_id = src["diaObjectId"]
-        assert alert.object_id == (str(object_id) if object_id else None)
+        object_id = src["diaObjectId"]  # else a known asteroid's designation
+        designation = (raw.get("ssSource") or {}).get("designation")
+        assert alert.object_id == (str(object_id) if object_id else designation)
+        assert alert.object_id  # every one of these has an object
         assert (alert.ra, alert.dec) == (src["ra"], src["dec"])
         assert alert.mjd == src["midpointMjdTai"] and alert.time_scale == "tai"
         assert alert.band == src["band"]
@@ -255,4 +257,4 @@ def test_rubin_known_values(cache):
     second = alerts[1]
     assert second.mag == pytest.approx(23.10748, abs=1e-5)
     # solar-system-only sources have no diaObject
-    assert alerts[4].object_id is None and alerts[4].n_history_detections == 0
+    assert alerts[4].object_id == "2004 JQ12" and alerts[4].n_history_detections == 0

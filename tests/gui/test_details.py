@@ -58,8 +58,8 @@ def test_links_by_object_and_position():
     names = [name for name, _ in alert_links(alerts[0])]
     assert names[:2] == ["Fink", "Lasair"] and "TNS" in names and "Aladin Lite" in names
     assert f"{alerts[0].ra:.6f}" in dict(alert_links(alerts[0]))["SIMBAD"]
-    # a solar-system-only source has no object page, only positions
-    assert "Fink" not in dict(alert_links(alerts[4]))
+    # a known asteroid has no broker object page: the MPC's and JPL's, and positions
+    assert "Fink" not in dict(alert_links(alerts[4])) and "MPC" in dict(alert_links(alerts[4]))
 
 
 def test_double_clicking_an_object_shows_all_its_alerts(window, qtbot):

@@ -17,6 +17,7 @@ from alertview.core.avro.detail import Detail
 from alertview.core.avro.packets import DecodedRecord
 from alertview.core.avro.projection import SurveyFields
 from alertview.core.surveys.common import first_present, packet_fields
+from alertview.core.surveys.minor_planets import sso_object_id
 
 _VERSION = re.compile(r"v(\d+)_(\d+)")
 #: Rubin's non-detection limits (v3-v7) give the noise; the limit is 5 sigma.
@@ -30,7 +31,16 @@ DEC = ("dec", "decl")
 
 #: What ``to_alert`` reads of Rubin's source records, every spelling of v3-v11.
 SOURCE_FIELDS = frozenset(
-    {"diaSourceId", "diaForcedSourceId", "diaObjectId", "ra", "reliability", "snr", "diaNoise"}
+    {
+        "diaSourceId",
+        "diaForcedSourceId",
+        "diaObjectId",
+        "ssObjectId",
+        "ra",
+        "reliability",
+        "snr",
+        "diaNoise",
+    }
 ).union(TIME, BAND, FLUX, FLUX_ERR, DEC)
 #: The table reads ``diaSource``; a light curve, the history records too (a Rubin
 #: packet's ~1,000 of up to ~100 fields decode in half the time with only these).
@@ -112,11 +122,15 @@ def to_alert(decoded: DecodedRecord, origin: Origin) -> Alert:
 
 
 def _object_id(record: Mapping[str, Any], source: Mapping[str, Any]) -> str | None:
-    """diaObjectId as text; None for solar-system-only sources (null or 0)."""
+    """diaObjectId as text; for a source on a known solar-system object (no
+    diaObjectId: null or 0) its designation ("2004 JQ12"); else None."""
     object_id = source.get("diaObjectId")
     if not object_id:
         object_id = (record.get("diaObject") or {}).get("diaObjectId")
-    return str(object_id) if object_id else None
+    if object_id:
+        return str(object_id)
+    ss_object_id = source.get("ssObjectId")
+    return sso_object_id(int(ss_object_id)) if ss_object_id else None
 
 
 def _spelling(points: list[Mapping[str, Any]], names: tuple[str, ...]) -> str:

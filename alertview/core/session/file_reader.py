@@ -36,10 +36,12 @@ log = logging.getLogger(__name__)
 
 #: Alerts stored at a time.
 BATCH = 500
-#: Seconds between two progress reports (and row inserts) to the GUI thread...
+#: Seconds between two progress reports (and row inserts) to the GUI thread.
 REPORT_EVERY = 0.2
-#: ...and before the first: the first rows show at once, not after a batch or two.
-FIRST_REPORT = 0.05
+#: A report shows the alerts read since the last once this many wait (an archive's
+#: table fills as it is read); fewer wait for the end or a batch: a few files come
+#: in one piece, and a watch tells "7 new alerts" once, not "3", then "4".
+SHOWN_AT_REPORT = 100
 #: Seconds of history decoding between two reports.
 HISTORY_BUDGET = 0.2
 #: The child's niceness: when the cores are busy, the viewer's clicks come first.
@@ -231,7 +233,7 @@ class Reader:
         rows: list[tuple] = []
         errors: list[DecodeError] = []
         alerts = 0
-        report_at = time.monotonic() + FIRST_REPORT
+        report_at = time.monotonic() + REPORT_EVERY
         try:
             for item in self._items(counter):
                 if isinstance(item, DecodeError):
@@ -240,7 +242,7 @@ class Reader:
                     batch.append(item)
                     alerts += 1
                 due = time.monotonic() >= report_at
-                if len(batch) >= BATCH or (due and batch):  # each report shows what was read
+                if len(batch) >= BATCH or (due and len(batch) >= SHOWN_AT_REPORT):
                     rows += self.store.add_rows(batch, sync=False)
                     batch = []
                 if due:

@@ -10,6 +10,7 @@ Objects tab has objects seen on several nights.
 
 from __future__ import annotations
 
+import importlib
 import tempfile
 import threading
 import time
@@ -117,6 +118,11 @@ def run_demo(
     from alertview.gui.app import make_application
     from alertview.gui.interrupt import closing_on_signals
     from alertview.gui.session_windows import open_window
+
+    # the window's modules before the replay thread starts: an import's many file
+    # system calls each gave the GIL to that thread for a switch interval, and the
+    # window took ~45 s to open at --interval 0.1 (the stream started after it)
+    importlib.import_module("alertview.gui.main_window")
 
     app = make_application()
     # Ctrl-C, SIGTERM or a hangup close the window, and the stream stops as after a click

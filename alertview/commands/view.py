@@ -102,7 +102,7 @@ def announce_demo(demo: DemoStream) -> None:
         f"alertview demo: topic {DEMO_TOPIC}: the ZTF and Rubin alerts AlertView ships, "
         f"{cadence.visit_size} alerts every {cadence.interval:g} s, looping with new ids",
         f"alertview demo: read it elsewhere too, e.g. kcat -C -b {bootstrap} -t {DEMO_TOPIC}",
-        "alertview demo: close the window to stop",
+        "alertview demo: close the window, or press Ctrl-C here, to stop",
     )
     print("\n".join(lines), flush=True)
 

@@ -58,7 +58,7 @@ def test_the_demo_command_says_where_it_streams_objects_with_several_alerts(
     assert bootstrap, printed
     assert "topic alertview-demo:" in printed and "3 alerts every 0.05 s" in printed
     assert f"kcat -C -b {bootstrap[1]} -t alertview-demo" in printed
-    assert printed.rstrip().endswith("close the window to stop")
+    assert printed.rstrip().endswith("close the window, or press Ctrl-C here, to stop")
     # and at exit, how many were sent
     last = at_exit.strip().splitlines()[-1]
     sent = re.fullmatch(r"alertview demo: stopped; (\d+) alerts sent", last)

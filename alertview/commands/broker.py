@@ -11,6 +11,7 @@ from pathlib import Path
 from alertview.core.broker.engines import ENGINES, EmbeddedBroker
 from alertview.core.errors import UsageError
 from alertview.core.private_files import write_private
+from alertview.core.terminal_signals import STOP_SIGNALS
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -56,9 +57,8 @@ def run(args: argparse.Namespace) -> int:
     done = threading.Event()
     # a hangup too: the engine runs in a process group of its own, out of the terminal's
     # reach, and would outlive a closed terminal
-    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-        if sig is not None:
-            signal.signal(sig, lambda *_: done.set())
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, lambda *_: done.set())
     broker = EmbeddedBroker(args.engine, port=args.port, data=args.data, security=args.security)
     with broker:
         if args.password_file and broker.password is not None:

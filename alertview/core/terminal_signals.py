@@ -1,4 +1,4 @@
-"""Child processes leave the terminal's Ctrl-C and hangup to the viewer.
+"""The signals that stop AlertView's processes, and children that leave them to it.
 
 Ctrl-C reaches the terminal's whole foreground process group, a hangup the
 whole job. Killed by them, the viewer's stream or import process would stop
@@ -11,9 +11,16 @@ from __future__ import annotations
 
 import signal
 
+#: The terminal's signals: Ctrl-C, and a hangup where there is one (not on Windows).
+TERMINAL_SIGNALS: tuple[signal.Signals, ...] = (
+    signal.SIGINT,
+    *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()),
+)
+#: What stops a viewer or a long-running command: those, and SIGTERM.
+STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGTERM, *TERMINAL_SIGNALS)
+
 
 def ignore_terminal_signals() -> None:
-    """Ignore SIGINT and SIGHUP in this (child) process."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "SIGHUP"):  # (not on Windows)
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    """Ignore Ctrl-C and a hangup in this (child) process."""
+    for number in TERMINAL_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)

@@ -29,10 +29,11 @@ from types import FrameType
 from PySide6.QtCore import QObject, QSocketNotifier
 from PySide6.QtWidgets import QApplication
 
+from alertview.core.terminal_signals import STOP_SIGNALS
+
 #: The signals that close the viewer, and the word said for each on stderr.
-CLOSING_SIGNALS: dict[int, str] = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
-if hasattr(signal, "SIGHUP"):  # (not on Windows)
-    CLOSING_SIGNALS[signal.SIGHUP] = "hung up"
+_WORDS = {"SIGINT": "interrupted", "SIGTERM": "terminated", "SIGHUP": "hung up"}
+CLOSING_SIGNALS: dict[int, str] = {number: _WORDS[number.name] for number in STOP_SIGNALS}
 
 
 class SignalCloser(QObject):

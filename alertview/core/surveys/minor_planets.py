@@ -19,26 +19,19 @@ _CENTURIES = {"I": "18", "J": "19", "K": "20"}
 UNNAMED_PREFIX = "ssObject "
 
 
-def _value(char: str) -> int | None:
-    index = _DIGITS.find(char)
-    return index if index >= 0 else None
-
-
 def unpack_designation(packed: str) -> str | None:
     """A packed provisional designation (``K04J12Q``) or number (``00433``,
     ``A0345``) unpacked (``2004 JQ12``, ``433``, ``100345``); None otherwise."""
     if len(packed) == 7 and packed[0] in _CENTURIES:
-        year, half, cycle, second = packed[1:3], packed[3], packed[4:6], packed[6]
-        tens = _value(cycle[0])
-        if not (year.isdigit() and half.isupper() and second.isupper() and cycle[1].isdigit()):
+        year, half, tens, units, second = packed[1:3], packed[3], *packed[4:]
+        if not (year.isdigit() and half.isupper() and second.isupper() and units.isdigit()):
             return None
-        if tens is None:
+        if tens not in _DIGITS:
             return None
-        count = tens * 10 + int(cycle[1])
+        count = _DIGITS.index(tens) * 10 + int(units)
         return f"{_CENTURIES[packed[0]]}{year} {half}{second}{count or ''}"
-    if len(packed) == 5 and packed[1:].isdigit():
-        high = _value(packed[0])
-        return None if high is None else str(high * 10_000 + int(packed[1:]))
+    if len(packed) == 5 and packed[1:].isdigit() and packed[0] in _DIGITS:
+        return str(_DIGITS.index(packed[0]) * 10_000 + int(packed[1:]))
     return None
 
 

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from alertview.core.alert import Alert
 from alertview.core.avro.encode import (
@@ -164,6 +164,14 @@ class MessageFramer:
 Sender = Callable[[bytes | None, bytes], None]
 
 
+class StopFlag(Protocol):
+    """What ``replay`` is stopped by: a ``threading.Event``, a process's event."""
+
+    def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
 def replay(
     paths: Iterable[str | os.PathLike],
     send: Sender,
@@ -171,7 +179,7 @@ def replay(
     cadence: Cadence,
     *,
     on_visit: Callable[[ReplayProgress, list[Alert]], None] | None = None,
-    stop: threading.Event | None = None,
+    stop: StopFlag | None = None,
     cache: SchemaCache | None = None,
 ) -> ReplayProgress:
     """Send every alert under ``paths``, visit by visit; returns what was sent."""

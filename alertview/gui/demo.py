@@ -1,50 +1,53 @@
 """`alertview demo`: embedded broker + survey-cadence replay + the viewer, one process.
 
 Everything runs on this machine: a real Kafka-protocol broker on 127.0.0.1,
-a thread replaying the real ZTF and Rubin alerts AlertView ships (a visit
-every few seconds, looping with new alert ids), and the viewer subscribed to
-the topic in its worker thread. Before each pass over the real packets come
-the earlier alerts their histories imply (``core.history_alerts``), so the
-Objects tab has objects seen on several nights.
+a child process replaying the real ZTF and Rubin alerts AlertView ships (a
+visit every few seconds, looping with new alert ids; ``core.replay_process``),
+and the viewer subscribed to the topic in its worker thread. Before each pass
+over the real packets come the earlier alerts their histories imply
+(``core.history_alerts``), so the Objects tab has objects seen on several
+nights.
 """
 
 from __future__ import annotations
 
 import importlib
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from alertview.core.avro.schemas import SchemaCache
-from alertview.core.broker.engines import EmbeddedBroker, Engine
-from alertview.core.history_alerts import write_history_files
-from alertview.core.replay import Cadence, MessageFramer, replay
+from alertview.core.broker.engines import BrokerError, EmbeddedBroker, Engine
+from alertview.core.replay import Cadence
+from alertview.core.replay_process import ReplayProcess
 from alertview.core.session.folder import Session
 from alertview.core.stream.config import KafkaSettings
 from alertview.core.stream.consumer import ConsumerSettings
-from alertview.core.stream.producer import AlertProducer, ensure_topic
+from alertview.core.stream.producer import ensure_topic
 from alertview.resources import samples_dir
 
 DEMO_TOPIC = "alertview-demo"
 
 
 class DemoStream:
-    """The broker and the replay thread behind the demo; a context manager."""
+    """The broker and the replay process behind the demo; a context manager."""
 
     def __init__(self, interval: float = 3.0, engine: Engine = "mock", visit_size: int = 3):
         self.broker = EmbeddedBroker(engine)
         self.cadence = Cadence(interval=interval, visit_size=visit_size, loop=True, renumber=True)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._replay: ReplayProcess | None = None
         self._histories: tempfile.TemporaryDirectory | None = None
-        self.sent = 0
+        self._sent_at_stop = 0
 
     @property
     def settings(self) -> KafkaSettings:
         return KafkaSettings(self.broker.bootstrap)
+
+    @property
+    def sent(self) -> int:
+        """Alerts the replay has sent (so far, or before it stopped)."""
+        return self._replay.sent if self._replay is not None else self._sent_at_stop
 
     def consumer_settings(self) -> ConsumerSettings:
         return ConsumerSettings(
@@ -53,44 +56,32 @@ class DemoStream:
 
     def start(self) -> DemoStream:
         try:
-            self._histories = tempfile.TemporaryDirectory(prefix="alertview-demo-")
-            write_history_files([samples_dir()], self._histories.name)
             self.broker.start()
             ensure_topic(self.settings, DEMO_TOPIC, 4)
-            self._thread = threading.Thread(target=self._replay, name="demo-replay", daemon=True)
-            self._thread.start()
+            self._histories = tempfile.TemporaryDirectory(prefix="alertview-demo-")
+            self._replay = ReplayProcess(
+                self.settings,
+                DEMO_TOPIC,
+                [samples_dir()],
+                Path(self._histories.name),
+                self.cadence,
+            )
             # the first visit creates the topic (librdkafka's mock creates topics on first use)
-            deadline = time.monotonic() + 15
-            while self.sent == 0 and time.monotonic() < deadline:
+            deadline = time.monotonic() + 30
+            while self.sent == 0 and self._replay.alive and time.monotonic() < deadline:
                 time.sleep(0.05)
-        except BaseException:  # `with` calls no __exit__ then: no broker or folder left
+            if not self._replay.alive:  # its one line says why, on stderr
+                raise BrokerError(f"the demo's replay ended (exit code {self._replay.exitcode})")
+        except BaseException:  # `with` calls no __exit__ then: no broker or process left
             self.stop()
             raise
         return self
 
-    def _replay(self) -> None:
-        producer = AlertProducer(self.settings)
-
-        def send(key: bytes | None, value: bytes) -> None:
-            producer.send(DEMO_TOPIC, value, key)
-            self.sent += 1
-
-        assert self._histories is not None
-        replay(
-            [Path(self._histories.name), samples_dir()],
-            send,
-            MessageFramer("native", SchemaCache()),
-            self.cadence,
-            on_visit=lambda *_: producer.poll(0),
-            stop=self._stop,
-        )
-        producer.flush(5)
-
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
-            self._thread = None
+        if self._replay is not None:
+            self._replay.stop()
+            self._sent_at_stop = self._replay.sent
+            self._replay = None
         self.broker.stop()
         if self._histories is not None:
             self._histories.cleanup()
@@ -119,9 +110,10 @@ def run_demo(
     from alertview.gui.interrupt import closing_on_signals
     from alertview.gui.session_windows import open_window
 
-    # the window's modules before the replay thread starts: an import's many file
-    # system calls each gave the GIL to that thread for a switch interval, and the
-    # window took ~45 s to open at --interval 0.1 (the stream started after it)
+    # the window's modules first: imported while the replay ran in a thread of this
+    # process, each of their file system calls gave the GIL to it for a switch interval
+    # (the window took ~45 s to open at --interval 0.1); it runs in a child now, and
+    # the imports still come before the broker's and the child's start
     importlib.import_module("alertview.gui.main_window")
 
     app = make_application()

@@ -4,13 +4,17 @@ terminal's SIGINT), what was received kept, temporary folders gone."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from alertview.resources import samples_dir
 
@@ -28,7 +32,21 @@ def _count(index: Path) -> int:
         return 0
 
 
-def _start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, Path]:
+@pytest.fixture
+def started() -> Iterator[list[subprocess.Popen]]:
+    """The viewers a test started: killed with their groups if the test failed before
+    closing them (a demo left running would slow every later test down)."""
+    processes: list[subprocess.Popen] = []
+    yield processes
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+
+
+def _start(
+    started: list[subprocess.Popen], tmp_path: Path, *args: str
+) -> tuple[subprocess.Popen, Path]:
     """The viewer in a process group of its own (the test's stands for the terminal's),
     temporary folders under ``tmp_path/tmp``."""
     tmp = tmp_path / "tmp"
@@ -47,6 +65,7 @@ def _start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, Path]:
         env=env,
         start_new_session=True,
     )
+    started.append(process)
     return process, tmp
 
 
@@ -54,7 +73,8 @@ def _wait_for_rows(process: subprocess.Popen, index, timeout: float = 90) -> int
     deadline = time.monotonic() + timeout
     while (rows := _count(index())) == 0:
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+            with contextlib.suppress(ProcessLookupError):  # its children too
+                os.killpg(process.pid, signal.SIGKILL)
             _, errors = process.communicate()
             raise AssertionError(f"no alerts stored (exit {process.returncode}): {errors}")
         time.sleep(0.1)
@@ -87,10 +107,10 @@ def _group_gone(pgid: int) -> bool:
     return False
 
 
-def test_ctrl_c_in_the_terminal_closes_the_demo_in_order(tmp_path):
+def test_ctrl_c_in_the_terminal_closes_the_demo_in_order(started, tmp_path):
     """SIGINT to the whole foreground group, as the terminal sends it: the stream's
     process ignores it and is stopped by the viewer; the demo's folder is removed."""
-    process, tmp = _start(tmp_path, "demo", "--interval", "0.1")
+    process, tmp = _start(started, tmp_path, "demo", "--interval", "0.1")
     index = tmp_path / "data" / "sessions" / "demo" / "index.sqlite"
     began = time.monotonic()
     before = _wait_for_rows(process, lambda: index)
@@ -107,11 +127,11 @@ def test_ctrl_c_in_the_terminal_closes_the_demo_in_order(tmp_path):
     assert _count(index) >= before  # what was received is kept
 
 
-def test_sigterm_closes_the_viewer_and_removes_its_temporary_session(tmp_path):
+def test_sigterm_closes_the_viewer_and_removes_its_temporary_session(started, tmp_path):
     """SIGTERM to the viewer alone (``kill``, a logout): the windows close as on a click,
     so a ``--no-store`` session's folder is removed, as at any close."""
     sample = samples_dir() / "ztf" / "ZTF19acihgng.avro"
-    process, tmp = _start(tmp_path, "view", "--no-store", str(sample))
+    process, tmp = _start(started, tmp_path, "view", "--no-store", str(sample))
 
     def index() -> Path:
         found = list(tmp.glob("alertview-temporary-*/session/index.sqlite"))

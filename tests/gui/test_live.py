@@ -29,12 +29,15 @@ def test_rows_arrive_while_the_gui_keeps_ticking(window, qtbot):
         # librdkafka's statistics give the consumer lag for the status bar
         qtbot.waitUntil(lambda: window.session.lag is not None, timeout=15000)
         assert window.session.lag >= 0
-        # the GUI thread kept ticking while alerts arrived and were stored (the
-        # replay, broker and consumer share this process and its GIL; the tight
-        # budget, p99 <= 50 ms, is measured by the benchmarks, not asserted here)
+        # the GUI thread kept ticking while alerts arrived and were stored (the tight
+        # budget, p99 <= 50 ms, is measured by the benchmarks, not asserted here). With
+        # the replay in a thread of this process, sizing the columns for the first rows
+        # stalled it 1.0-1.8 s on a quiet machine (3.1 s on a busy one): each table
+        # cell's text waited for the GIL. In its own process: 16 ms, 15 ms with both
+        # cores busy.
         ticks = sorted(gaps[5:])
         assert ticks[int(0.95 * len(ticks))] < 150, ticks[-10:]
-        assert ticks[-1] < 3000, ticks[-10:]
+        assert ticks[-1] < 1000, ticks[-10:]
 
         # the table's fields came first; between visits the worker decodes the
         # history, and the detection counts reach the table

@@ -1,0 +1,158 @@
+"""A looping survey-cadence replay in a process of its own (the demo's stream).
+
+In the viewer's process, the replay's renumbering and encoding held the GIL
+between the viewer's calls into Qt: each call back into Python (a table
+cell's text while the columns were sized) waited up to a switch interval
+for it, and the window stalled for 1-3 s when the first rows arrived
+(``tests/gui/test_live.py``). A child process produces over TCP to the
+broker as any other producer does, and the viewer's threads keep the GIL
+to themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import time
+from multiprocessing.sharedctypes import Synchronized
+from multiprocessing.synchronize import Event
+from pathlib import Path
+
+from alertview.core.avro.schemas import SchemaCache
+from alertview.core.history_alerts import write_history_files
+from alertview.core.replay import Cadence, MessageFramer, replay
+from alertview.core.stream.config import KafkaSettings
+from alertview.core.stream.producer import AlertProducer
+from alertview.core.terminal_signals import ignore_terminal_signals
+
+log = logging.getLogger(__name__)
+
+#: Seconds the child has to flush and end after being told to stop.
+STOP_TIMEOUT = 10.0
+
+#: Seconds between the child's looks at its parent while waiting for the next visit.
+PARENT_CHECK = 0.5
+
+
+class StopOrOrphaned:
+    """The replay's stop event, set too when the parent process is gone (a viewer
+    that exited at once on a second Ctrl-C told no one): an orphan would produce to a
+    broker that is no more, for ever."""
+
+    def __init__(self, stop: Event) -> None:
+        self._stop = stop
+        self._parent = multiprocessing.parent_process()
+
+    @property
+    def orphaned(self) -> bool:
+        return self._parent is not None and not self._parent.is_alive()
+
+    def is_set(self) -> bool:
+        return self.orphaned or self._stop.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = PARENT_CHECK if deadline is None else deadline - time.monotonic()
+            if self._stop.wait(max(0.0, min(PARENT_CHECK, left))) or self.is_set():
+                return True
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+
+
+def _child(
+    settings: KafkaSettings,
+    topic: str,
+    folders: list[str],
+    histories: str,
+    cadence: Cadence,
+    stop: Event,
+    sent: Synchronized,
+) -> None:
+    """Replay ``folders`` into ``topic`` until ``stop``; ``sent`` counts the messages.
+
+    Before each pass over the real packets come the earlier alerts their histories
+    imply (``core.history_alerts``), written here into ``histories``."""
+    ignore_terminal_signals()  # the parent stops it in order (Ctrl-C reaches us both)
+    try:
+        write_history_files([Path(f) for f in folders], histories)
+        producer = AlertProducer(settings)
+        stopped = StopOrOrphaned(stop)
+
+        def send(key: bytes | None, value: bytes) -> None:
+            producer.send(topic, value, key)
+            with sent.get_lock():
+                sent.value += 1
+
+        replay(
+            [Path(histories), *(Path(f) for f in folders)],
+            send,
+            MessageFramer("native", SchemaCache()),
+            cadence,
+            on_visit=lambda *_: producer.poll(0),
+            stop=stopped,
+        )
+        if not stopped.orphaned:  # (a broker in the parent's process is gone with it)
+            producer.flush(5)
+    except Exception as exc:  # one line, and the parent sees the exit code
+        log.error("alertview: the replay stopped: %s: %s", type(exc).__name__, exc)
+        raise SystemExit(1) from None
+
+
+class ReplayProcess:
+    """Starts the replay child, counts what it sent, stops it.
+
+    ``histories`` is an empty folder the caller owns and removes (a child stopped the
+    hard way removes nothing)."""
+
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        topic: str,
+        folders: list[Path],
+        histories: Path,
+        cadence: Cadence,
+    ) -> None:
+        context = multiprocessing.get_context("spawn")  # never fork a process running Qt
+        self._stop = context.Event()
+        self._sent = context.Value("q", 0)
+        self._process = context.Process(
+            target=_child,
+            args=(
+                settings,
+                topic,
+                [str(f) for f in folders],
+                str(histories),
+                cadence,
+                self._stop,
+                self._sent,
+            ),
+            name="alertview-replay",
+            daemon=True,
+        )
+        self._process.start()
+
+    @property
+    def sent(self) -> int:
+        """Messages handed to the producer so far."""
+        return int(self._sent.value)
+
+    @property
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    @property
+    def exitcode(self) -> int | None:
+        return self._process.exitcode
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Ask the child to finish its visit and flush; terminate it if it does not."""
+        self._stop.set()
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(5)

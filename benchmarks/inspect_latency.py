@@ -106,12 +106,14 @@ def viewer_child(survey: str, selections: int) -> None:
     messages = list(unique_messages(alerts, len({a.alert_id for a in alerts}), "native"))
     with tempfile.TemporaryDirectory() as folder:
         store = AlertStore(Path(folder) / "session")
-        for number, (key, value) in enumerate(messages):
-            origin = Origin("bench", 0, "bench", 0, number)
-            store.add(decode_bytes(value, cache, origin=origin, key=key))
         window = MainWindow(store, SchemaCache(fields=SURVEY_FIELDS))
         window.resize(1500, 900)
         window.show()
+        # the alerts arrive after the window opened, as a stream's do (the rows of a
+        # session reopened with them stored have no limits fitted ahead)
+        for number, (key, value) in enumerate(messages):
+            origin = Origin("bench", 0, "bench", 0, number)
+            store.add(decode_bytes(value, cache, origin=origin, key=key))
         window.refresh_rows()
         app.processEvents()
         rows = window.model.rowCount()
@@ -119,6 +121,8 @@ def viewer_child(survey: str, selections: int) -> None:
         while window.loader.ahead.fitted < rows and time.perf_counter() < ahead:
             app.processEvents()  # the limits of the rows are fitted as they arrived
             time.sleep(0.01)
+        if window.loader.ahead.fitted < rows:
+            raise SystemExit(f"limits fitted ahead for {window.loader.ahead.fitted} of {rows}")
         picker = random.Random(7)
         modes = ("jump", "jump_no_limits_ahead", "next")
         names = (*modes, *(f"{m}_settled" for m in modes))

@@ -33,6 +33,7 @@ class FrozenColumn(QTableView):
         self.setSelectionMode(table.selectionMode())
         self.setVerticalScrollMode(table.verticalScrollMode())
         self.setAlternatingRowColors(table.alternatingRowColors())
+        self.setWordWrap(table.wordWrap())
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(table.verticalHeader().defaultSectionSize())
         self.verticalHeader().setMinimumSectionSize(table.verticalHeader().minimumSectionSize())

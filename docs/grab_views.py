@@ -25,6 +25,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from alertview.core import sky
 from alertview.core.session.store import AlertStore
 from alertview.core.table.rows import ROW_FIELDS
 from alertview.gui.app import make_application
@@ -43,7 +44,7 @@ ALERTS = {
 
 def add_sky_rows(window: MainWindow, count: int, seed: int = 3) -> None:
     """``count`` rows copied from the stored ones, with new ids and positions spread
-    uniformly over the sphere."""
+    uniformly over the sphere (no packet behind them)."""
     field = {name: i for i, name in enumerate(ROW_FIELDS)}
     rng = np.random.default_rng(seed)
     templates = window.store.rows()
@@ -60,17 +61,23 @@ def add_sky_rows(window: MainWindow, count: int, seed: int = 3) -> None:
     window.model.append_rows(rows)
 
 
-def lasso(window: MainWindow) -> None:
-    """A real left-drag lasso over part of the map."""
+def lasso(window: MainWindow, row: int) -> None:
+    """A real left-drag lasso over part of the map, around table row ``row``'s alert."""
     view = window.skymap
     view.set_tool("lasso")
     viewport = view.plot.viewport()
-    rect = viewport.rect()
-    centre = rect.center()
+    model = window.model
+    x, y = sky.project(
+        np.array([model.field(row, "ra")]),
+        np.array([model.field(row, "dec")]),
+        view.controller.projection,
+    )
+    centre = view.plot.mapFromScene(view.box.mapViewToScene(QPointF(x[0], y[0])))
+    width = viewport.rect().width()
     points = [
         QPoint(
-            int(centre.x() + 0.12 * rect.width() * np.cos(a) * (1 + 0.25 * np.cos(3 * a))),
-            int(centre.y() - 0.05 * rect.height() + 0.08 * rect.width() * np.sin(a)),
+            int(centre.x() + 0.12 * width * np.cos(a) * (1 + 0.25 * np.cos(3 * a))),
+            int(centre.y() + 0.08 * width * np.sin(a)),
         )
         for a in np.linspace(0, 2 * np.pi, 36)
     ]
@@ -92,16 +99,15 @@ def lasso(window: MainWindow) -> None:
     send(QMouseEvent.Type.MouseButtonRelease, points[-1], left, none)
 
 
-def choose(window: MainWindow, which: str) -> None:
-    """Select the alert ``which`` names in the table."""
+def chosen_row(window: MainWindow, which: str) -> int:
+    """The table row of the alert ``which`` names."""
     alert_id = ALERTS[which]
     if alert_id is None:
         model = window.model
         rows = [r for r in range(model.rowCount()) if model.field(r, "survey") == "lsst"]
-        window.select_row(rows[0])
-    else:
-        (row,) = window.model.rows_of_alert(alert_id)
-        window.select_row(row)
+        return rows[0]
+    (row,) = window.model.rows_of_alert(alert_id)
+    return row
 
 
 def main() -> None:
@@ -126,14 +132,17 @@ def main() -> None:
         window.activateWindow()  # no window manager gives it the focus under Xvfb
         QTest.qWaitForWindowActive(window, 3000)
         if args.sky:
+            alert_id = window.model.field(chosen_row(window, args.alert), "alert_id")
             add_sky_rows(window, args.sky)
             window.inspection.tabs.setCurrentWidget(window.skymap)
             QTest.qWait(1500)
-            lasso(window)
+            (row,) = window.model.rows_of_alert(alert_id)
+            lasso(window, row)  # around the chosen alert (the copies have no packets)
             QTest.qWait(500)
-            window.select_row(0)
+            (row,) = window.model.rows_of_alert(alert_id)
+            window.select_row(row)
         else:
-            choose(window, args.alert)
+            window.select_row(chosen_row(window, args.alert))
 
         def grab() -> None:
             app.primaryScreen().grabWindow(0).copy(0, 0, width, height).save(args.out)

@@ -39,6 +39,10 @@ from alertview.core import sky
 from alertview.core.wording import counted
 from alertview.gui.sky_viewbox import SkyViewBox
 
+#: Width over height of the map's view (x -3..3, y -1.5..1.5: the whole sky and a margin).
+MAP_ASPECT = 2.0
+#: The map is never capped lower than this (pixels), however narrow the pane.
+MAP_MIN_HEIGHT = 120
 #: The rows are looked at for new alerts this often (ms): a live stream's batches are
 #: projected together, never one redraw per batch.
 ROWS_MS = 500
@@ -161,6 +165,7 @@ class SkyMapView(QWidget):
         layout.addWidget(self.legend)
         layout.addWidget(self.count)
         layout.addWidget(self.hover)
+        layout.addStretch(0)  # the height the map cannot use: below the labels
         self._lines_projection: str | None = None
         self._draw_timer = QTimer(self, singleShot=True, interval=DRAW_MS)
         self._draw_timer.timeout.connect(lambda: self.draw())
@@ -202,6 +207,13 @@ class SkyMapView(QWidget):
         """Draw anew once the view rests (each call restarts the wait)."""
         if self.isVisible():
             self._draw_timer.start()
+
+    def resizeEvent(self, event) -> None:
+        """The sky is twice as wide as high: the map is no taller than that, and the
+        pane's spare height goes below the legend and counts, in the window's colour
+        (it was a black band above and below the sky, the labels far beneath it)."""
+        super().resizeEvent(event)
+        self.plot.setMaximumHeight(max(MAP_MIN_HEIGHT, round(self.width() / MAP_ASPECT)))
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -436,3 +436,18 @@ def test_no_auto_range_button_and_ring_and_lines_unlike_any_point(window, qtbot)
         nearest = min(sum(abs(a - b) for a, b in zip(rgb, c, strict=True)) for c in points)
         assert nearest > 60, name
     assert skymap.RING_SHADOW.color().getRgb()[:3] == (0, 0, 0)
+
+
+def test_the_map_is_as_tall_as_the_sky_and_the_labels_sit_under_it(window, qtbot):
+    """A tall pane: the map is no taller than half its width (the sky is 2:1), the
+    legend and counts follow right under it, and the spare height is below them (it
+    was a black band above and below the sky, with the labels far from it)."""
+    window.resize(1500, 1200)
+    open_real(window, qtbot)
+    view = show_sky(window, qtbot)
+    plot, legend = view.plot.geometry(), view.legend.geometry()
+    assert view.height() > plot.width()  # a pane taller than the map can use
+    assert plot.height() <= round(plot.width() / 2)
+    assert plot.height() >= round(plot.width() / 2) - 2  # the map still takes the width
+    assert 0 <= legend.top() - plot.bottom() <= 12
+    assert view.hover.geometry().bottom() < view.height() - 100  # the spare height below

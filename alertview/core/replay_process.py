@@ -19,6 +19,7 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 
 from alertview.core.avro.schemas import SchemaCache
+from alertview.core.child_process import ChildProcess
 from alertview.core.history_alerts import write_history_files
 from alertview.core.replay import Cadence, MessageFramer, replay
 from alertview.core.stream.config import KafkaSettings
@@ -99,7 +100,7 @@ def _child(
         raise SystemExit(1) from None
 
 
-class ReplayProcess:
+class ReplayProcess(ChildProcess):
     """Starts the replay child, counts what it sent, stops it.
 
     ``histories`` is an empty folder the caller owns and removes (a child stopped the
@@ -113,46 +114,19 @@ class ReplayProcess:
         histories: Path,
         cadence: Cadence,
     ) -> None:
-        context = multiprocessing.get_context("spawn")  # never fork a process running Qt
+        context = multiprocessing.get_context("spawn")
         self._stop = context.Event()
         self._sent = context.Value("q", 0)
-        self._process = context.Process(
-            target=_child,
-            args=(
-                settings,
-                topic,
-                [str(f) for f in folders],
-                str(histories),
-                cadence,
-                self._stop,
-                self._sent,
-            ),
-            name="alertview-replay",
-            daemon=True,
-        )
-        self._process.start()
+        names = [str(f) for f in folders]
+        arguments = (settings, topic, names, str(histories), cadence, self._stop, self._sent)
+        super().__init__(_child, arguments, "alertview-replay")
 
     @property
     def sent(self) -> int:
         """Messages handed to the producer so far."""
         return int(self._sent.value)
 
-    @property
-    def alive(self) -> bool:
-        return self._process.is_alive()
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid
-
-    @property
-    def exitcode(self) -> int | None:
-        return self._process.exitcode
-
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         """Ask the child to finish its visit and flush; terminate it if it does not."""
         self._stop.set()
-        self._process.join(timeout)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join(5)
+        self.end(timeout)

@@ -26,6 +26,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alertview.core.child_process import ChildProcess
 from alertview.core.logs import configure_stream_child
 from alertview.core.stream.messages import (
     BrokerStatus,
@@ -221,21 +222,14 @@ def _child(
         send(StateChanged("stopped"))
 
 
-class IngestProcess:
+class IngestProcess(ChildProcess):
     """Starts the child, passes commands to it and hands its messages back."""
 
     def __init__(
         self, settings: ConsumerSettings, folder: str | Path, schemas: SchemaSource
     ) -> None:
-        context = multiprocessing.get_context("spawn")  # never fork a process running Qt
-        self._conn, child_conn = context.Pipe(duplex=True)
-        self._process = context.Process(
-            target=_child,
-            args=(settings, str(folder), schemas, child_conn),
-            name="alertview-ingest",
-            daemon=True,
-        )
-        self._process.start()
+        self._conn, child_conn = multiprocessing.get_context("spawn").Pipe(duplex=True)
+        super().__init__(_child, (settings, str(folder), schemas, child_conn), "alertview-ingest")
         child_conn.close()
         self.finished = False
 
@@ -260,17 +254,5 @@ class IngestProcess:
 
     def join(self, timeout: float = 15) -> None:
         """Wait for the child to finish; stop it the hard way if it does not."""
-        self._process.join(timeout)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join(5)
+        self.end(timeout)
         self._conn.close()
-
-    @property
-    def alive(self) -> bool:
-        return self._process.is_alive()
-
-    @property
-    def pid(self) -> int | None:
-        """The child's process id (None before it started)."""
-        return self._process.pid

@@ -1,4 +1,4 @@
-"""`alertview demo`: embedded broker + survey-cadence replay + the viewer, one process.
+"""`alertview demo`: embedded broker + survey-cadence replay + the viewer, one command.
 
 Everything runs on this machine: a real Kafka-protocol broker on 127.0.0.1,
 a child process replaying the real ZTF and Rubin alerts AlertView ships (a

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from alertview.core.stream.admin import list_topics
-from alertview.core.stream.config import KafkaSettings, _tidy
+from alertview.core.stream.config import BrokerHealth, KafkaSettings, _tidy
 from alertview.core.stream.consumer import AlertConsumer, ConsumerSettings
 from alertview.core.stream.producer import AlertProducer, ensure_topic
 from tests.conftest import ZTF_FILES
@@ -198,3 +198,31 @@ def test_the_reason_shown_is_librdkafkas_without_its_connection_names(text):
     """Whichever connection saw it first (the CI saw the group coordinator's), the
     user reads one reason."""
     assert _tidy(text) == "Connect to ipv4#127.0.0.1:40851 failed: Connection refused"
+
+
+def _stats(**states: str) -> dict:
+    """librdkafka's statistics, their brokers' states only."""
+    return {"brokers": {name: {"state": state} for name, state in states.items()}}
+
+
+def test_an_outage_librdkafka_never_reports_is_seen_in_its_statistics():
+    """The bootstrap address left in INIT once the cluster named its brokers: librdkafka
+    never reported all brokers down (a CI run waited 15 s for the line). Two reports
+    with none up, after one was, are an outage; one up again ends it."""
+    health = BrokerHealth("127.0.0.1:9092")
+    before = {"127.0.0.1:9092/bootstrap": "INIT", "GroupCoordinator": "UP"}
+    health.saw_statistics(_stats(**before, **{"localhost:9092/1": "CONNECT"}))
+    assert not health.down  # never up yet: a first connection, not an outage
+    health.saw_statistics(_stats(**before, **{"localhost:9092/1": "CONNECT"}))
+    assert not health.down
+    health.saw_statistics(_stats(**before, **{"localhost:9092/1": "UP"}))
+    health.saw_statistics(_stats(**before, **{"localhost:9092/1": "DOWN"}))
+    assert not health.down  # one report: a reconnect may be under way
+    health.saw_statistics(_stats(**before, **{"localhost:9092/1": "CONNECT"}))
+    assert health.down
+    (line,) = health.news()
+    assert line.startswith("lost contact with Kafka at 127.0.0.1:9092")
+    assert health.news() == []  # said once
+    health.saw_statistics(_stats(**before, **{"localhost:9092/1": "UP"}))
+    (line,) = health.news()
+    assert "reachable again" in line and not health.down

@@ -186,6 +186,10 @@ _BROKER_PREFIX = re.compile(
 _STATE_SUFFIX = re.compile(r"\s*\(after \d+ms in state \w+\)$")
 
 
+#: Statistics reports in a row with no broker up that make an outage (2 s apart).
+STATS_NONE_UP = 2
+
+
 class BrokerHealth:
     """What librdkafka's error callback says about the connection: pass it as ``error_cb``.
 
@@ -207,6 +211,9 @@ class BrokerHealth:
         self._down_since: float | None = None
         self._announced = False
         self._news: list[str] = []
+        self._seen_up = False  # a broker answered once: none up since is an outage
+        self._reports_none_up = 0
+        self._none_up_since = 0.0
 
     def __call__(self, error: KafkaError) -> None:
         self._recent.append((time.monotonic(), error.code(), error.str()))
@@ -257,12 +264,28 @@ class BrokerHealth:
         self._down_since = None
 
     def saw_statistics(self, stats: Mapping[str, Any]) -> None:
+        """A broker up: reachable. None up in ``STATS_NONE_UP`` reports in a row, after
+        one was: down. librdkafka reports all brokers down only once each of them went
+        down, and one it never connected to (the bootstrap address, once the cluster
+        named its brokers) may stay in INIT: the outage went unsaid (a CI run waited
+        15 s for it)."""
         brokers = stats.get("brokers") or {}
-        if any(
-            name != "GroupCoordinator" and info.get("state") == "UP"
-            for name, info in brokers.items()
-        ):
+        states = [
+            info.get("state") for name, info in brokers.items() if name != "GroupCoordinator"
+        ]
+        if "UP" in states:
+            self._seen_up = True
+            self._reports_none_up = 0
             self.reachable()
+            return
+        if not (self._seen_up and states):
+            return
+        self._reports_none_up += 1
+        if self._reports_none_up == 1:
+            self._none_up_since = time.monotonic()
+        if self._reports_none_up >= STATS_NONE_UP and self._down_since is None:
+            self._down_since = self._none_up_since
+            self._announced = False
 
     def news(self) -> list[str]:
         """Lines worth telling the user since the last call (each outage once)."""

@@ -210,12 +210,16 @@ def test_an_outage_librdkafka_never_reports_is_seen_in_its_statistics():
     never reported all brokers down (a CI run waited 15 s for the line). Two reports
     with none up, after one was, are an outage; one up again ends it."""
     health = BrokerHealth("127.0.0.1:9092")
-    before = {"127.0.0.1:9092/bootstrap": "INIT", "GroupCoordinator": "UP"}
+    before = {"127.0.0.1:9092/bootstrap": "INIT", "GroupCoordinator": "INIT"}
     health.saw_statistics(_stats(**before, **{"localhost:9092/1": "CONNECT"}))
     assert not health.down  # never up yet: a first connection, not an outage
     health.saw_statistics(_stats(**before, **{"localhost:9092/1": "CONNECT"}))
     assert not health.down
     health.saw_statistics(_stats(**before, **{"localhost:9092/1": "UP"}))
+    idle = {"127.0.0.1:9092/bootstrap": "INIT", "GroupCoordinator": "UP"}
+    for _ in range(3):  # the coordinator's connection up: the group is alive
+        health.saw_statistics(_stats(**idle, **{"localhost:9092/1": "DOWN"}))
+    assert not health.down
     health.saw_statistics(_stats(**before, **{"localhost:9092/1": "DOWN"}))
     assert not health.down  # one report: a reconnect may be under way
     health.saw_statistics(_stats(**before, **{"localhost:9092/1": "CONNECT"}))

@@ -264,11 +264,11 @@ class BrokerHealth:
         self._down_since = None
 
     def saw_statistics(self, stats: Mapping[str, Any]) -> None:
-        """A broker up: reachable. None up in ``STATS_NONE_UP`` reports in a row, after
-        one was: down. librdkafka reports all brokers down only once each of them went
-        down, and one it never connected to (the bootstrap address, once the cluster
-        named its brokers) may stay in INIT: the outage went unsaid (a CI run waited
-        15 s for it)."""
+        """A broker up: reachable. None up, the group coordinator's connection neither,
+        in ``STATS_NONE_UP`` reports in a row, after one was: down. librdkafka reports
+        all brokers down only once each of them went down, and one it never connected
+        to (the bootstrap address, once the cluster named its brokers) may stay in
+        INIT: the outage went unsaid (a CI run waited 15 s for it)."""
         brokers = stats.get("brokers") or {}
         states = [
             info.get("state") for name, info in brokers.items() if name != "GroupCoordinator"
@@ -278,7 +278,10 @@ class BrokerHealth:
             self._reports_none_up = 0
             self.reachable()
             return
-        if not (self._seen_up and states):
+        # the group coordinator's connection still up: not an outage (an idle one)
+        coordinator = (brokers.get("GroupCoordinator") or {}).get("state")
+        if not (self._seen_up and states) or coordinator == "UP":
+            self._reports_none_up = 0
             return
         self._reports_none_up += 1
         if self._reports_none_up == 1:

@@ -11,11 +11,11 @@ to themselves.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
-import time
+from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
-from multiprocessing.synchronize import Event
 from pathlib import Path
 
 from alertview.core.avro.schemas import SchemaCache
@@ -31,34 +31,30 @@ log = logging.getLogger(__name__)
 #: Seconds the child has to flush and end after being told to stop.
 STOP_TIMEOUT = 10.0
 
-#: Seconds between the child's looks at its parent while waiting for the next visit.
-PARENT_CHECK = 0.5
-
 
 class StopOrOrphaned:
-    """The replay's stop event, set too when the parent process is gone (a viewer
-    that exited at once on a second Ctrl-C told no one): an orphan would produce to a
-    broker that is no more, for ever."""
+    """The replay's stop flag: the parent's word on a pipe, or the pipe's end (as the
+    stream's process learns it): a parent that exited at once on a second Ctrl-C told
+    no one, and an orphan would produce to a broker that is no more, for ever."""
 
-    def __init__(self, stop: Event) -> None:
-        self._stop = stop
-        self._parent = multiprocessing.parent_process()
-
-    @property
-    def orphaned(self) -> bool:
-        return self._parent is not None and not self._parent.is_alive()
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._set = False
+        self.orphaned = False
 
     def is_set(self) -> bool:
-        return self.orphaned or self._stop.is_set()
+        return self.wait(0)
 
     def wait(self, timeout: float | None = None) -> bool:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = PARENT_CHECK if deadline is None else deadline - time.monotonic()
-            if self._stop.wait(max(0.0, min(PARENT_CHECK, left))) or self.is_set():
-                return True
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
+        if not self._set:
+            try:
+                if not self._conn.poll(timeout):
+                    return False
+                self._conn.recv()
+            except (EOFError, OSError):
+                self.orphaned = True
+            self._set = True
+        return True
 
 
 def _child(
@@ -67,7 +63,7 @@ def _child(
     folders: list[str],
     histories: str,
     cadence: Cadence,
-    stop: Event,
+    stop: Connection,
     sent: Synchronized,
 ) -> None:
     """Replay ``folders`` into ``topic`` until ``stop``; ``sent`` counts the messages.
@@ -115,11 +111,12 @@ class ReplayProcess(ChildProcess):
         cadence: Cadence,
     ) -> None:
         context = multiprocessing.get_context("spawn")
-        self._stop = context.Event()
+        child_end, self._stop = context.Pipe(duplex=False)
         self._sent = context.Value("q", 0)
         names = [str(f) for f in folders]
-        arguments = (settings, topic, names, str(histories), cadence, self._stop, self._sent)
+        arguments = (settings, topic, names, str(histories), cadence, child_end, self._sent)
         super().__init__(_child, arguments, "alertview-replay")
+        child_end.close()
 
     @property
     def sent(self) -> int:
@@ -128,5 +125,7 @@ class ReplayProcess(ChildProcess):
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         """Ask the child to finish its visit and flush; terminate it if it does not."""
-        self._stop.set()
+        with contextlib.suppress(BrokenPipeError, OSError):  # (it ended already)
+            self._stop.send(None)
         self.end(timeout)
+        self._stop.close()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QVBoxLayout, QW
 
 from alertview.controllers.lightcurve import LightcurveController, LightcurvePlot, Series
 from alertview.controllers.time_ticks import TIME_MODE_NAMES, TIME_MODES
+from alertview.gui.grid_axis import GridAxis
 from alertview.gui.lightcurve_parts import HoverTip, LegendRow, legend_entry
 from alertview.gui.theme import band_colour, band_symbol
 from alertview.gui.time_axis import TimeAxis
@@ -32,9 +33,10 @@ class LightcurvePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.axis = TimeAxis()
-        self.plot = pg.PlotWidget(axisItems={"bottom": self.axis})
+        self.plot = pg.PlotWidget(axisItems={"bottom": self.axis, "left": GridAxis("left")})
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        for side in ("left", "bottom"):  # the grid's third, finest level of lines was
+        for side in ("left", "bottom"):
+            self.plot.getAxis(side).under_the_data()  # the grid's third, finest level of lines was
             self.plot.getAxis(side).setStyle(maxTickLevel=1)  # ~1/3 of each paint
             # no "(x1e+06)" scaling: pyqtgraph re-set the label's HTML and the axis' size
             # at each range change, and the relayout painted the plot a second time

@@ -3,8 +3,6 @@ first detection, or UTC calendar dates, whose tick labels never repeat."""
 
 from __future__ import annotations
 
-import pyqtgraph as pg
-
 from alertview.controllers.time_ticks import (
     calendar_range,
     date_labels,
@@ -12,12 +10,13 @@ from alertview.controllers.time_ticks import (
     number_labels,
     tai_minus_utc_days,
 )
+from alertview.gui.grid_axis import GridAxis
 
 #: Pixels a calendar label needs, with room between labels ("2026-03-14").
 DATE_LABEL_PIXELS = 110
 
 
-class TimeAxis(pg.AxisItem):
+class TimeAxis(GridAxis):
     """Bottom axis of the light curve. The plotted x is MJD in the alert's time scale
     ("mjd" and "date" modes) or days from the first detection ("days" mode); calendar
     ticks fall on round UTC times, days, month or year starts, TAI times shifted by the

@@ -1,0 +1,68 @@
+"""The light curve's grid, drawn as opaque fills: the picture pyqtgraph's translucent
+grid lines make, under the data instead of over it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtGui import QColor, QImage
+
+from alertview.gui.grid_axis import GridAxis, over
+
+
+def plot(qtbot, axes: dict | None) -> pg.PlotWidget:
+    widget = pg.PlotWidget(axisItems=axes)
+    widget.showGrid(x=True, y=True, alpha=0.2)
+    for side in ("left", "bottom"):
+        widget.getAxis(side).setStyle(maxTickLevel=1)  # two levels: two greys
+        if axes:
+            widget.getAxis(side).under_the_data()
+    widget.setRange(xRange=(58790, 58815), yRange=(17, 20), padding=0)
+    qtbot.addWidget(widget)
+    widget.resize(640, 360)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def pixels(widget: pg.PlotWidget) -> np.ndarray:
+    image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    data = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1)
+    return data[:, : 3 * image.width()].reshape(image.height(), image.width(), 3).copy()
+
+
+def test_the_grid_looks_as_pyqtgraphs(qtbot):
+    ours = pixels(plot(qtbot, {"left": GridAxis("left"), "bottom": GridAxis("bottom")}))
+    theirs = pixels(plot(qtbot, None))
+    greys = {tuple(int(v) for v in p) for p in theirs.reshape(-1, 3)}
+    assert (30, 30, 30) in greys and (15, 15, 15) in greys  # major and minor lines drawn
+    # the same pixels, but where two lines cross: two translucent lines blend twice there
+    differ = np.any(ours != theirs, axis=2)
+    assert differ.sum() < 0.005 * differ.size
+    crossings = {tuple(int(v) for v in p) for p in ours[differ]}
+    assert crossings <= {(30, 30, 30), (15, 15, 15)}, crossings
+    assert np.all(theirs[differ] > ours[differ])
+
+
+def test_the_grid_is_under_the_points(qtbot):
+    widget = plot(qtbot, {"left": GridAxis("left"), "bottom": GridAxis("bottom")})
+    # a big square point on a major grid crossing (x 58800, y 18)
+    point = pg.ScatterPlotItem(
+        x=[58800.0], y=[18.0], symbol="s", size=20, pen=None, brush="#d62728", pxMode=True
+    )
+    widget.addItem(point)
+    qtbot.wait(20)
+    drawn = pixels(widget)
+    scene = widget.getViewBox().mapViewToScene(pg.Point(58800.0, 18.0))
+    at = widget.mapFromScene(scene)
+    centre = drawn[at.y() - 3 : at.y() + 4, at.x() - 3 : at.x() + 4].reshape(-1, 3)
+    red = QColor("#d62728").getRgb()[:3]
+    assert {tuple(int(v) for v in p) for p in centre} == {red}  # no grid line across it
+
+
+@pytest.mark.parametrize(("alpha", "expected"), [(51, (30, 30, 30)), (255, (150, 150, 150))])
+def test_over_blends_as_the_raster_engine(alpha, expected):
+    colour = over(QColor(150, 150, 150, alpha), QColor("black"))
+    assert colour.alpha() == 255
+    assert colour.getRgb()[:3] == expected

@@ -4,6 +4,7 @@ them (the marks: ``stamp_marks``)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QActionGroup, QBrush, QColor, QImage, QPen, QTransform
@@ -143,9 +144,13 @@ class CutoutPanel(QWidget):
                 self._shown_map[name] = stamp.colour_map
             image.setTransform(QTransform(*stamp.transform))
             rows, cols = stamp.image.shape[:2]
-            blank.setRect(QRectF(0, 0, cols, rows))
-            blank.setTransform(QTransform(*stamp.transform))
-            blank.setVisible(True)
+            # the checks only where they show: a textured, transformed fill of the
+            # whole stamp under an image without blanks cost ~0.3 ms a stamp for nothing
+            has_blanks = bool(np.isnan(stamp.image).any())
+            if has_blanks:
+                blank.setRect(QRectF(0, 0, cols, rows))
+                blank.setTransform(QTransform(*stamp.transform))
+            blank.setVisible(has_blanks)
         self.marks[name].show(stamp)
         if self._shown_title.get(name) != (stamp.title, stamp.title_colour):
             self._shown_title[name] = (stamp.title, stamp.title_colour)

@@ -206,6 +206,12 @@ def test_blank_pixels_show_the_checks_not_a_data_colour(panel, qtbot):
         drawn = np.array(grabbed.pixelColor(at).getRgb()[:3])
         # before: 0 of the colour map (the difference's dark blue, the science's black)
         assert min(np.abs(drawn - c).max() for c in checks) <= 3, (name, drawn)
+    # the next alert's stamps have no blank pixel: no checks drawn under them
+    whole = show(panel, alerts(FINK_ZTF_SINGLE)[0])
+    assert not any(np.isnan(whole[n].data).any() for n in NAMES)
+    assert not any(panel.blanks[n].isVisible() for n in NAMES)
+    show(panel, alerts(ZTF_BLANKS)[0])  # and back: the checks again
+    assert all(panel.blanks[n].isVisible() for n in NAMES)
 
 
 def mark_items(marks):

@@ -15,10 +15,13 @@ cold selection; the stamps' display limits were fitted as the rows arrived,
 as the viewer does, and the timing starts once that is done),
 ``jump_no_limits_ahead`` the same with those limits forgotten too (every
 stamp fitted on selection), ``next`` goes down row by row (the viewer
-decodes the following row while the current one is looked at). The
-``_settled`` times run on until the views stop repainting: a selection
-that relayouts the pane or resizes an axis while painting is painted
-again, later, and the user sees the final picture only then.
+decodes the following row while the current one is looked at). A selection
+is drawn at the end of the window's paint pass (Qt paints and flushes the
+window's changed widgets in one pass) that painted both views. The
+``_settled`` times run on until the views and the table stop repainting: a
+selection that relayouts the pane or resizes an axis while painting is
+painted again, later, and a jump that scrolls the table repaints its rows a
+pass after the alert.
 
 Baseline, same alerts: fink-client's alert viewer (``fink_alert_viewer``)
 drawing the three cutouts and the light curve with matplotlib (Agg), timed
@@ -106,7 +109,7 @@ def viewer_child(survey: str, selections: int) -> None:
     messages = list(unique_messages(alerts, len({a.alert_id for a in alerts}), "native"))
     with tempfile.TemporaryDirectory() as folder:
         store = AlertStore(Path(folder) / "session")
-        window = MainWindow(store, SchemaCache(fields=SURVEY_FIELDS))
+        window = timed_window(MainWindow)(store, SchemaCache(fields=SURVEY_FIELDS))
         window.resize(1500, 900)
         window.show()
         # the alerts arrive after the window opened, as a stream's do (the rows of a
@@ -128,7 +131,10 @@ def viewer_child(survey: str, selections: int) -> None:
         names = (*modes, *(f"{m}_settled" for m in modes))
         latencies: dict[str, list[float]] = {name: [] for name in names}
         painted = PaintCounter(
-            window.inspection.lightcurve.plot.viewport(), window.inspection.cutouts.view.viewport()
+            window,
+            window.inspection.lightcurve.plot.viewport(),
+            window.inspection.cutouts.view.viewport(),
+            window.table.viewport(),
         )
         current = 0
         for mode in modes:
@@ -146,12 +152,11 @@ def viewer_child(survey: str, selections: int) -> None:
                 window.alert_shown.connect(shown.append)
                 window.alert_shown.connect(loop.quit)
                 QTimer.singleShot(10_000, loop.quit)
-                before = list(painted.counts)
                 start = time.perf_counter()
                 window.select_row(target)
                 if not shown:  # a row decoded ahead is shown within select_row
                     loop.exec()
-                drawn, settled = paints_after(app, painted, before)
+                drawn, settled = paints_after(app, painted, start)
                 window.alert_shown.disconnect(loop.quit)
                 window.alert_shown.disconnect(shown.append)
                 if not shown:
@@ -170,45 +175,81 @@ def viewer_child(survey: str, selections: int) -> None:
     print(json.dumps(latencies))
 
 
-class PaintCounter:
-    """Counts the paint events each of the given widgets receives."""
+def timed_window(window_class):
+    """``window_class`` noting when each of its paint passes ends (``passes``): Qt paints
+    the window's changed widgets and flushes them to the screen in one pass, the
+    top-level widget's UpdateRequest event."""
+    from PySide6.QtCore import QEvent
 
-    def __init__(self, *widgets) -> None:
+    class TimedWindow(window_class):
+        def __init__(self, *args) -> None:
+            self.passes: list[float] = []
+            super().__init__(*args)
+
+        def event(self, event) -> bool:
+            handled = super().event(event)
+            if event.type() == QEvent.Type.UpdateRequest:
+                self.passes.append(time.perf_counter())
+            return handled
+
+    return TimedWindow
+
+
+class PaintCounter:
+    """When each of the given widgets was painted (``times``); the first two are the
+    views the selection is drawn in, the rest repaint after it (the table)."""
+
+    def __init__(self, window, *widgets) -> None:
         from PySide6.QtCore import QEvent, QObject
 
-        counts = self.counts = [0] * len(widgets)
+        self.window = window
+        times = self.times = [[] for _ in widgets]
 
         class Filter(QObject):
             def eventFilter(self, watched, event) -> bool:
                 if event.type() == QEvent.Type.Paint:
-                    counts[widgets.index(watched)] += 1
+                    times[widgets.index(watched)].append(time.perf_counter())
                 return False
 
         self.filter = Filter()
         for widget in widgets:
             widget.installEventFilter(self.filter)
 
+    def drawn(self, start: float) -> float | None:
+        """The end of the paint pass that painted the views after ``start`` (None: not
+        yet)."""
+        firsts = [next((t for t in times if t >= start), None) for times in self.times[:2]]
+        if None in firsts:
+            return None
+        painted = max(firsts)
+        return next((t for t in self.window.passes if t >= painted), None)
 
-def paints_after(app, painted: PaintCounter, before: list[int]) -> tuple[float, float]:
+    def last(self) -> float:
+        return max((times[-1] for times in self.times if times), default=0.0)
+
+
+def paints_after(app, painted: PaintCounter, start: float) -> tuple[float, float]:
     """The alert was handed to the views: run the event loop as the viewer does, pass
-    after pass; when every view had painted it (drawn), and when they stopped
-    repainting (settled: a relayout, or an axis resized while painting, paints again;
-    settled once no pass paints for 30 ms)."""
-    settled = time.perf_counter()
-    # a view painted within the selection already (``before``: the counts at its start)
-    drawn = settled if all(n > b for n, b in zip(painted.counts, before, strict=True)) else None
-    quiet_until = settled + 10  # waiting for the first paints: at most 10 s
+    after pass; when the views had been painted (drawn), and when they and the table
+    stopped repainting (settled: a relayout, an axis resized while painting, a scrolled
+    table paints again; settled once no pass paints for 30 ms)."""
+    quiet_until = time.perf_counter() + 10  # waiting for the first paints: at most 10 s
+    drawn = painted.drawn(start)
+    if drawn is not None:
+        quiet_until = time.perf_counter() + 0.03
     while time.perf_counter() < quiet_until:
-        counts = list(painted.counts)
+        last = painted.last()
         app.processEvents()
-        if painted.counts != counts:
-            settled = time.perf_counter()
-            quiet_until = settled + 0.03
-            if drawn is None and all(n > b for n, b in zip(painted.counts, before, strict=True)):
-                drawn = settled
+        if drawn is None:
+            drawn = painted.drawn(start)
+            if drawn is not None:
+                quiet_until = time.perf_counter() + 0.03
+        elif painted.last() != last:
+            quiet_until = time.perf_counter() + 0.03
     if drawn is None:
         raise SystemExit("the light curve and the cutouts were not painted within 10 s")
-    return drawn, settled
+    settled = next((t for t in painted.window.passes if t >= painted.last()), drawn)
+    return drawn, max(settled, drawn)
 
 
 def run_viewer(survey: str, selections: int) -> dict[str, list[float]]:

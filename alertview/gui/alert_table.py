@@ -5,8 +5,16 @@ too narrow for a 19-digit id."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyle, QTableView, QWidget
 
@@ -62,6 +70,13 @@ class AlertTable(QTableView):
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.doubleClicked.connect(self._double_clicked)
         self.frozen = FrozenColumn(self)
+        #: Calls back once the alert a jump selects is drawn (the window's): rows out of
+        #: sight that ``select_row`` selects scroll into sight then (None: at once).
+        self.scroll_later: Callable[[Callable[[], None]], None] | None = None
+        self._jumping = False  # inside ``select_row``
+        self._pending_scroll: tuple[QPersistentModelIndex, QAbstractItemView.ScrollHint] | None = (
+            None
+        )
         # the row under the user (selected, or under the pointer) and its height on screen,
         # kept while rows are inserted above it (a sorted live table) or re-sorted
         self._anchor: tuple[QPersistentModelIndex, int] | None = None
@@ -141,7 +156,20 @@ class AlertTable(QTableView):
             self.frozen.update_geometry()
 
     def scrollTo(self, index, hint=QAbstractItemView.ScrollHint.EnsureVisible) -> None:
-        """As Qt's, but a cell of another column is not left under the frozen column."""
+        """As Qt's, but a cell of another column is not left under the frozen column;
+        a jump out of sight asked for by ``select_row`` scrolls a pass later."""
+        if (
+            self._jumping
+            and self.scroll_later is not None
+            and index.isValid()
+            and not self._in_sight(index.row())
+        ):
+            self._scroll_after_the_alert(index, hint)
+            return
+        self._scroll_now(index, hint)
+
+    def _scroll_now(self, index, hint) -> None:
+        self._pending_scroll = None  # a scroll now replaces one waiting
         super().scrollTo(index, hint)
         frozen = getattr(self, "frozen", None)
         if frozen is None or not index.isValid() or index.column() == frozen.column:
@@ -150,6 +178,24 @@ class AlertTable(QTableView):
         if frozen.isVisible() and hidden > 0:
             bar = self.horizontalScrollBar()
             bar.setValue(bar.value() - hidden)
+
+    def _scroll_after_the_alert(self, index: QModelIndex, hint) -> None:
+        """Scroll to ``index`` once the alert the jump shows has been drawn.
+
+        Scrolling repaints every visible cell (the frozen column over the viewport
+        keeps Qt from moving the pixels), each a few calls from Qt into the Python
+        model: 15-40 ms, in the same paint pass as the light curve and cutouts of
+        the alert, which appeared that much later. ``scroll_later`` (the window's)
+        calls back when they are drawn; the latest jump wins."""
+        first = self._pending_scroll is None
+        self._pending_scroll = (QPersistentModelIndex(index), hint)
+        if first and self.scroll_later is not None:
+            self.scroll_later(self._scroll_pending)
+
+    def _scroll_pending(self) -> None:
+        pending, self._pending_scroll = self._pending_scroll, None
+        if pending is not None and pending[0].isValid():
+            self._scroll_now(self.model().index(pending[0].row(), pending[0].column()), pending[1])
 
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -164,18 +210,26 @@ class AlertTable(QTableView):
             self.details_requested.emit()
 
     def select_row(self, row: int) -> None:
-        """Make table row ``row`` the current, selected one."""
-        self.selectionModel().setCurrentIndex(self.model().index(row, 0), _SELECT_ROW)
+        """Make table row ``row`` the current, selected one (brought into sight; a far
+        one after its alert is drawn: ``_scroll_after_the_alert``)."""
+        self._jump(self.model().index(row, 0))
 
     def select_alert_id(self, alert_id: int) -> bool:
         """Select the table row of ``alert_id`` (e.g. a clicked light-curve point)."""
         for row in self.model().rows_of_alert(alert_id):
             index = self.model().index(row, 0)
             if index.isValid():
-                self.selectionModel().setCurrentIndex(index, _SELECT_ROW)
-                self.scrollTo(index)
+                self._jump(index)
                 return True
         return False
+
+    def _jump(self, index: QModelIndex) -> None:
+        self._jumping = True
+        try:
+            self.selectionModel().setCurrentIndex(index, _SELECT_ROW)
+            self.scrollTo(index)
+        finally:
+            self._jumping = False
 
     def selected_table_rows(self) -> np.ndarray:
         """Table rows selected, ascending, from the selection's ranges: Ctrl+A on 10^6

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QFrame, QHeaderView, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QFrame, QHeaderView, QTableView
 
 
 class FrozenColumn(QTableView):
@@ -127,6 +127,12 @@ class FrozenColumn(QTableView):
         ours, theirs = self.verticalScrollBar(), self.table.verticalScrollBar()
         if value != theirs.value() and ours.maximum() == theirs.maximum():
             theirs.setValue(value)
+
+    def scrollTo(self, index, hint=QAbstractItemView.ScrollHint.EnsureVisible) -> None:
+        """Nothing: the table, on the same selection, brings a new current row into
+        sight (and this view follows its scroll bar). Scrolling here first pulled the
+        table along at once, past its own choice of when to scroll (a jump scrolls
+        after the alert is drawn: ``AlertTable._scroll_after_the_alert``)."""
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         """The wheel over the overlay scrolls the table (which then scrolls this)."""

@@ -81,6 +81,10 @@ class InspectionView(QWidget):
             for widget in shown.findChildren(kind):
                 widget.hide()
 
+    def figure_views(self) -> list[QWidget]:
+        """The widgets a selected alert is drawn in: the cutouts' and light curve's."""
+        return [self.cutouts.view.viewport(), self.lightcurve.plot.viewport()]
+
     def show_alert(self, alert: Alert, cutouts: dict | None = None, prepared=None) -> None:
         """Draw ``alert``; ``cutouts`` decoded and ``prepared`` (scaled, see
         ``cutouts.prepare``) elsewhere are used as they are."""

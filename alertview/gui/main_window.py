@@ -30,6 +30,7 @@ from alertview.core.session.folder import Session
 from alertview.core.session.store import AlertStore
 from alertview.core.surveys import SURVEY_FIELDS
 from alertview.core.wording import counted
+from alertview.gui.after_paint import after_paint
 from alertview.gui.alert_loader import AlertLoader
 from alertview.gui.alert_table import AlertTable
 from alertview.gui.errors_dialog import show_errors_dialog
@@ -104,6 +105,8 @@ class MainWindow(QMainWindow, StreamControl):
         )
         self.table.details_requested.connect(self.open_details)
         self.table.object_requested.connect(self.show_object)
+        # a jump scrolls the table once the alert it selects is drawn
+        self.table.scroll_later = lambda then: after_paint(self.inspection.figure_views(), then)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(4, 4, 4, 4)

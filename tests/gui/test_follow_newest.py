@@ -79,6 +79,8 @@ def test_new_rows_neither_take_the_selection_nor_scroll_it_away(window, qtbot):
     # the user on the newest row stays on it: new rows come, the selection and the
     # details stay on the alert looked at, and a triage key marks that one
     window.select_row(model.newest_row())
+    # out of sight: the table scrolls to it once its alert is drawn
+    qtbot.waitUntil(lambda: table.attention().newest_in_sight)
     alert = selected_alert(window)
     top = top_of(window, alert)
     arrive(window, batches[4])

@@ -61,8 +61,7 @@ class TriageWidgets:
         return current.row() if current.isValid() else -1
 
     def go_to_row(self, row: int) -> None:
-        self.table.select_row(row)
-        self.table.scrollTo(self.table.model().index(row, 0))
+        self.table.select_row(row)  # in sight at once, or once its alert is drawn
 
     def show_counter(self, text: str) -> None:
         self.counter.setText(text)

@@ -8,13 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import (
-    QItemSelectionModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyle, QTableView, QWidget
 
@@ -189,7 +183,7 @@ class AlertTable(QTableView):
         calls back when they are drawn; the latest jump wins."""
         first = self._pending_scroll is None
         self._pending_scroll = (QPersistentModelIndex(index), hint)
-        if first and self.scroll_later is not None:
+        if first:
             self.scroll_later(self._scroll_pending)
 
     def _scroll_pending(self) -> None:

@@ -36,8 +36,9 @@ class LightcurvePanel(QWidget):
         self.plot = pg.PlotWidget(axisItems={"bottom": self.axis, "left": GridAxis("left")})
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         for side in ("left", "bottom"):
-            self.plot.getAxis(side).under_the_data()  # the grid's third, finest level of lines was
-            self.plot.getAxis(side).setStyle(maxTickLevel=1)  # ~1/3 of each paint
+            self.plot.getAxis(side).under_the_data()
+            # the grid's third, finest level of lines was ~1/3 of each paint
+            self.plot.getAxis(side).setStyle(maxTickLevel=1)
             # no "(x1e+06)" scaling: pyqtgraph re-set the label's HTML and the axis' size
             # at each range change, and the relayout painted the plot a second time
             self.plot.getAxis(side).enableAutoSIPrefix(False)

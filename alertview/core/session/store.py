@@ -103,6 +103,21 @@ def _db_id(alert_id: int) -> int | str:
     return alert_id if -_INT64_MAX - 1 <= alert_id <= _INT64_MAX else str(alert_id)
 
 
+def _wal_mode(db: sqlite3.Connection, patience: float = 10.0) -> None:
+    """Put ``db`` in WAL mode. Several processes opening one new session at once (a
+    consumer per group on one topic) race for the switch, and SQLite answers the loser
+    "database is locked" without waiting for its busy timeout: try again a while."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class AlertStore(RetainedPackets, ErrorRecords, StoredAlerts, TriageRecords):
     """A session's alerts on disk. Thread-safe; one writer at a time.
 
@@ -181,7 +196,7 @@ class AlertStore(RetainedPackets, ErrorRecords, StoredAlerts, TriageRecords):
         if db is None:
             try:
                 db = sqlite3.connect(self.folder / "index.sqlite", check_same_thread=False)
-                db.execute("PRAGMA journal_mode=WAL")
+                _wal_mode(db)
                 # commits reach the WAL without an fsync each; ``sync`` makes them durable
                 db.execute("PRAGMA synchronous=NORMAL")
                 # memory and disk stay flat over a night's stream

@@ -135,7 +135,8 @@ class AlertStore(RetainedPackets, ErrorRecords, StoredAlerts, TriageRecords):
         self.folder = Path(folder)
         try:
             if not self.folder.is_dir():
-                self.folder.mkdir(parents=True)
+                # another process may make it meanwhile (consumers started together)
+                self.folder.mkdir(parents=True, exist_ok=True)
                 fsync_dir(self.folder.parent)  # a new session survives a power cut too
         except OSError as exc:
             raise StoreError(f"cannot open store {self.folder}: {exc}") from None

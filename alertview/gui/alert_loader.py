@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -46,6 +47,9 @@ class AlertLoader(QObject):
         self._ready: OrderedDict[tuple, tuple] = OrderedDict()
         self._lock = threading.Lock()
         self.ahead = LimitsAhead(self._executor, store, cache)
+        #: Runs its argument once the shown alert is painted (the window's: see
+        #: ``after_paint``); by default once the event loop has run.
+        self.after_shown: Callable[[Callable[[], None]], None] = self._next_turn
 
     def warm(self, row_ids: list[int], choices: tuple[str, str]) -> None:
         """New rows: their stamps' display limits are fitted ahead (``limits_ahead``)."""
@@ -89,11 +93,14 @@ class AlertLoader(QObject):
     def prefetch(self, row_id: int, choices: tuple[str, str]) -> None:
         """Decode ``row_id`` in the background unless the user moves on first.
 
-        It starts once the event loop has run, after the shown alert is painted: a
-        decode started at once shares the GIL with that painting and made each
-        selection ~6 ms slower (``benchmarks/inspect_latency.py``)."""
+        It starts after the shown alert is painted (``after_shown``): a decode started
+        at once shares the GIL with that painting and made each selection ~6 ms slower
+        (``benchmarks/inspect_latency.py``)."""
         generation = self.generation
-        QTimer.singleShot(0, self, lambda: self._submit_prefetch((row_id, choices), generation))
+        self.after_shown(lambda: self._submit_prefetch((row_id, choices), generation))
+
+    def _next_turn(self, then: Callable[[], None]) -> None:
+        QTimer.singleShot(0, self, then)
 
     def _submit_prefetch(self, key: tuple, generation: int) -> None:
         if generation != self.generation:

@@ -20,6 +20,7 @@ from alertview.gui.cutouts import CutoutPanel
 from alertview.gui.details import DetailsPanel
 from alertview.gui.fitted_label import FittedLabel
 from alertview.gui.lightcurve import LightcurvePanel
+from alertview.gui.one_pass import OnePass
 
 
 def describe(alert: Alert) -> str:
@@ -68,6 +69,7 @@ class InspectionView(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.tabs, 1)
         self.alert: Alert | None = None
+        self.one_pass = OnePass([self.cutouts.view.scene(), self.lightcurve.plot.scene()])
 
     def hide_controls(self) -> None:
         """A figure, not a tool (`alertview render`): the first tab without the tab bar,
@@ -93,3 +95,4 @@ class InspectionView(QWidget):
         self.cutouts.show_cutouts(decode_cutouts(alert) if cutouts is None else cutouts, prepared)
         self.lightcurve.show_alert(alert)
         self.details.show_alert(alert)
+        self.one_pass.hold()  # both views drawn in the window's next paint, together

@@ -107,6 +107,8 @@ class MainWindow(QMainWindow, StreamControl):
         self.table.object_requested.connect(self.show_object)
         # a jump scrolls the table once the alert it selects is drawn
         self.table.scroll_later = lambda then: after_paint(self.inspection.figure_views(), then)
+        # and the row after it is decoded ahead once it is drawn, not while
+        self.loader.after_shown = self.table.scroll_later
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(4, 4, 4, 4)

@@ -100,3 +100,45 @@ def test_the_next_rows_decode_waits_until_the_shown_alert_is_painted(window, qtb
     time.sleep(0.5)  # the decode thread is free: a decode submitted now would be done
     assert (following, choices) not in loader._ready
     qtbot.waitUntil(lambda: (following, choices) in loader._ready, timeout=10000)
+
+
+def test_a_selection_is_painted_in_one_pass_then_the_next_row_decoded(window, qtbot, qapp):
+    """The cutouts and the light curve of a selected alert are painted in the same pass
+    of the window: each scene painted the window as soon as its own changes were
+    processed, the first before the other's, so two passes an alert. The next row's
+    decode is submitted after that pass, not before it (it shares the GIL)."""
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.open_paths([SHARED])
+    window.resize(1500, 900)
+    ztf_rows = [
+        r for r in range(window.model.rowCount()) if window.model.field(r, "survey") == "ztf"
+    ]
+    with qtbot.waitSignal(window.alert_shown, timeout=10000):
+        window.select_row(ztf_rows[0])
+    settle(qapp)
+    events: list[str] = []
+    views = dict(zip(window.inspection.figure_views(), ("cutouts", "light curve"), strict=True))
+
+    class Watch(QObject):
+        def eventFilter(self, watched, event) -> bool:
+            if watched is window and event.type() == QEvent.Type.UpdateRequest:
+                events.append("pass")
+            elif watched in views and event.type() == QEvent.Type.Paint:
+                events.append(views[watched])
+            return False
+
+    watch = Watch()
+    for widget in (window, *views):
+        widget.installEventFilter(watch)
+    submit = window.loader._submit_prefetch
+    window.loader._submit_prefetch = lambda *args: (events.append("prefetch"), submit(*args))
+    for row in ztf_rows[2:10:2]:  # jumps: the row after the last one is not decoded ahead
+        window.loader.clear()
+        events.clear()
+        with qtbot.waitSignal(window.alert_shown, timeout=10000):
+            window.select_row(row)
+        settle(qapp)
+        first = {name: events.index(name) for name in ("cutouts", "light curve", "prefetch")}
+        passes = {name: events[: first[name]].count("pass") for name in first}
+        assert passes["cutouts"] == passes["light curve"], events
+        assert first["prefetch"] > max(first["cutouts"], first["light curve"]), events

@@ -43,6 +43,9 @@ class LightcurvePanel(QWidget):
             # at each range change, and the relayout painted the plot a second time
             self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.plot.getPlotItem().hideButtons()
+        for side in ("top", "right"):
+            # hidden, yet told of each range: they re-set their label's HTML each time
+            self.plot.getAxis(side).unlinkFromView()
         # the legend is a row above the plot, never over the data (pyqtgraph's
         # LegendItem, a graphics item per row, also took ~40 % of a redraw)
         self.legend = LegendRow()

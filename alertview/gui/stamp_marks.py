@@ -2,9 +2,9 @@
 the scale bar and the display limits (``core.stamp_overlay`` says where).
 
 Lines are drawn twice, a dark halo under a light stroke, and texts sit on a dark
-translucent box: readable on a bright galaxy and on an empty sky, in the light and
-the dark theme. The items are made once per view; showing another alert moves them
-and changes texts only where they differ (each change costs a layout).
+translucent box (``boxed_text``): readable on a bright galaxy and on an empty sky,
+in the light and the dark theme. The items are made once per view; showing another
+alert moves them and changes texts and paths only where they differ.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from PySide6.QtGui import QFont
 
 from alertview.controllers.cutouts import Stamp
 from alertview.core.stamp_overlay import Overlay, Point
+from alertview.gui.boxed_text import BoxedText
 
 TICK_COLOUR = "#00e5ff"
 MARK_COLOUR = "#ffffff"
@@ -34,11 +35,10 @@ def _pair(box: pg.ViewBox, colour: str, width: float) -> tuple[pg.PlotCurveItem,
     return items
 
 
-def _text(box: pg.ViewBox, anchor: tuple[float, float]) -> pg.TextItem:
-    item = pg.TextItem("", color=MARK_COLOUR, anchor=anchor, fill=pg.mkBrush(TEXT_FILL))
+def _text(box: pg.ViewBox, anchor: tuple[float, float]) -> BoxedText:
     font = QFont()
     font.setPointSizeF(7.5)
-    item.setFont(font)
+    item = BoxedText(MARK_COLOUR, TEXT_FILL, anchor, font)
     item.setZValue(20)
     item.setVisible(False)  # until it has a text (an empty one still draws its box)
     box.addItem(item, ignoreBounds=True)
@@ -123,7 +123,7 @@ class StampMarks:
             for item in items:
                 item.setPos(*at)
 
-    def _set_text(self, item: pg.TextItem, text: str) -> None:
+    def _set_text(self, item: BoxedText, text: str) -> None:
         if self._texts.get(id(item)) != text:
             self._texts[id(item)] = text
             item.setText(text)

@@ -36,7 +36,8 @@ def settle(qapp, quiet: float = 0.15) -> None:
         time.sleep(0.005)
 
 
-def test_each_selected_alert_paints_the_light_curve_once(window, qtbot, qapp):
+def ztf_rows_shown(window, qtbot, qapp) -> list[int]:
+    """The shared alerts in a 1500x900 window, the first ZTF row shown: the ZTF rows."""
     with qtbot.waitSignal(window.import_finished, timeout=30000):
         window.open_paths([SHARED])
     window.resize(1500, 900)
@@ -46,6 +47,11 @@ def test_each_selected_alert_paints_the_light_curve_once(window, qtbot, qapp):
     with qtbot.waitSignal(window.alert_shown, timeout=10000):
         window.select_row(ztf_rows[0])
     settle(qapp)
+    return ztf_rows
+
+
+def test_each_selected_alert_paints_the_light_curve_once(window, qtbot, qapp):
+    ztf_rows = ztf_rows_shown(window, qtbot, qapp)
     paints = PaintCount(window.inspection.lightcurve.plot.viewport())
     legend_heights = {window.inspection.lightcurve.legend.height()}
     for row in ztf_rows[1:13]:
@@ -107,15 +113,7 @@ def test_a_selection_is_painted_in_one_pass_then_the_next_row_decoded(window, qt
     of the window: each scene painted the window as soon as its own changes were
     processed, the first before the other's, so two passes an alert. The next row's
     decode is submitted after that pass, not before it (it shares the GIL)."""
-    with qtbot.waitSignal(window.import_finished, timeout=30000):
-        window.open_paths([SHARED])
-    window.resize(1500, 900)
-    ztf_rows = [
-        r for r in range(window.model.rowCount()) if window.model.field(r, "survey") == "ztf"
-    ]
-    with qtbot.waitSignal(window.alert_shown, timeout=10000):
-        window.select_row(ztf_rows[0])
-    settle(qapp)
+    ztf_rows = ztf_rows_shown(window, qtbot, qapp)
     events: list[str] = []
     views = dict(zip(window.inspection.figure_views(), ("cutouts", "light curve"), strict=True))
 

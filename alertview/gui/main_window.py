@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -105,10 +105,10 @@ class MainWindow(QMainWindow, StreamControl):
         )
         self.table.details_requested.connect(self.open_details)
         self.table.object_requested.connect(self.show_object)
-        # a jump scrolls the table once the alert it selects is drawn
-        self.table.scroll_later = lambda then: after_paint(self.inspection.figure_views(), then)
-        # and the row after it is decoded ahead once it is drawn, not while
-        self.loader.after_shown = self.table.scroll_later
+        # a jump scrolls the table once the alert it selects is drawn, and the row after
+        # it is decoded ahead then, not while it is drawn
+        self.table.scroll_later = self.after_alert_drawn
+        self.loader.after_shown = self.after_alert_drawn
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(4, 4, 4, 4)
@@ -312,6 +312,10 @@ class MainWindow(QMainWindow, StreamControl):
     def show_alert(self, alert, cutouts, prepared) -> None:
         self.inspection.show_alert(alert, cutouts, prepared)
         self.alert_shown.emit(alert.alert_id)
+
+    def after_alert_drawn(self, then: Callable[[], None]) -> None:
+        """``then()`` once the shown alert's cutouts and light curve are painted."""
+        after_paint(self.inspection.figure_views(), then)
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)

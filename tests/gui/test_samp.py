@@ -197,3 +197,50 @@ def test_a_hub_that_never_answers_leaves_the_window_alive(opened, qtbot, samp_en
     assert not samp.connect_action.isChecked() and not samp.controller.connected
     labels = [a.text() for a in samp.selection_menu.actions()]
     assert labels == ["&All clients"]
+
+
+def test_the_samp_library_is_imported_when_samp_is_first_used(tmp_path):
+    """pyvo's import (its registry and table code) cost ~0.3 s of every start for a
+    menu the user may never open: a fresh viewer with its SAMP menu has not imported
+    it; connecting does."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import json, sys
+        from alertview.core.session.store import AlertStore
+        from alertview.gui.app import make_application
+        from alertview.gui.main_window import MainWindow
+
+        def loaded():
+            return sorted(n for n in ("pyvo", "astropy.samp") if n in sys.modules)
+
+        app = make_application()
+        window = MainWindow(AlertStore(sys.argv[1]))
+        window.show()
+        app.processEvents()
+        before = loaded()
+        window.samp.connect_action.setChecked(True)  # starts a hub: SAMP_HUB is ours
+        after = loaded()
+        connected = window.samp.controller.connection.is_connected
+        window.close()
+        print(json.dumps({"before": before, "after": after, "connected": connected}))
+        """
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path))
+    env["SAMP_HUB"] = f"std-lockurl:file://{tmp_path / 'samp'}"
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "session")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["before"] == [], seen
+    assert seen["after"] and seen["connected"], seen

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from alertview.core.errors import AlertViewError
+from alertview.core.samp import library
 from alertview.core.samp.hub import NO_ANSWER, HubError, running_hub, start_hub, stop_hub
-from alertview.core.samp.library import TimedIntegratedClient, local_only
+from alertview.core.samp.library import local_only
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ class SampConnection:
                 self.hub = None
             if params is None:
                 self.hub = start_hub()
-            client = TimedIntegratedClient(metadata=dict(METADATA), addr="127.0.0.1")
+            client = library.TimedIntegratedClient(metadata=dict(METADATA), addr="127.0.0.1")
             with local_only():
                 if params is None:
                     client.connect(hub=self.hub)

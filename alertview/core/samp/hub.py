@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 from alertview.core.errors import AlertViewError
+from alertview.core.samp import library
 from alertview.core.samp.library import (
     HUB_TIMEOUT,
-    SAMPHubServer,
     check_hub,
     local_only,
     quiet,
@@ -75,7 +75,7 @@ def start_hub() -> Any:
         lockfile = parsed.path
     Path(lockfile).parent.mkdir(parents=True, exist_ok=True)
     with local_only(), quiet():
-        hub = SAMPHubServer(
+        hub = library.SAMPHubServer(
             web_profile=False, lockfile=lockfile, addr="127.0.0.1", label="AlertView"
         )
         hub.start(wait=False)

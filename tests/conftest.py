@@ -3,8 +3,11 @@ tests/data/README.md); no test reaching the OS keyring or the user's log folder.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,3 +103,13 @@ def listener(hub):
     from tests.samp_hub import listening
 
     yield from listening()
+
+
+def python_json(script: str, *args: str, env: dict[str, str]) -> dict:
+    """Run ``script`` in a fresh Python (what a new process imports and starts, which
+    this one has done already); the JSON it printed last."""
+    result = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])

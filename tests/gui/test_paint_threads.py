@@ -9,13 +9,10 @@ fresh process, as the viewer starts, with the variable not set beforehand.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import textwrap
 
-from tests.conftest import ZTF_FILES
+from tests.conftest import ZTF_FILES, python_json
 
 SCRIPT = textwrap.dedent(
     """
@@ -46,14 +43,6 @@ SCRIPT = textwrap.dedent(
 def test_the_window_is_painted_without_qts_gui_thread_pool():
     env = {k: v for k, v in os.environ.items() if k != "QT_NO_GUI_THREADPOOL"}
     env["QT_QPA_PLATFORM"] = "offscreen"
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(ZTF_FILES[0])],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    seen = python_json(SCRIPT, str(ZTF_FILES[0]), env=env)
     assert seen["size"] == [1500, 900]
     assert "Thread (pooled)" not in seen["threads"], seen["threads"]

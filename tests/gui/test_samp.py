@@ -12,7 +12,7 @@ from astropy.table import Table
 
 from alertview.core.samp.library import quiet
 from alertview.gui.samp_menu import CONNECT_AT_START
-from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE, raw_records
+from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE, python_json, raw_records
 from tests.samp_hub import (
     TIMEOUT,
     SilentHub,
@@ -203,10 +203,7 @@ def test_the_samp_library_is_imported_when_samp_is_first_used(tmp_path):
     """pyvo's import (its registry and table code) cost ~0.3 s of every start for a
     menu the user may never open: a fresh viewer with its SAMP menu has not imported
     it; connecting does."""
-    import json
     import os
-    import subprocess
-    import sys
     import textwrap
 
     script = textwrap.dedent(
@@ -233,14 +230,6 @@ def test_the_samp_library_is_imported_when_samp_is_first_used(tmp_path):
     )
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path))
     env["SAMP_HUB"] = f"std-lockurl:file://{tmp_path / 'samp'}"
-    result = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / "session")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    seen = python_json(script, str(tmp_path / "session"), env=env)
     assert seen["before"] == [], seen
     assert seen["after"] and seen["connected"], seen

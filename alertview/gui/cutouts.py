@@ -4,6 +4,8 @@ them (the marks: ``stamp_marks``)."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
@@ -41,6 +43,12 @@ def blank_brush() -> QBrush:
         for y in range(4):
             texture.setPixelColor(x, y, QColor(BLANK_CHECKS[(x // 2 + y // 2) % 2]))
     return QBrush(texture)
+
+
+@functools.cache
+def colour_lut(colour_map: str) -> np.ndarray:
+    """The 256 RGB(A) rows pyqtgraph's image item would use for ``colour_map``."""
+    return pg.colormap.get(colour_map).getLookupTable(nPts=256)
 
 
 def stamp_rgba(image: np.ndarray, lut: np.ndarray) -> np.ndarray:
@@ -93,7 +101,6 @@ class CutoutPanel(QWidget):
         self.labels: dict[str, pg.LabelItem] = {}
         self.marks: dict[str, StampMarks] = {}
         self.blanks: dict[str, QGraphicsRectItem] = {}
-        self._luts: dict[str | None, np.ndarray] = {}  # colour map -> 256 RGB(A) rows
         # what each title was last given: unchanged ones are not set again (each costs
         # a text layout)
         self._shown_title: dict[str, tuple[str, str | None]] = {}
@@ -155,7 +162,7 @@ class CutoutPanel(QWidget):
             blank.setVisible(False)
         else:
             # NaN (blank) pixels are transparent: the checks show
-            image.setImage(stamp_rgba(stamp.image, self._lut(stamp.colour_map)), levels=None)
+            image.setImage(stamp_rgba(stamp.image, colour_lut(stamp.colour_map)), levels=None)
             image.setTransform(QTransform(*stamp.transform))
             rows, cols = stamp.image.shape[:2]
             # the checks only where they show: a textured, transformed fill of the
@@ -171,12 +178,6 @@ class CutoutPanel(QWidget):
             label = self.labels[name]
             label.setText(stamp.title, color=stamp.title_colour)
             label.setToolTip(stamp.tooltip)
-
-    def _lut(self, colour_map: str | None) -> np.ndarray:
-        lut = self._luts.get(colour_map)
-        if lut is None:
-            lut = self._luts[colour_map] = pg.colormap.get(colour_map).getLookupTable(nPts=256)
-        return lut
 
     # -- the user's choices and the pixel under the cursor --------------------------------------
     def _menu(self, position) -> None:

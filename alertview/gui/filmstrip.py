@@ -27,6 +27,7 @@ from alertview.controllers.cutouts import TITLES, Stamp
 from alertview.controllers.objects import Frame
 from alertview.core.alert import CUTOUT_NAMES
 from alertview.core.wording import counted
+from alertview.gui.cutouts import colour_lut, stamp_rgba
 
 #: Height of one triplet in the strip (pixels).
 ROW_HEIGHT = 104
@@ -39,8 +40,7 @@ def draw_stamp(image: pg.ImageItem, stamp: Stamp | None) -> None:
     if stamp is None or stamp.image is None:
         image.clear()
         return
-    image.setImage(stamp.image, autoLevels=False, levels=(0.0, 1.0))
-    image.setColorMap(pg.colormap.get(stamp.colour_map))
+    image.setImage(stamp_rgba(stamp.image, colour_lut(stamp.colour_map)), levels=None)
     if stamp.transform is not None:
         image.setTransform(QTransform(*stamp.transform))
 

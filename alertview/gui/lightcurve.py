@@ -14,13 +14,16 @@ from alertview.controllers.lightcurve import LightcurveController, LightcurvePlo
 from alertview.controllers.time_ticks import TIME_MODE_NAMES, TIME_MODES
 from alertview.gui.grid_axis import GridAxis
 from alertview.gui.lightcurve_parts import HoverTip, LegendRow, legend_entry
+from alertview.gui.points_item import Hit, Marker, PointSeries, PointsItem
 from alertview.gui.theme import band_colour, band_symbol
 from alertview.gui.time_axis import TimeAxis
 
-#: Series kind -> (symbol, size, filled) of points drawn without error bars.
 #: The widest tick label each unit's axis draws (pyqtgraph prints >= 10^4 as %g).
 AXIS_WIDEST = {"mag": "88.88", "flux": "-8.8e+06"}
+#: Series kind -> (symbol, size, filled) of points drawn without error bars.
 MARKERS = {"upper limits": ("t", 8, True), "forced": ("o", 5, False)}
+#: The ring around the selected alert's own point.
+RING = Marker("o", 20, "#ffcc00", 2.5)
 
 
 class LightcurvePanel(QWidget):
@@ -51,6 +54,11 @@ class LightcurvePanel(QWidget):
         self.legend = LegendRow()
         self.hover = HoverTip()
         self.plot.addItem(self.hover, ignoreBounds=True)
+        #: every series' points and bars ("detections g", "forced r", "ring")
+        self.points = PointsItem()
+        self.plot.addItem(self.points)
+        self.points.hovered.connect(self._hovered)
+        self.points.clicked.connect(self._clicked)
         self.controller = LightcurveController(self)
         self.units = QComboBox()
         self.units.addItems(["Magnitude", "Flux"])
@@ -82,8 +90,7 @@ class LightcurvePanel(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.legend)
         layout.addWidget(self.plot, 1)
-        #: plot items by series ("detections g", "detections g bars", "forced r", "ring")
-        self._items: dict[str, pg.GraphicsObject] = {}
+        self.empty_text: pg.TextItem | None = None  # "Select an alert", made when first said
         self._labels: dict[str, str] = {}
         self._x_limits: tuple[float, float] | None = None
         self._axis_flux: bool | None = None  # the unit the axes' text space is set for
@@ -100,8 +107,8 @@ class LightcurvePanel(QWidget):
         self.units.blockSignals(False)
 
     def draw(self, plot: LightcurvePlot) -> None:
-        """Draw ``plot``, reusing the items of the last one (creating pyqtgraph items
-        and legend rows is most of the cost of a redraw)."""
+        """Draw ``plot`` with the items of the last one (creating pyqtgraph items and
+        legend rows was most of the cost of a redraw)."""
         self.hover.hide_for()
         self._show_empty(plot.empty)
         if plot.y_label:  # an alert is shown
@@ -111,32 +118,11 @@ class LightcurvePanel(QWidget):
             self._label("left", plot.y_label)
             self._label("bottom", plot.x_label)
             self.axis.setToolTip(plot.x_tip)
-        for series in plot.series:
-            if series.kind == "detections":
-                self._draw_detections(series)
-            else:
-                self._draw_markers(series)
+        drawn = [self._point_series(s) for s in sorted(plot.series, key=_on_top)]
         if plot.ring is not None:
-            ring = self._item(
-                "ring",
-                lambda: pg.ScatterPlotItem(
-                    symbol="o", size=20, brush=None, pen=pg.mkPen("#ffcc00", width=2.5)
-                ),
-            )
-            ring.setData(x=[plot.ring[0]], y=[plot.ring[1]])
-        used = {
-            "ring",
-            "empty",
-            *(s.key for s in plot.series),
-            *(f"{s.key} bars" for s in plot.series),
-        }
-        for key, item in self._items.items():
-            if key not in used and item.isVisible():
-                if isinstance(item, pg.ErrorBarItem):
-                    item.setData(x=np.zeros(0), y=np.zeros(0), height=np.zeros(0))
-                else:
-                    item.clear()
-                item.setVisible(False)
+            drawn.append(PointSeries("ring", np.array([plot.ring[0]]), np.array([plot.ring[1]]),
+                                     RING, hoverable=False))  # fmt: skip
+        self.points.set_series(drawn)
         self.legend.set_entries([self.legend_entry(s) for s in plot.series], plot.notes)
         if plot.empty:
             return
@@ -169,9 +155,9 @@ class LightcurvePanel(QWidget):
         if text == self._empty:
             return
         self._empty = text
-        item = self._items.get("empty")
+        item = self.empty_text
         if item is None and text:
-            item = self._items["empty"] = pg.TextItem(anchor=(0.5, 0.5), color="#9a9a9a")
+            item = self.empty_text = pg.TextItem(anchor=(0.5, 0.5), color="#9a9a9a")
             self.plot.addItem(item, ignoreBounds=True)
         plot_item = self.plot.getPlotItem()
         for axis in ("left", "bottom"):
@@ -212,66 +198,33 @@ class LightcurvePanel(QWidget):
             autoExpandTextSpace=False, tickTextHeight=metrics.height() + 2
         )
 
-    def _item(self, key: str, make):
-        """The plot item for a series (made and added once), shown."""
-        item = self._items.get(key)
-        if item is None:
-            item = self._items[key] = make()
-            self.plot.addItem(item)
-        item.setVisible(True)
-        return item
-
-    def _draw_detections(self, series: Series) -> None:
+    def marker(self, series: Series) -> Marker:
+        """How ``series``' points look: detections filled with error bars, limits as
+        translucent triangles, forced points as small open circles."""
         colour = band_colour(series.band)
-        bars = self._item(f"{series.key} bars", lambda: pg.ErrorBarItem(pen=pg.mkPen(colour)))
-        bars.setData(x=series.x, y=series.y, height=2 * series.error)
-        scatter = self._item(series.key, lambda: self._scatter(series))
-        scatter.setData(x=series.x, y=series.y, data=series.ids)
-
-    def _scatter(self, series: Series) -> pg.ScatterPlotItem:
-        colour = band_colour(series.band)
-        scatter = self._hoverable(
-            series.key, symbol=band_symbol(series.band), size=8, brush=pg.mkBrush(colour),
-            pen=pg.mkPen("k", width=0.5),
-        )  # fmt: skip
-        scatter.sigClicked.connect(self._clicked)
-        return scatter
-
-    def _draw_markers(self, series: Series) -> None:
-        """Points without error bars (limits, forced points)."""
+        if series.kind == "detections":
+            return Marker(band_symbol(series.band), 8, "k", 0.5, colour, bars=colour)
         symbol, size, filled = MARKERS[series.kind]
-        colour = band_colour(series.band)
+        return Marker(symbol, size, colour, fill=colour + "55" if filled else None)
 
-        def make() -> pg.ScatterPlotItem:
-            return self._hoverable(
-                series.key, symbol=symbol, size=size, pen=pg.mkPen(colour),
-                brush=pg.mkBrush(colour + "55") if filled else None,
-            )  # fmt: skip
+    def _point_series(self, series: Series) -> PointSeries:
+        return PointSeries(series.key, series.x, series.y, self.marker(series), series.error,
+                           series.ids)  # fmt: skip
 
-        self._item(series.key, make).setData(x=series.x, y=series.y)
-
-    def _hoverable(self, key: str, **style) -> pg.ScatterPlotItem:
-        """A scatter item of series ``key`` saying what its hovered point is in
-        ``self.hover`` (pyqtgraph's own tip is a QToolTip placed by the screen, not the
-        window, and has no error bars)."""
-        scatter = pg.ScatterPlotItem(hoverable=True, tip=None, **style)
-        scatter.sigHovered.connect(lambda _item, points, _ev: self._hovered(key, points))
-        return scatter
-
-    def _hovered(self, key: str, points) -> None:
-        """Asks the controller at hover time (the items outlive the alerts they drew)."""
-        if len(points) == 0:
-            self.hover.hide_for(key)
+    def _hovered(self, hit: Hit | None) -> None:
+        """Asks the controller at hover time (the item outlives the alerts it drew)."""
+        text = None if hit is None else self.controller.tip(hit.key, hit.x, hit.y)
+        if hit is None or not text:
+            self.hover.hide_for()
             return
-        x, y = points[0].pos().x(), points[0].pos().y()
-        text = self.controller.tip(key, x, y)
-        if text:
-            self.hover.show_at(self.plot.getViewBox(), x, y, text, key)
+        self.hover.show_at(self.plot.getViewBox(), hit.x, hit.y, text, hit.key)
 
-    def _clicked(self, _item: pg.ScatterPlotItem, points, _event=None) -> None:
-        if len(points):
-            source_id = points[0].data()
-            if source_id is not None and int(source_id) >= 0:
-                # emit after pyqtgraph's click handling returns: selecting another alert
-                # redraws the plot and deletes the item that is handling this click
-                QTimer.singleShot(0, lambda: self.point_clicked.emit(int(source_id)))
+    def _clicked(self, source_id: int) -> None:
+        # emit after pyqtgraph's click handling returns: selecting another alert redraws
+        # the plot while the click is being handled
+        QTimer.singleShot(0, lambda: self.point_clicked.emit(source_id))
+
+
+def _on_top(series: Series) -> bool:
+    """Draw order: detections last, over limits and forced points."""
+    return series.kind == "detections"

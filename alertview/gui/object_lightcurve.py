@@ -3,7 +3,6 @@ merged light curve, with a "DC mag" box for ZTF's apparent magnitudes."""
 
 from __future__ import annotations
 
-import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QWidget
 
 from alertview.controllers.lightcurve import Series
@@ -11,6 +10,7 @@ from alertview.controllers.object_lightcurve import DC_KIND, ObjectLightcurveCon
 from alertview.core.object_lightcurve import ObjectLightcurve
 from alertview.gui.lightcurve import LightcurvePanel
 from alertview.gui.lightcurve_parts import legend_entry
+from alertview.gui.points_item import Marker
 from alertview.gui.theme import band_colour, band_symbol
 
 
@@ -46,18 +46,8 @@ class ObjectLightcurvePanel(LightcurvePanel):
             f'<span style="color:{band_colour(series.band)}">{glyph}</span>&nbsp;{series.legend}'
         )
 
-    def _draw_markers(self, series: Series) -> None:
+    def marker(self, series: Series) -> Marker:
         if series.kind != DC_KIND:
-            super()._draw_markers(series)
-            return
+            return super().marker(series)
         colour = band_colour(series.band)
-        bars = self._item(f"{series.key} bars", lambda: pg.ErrorBarItem(pen=pg.mkPen(colour)))
-        bars.setData(x=series.x, y=series.y, height=2 * series.error)
-
-        def make() -> pg.ScatterPlotItem:
-            return self._hoverable(
-                series.key, symbol=band_symbol(series.band), size=9,
-                brush=pg.mkBrush("#00000000"), pen=pg.mkPen(colour, width=1.6),
-            )  # fmt: skip
-
-        self._item(series.key, make).setData(x=series.x, y=series.y)
+        return Marker(band_symbol(series.band), 9, colour, 1.6, bars=colour)  # hollow

@@ -145,14 +145,8 @@ def test_light_curve_days_since_first_detection(window, qtbot):
     counts = dict(lightcurve.controller.counts)
     lightcurve.time_axis.setCurrentIndex(1)
     assert lightcurve.controller.counts == counts
-    import pyqtgraph as pg
-
-    xs = [
-        x
-        for item in lightcurve.plot.getPlotItem().items
-        if isinstance(item, pg.ScatterPlotItem)
-        for x in item.data["x"]
-    ]
+    points = lightcurve.points
+    xs = [x for key in points.series_keys() if key != "ring" for x in points.drawn(key)[0]]
     # the first detection at day 0 (this alert's history has nothing before it)
     alert, first = lightcurve.controller.alert, lightcurve.controller.x0
     assert min(xs) == 0 and first < alert.mjd - 1 and max(xs) == alert.mjd - first

@@ -9,8 +9,8 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from astropy.time import Time
-from PySide6.QtCore import QPoint, QPointF, QRect
-from PySide6.QtGui import QImage, QPainter, QTextDocument
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QTextDocument
 
 from alertview.controllers.time_ticks import TIME_MODES
 from alertview.core.avro.schemas import SchemaCache
@@ -18,6 +18,7 @@ from alertview.core.decode import read_alerts
 from alertview.core.object_lightcurve import merge_lightcurve
 from alertview.gui.lightcurve import LightcurvePanel
 from alertview.gui.object_lightcurve import ObjectLightcurvePanel
+from alertview.gui.theme import band_colour
 from tests.conftest import FINK_LSST_TRANSFER, FINK_ZTF_SINGLE, FORCED_TEST, raw_records
 from tests.core.forced_packets import with_unmeasured_epochs
 
@@ -92,7 +93,7 @@ def test_an_empty_plot_says_what_to_do(qtbot):
 
     panel = LightcurvePanel()
     qtbot.addWidget(panel)
-    message = panel._items["empty"]
+    message = panel.empty_text
     axis = panel.plot.getPlotItem().getAxis("left")
     assert message.toPlainText() == "Select an alert" and message.isVisible()
     assert not axis.isVisible()
@@ -188,8 +189,8 @@ def test_calendar_dates_take_the_leap_seconds_off_rubin_tai(panel, qtbot):
 def test_range_fits_detections_until_the_user_asks_for_all(panel, qtbot):
     rubin(panel, qtbot)
     box = panel.plot.getViewBox()
-    forced = [item for key, item in panel._items.items() if key.startswith("forced")]
-    y = np.concatenate([item.data["y"] for item in forced if item.isVisible()])
+    forced = [key for key in panel.points.series_keys() if key.startswith("forced")]
+    y = np.concatenate([panel.points.drawn(key)[1] for key in forced])
     (low, high) = box.viewRange()[1]
     assert ((y < low) | (y > high)).any()  # outliers beyond the range, drawn nonetheless
     assert "beyond the range: see All points" in panel.legend.text
@@ -203,11 +204,10 @@ def test_range_fits_detections_until_the_user_asks_for_all(panel, qtbot):
 def test_hovering_a_point_tells_value_error_units_inside_the_plot(panel, qtbot):
     alert = rubin(panel, qtbot)
     box, hover = panel.plot.getViewBox(), panel.hover
-    detections = panel._items[f"detections {alert.band}"]
-    x = detections.data["x"]
+    x, y = panel.points.drawn(f"detections {alert.band}")
     newest = int(np.argmax(x))  # the alert itself: at the right edge of the plot
     for i in (newest, int(np.argmin(x))):
-        point = QPointF(x[i], detections.data["y"][i])
+        point = QPointF(x[i], y[i])
         where = panel.plot.mapFromScene(box.mapViewToScene(point))
         qtbot.wait(30)  # pyqtgraph drops mouse moves closer than 10 ms
         qtbot.mouseMove(panel.plot.viewport(), where)
@@ -222,6 +222,69 @@ def test_hovering_a_point_tells_value_error_units_inside_the_plot(panel, qtbot):
     qtbot.waitUntil(lambda: not hover.isVisible(), timeout=2000)
 
 
+def test_clicking_a_detection_names_its_source_and_only_a_detection(panel, qtbot):
+    """A click on a detection's marker emits its id (the window selects that alert);
+    a click on an upper limit or on empty plot emits nothing."""
+    alert = rubin(panel, qtbot)
+    box, viewport = panel.plot.getViewBox(), panel.plot.viewport()
+    key = f"detections {alert.band}"
+    x, y = panel.points.drawn(key)
+    ids = next(s.ids for s in panel.controller.plot.series if s.key == key)
+    oldest = int(np.argmin(x))
+    where = panel.plot.mapFromScene(box.mapViewToScene(QPointF(x[oldest], y[oldest])))
+    with qtbot.waitSignal(panel.point_clicked, timeout=2000) as clicked:
+        qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=where)
+    assert clicked.args == [int(ids[oldest])] and int(ids[oldest]) != alert.alert_id
+    others = [k for k in panel.points.series_keys() if not k.startswith(("detections", "ring"))]
+    misses = [QPoint(3, 3)]
+    if others:
+        ox, oy = panel.points.drawn(others[0])
+        misses.append(panel.plot.mapFromScene(box.mapViewToScene(QPointF(ox[0], oy[0]))))
+    for miss in misses:
+        with qtbot.assertNotEmitted(panel.point_clicked, wait=50):
+            qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=miss)
+
+
+def test_points_are_painted_where_they_are_with_their_band_colour(panel, qtbot):
+    """The markers are stamped in pixels: each detection clear of other markers has its
+    band's colour at its centre, at any zoom; the selected alert's ring is around it."""
+    rubin(panel, qtbot)
+    box, viewport = panel.plot.getViewBox(), panel.plot.viewport()
+    inside = viewport.rect().adjusted(4, 4, -4, -4)
+    ring_x, ring_y = panel.points.drawn("ring")
+    centre = panel.plot.mapFromScene(box.mapViewToScene(QPointF(ring_x[0], ring_y[0])))
+    image = viewport.grab().toImage()
+    ratio = image.devicePixelRatio()
+    ring = QColor("#ffcc00")
+    on_ring = [
+        image.pixelColor(int((centre.x() + dx) * ratio), int(centre.y() * ratio))
+        for dx in range(-12, 13)
+    ]
+    assert any(abs(c.red() - ring.red()) + abs(c.green() - ring.green()) < 60 for c in on_ring)
+    checked = 0
+    for zoom in (1, 0.25):
+        box.scaleBy((zoom, zoom))
+        qtbot.wait(10)
+        image = viewport.grab().toImage()
+        ratio = image.devicePixelRatio()
+        placed = [
+            (key, panel.plot.mapFromScene(box.mapViewToScene(QPointF(px, py))))
+            for key in panel.points.series_keys()
+            if key != "ring"
+            for px, py in zip(*panel.points.drawn(key), strict=True)
+        ]
+        for key, where in placed:
+            crowded = sum((where - other).manhattanLength() < 12 for _, other in placed) > 1
+            if not key.startswith("detections") or crowded or not inside.contains(where):
+                continue
+            pixel = image.pixelColor(int(where.x() * ratio), int(where.y() * ratio))
+            colour = QColor(band_colour(key.split()[1]))
+            drawn = np.array([pixel.red(), pixel.green(), pixel.blue()])
+            assert np.abs(drawn - colour.getRgb()[:3]).max() <= 40, (key, drawn)
+            checked += 1
+    assert checked >= 5
+
+
 def test_object_light_curve_legend_range_and_hover_include_dc_magnitudes(qtbot):
     """The Objects tab's pane: DC magnitudes hollow in the legend row, inside the range
     (they are detections, not forced points), and hovering one names it."""
@@ -234,12 +297,11 @@ def test_object_light_curve_legend_range_and_hover_include_dc_magnitudes(qtbot):
     panel.show_object(merge_lightcurve([alert]))
     qtbot.wait(20)
     assert "\u25cb</span>&nbsp;r DC mag (18)" in panel.legend.text
-    dc = panel._items["dc r"]
-    y = dc.data["y"]
+    x, y = panel.points.drawn("dc r")
     (low, high) = panel.plot.getViewBox().viewRange()[1]
     assert ((y >= low) & (y <= high)).all()
     box = panel.plot.getViewBox()
-    where = panel.plot.mapFromScene(box.mapViewToScene(QPointF(dc.data["x"][0], y[0])))
+    where = panel.plot.mapFromScene(box.mapViewToScene(QPointF(x[0], y[0])))
     qtbot.mouseMove(panel.plot.viewport(), where)
     qtbot.waitUntil(lambda: panel.hover.isVisible(), timeout=2000)
     text = panel.hover.textItem.toPlainText()
@@ -333,8 +395,8 @@ def test_magnitude_range_fits_the_detections_not_their_huge_error_bars(panel, qt
     good = np.isfinite(det.mag) & (det.mag_err <= 1)
     assert high - low < 6
     assert low <= det.mag[good].min() and det.mag[good].max() <= high
-    drawn = [i for k, i in panel._items.items() if k.startswith("detections") and " bars" not in k]
-    y = np.concatenate([i.data["y"] for i in drawn if i.isVisible()])
+    drawn = [key for key in panel.points.series_keys() if key.startswith("detections")]
+    y = np.concatenate([panel.points.drawn(key)[1] for key in drawn])
     # flux <= 0 has no magnitude: not drawn, said; every positive flux drawn
     assert len(y) == int((det.flux > 0).sum()) and np.isfinite(y).all()
     n_negative = int((det.flux <= 0).sum())

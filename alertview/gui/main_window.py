@@ -116,7 +116,7 @@ class MainWindow(QMainWindow, StreamControl):
         left_layout.addWidget(install_objects_view(self), 1)  # Alerts | Objects tabs
 
         self.inspection = InspectionView()
-        self.inspection.lightcurve.point_clicked.connect(self.table.select_alert_id)
+        self.inspection.lightcurve.point_clicked.connect(self.select_clicked_detection)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.inspection)
@@ -319,6 +319,16 @@ class MainWindow(QMainWindow, StreamControl):
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
+
+    def select_clicked_detection(self, source_id: int) -> None:
+        """A light-curve detection was clicked: its own alert, when the session has it;
+        else the status bar says why nothing else is selected."""
+        if self.table.select_alert_id(source_id):
+            return
+        if (self.model.columns.alert_id.values == source_id).any():
+            self.show_message(f"The alert of detection {source_id} is hidden by the filter")
+        else:
+            self.show_message(f"The alert of detection {source_id} is not in this session")
 
     def display_choices(self) -> tuple[str, str]:
         return self.inspection.cutouts.controller.display_choices()

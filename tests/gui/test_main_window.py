@@ -180,6 +180,17 @@ def test_clicking_a_light_curve_point_selects_that_alert(window, qtbot, tmp_path
     assert clicked.args == [previous["candid"]]
     qtbot.waitUntil(lambda: window.inspection.alert.alert_id == previous["candid"], timeout=10000)
     assert math.isclose(window.inspection.alert.mag, previous["magpsf"])
+    # an older detection, whose alert this session does not have: said, nothing moves
+    oldest = min((p for p in raw["prv_candidates"] if p["candid"]), key=lambda p: p["jd"])
+    qtbot.wait(50)
+    scene_point = view.mapViewToScene(QPointF(oldest["jd"] - 2400000.5, oldest["magpsf"]))
+    with qtbot.waitSignal(window.inspection.lightcurve.point_clicked, timeout=2000):
+        qtbot.mouseClick(
+            plot.viewport(), Qt.MouseButton.LeftButton, pos=plot.mapFromScene(scene_point)
+        )
+    message = window.statusBar().currentMessage()
+    assert message == f"The alert of detection {oldest['candid']} is not in this session"
+    assert window.inspection.alert.alert_id == previous["candid"]
 
 
 def test_export_of_a_selection_round_trips(window, qtbot, tmp_path):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QImage, QPainter, QPicture
 
 from alertview.gui.grid_axis import GridAxis, over
 
@@ -66,3 +66,49 @@ def test_over_blends_as_the_raster_engine(alpha, expected):
     colour = over(QColor(150, 150, 150, alpha), QColor("black"))
     assert colour.alpha() == 255
     assert colour.getRgb()[:3] == expected
+
+
+def specs_of(axis, generate) -> tuple:
+    """An axis' draw specs as plain values (pens by colour), drawn on a QPicture as
+    pyqtgraph's paint does."""
+    picture = QPicture()
+    painter = QPainter(picture)
+    try:
+        found = generate(axis, painter)
+    finally:
+        painter.end()
+    if found is None:
+        return None
+    (pen, start, end), ticks, texts = found
+    point = lambda p: (p.x(), p.y())  # noqa: E731
+    return (
+        (pen.color().rgba(), point(start), point(end)),
+        [(pen.color().rgba(), point(a), point(b)) for pen, a, b in ticks],
+        [(rect.getRect(), int(flags.value), text) for rect, flags, text in texts],
+    )
+
+
+@pytest.mark.parametrize("mode", ["mjd", "days", "date"])
+def test_the_axes_specs_are_pyqtgraphs(qtbot, mode):
+    """``GridAxis.generateDrawSpecs`` measures each label once instead of at every range:
+    the same ticks, grid lines and labels as pyqtgraph's own, over wide and narrow
+    ranges, both axes, every time mode, with and without the grid."""
+    from alertview.gui.time_axis import TimeAxis
+
+    bottom, left = TimeAxis(), GridAxis("left")
+    widget = plot(qtbot, {"left": left, "bottom": bottom})
+    bottom.set_mode(mode, "tai")
+    box = widget.getViewBox()
+    spans = np.random.default_rng(3).uniform(-3, 3.5, size=40)
+    compared = 0
+    for n, span in enumerate(spans):
+        centre = 58000 + 3000 * (n / len(spans))
+        box.setRange(xRange=(centre, centre + 10**span), yRange=(17 - span, 20 + n), padding=0)
+        widget.showGrid(x=n % 3 != 0, y=n % 3 != 0, alpha=0.2)
+        qtbot.wait(1)
+        for axis in (bottom, left):
+            ours = specs_of(axis, GridAxis.generateDrawSpecs)
+            theirs = specs_of(axis, pg.AxisItem.generateDrawSpecs)
+            assert ours == theirs, (mode, axis.orientation, box.viewRange())
+            compared += len(theirs[2])
+    assert compared > 400  # labels compared, not empty specs

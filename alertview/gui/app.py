@@ -13,6 +13,15 @@ if TYPE_CHECKING:
     from alertview.core.session.folder import Session
 
 
+def offer_image_exports_only() -> None:
+    """A plot's Export... offers image files only: pyqtgraph's CSV and Matplotlib
+    exporters read PlotDataItems, which no plot here has (they wrote empty files), and
+    its SVG exporter fails on the light curve. Tables go out with File → Export."""
+    from pyqtgraph.exporters import Exporter, ImageExporter
+
+    Exporter.Exporters[:] = [e for e in Exporter.Exporters if e is ImageExporter]
+
+
 def make_application():
     """The QApplication, named so QSettings and the desktop know AlertView."""
     from PySide6.QtWidgets import QApplication
@@ -38,6 +47,7 @@ def make_application():
     from alertview.gui.theme import follow_system_scheme
 
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+    offer_image_exports_only()
     if not hasattr(app, "_alertview_gc"):
         # Python's cyclic collector runs in whichever thread allocates when a threshold
         # is crossed: in a reader thread it destroyed a closed window's widgets off the

@@ -8,7 +8,7 @@ about a third of drawing a newly selected alert."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyqtgraph as pg
@@ -98,6 +98,7 @@ class PointsItem(pg.GraphicsObject):
         self._extent = _extent(kept)
         self._bounds = None
         self.update()
+        self.informViewBoundsChanged()  # an auto-ranging view refits to the new points
 
     def series_keys(self) -> list[str]:
         """The keys of the series drawn."""
@@ -148,25 +149,35 @@ class PointsItem(pg.GraphicsObject):
             return
         transform = painter.transform()
         ratio = widget.devicePixelRatioF() if widget is not None else 1.0
+        scale = 1.0  # an image exported larger than the screen: markers and bars too
+        if self._exportOpts is not False:
+            scale = float(self._exportOpts.get("resolutionScale", 1.0))
         painter.resetTransform()  # pixels from here: markers keep their size at any zoom
-        placed = [(one, *_to_device(transform, one.x, one.y)) for one in self._series]
+        placed = [(one, *_to_device(transform, one.x, one.y, clip=False)) for one in self._series]
         for one, x, y in placed:  # every bar first: no bar crosses a marker
             if one.marker.bars and one.error is not None:
-                self._draw_bars(painter, one, x, y, transform.m22())
+                self._draw_bars(painter, one, x, y, transform.m22(), scale)
         for one, x, y in placed:
-            self._draw_markers(painter, one.marker, x, y, ratio)
+            marker = one.marker
+            if scale != 1.0:
+                marker = replace(marker, size=marker.size * scale,
+                                 outline_width=marker.outline_width * scale)  # fmt: skip
+            self._draw_markers(painter, marker, np.clip(x, -FAR, FAR), np.clip(y, -FAR, FAR),
+                               ratio)  # fmt: skip
 
-    def _draw_bars(self, painter: QPainter, one: PointSeries, x, y, scale: float) -> None:
-        shown = one.error > 0
+    def _draw_bars(self, painter: QPainter, one: PointSeries, x, y, m22: float, scale: float):
+        shown = np.isfinite(one.error) & (one.error > 0)  # as the bounds count them
         if not shown.any():
             return
-        half = np.abs(one.error[shown] * scale)
+        half = np.abs(one.error[shown] * m22)
         self._lines.resize(int(shown.sum()))
         lines = self._lines.ndarray()
-        lines[:, 0] = lines[:, 2] = x[shown]
-        lines[:, 1] = np.clip(y[shown] - half, -FAR, FAR)
+        lines[:, 0] = lines[:, 2] = np.clip(x[shown], -FAR, FAR)
+        lines[:, 1] = np.clip(y[shown] - half, -FAR, FAR)  # the ends, then clipped
         lines[:, 3] = np.clip(y[shown] + half, -FAR, FAR)
-        painter.setPen(pg.mkPen(one.marker.bars))
+        pen = pg.mkPen(one.marker.bars)
+        pen.setWidthF(pen.widthF() * scale)
+        painter.setPen(pen)
         painter.drawLines(*self._lines.drawargs())
 
     def _draw_markers(self, painter: QPainter, marker: Marker, x, y, ratio: float) -> None:
@@ -204,7 +215,7 @@ class PointsItem(pg.GraphicsObject):
                 continue
             x, y = _to_device(transform, one.x, one.y)
             distance = np.maximum(np.abs(x - where.x()), np.abs(y - where.y()))
-            index = int(np.argmin(distance))
+            index = len(distance) - 1 - int(np.argmin(distance[::-1]))  # the later on top
             reach = one.marker.size / 2 + HIT_SLACK
             if distance[index] <= reach and (best is None or distance[index] < best[0]):
                 best = (float(distance[index]), one, index)
@@ -229,10 +240,15 @@ class PointsItem(pg.GraphicsObject):
             self.clicked.emit(hit.source_id)
 
 
-def _to_device(transform, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Data to device pixels (the view box neither rotates nor shears)."""
+def _to_device(
+    transform, x: np.ndarray, y: np.ndarray, clip: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Data to device pixels (the view box neither rotates nor shears), clipped to
+    what Qt draws unless ``clip`` is False."""
     device_x = transform.m11() * x + transform.m21() * y + transform.dx()
     device_y = transform.m12() * x + transform.m22() * y + transform.dy()
+    if not clip:
+        return device_x, device_y
     return np.clip(device_x, -FAR, FAR), np.clip(device_y, -FAR, FAR)
 
 
@@ -248,5 +264,6 @@ def _extent(series: list[PointSeries]) -> tuple[float, float, float, float] | No
 
 def _half(series: PointSeries) -> np.ndarray | float:
     if series.marker.bars and series.error is not None:
-        return np.where(np.isfinite(series.error), np.abs(series.error), 0.0)
+        error = series.error
+        return np.where(np.isfinite(error) & (error > 0), error, 0.0)  # the bars drawn
     return 0.0

@@ -12,6 +12,7 @@ from astropy.time import Time
 from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QTextDocument
 
+from alertview.controllers.lightcurve import LightcurvePlot, Series
 from alertview.controllers.time_ticks import TIME_MODES
 from alertview.core.avro.schemas import SchemaCache
 from alertview.core.decode import read_alerts
@@ -283,6 +284,44 @@ def test_points_are_painted_where_they_are_with_their_band_colour(panel, qtbot):
             assert np.abs(drawn - colour.getRgb()[:3]).max() <= 40, (key, drawn)
             checked += 1
     assert checked >= 5
+
+
+def test_a_plot_without_a_range_is_fitted_to_its_own_points(panel, qtbot):
+    """A plot the controller gives no range (nothing it can fit) is auto-ranged by
+    pyqtgraph: the next such plot must be fitted to its points, not left where the
+    last one was."""
+    box = panel.plot.getViewBox()
+    for start in (0.0, 500.0):
+        x = np.arange(6.0) + start
+        series = Series("forced r", "forced", "r", x, np.full(6, 20.0), "r forced (6)")
+        panel.draw(LightcurvePlot(flux=False, y_label="mag", x_label="MJD", series=[series]))
+        qtbot.waitUntil(lambda x=x: box.viewRange()[0][0] <= x[0] < x[-1] <= box.viewRange()[0][1])
+
+
+def test_an_exported_image_scales_the_markers_with_it(panel, qtbot):
+    """Export... at three times the width draws the markers three times as large (they
+    are stamped in pixels); Export offers image files only (pyqtgraph's CSV export of
+    this plot was an empty file)."""
+    from pyqtgraph.exporters import ImageExporter, listExporters
+
+    from alertview.gui.app import offer_image_exports_only
+
+    rubin(panel, qtbot)
+    offer_image_exports_only()
+    assert listExporters() == [ImageExporter]
+    ring = np.array([0xFF, 0xCC, 0x00])
+
+    def ring_pixels(width: int) -> int:
+        exporter = ImageExporter(panel.plot.getPlotItem())
+        exporter.parameters()["width"] = width
+        image = exporter.export(toBytes=True).convertToFormat(QImage.Format.Format_RGB888)
+        rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1)
+        pixels = rows[:, : 3 * image.width()].reshape(image.height(), image.width(), 3)
+        return int((np.abs(pixels.astype(int) - ring).max(axis=2) < 40).sum())
+
+    width = panel.plot.width()
+    small, large = ring_pixels(width), ring_pixels(3 * width)
+    assert small > 20 and large > 6 * small  # a ring 3x wider and 3x thicker: ~9x
 
 
 def test_object_light_curve_legend_range_and_hover_include_dc_magnitudes(qtbot):

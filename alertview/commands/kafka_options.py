@@ -26,9 +26,9 @@ INSECURE_WARNING = (
 )
 
 
-def add_kafka_arguments(parser: argparse.ArgumentParser) -> None:
+def add_kafka_arguments(parser: argparse.ArgumentParser, required: bool = True) -> None:
     group = parser.add_argument_group("Kafka connection")
-    group.add_argument("--bootstrap", required=True, metavar="HOST:PORT[,...]")
+    group.add_argument("--bootstrap", required=required, metavar="HOST:PORT[,...]")
     add_sasl_arguments(
         group,
         password_note="; asked for on the terminal when SASL is used and it is unset",

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from alertview.commands.kafka_options import add_kafka_arguments
 from alertview.core.errors import UsageError
 
 if TYPE_CHECKING:
+    from alertview.core.stream.consumer import ConsumerSettings
     from alertview.gui.demo import DemoStream
 
 
@@ -20,7 +24,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Open the viewer. What it receives or reads is kept in a named session "
         "under the data folder (`alertview sessions` lists them): files go into a session "
         "named after them, a stream into one named after its topic (both can be renamed); "
-        "a session folder given as PATH is reopened.",
+        "a session folder given as PATH is reopened. With --bootstrap and --topic the "
+        "viewer reads that stream at once, as Stream → Connect does.",
     )
     view.add_argument("paths", nargs="*", metavar="PATH")
     view.add_argument(
@@ -38,6 +43,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "packets): 50GB, 7d, matching (only alerts passing the filter), or combined "
         "(50GB,7d)",
     )
+    stream = view.add_argument_group(
+        "a stream read from the start (as Stream → Connect does; needs --bootstrap)"
+    )
+    stream.add_argument(
+        "--topic", action="append", metavar="TOPIC", help="topic, or ^regex (repeatable)"
+    )
+    stream.add_argument(
+        "--group", help="consumer group (default: USER-alertview-view-SESSION, as the dialog's)"
+    )
+    stream.add_argument(
+        "--from",
+        dest="start",
+        default="committed",
+        metavar="earliest|latest|committed|ISO-TIME",
+        help="where to start (default: committed, where this session's group stopped)",
+    )
+    stream.add_argument(
+        "--registry",
+        metavar="URL",
+        help="schema registry for Confluent frames' ids (one needing credentials: use a "
+        "connection profile in Stream → Connect; they never go on the command line)",
+    )
+    add_kafka_arguments(view, required=False)
     view.set_defaults(handler=run_view)
     demo = subparsers.add_parser(
         "demo",
@@ -68,7 +96,59 @@ def run_view(args: argparse.Namespace) -> int:
     from alertview.core.session.retention import check_keep_packets
 
     check_keep_packets(args.keep_packets)
-    return run_viewer(args.paths, args.session, args.no_store, args.keep_packets)
+    stream = stream_at_start(args)
+    if stream is not None and not (args.session or args.no_store or args.paths):
+        # as the connection dialog names it: the topic and the broker's host
+        from alertview.core.session.meta import stream_session_name
+
+        args.session = stream_session_name(stream.topics, stream.kafka.bootstrap)
+    if stream is not None and not args.group:
+        stream = dataclasses.replace(stream, group_id=_view_group(args))
+    return run_viewer(
+        args.paths, args.session, args.no_store, args.keep_packets, stream, args.registry
+    )
+
+
+def stream_at_start(args: argparse.Namespace) -> ConsumerSettings | None:
+    """The stream ``view --bootstrap … --topic …`` reads once the window is up (None:
+    none asked for). Secrets as for ``consume``: from a file, the environment or the
+    terminal, never argv."""
+    if not args.topic and not args.bootstrap:
+        for name in ("group", "registry"):
+            if getattr(args, name):
+                raise UsageError(f"--{name} is for a stream: give --bootstrap and --topic")
+        return None
+    if not args.topic or not args.bootstrap:
+        raise UsageError("a stream needs both --bootstrap and --topic")
+    if args.registry and urlsplit(args.registry).password is not None:
+        raise UsageError(
+            "--registry: credentials on the command line are visible to every user of this "
+            "machine; use a connection profile (Stream → Connect) for a registry that needs them"
+        )
+    from alertview.commands.consume import parse_start
+    from alertview.commands.kafka_options import kafka_settings
+    from alertview.core.stream.consumer import ConsumerSettings
+
+    return ConsumerSettings(
+        kafka=kafka_settings(args),
+        topics=tuple(args.topic),
+        group_id=args.group or "",  # "": the session's default, once it is known
+        start=parse_start(args.start),
+    )
+
+
+def _view_group(args: argparse.Namespace) -> str:
+    """The viewer's default group for the session the stream goes into, as the
+    connection dialog makes it."""
+    from alertview.core.session.meta import default_group_id, files_session_name
+
+    if args.no_store:
+        session = "temporary"
+    elif args.session:
+        session = Path(args.session).name  # a name, or a session folder's
+    else:
+        session = files_session_name(args.paths)
+    return default_group_id("view", session, args.username)
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alertview.core.session.folder import Session
+    from alertview.core.stream.consumer import ConsumerSettings
 
 
 def offer_image_exports_only() -> None:
@@ -113,8 +114,11 @@ def run_viewer(
     session: str | None = None,
     temporary: bool = False,
     keep_packets: str | None = None,
+    stream: ConsumerSettings | None = None,
+    registry: str | None = None,
 ) -> int:
-    """Open the main window on a named session (see ``choose_session``), reading ``paths``."""
+    """Open the main window on a named session (see ``choose_session``), reading ``paths``
+    and ``stream`` (its schema ``registry`` asked for Confluent frames' ids)."""
     app = make_application()
     from alertview.gui.exception_hook import ExceptionHook
     from alertview.gui.interrupt import closing_on_signals
@@ -133,6 +137,10 @@ def run_viewer(
             if paths:  # read off the GUI thread; the first alert shown once they are in
                 job = window.open_paths(paths)
                 job.done.connect(lambda _added: window.model.rowCount() and window.select_row(0))
+            if registry:
+                window.cache.use_registry(registry)
+            if stream is not None:
+                window.connect_stream(stream)
             return app.exec()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -97,13 +96,6 @@ def run_view(args: argparse.Namespace) -> int:
 
     check_keep_packets(args.keep_packets)
     stream = stream_at_start(args)
-    if stream is not None and not (args.session or args.no_store or args.paths):
-        # as the connection dialog names it: the topic and the broker's host
-        from alertview.core.session.meta import stream_session_name
-
-        args.session = stream_session_name(stream.topics, stream.kafka.bootstrap)
-    if stream is not None and not args.group:
-        stream = dataclasses.replace(stream, group_id=_view_group(args))
     return run_viewer(
         args.paths, args.session, args.no_store, args.keep_packets, stream, args.registry
     )
@@ -111,8 +103,9 @@ def run_view(args: argparse.Namespace) -> int:
 
 def stream_at_start(args: argparse.Namespace) -> ConsumerSettings | None:
     """The stream ``view --bootstrap … --topic …`` reads once the window is up (None:
-    none asked for). Secrets as for ``consume``: from a file, the environment or the
-    terminal, never argv."""
+    none asked for), and its session in ``args.session`` when none is given (as the
+    connection dialog names it: the topic and the broker's host). Secrets as for
+    ``consume``: from a file, the environment or the terminal, never argv."""
     if not args.topic and not args.bootstrap:
         for name in ("group", "registry"):
             if getattr(args, name):
@@ -127,12 +120,15 @@ def stream_at_start(args: argparse.Namespace) -> ConsumerSettings | None:
         )
     from alertview.commands.consume import parse_start
     from alertview.commands.kafka_options import kafka_settings
+    from alertview.core.session.meta import stream_session_name
     from alertview.core.stream.consumer import ConsumerSettings
 
+    if not (args.session or args.no_store or args.paths):
+        args.session = stream_session_name(tuple(args.topic), args.bootstrap)
     return ConsumerSettings(
         kafka=kafka_settings(args),
         topics=tuple(args.topic),
-        group_id=args.group or "",  # "": the session's default, once it is known
+        group_id=args.group or _view_group(args),
         start=parse_start(args.start),
     )
 

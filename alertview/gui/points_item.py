@@ -86,10 +86,10 @@ class PointsItem(pg.GraphicsObject):
         for one in series:
             good = np.isfinite(one.x) & np.isfinite(one.y)
             if not good.all():
-                one = PointSeries(
-                    one.key, one.x[good], one.y[good], one.marker,
-                    None if one.error is None else one.error[good],
-                    None if one.ids is None else one.ids[good], one.hoverable,
+                one = replace(
+                    one, x=one.x[good], y=one.y[good],
+                    error=None if one.error is None else one.error[good],
+                    ids=None if one.ids is None else one.ids[good],
                 )  # fmt: skip
             if len(one.x):
                 kept.append(one)
